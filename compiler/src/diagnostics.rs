@@ -87,6 +87,8 @@ codes! {
     E0223 = "value of type void cannot be used";
     E0224 = "`return` outside a function";
     E0225 = "pattern does not match the type";
+    E0226 = "invalid HashMap key type";
+    E0227 = "generic instantiation too deep";
     // Concurrency safety.
     E0301 = "value cannot be sent to another thread";
     E0302 = "cannot assign to a captured variable inside a move closure";

@@ -13,6 +13,7 @@
 
 pub mod abi;
 pub mod context;
+pub mod fmt;
 pub mod io;
 pub mod map;
 pub mod panic;

@@ -1,1 +1,203 @@
-//! (placeholder)
+//! Panics and fatal errors.
+//!
+//! A panic builds its message and the `file:line:col` text of its [`WeftLoc`], then hands
+//! both to [`crate::sched::panic_current`], which prints or delivers it and never returns.
+//! A fatal error ([`fatal`]) is a runtime failure no task can recover from: it prints
+//! `fatal: <msg>` with one `write(2)` and exits with code 2.
+//!
+//! The checks shared by strings and vectors ([`check_index`], [`check_range`]) live here so
+//! that every bounds message has one spelling.
+
+use core::fmt::Write;
+
+/// A source location, emitted by the compiler as a constant per call site.
+///
+/// C layout: `{ const uint8_t *file; int64_t file_len; int32_t line; int32_t col; }`
+/// (24 bytes); `file` is UTF-8 and not NUL-terminated; `line` and `col` count from 1.
+/// Invariant: `file` points to `file_len` bytes that live as long as the location (the
+/// compiler's constants live for the whole program). ABI functions take a location as
+/// `Option<&WeftLoc>`, which has the layout of a nullable `const WeftLoc *`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct WeftLoc {
+    file: *const u8,
+    file_len: i64,
+    line: i32,
+    col: i32,
+}
+
+// SAFETY: a location is immutable and its file name is immutable static data.
+unsafe impl Sync for WeftLoc {}
+// SAFETY: as above.
+unsafe impl Send for WeftLoc {}
+
+impl WeftLoc {
+    /// A location in `file` at 1-based `line` and `col`.
+    pub const fn new(file: &'static [u8], line: i32, col: i32) -> Self {
+        WeftLoc {
+            file: file.as_ptr(),
+            file_len: file.len() as i64,
+            line,
+            col,
+        }
+    }
+
+    /// The file name's bytes.
+    pub fn file(&self) -> &[u8] {
+        if self.file.is_null() || self.file_len <= 0 {
+            return &[];
+        }
+        // SAFETY: the type's invariant.
+        unsafe { core::slice::from_raw_parts(self.file, self.file_len as usize) }
+    }
+
+    /// `file:line:col`.
+    pub fn text(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            String::from_utf8_lossy(self.file()),
+            self.line,
+            self.col
+        )
+    }
+}
+
+/// `file:line:col` of `loc`, or `<unknown>` without one.
+pub fn location_text(loc: Option<&WeftLoc>) -> String {
+    loc.map_or_else(|| "<unknown>".to_owned(), WeftLoc::text)
+}
+
+/// Panics with `message` at `loc` (see the module docs). Never returns.
+#[cold]
+#[inline(never)]
+pub fn panic_at(message: &str, loc: Option<&WeftLoc>) -> ! {
+    crate::sched::panic_current(message, &location_text(loc))
+}
+
+/// Panics with `index <index> out of bounds (length <len>)`.
+#[cold]
+#[inline(never)]
+pub fn panic_bounds(index: i64, len: i64, loc: Option<&WeftLoc>) -> ! {
+    panic_at(&format!("index {index} out of bounds (length {len})"), loc)
+}
+
+/// Panics with `integer overflow`.
+#[cold]
+#[inline(never)]
+pub fn panic_overflow(loc: Option<&WeftLoc>) -> ! {
+    panic_at("integer overflow", loc)
+}
+
+/// Panics with `division by zero`.
+#[cold]
+#[inline(never)]
+pub fn panic_div_zero(loc: Option<&WeftLoc>) -> ! {
+    panic_at("division by zero", loc)
+}
+
+#[cold]
+#[inline(never)]
+fn panic_range(start: i64, end: i64, len: usize, loc: Option<&WeftLoc>) -> ! {
+    let message = if start > end {
+        format!("slice start {start} is greater than end {end}")
+    } else {
+        format!("slice {start}..{end} out of bounds (length {len})")
+    };
+    panic_at(&message, loc)
+}
+
+/// Checks `0 <= index < len` and returns the index, or panics with the bounds message.
+#[inline]
+pub fn check_index(index: i64, len: usize, loc: Option<&WeftLoc>) -> usize {
+    if (index as u64) < len as u64 {
+        return index as usize;
+    }
+    panic_bounds(index, len as i64, loc)
+}
+
+/// Checks the slice range `start..end` against `len` and returns it as `usize`s, or panics
+/// with `slice start 3 is greater than end 1` / `slice 2..9 out of bounds (length 5)`.
+#[inline]
+pub fn check_range(start: i64, end: i64, len: usize, loc: Option<&WeftLoc>) -> (usize, usize) {
+    if 0 <= start && start <= end && end as u64 <= len as u64 {
+        return (start as usize, end as usize);
+    }
+    panic_range(start, end, len, loc)
+}
+
+/// Ends the process after an unrecoverable runtime error: writes `fatal: <msg>\n` to
+/// stderr with one `write(2)` and exits with code 2 (without running exit handlers).
+/// Messages up to 1000 bytes are formatted without allocating, so this is safe to call
+/// where the allocator is unusable.
+#[cold]
+#[inline(never)]
+pub fn fatal(msg: &str) -> ! {
+    let mut line = LineBuf::<1024>::new();
+    if writeln!(line, "fatal: {msg}").is_ok() {
+        crate::io::write_all(2, line.as_bytes());
+    } else {
+        crate::io::write_all(2, format!("fatal: {msg}\n").as_bytes());
+    }
+    // SAFETY: `_exit` has no preconditions.
+    unsafe { libc::_exit(2) }
+}
+
+/// A fixed-capacity text buffer on the stack (writing past its end is an error).
+struct LineBuf<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> LineBuf<N> {
+    fn new() -> Self {
+        LineBuf {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl<const N: usize> Write for LineBuf<N> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_texts() {
+        let loc = WeftLoc::new(b"src/main.weft", 3, 14);
+        assert_eq!(location_text(Some(&loc)), "src/main.weft:3:14");
+        assert_eq!(location_text(None), "<unknown>");
+        assert_eq!(core::mem::size_of::<WeftLoc>(), 24);
+    }
+
+    #[test]
+    fn ranges_in_bounds() {
+        let null = None;
+        assert_eq!(check_range(0, 5, 5, null), (0, 5));
+        assert_eq!(check_range(5, 5, 5, null), (5, 5));
+        assert_eq!(check_range(2, 3, 5, null), (2, 3));
+        assert_eq!(check_index(4, 5, null), 4);
+        assert_eq!(check_index(0, 1, null), 0);
+    }
+
+    #[test]
+    fn line_buf_overflow_is_an_error() {
+        let mut b = LineBuf::<4>::new();
+        assert!(b.write_str("abcd").is_ok());
+        assert!(b.write_str("e").is_err());
+        assert_eq!(b.as_bytes(), b"abcd");
+    }
+}

@@ -1,1 +1,386 @@
-//! (placeholder)
+//! Task stacks: 64 KiB by default, carved from large `mmap`'d slabs and pooled per worker.
+//!
+//! Invariants:
+//! - a [`Stack`] is owned by exactly one task (while it has started and not finished) or by
+//!   exactly one pool; a task that has not started owns none;
+//! - default-size stacks come from slabs of [`SLAB_STACKS`] stacks mapped with
+//!   `MAP_NORESERVE` and are never unmapped; they carry **no guard page** (each guard page
+//!   would split the mapping, and `vm.max_map_count` would cap the runtime near 32k parked
+//!   tasks). Overflow is caught by the check the compiler emits in every prologue, against
+//!   the thread-local `weft_rt_stack_limit` that the scheduler stores on every switch
+//!   ([`set_limit`]); the limit sits [`RESERVE`] bytes above the stack's lowest address so
+//!   that runtime and C code, which run unchecked, always have room;
+//! - a worker's pool keeps at most [`HOT_LIMIT`] stacks with their pages resident; beyond
+//!   that, stacks are released with `madvise(MADV_DONTNEED)` and go to a global cold list,
+//!   so the resident memory of idle stacks stays bounded;
+//! - stacks of any other size (`spawn_with_stack`) are mapped and unmapped one by one;
+//! - the main task's 8 MiB stack ([`GuardedStack`]) has a real guard page below it, caught
+//!   by the SIGSEGV handler of [`crate::sched::signals`].
+
+use std::ptr::NonNull;
+use std::sync::{Mutex, OnceLock};
+
+/// Bytes between a task stack's lowest address and its stack limit: room for runtime and
+/// C calls, which have no overflow check of their own.
+pub const RESERVE: usize = 16 * 1024;
+/// Default size of a task stack when `WEFT_STACK_SIZE` is unset.
+pub const DEFAULT_SIZE: usize = 64 * 1024;
+/// Smallest stack a task can have: the reserve plus 16 KiB for checked code.
+pub const MIN_SIZE: usize = RESERVE + 16 * 1024;
+/// Default-size stacks per slab (one `mmap` each).
+pub const SLAB_STACKS: usize = 256;
+/// Idle stacks a worker keeps resident before returning memory to the kernel.
+pub const HOT_LIMIT: usize = 256;
+/// Stacks moved between a worker's pool and the global lists at once.
+const BATCH: usize = 32;
+
+extern "C" {
+    fn weft_rt__set_stack_limit(limit: usize);
+    fn weft_rt__stack_limit() -> usize;
+}
+
+/// Stores the stack limit that generated code compares its stack pointer with, for the
+/// calling thread (`weft_rt_stack_limit`, defined in `stack_limit.c`). 0 disables the check.
+#[inline]
+pub fn set_limit(limit: usize) {
+    // SAFETY: a plain store to the calling thread's thread-local.
+    unsafe { weft_rt__set_stack_limit(limit) }
+}
+
+/// The calling thread's current stack limit (see [`set_limit`]).
+pub fn limit() -> usize {
+    // SAFETY: a plain load of the calling thread's thread-local.
+    unsafe { weft_rt__stack_limit() }
+}
+
+/// The system page size in bytes.
+pub fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    // SAFETY: sysconf has no preconditions.
+    *PAGE.get_or_init(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize })
+}
+
+/// Rounds `size` up to whole pages and to at least [`MIN_SIZE`].
+pub fn round_size(size: usize) -> usize {
+    let page = page_size();
+    size.max(MIN_SIZE).div_ceil(page) * page
+}
+
+/// The default task stack size: `WEFT_STACK_SIZE` (bytes, or with a `k`/`m` suffix) when
+/// set and valid, else 64 KiB; rounded by [`round_size`]. Read once.
+pub fn default_size() -> usize {
+    static SIZE: OnceLock<usize> = OnceLock::new();
+    *SIZE.get_or_init(|| {
+        let env = std::env::var("WEFT_STACK_SIZE").ok();
+        round_size(env.as_deref().and_then(parse_size).unwrap_or(DEFAULT_SIZE))
+    })
+}
+
+/// Parses `65536`, `64k`, `64K`, `1m`, `1M` into bytes.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let (digits, unit) = match text.as_bytes().last()? {
+        b'k' | b'K' => (&text[..text.len() - 1], 1024),
+        b'm' | b'M' => (&text[..text.len() - 1], 1024 * 1024),
+        _ => (text, 1),
+    };
+    digits.parse::<usize>().ok()?.checked_mul(unit).filter(|&n| n > 0)
+}
+
+/// A task stack: `size` bytes starting at `base` (its lowest address); it grows down from
+/// `base + size`.
+#[derive(Debug)]
+pub struct Stack {
+    base: NonNull<u8>,
+    size: usize,
+}
+
+// SAFETY: a stack is plain memory handed from owner to owner.
+unsafe impl Send for Stack {}
+
+impl Stack {
+    /// Lowest address of the stack.
+    pub fn base(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// One past the highest address: where the stack pointer starts.
+    pub fn top(&self) -> *mut u8 {
+        // SAFETY: base..base+size is one mapping.
+        unsafe { self.base.as_ptr().add(self.size) }
+    }
+
+    /// The stack limit to store while this stack runs (see [`set_limit`]).
+    pub fn limit(&self) -> usize {
+        self.base.as_ptr() as usize + RESERVE
+    }
+
+    /// Gives up ownership, returning the base address (see [`Stack::from_raw`]).
+    pub fn into_raw(self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
+    /// Takes back ownership of a stack given up with [`Stack::into_raw`].
+    ///
+    /// # Safety
+    /// `base` came from `into_raw` of a stack of exactly `size` bytes, not reclaimed since.
+    pub unsafe fn from_raw(base: *mut u8, size: usize) -> Stack {
+        Stack { base: NonNull::new_unchecked(base), size }
+    }
+
+    /// Whether `addr` lies within the stack.
+    pub fn contains(&self, addr: usize) -> bool {
+        let base = self.base.as_ptr() as usize;
+        (base..base + self.size).contains(&addr)
+    }
+
+    /// Maps a stack of exactly `size` bytes (a multiple of the page size) on its own.
+    fn map(size: usize) -> Stack {
+        let base = map_anonymous(size, libc::PROT_READ | libc::PROT_WRITE);
+        Stack { base, size }
+    }
+
+    /// Releases the physical pages of the stack (its contents become zero on next use).
+    fn discard(&self) {
+        // SAFETY: the range is one private anonymous mapping owned by this stack.
+        unsafe { libc::madvise(self.base().cast(), self.size, libc::MADV_DONTNEED) };
+    }
+}
+
+/// Maps `size` bytes of private anonymous memory without reserving swap; aborts the
+/// process with a fatal error when the kernel refuses.
+fn map_anonymous(size: usize, prot: i32) -> NonNull<u8> {
+    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
+    // SAFETY: a fresh anonymous mapping aliases nothing.
+    let ptr = unsafe { libc::mmap(std::ptr::null_mut(), size, prot, flags, -1, 0) };
+    if ptr == libc::MAP_FAILED {
+        fatal_out_of_memory(size);
+    }
+    NonNull::new(ptr.cast()).expect("mmap returned null")
+}
+
+#[cold]
+fn fatal_out_of_memory(size: usize) -> ! {
+    let msg = format!("fatal: out of memory mapping a {size}-byte stack\n");
+    // SAFETY: writing a valid buffer to stderr, then exiting.
+    unsafe {
+        libc::write(2, msg.as_ptr().cast(), msg.len());
+        libc::_exit(2)
+    }
+}
+
+/// Process-wide stack memory behind the per-worker pools.
+struct Global {
+    /// Next unused default-size stack of the current slab, and the slab's end.
+    cursor: usize,
+    end: usize,
+    /// Idle default-size stacks whose pages were released.
+    cold: Vec<Stack>,
+}
+
+static GLOBAL: Mutex<Global> = Mutex::new(Global { cursor: 0, end: 0, cold: Vec::new() });
+
+impl Global {
+    /// Moves up to `n` default-size stacks of `size` bytes into `out`: cold ones first, then
+    /// fresh ones from the current slab (mapping a new slab when it runs out).
+    fn take(&mut self, size: usize, n: usize, out: &mut Vec<Stack>) {
+        while out.len() < n {
+            if let Some(stack) = self.cold.pop() {
+                out.push(stack);
+                continue;
+            }
+            if self.cursor == self.end {
+                let slab = map_anonymous(size * SLAB_STACKS, libc::PROT_READ | libc::PROT_WRITE);
+                self.cursor = slab.as_ptr() as usize;
+                self.end = self.cursor + size * SLAB_STACKS;
+            }
+            let base = NonNull::new(self.cursor as *mut u8).expect("slab cursor is non-null");
+            self.cursor += size;
+            out.push(Stack { base, size });
+        }
+    }
+}
+
+/// A worker's pool of idle default-size stacks (see the module docs for its bounds).
+/// Only its worker touches it, so taking and giving back costs no lock and no system call.
+#[derive(Debug, Default)]
+pub struct StackPool {
+    hot: Vec<Stack>,
+}
+
+impl StackPool {
+    /// An empty pool.
+    pub const fn new() -> StackPool {
+        StackPool { hot: Vec::new() }
+    }
+
+    /// A stack of `size` bytes (0 = the default size).
+    pub fn take(&mut self, size: usize) -> Stack {
+        let default = default_size();
+        if size != 0 && round_size(size) != default {
+            return Stack::map(round_size(size));
+        }
+        match self.hot.pop() {
+            Some(stack) => stack,
+            None => self.refill(default),
+        }
+    }
+
+    #[cold]
+    fn refill(&mut self, size: usize) -> Stack {
+        let mut global = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
+        global.take(size, BATCH, &mut self.hot);
+        drop(global);
+        self.hot.pop().expect("refill produced stacks")
+    }
+
+    /// Returns a stack taken from any pool (stacks of other sizes are unmapped).
+    pub fn give(&mut self, stack: Stack) {
+        if stack.size != default_size() {
+            // SAFETY: a non-default stack is its own mapping and is no longer used.
+            unsafe { libc::munmap(stack.base().cast(), stack.size) };
+            return;
+        }
+        if self.hot.len() >= HOT_LIMIT {
+            self.spill();
+        }
+        self.hot.push(stack);
+    }
+
+    /// Releases the pages of the oldest idle stacks and hands them to the global cold list.
+    #[cold]
+    fn spill(&mut self) {
+        let cold: Vec<Stack> = self.hot.drain(..BATCH).collect();
+        for stack in &cold {
+            stack.discard();
+        }
+        let mut global = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
+        global.cold.extend(cold);
+    }
+
+    /// Number of idle stacks held.
+    pub fn len(&self) -> usize {
+        self.hot.len()
+    }
+
+    /// Whether the pool holds no stack.
+    pub fn is_empty(&self) -> bool {
+        self.hot.is_empty()
+    }
+}
+
+/// A stack with a real guard page below it (the main task's 8 MiB stack): touching the
+/// guard page raises SIGSEGV, which the runtime's handler reports as a stack overflow.
+#[derive(Debug)]
+pub struct GuardedStack {
+    mapping: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: plain memory, owned by one task.
+unsafe impl Send for GuardedStack {}
+// SAFETY: only addresses are read through a shared reference.
+unsafe impl Sync for GuardedStack {}
+
+impl GuardedStack {
+    /// Maps `size` usable bytes (rounded up to pages) plus one guard page below them.
+    pub fn new(size: usize) -> GuardedStack {
+        let page = page_size();
+        let size = size.div_ceil(page) * page;
+        let mapping = map_anonymous(size + page, libc::PROT_READ | libc::PROT_WRITE);
+        // SAFETY: the first page belongs to the fresh mapping.
+        unsafe { libc::mprotect(mapping.as_ptr().cast(), page, libc::PROT_NONE) };
+        GuardedStack { mapping, len: size + page }
+    }
+
+    /// The guard page's address range (`start..end`).
+    pub fn guard(&self) -> (usize, usize) {
+        let start = self.mapping.as_ptr() as usize;
+        (start, start + page_size())
+    }
+
+    /// One past the highest usable address.
+    pub fn top(&self) -> *mut u8 {
+        // SAFETY: within (one past) the mapping.
+        unsafe { self.mapping.as_ptr().add(self.len) }
+    }
+}
+
+impl Drop for GuardedStack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping is owned by this value and no longer in use.
+        unsafe { libc::munmap(self.mapping.as_ptr().cast(), self.len) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_size("65536"), Some(65536));
+        assert_eq!(parse_size("64k"), Some(65536));
+        assert_eq!(parse_size("1M"), Some(1 << 20));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(parse_size("0"), None);
+    }
+
+    #[test]
+    fn rounds_sizes() {
+        assert_eq!(round_size(1), MIN_SIZE);
+        assert_eq!(round_size(MIN_SIZE + 1), MIN_SIZE + page_size());
+    }
+
+    #[test]
+    fn pool_reuses_and_bounds() {
+        let mut pool = StackPool::new();
+        let a = pool.take(0);
+        assert_eq!(a.size(), default_size());
+        assert_eq!(a.limit(), a.base() as usize + RESERVE);
+        let base = a.base();
+        // SAFETY: the stack is ours and writable.
+        unsafe { a.top().sub(1).write(7) };
+        pool.give(a);
+        let b = pool.take(0);
+        assert_eq!(b.base(), base);
+        let mut held: Vec<Stack> = (0..HOT_LIMIT + 40).map(|_| pool.take(0)).collect();
+        held.push(b);
+        for stack in held {
+            pool.give(stack);
+        }
+        assert!(pool.len() <= HOT_LIMIT);
+    }
+
+    #[test]
+    fn other_sizes_are_mapped_alone() {
+        let mut pool = StackPool::new();
+        let big = pool.take(1 << 20);
+        assert_eq!(big.size(), 1 << 20);
+        // SAFETY: the stack is ours and writable.
+        unsafe { big.base().write(1) };
+        pool.give(big);
+        assert!(pool.is_empty());
+    }
+
+    #[test]
+    fn limit_is_per_thread() {
+        set_limit(1234);
+        assert_eq!(limit(), 1234);
+        std::thread::spawn(|| assert_eq!(limit(), 0)).join().unwrap();
+        set_limit(0);
+    }
+
+    #[test]
+    fn guarded_stack_layout() {
+        let s = GuardedStack::new(8 << 20);
+        let (lo, hi) = s.guard();
+        assert_eq!(hi - lo, page_size());
+        assert_eq!(s.top() as usize - hi, 8 << 20);
+    }
+}

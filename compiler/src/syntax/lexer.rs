@@ -6,7 +6,10 @@
 //! a `{` (or none). Inside `( )`, `[ ]` and interpolation holes no `;` is ever inserted, so
 //! argument lists may span lines. Two extensions keep common layouts valid: no `;` is
 //! inserted when the next line starts with `.` (method chains) or `else` (`}` / `else` on
-//! separate lines). An inserted `;` has an empty span at the end of the line's last token.
+//! separate lines); and a line ending in `>` (a signature's generic return type,
+//! `fn f(): Vec<T>`) gets a `;` when the next line starts an item or a statement keyword
+//! (`fn`, `pub`, `@`, `let`, `return`, ...). An inserted `;` has an empty span at the end of
+//! the line's last token.
 //!
 //! Errors (bad characters, unterminated strings, bad escapes) are reported and lexing
 //! continues, so the parser still sees the rest of the file.
@@ -102,10 +105,8 @@ impl<'a> Lexer<'a> {
                 _ => self.token(),
             }
         }
+        self.pending_newline = true;
         self.flush_newline(None);
-        if self.needs_semi() && self.insertion_allowed() {
-            self.insert_semi();
-        }
     }
 
     /// Lexes literal text of an interpolated string up to a hole, the closing quote or the
@@ -205,7 +206,8 @@ impl<'a> Lexer<'a> {
             next,
             Some(Token::Punct(Punct::Dot)) | Some(Token::Kw(Kw::Else))
         );
-        if !suppressed && self.needs_semi() && self.insertion_allowed() {
+        let ends = self.needs_semi() || self.generic_close_before_item(next);
+        if !suppressed && ends && self.insertion_allowed() {
             self.insert_semi();
         }
     }
@@ -232,6 +234,37 @@ impl<'a> Lexer<'a> {
             ),
             None => false,
         }
+    }
+
+    /// A line ending in `>` (a generic type closing a signature, as in `fn f(): Vec<T>`)
+    /// ends the statement when the next line starts an item or a statement keyword.
+    fn generic_close_before_item(&self, next: Option<&Token>) -> bool {
+        let last_is_gt = matches!(self.out.last(), Some((Token::Punct(Punct::Gt), _)));
+        last_is_gt
+            && matches!(
+                next,
+                None | Some(Token::Punct(Punct::At))
+                    | Some(Token::Kw(
+                        Kw::Pub
+                            | Kw::Fn
+                            | Kw::Struct
+                            | Kw::Enum
+                            | Kw::Impl
+                            | Kw::Let
+                            | Kw::Var
+                            | Kw::From
+                            | Kw::Resource
+                            | Kw::Extern
+                            | Kw::Async
+                            | Kw::Gen
+                            | Kw::Return
+                            | Kw::Defer
+                            | Kw::Errdefer
+                            | Kw::For
+                            | Kw::While
+                            | Kw::Loop
+                    ))
+            )
     }
 
     fn insertion_allowed(&self) -> bool {
@@ -791,7 +824,16 @@ mod tests {
     }
 
     #[test]
+    fn generic_return_type_ends_a_signature() {
+        assert_eq!(
+            toks("fn f(): Vec<T>\n@intrinsic fn g()"),
+            ["fn", "f", "(", ")", ":", "Vec", "<", "T", ">", "⏎", "@", "intrinsic", "fn", "g", "(", ")", "⏎"]
+        );
+        assert_eq!(toks("a >\nb"), ["a", ">", "b", "⏎"]);
+    }
+
+    #[test]
     fn generics_close_with_two_gt() {
-        assert_eq!(toks("Vec<Vec<i64>>"), ["Vec", "<", "Vec", "<", "i64", ">", ">"]);
+        assert_eq!(toks("Vec<Vec<i64>>"), ["Vec", "<", "Vec", "<", "i64", ">", ">", "⏎"]);
     }
 }

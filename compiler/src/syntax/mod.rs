@@ -2,4 +2,5 @@
 
 pub mod ast;
 pub mod lexer;
+pub mod parser;
 pub mod token;

@@ -1,1 +1,8 @@
 //! The C ABI: the only place that exports `weft_rt_*` symbols (placeholder).
+pub mod io;
+pub mod map;
+pub mod mem;
+pub mod panic;
+pub mod string;
+pub mod vec;
+pub mod task;

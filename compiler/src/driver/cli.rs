@@ -1,0 +1,121 @@
+//! The command line, declared with clap (LANGUAGE.md §8).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// The Weft compiler.
+#[derive(Parser, Debug)]
+#[command(name = "weft", version, about = "The Weft compiler", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a program for errors without building it.
+    Check(CheckArgs),
+    /// Build an executable.
+    Build(BuildArgs),
+    /// Build to a temporary directory and run.
+    Run(RunArgs),
+    /// Print an intermediate form of a program.
+    Emit(EmitArgs),
+}
+
+/// Options shared by everything that reports diagnostics.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DiagArgs {
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormatArg,
+    /// `--deny warnings` turns warnings into errors.
+    #[arg(long, value_name = "warnings")]
+    pub deny: Vec<DenyArg>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The program's root file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+    /// List the groups of statements run as an implicit `par` (LANGUAGE.md §7).
+    #[arg(long)]
+    pub explain_par: bool,
+    /// Turn automatic parallelization off.
+    #[arg(long)]
+    pub no_auto_par: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    pub file: PathBuf,
+    /// Output path (default: the file name without `.weft`).
+    #[arg(short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Optimization level 0-3 (`-O0` ... `-O3`; default 2).
+    #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt: u8,
+    /// Emit DWARF line information.
+    #[arg(short = 'g')]
+    pub debug: bool,
+    /// Target triple: x86_64-linux-gnu or aarch64-linux-gnu.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Link statically.
+    #[arg(long = "static")]
+    pub static_link: bool,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    pub file: PathBuf,
+    #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt: u8,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+    /// Arguments for the program (after `--`).
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EmitArgs {
+    pub file: PathBuf,
+    /// What to print.
+    #[arg(long, value_enum)]
+    pub emit: EmitKind,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageFormatArg {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DenyArg {
+    Warnings,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmitKind {
+    /// The lexer's tokens, with inserted `;` marked.
+    Tokens,
+    /// The parsed syntax tree.
+    Ast,
+    /// The typed intermediate representation.
+    Hir,
+    /// LLVM IR.
+    Llvm,
+    /// Assembly.
+    Asm,
+    /// An object file.
+    Obj,
+}

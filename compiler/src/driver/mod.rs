@@ -1,0 +1,136 @@
+//! The `weft` command: argument parsing, running the pipeline, printing diagnostics, exit
+//! codes (0 success, 1 errors in the program, 2 usage or internal failure).
+
+pub mod cli;
+
+use crate::diagnostics::{render_all, Diagnostics, MessageFormat};
+use crate::source::{FileId, SourceMap};
+use crate::{sema, syntax};
+use clap::Parser;
+use cli::{Cli, Command, DenyArg, DiagArgs, EmitKind, MessageFormatArg};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// Exit code for a program with errors.
+pub const EXIT_ERRORS: i32 = 1;
+/// Exit code for usage errors and internal failures.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check(&a.file, &a.diag),
+        Command::Emit(a) => emit(&a.file, a.emit, &a.diag),
+        Command::Build(a) => not_available(&a.file, &a.diag),
+        Command::Run(a) => not_available(&a.file, &a.diag),
+    }
+}
+
+/// A loaded root file, or the exit code after reporting why it could not be read.
+fn load_root(map: &mut SourceMap, path: &Path) -> Result<FileId, i32> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(map.add(path.to_string_lossy(), Some(path), text)),
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", path.display());
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// Prints diagnostics to stderr and returns whether there were errors.
+fn report(map: &SourceMap, mut diags: Diagnostics, args: &DiagArgs) -> bool {
+    if args.deny.contains(&DenyArg::Warnings) {
+        diags.deny_warnings();
+    }
+    diags.sort_and_dedup();
+    let format = match args.message_format {
+        MessageFormatArg::Human => MessageFormat::Human,
+        MessageFormatArg::Short => MessageFormat::Short,
+        MessageFormatArg::Json => MessageFormat::Json,
+    };
+    let color = std::io::stderr().is_terminal();
+    let text = render_all(map, &diags, format, color);
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    diags.has_errors()
+}
+
+/// Runs the front end on source text (used by tests and tools): returns the source map
+/// and the diagnostics.
+pub fn check_text(name: &str, text: String) -> (SourceMap, Diagnostics) {
+    let mut map = SourceMap::new();
+    let root = map.add(name, None, text);
+    let mut diags = Diagnostics::new();
+    let _program = sema::analyze(&mut map, root, &mut diags);
+    (map, diags)
+}
+
+/// `weft check`: the whole front end, no code generation.
+fn check(path: &Path, args: &DiagArgs) -> i32 {
+    let mut map = SourceMap::new();
+    let root = match load_root(&mut map, path) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let mut diags = Diagnostics::new();
+    let _program = sema::analyze(&mut map, root, &mut diags);
+    if report(&map, diags, args) {
+        EXIT_ERRORS
+    } else {
+        0
+    }
+}
+
+/// `weft emit`: prints tokens or the AST (later stages come with code generation).
+fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
+    let mut map = SourceMap::new();
+    let root = match load_root(&mut map, path) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let mut diags = Diagnostics::new();
+    let text = map.get(root).text.clone();
+    let mut out = String::new();
+    match kind {
+        EmitKind::Tokens => {
+            for (tok, span) in syntax::lexer::lex(root, &text, &mut diags) {
+                let (line, col) = map.get(root).line_col(span.start);
+                let shown = if span.is_empty() && tok == syntax::token::Token::Punct(syntax::token::Punct::Semi) {
+                    "; (inserted)".to_string()
+                } else {
+                    format!("{tok}")
+                };
+                out.push_str(&format!("{line}:{col}\t{shown}\n"));
+            }
+        }
+        EmitKind::Ast => {
+            let module = syntax::parser::parse_file(root, &text, &mut diags);
+            out = format!("{module:#?}\n");
+        }
+        other => {
+            eprintln!("error: `--emit {}` needs code generation, which this build of weft does not have yet", format!("{other:?}").to_lowercase());
+            return EXIT_USAGE;
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    if report(&map, diags, args) {
+        EXIT_ERRORS
+    } else {
+        0
+    }
+}
+
+fn not_available(path: &Path, args: &DiagArgs) -> i32 {
+    let code = check(path, args);
+    if code != 0 {
+        return code;
+    }
+    eprintln!("error: code generation is not available in this build of weft yet; `weft check` passed");
+    EXIT_USAGE
+}

@@ -1,0 +1,361 @@
+//! Patterns (in `match`, `let`, `if let`, `for`) and `match` expressions.
+
+use super::exhaustive;
+use super::fncx::FnCx;
+use crate::diagnostics::{self as diag, Diagnostic};
+use crate::sema::defs::{AdtKind, TypeDef};
+use crate::sema::tast::*;
+use crate::sema::ty::{AdtId, Ty, VarKind};
+use crate::source::Span;
+use crate::syntax::ast::{self, PatternKind};
+
+impl FnCx<'_, '_> {
+    /// Checks a pattern against the type of the value it matches, binding its variables
+    /// (as `kind` locals) in the current scope.
+    pub fn check_pattern(&mut self, p: &ast::Pattern, expected: &Ty, kind: LocalKind) -> TPattern {
+        let span = p.span;
+        let mk = |k, ty: &Ty| TPattern { kind: k, ty: ty.clone(), span };
+        match &p.kind {
+            PatternKind::Wild => mk(TPatternKind::Wild, expected),
+            PatternKind::Bind(name) => {
+                if let Some((adt, v)) = self.unit_variant_named(&name.name, expected, span) {
+                    return self.variant_pattern(adt, v, None, expected, span, kind);
+                }
+                let id = self.declare_local(&name.name, expected.clone(), kind, name.span);
+                mk(TPatternKind::Bind(id), expected)
+            }
+            PatternKind::Lit(e) => {
+                let te = self.check_coerce(e, expected);
+                mk(TPatternKind::Lit(Box::new(te)), expected)
+            }
+            PatternKind::Range { start, end, inclusive } => {
+                let lo = self.check_coerce(start, expected);
+                let hi = self.check_coerce(end, expected);
+                let t = self.resolve(expected);
+                if !t.is_int() && self.var_kind(&t) != Some(VarKind::Int) && !t.has_error() {
+                    let shown = self.show(&t);
+                    self.error(diag::E0225, span, format!("range patterns match integers, not `{shown}`"));
+                }
+                mk(
+                    TPatternKind::Range {
+                        lo: Box::new(lo),
+                        hi: Box::new(hi),
+                        inclusive: *inclusive,
+                    },
+                    expected,
+                )
+            }
+            PatternKind::Tuple(ps) => self.tuple_pattern(ps, expected, span, kind),
+            PatternKind::Variant { path, args } => self.check_variant_pattern(path, args.as_deref(), expected, span, kind),
+            PatternKind::Struct { name, fields, rest } => self.struct_pattern(name, fields, *rest, expected, span, kind),
+            PatternKind::Or(alts) => {
+                let before = self.locals.len();
+                let alts: Vec<TPattern> = alts.iter().map(|a| self.check_pattern(a, expected, kind)).collect();
+                if self.locals.len() > before {
+                    self.error(diag::E0225, span, "alternatives joined by `|` cannot bind variables");
+                }
+                mk(TPatternKind::Or(alts), expected)
+            }
+            PatternKind::Error => mk(TPatternKind::Error, &Ty::Error),
+        }
+    }
+
+    /// A bare name in a pattern that denotes a unit variant (`None`, `Red`).
+    fn unit_variant_named(&mut self, name: &str, expected: &Ty, span: Span) -> Option<(AdtId, u32)> {
+        let exp = self.resolve(expected);
+        if let Ty::Adt(id, _) = &exp {
+            if let Some(i) = self.g.defs.adt(*id).variants().iter().position(|v| v.name == name) {
+                return Some((*id, i as u32));
+            }
+        }
+        let found = self.g.defs.bare_variants(self.module, name).to_vec();
+        match found.as_slice() {
+            [(adt, v)] if self.g.defs.adt(*adt).variants()[*v as usize].fields.is_empty() => {
+                let _ = span;
+                Some((*adt, *v))
+            }
+            _ => None,
+        }
+    }
+
+    fn tuple_pattern(&mut self, ps: &[ast::Pattern], expected: &Ty, span: Span, kind: LocalKind) -> TPattern {
+        let mut exp = self.resolve(expected);
+        if matches!(exp, Ty::Infer(_)) {
+            let vars: Vec<Ty> = ps.iter().map(|_| self.new_var(VarKind::General, span)).collect();
+            let t = Ty::Tuple(vars);
+            self.unify(&exp, &t);
+            exp = t;
+        }
+        let elems = match &exp {
+            Ty::Tuple(ts) if ts.len() == ps.len() => ts.clone(),
+            t => {
+                if !t.has_error() && !self.is_opaque(t) {
+                    let shown = self.show(t);
+                    self.error(diag::E0225, span, format!("this tuple pattern has {} elements, but the value is `{shown}`", ps.len()));
+                }
+                vec![Ty::Error; ps.len()]
+            }
+        };
+        let sub = ps
+            .iter()
+            .zip(&elems)
+            .map(|(p, t)| self.check_pattern(p, t, kind))
+            .collect();
+        TPattern {
+            kind: TPatternKind::Tuple(sub),
+            ty: exp,
+            span,
+        }
+    }
+
+    fn check_variant_pattern(
+        &mut self,
+        path: &[ast::Ident],
+        args: Option<&[ast::Pattern]>,
+        expected: &Ty,
+        span: Span,
+        kind: LocalKind,
+    ) -> TPattern {
+        let found = match path {
+            [name] => {
+                let exp = self.resolve(expected);
+                let in_expected = match &exp {
+                    Ty::Adt(id, _) => self
+                        .g
+                        .defs
+                        .adt(*id)
+                        .variants()
+                        .iter()
+                        .position(|v| v.name == name.name)
+                        .map(|i| (*id, i as u32)),
+                    _ => None,
+                };
+                in_expected.or_else(|| self.bare_variant(&name.name, Some(&exp), name.span))
+            }
+            [ty_name, name] => match self.g.defs.lookup_type(self.module, &ty_name.name) {
+                Some(TypeDef::Adt(id)) => self
+                    .g
+                    .defs
+                    .adt(id)
+                    .variants()
+                    .iter()
+                    .position(|v| v.name == name.name)
+                    .map(|i| (id, i as u32)),
+                _ => {
+                    self.error(diag::E0101, ty_name.span, format!("cannot find enum `{}`", ty_name.name));
+                    self.bind_all_wild(args, kind);
+                    return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+                }
+            },
+            _ => None,
+        };
+        let Some((adt, v)) = found else {
+            let last = path.last().map(|p| p.name.clone()).unwrap_or_default();
+            if !self.resolve(expected).has_error() {
+                self.error(diag::E0109, span, format!("no variant named `{last}`"));
+            }
+            self.bind_all_wild(args, kind);
+            return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+        };
+        self.variant_pattern(adt, v, args, expected, span, kind)
+    }
+
+    /// Binds the variables of sub-patterns of a failed pattern, so later uses do not
+    /// report unknown names.
+    fn bind_all_wild(&mut self, args: Option<&[ast::Pattern]>, kind: LocalKind) {
+        for p in args.unwrap_or(&[]) {
+            self.check_pattern(p, &Ty::Error, kind);
+        }
+    }
+
+    fn variant_pattern(
+        &mut self,
+        adt: AdtId,
+        v: u32,
+        args: Option<&[ast::Pattern]>,
+        expected: &Ty,
+        span: Span,
+        kind: LocalKind,
+    ) -> TPattern {
+        let ty = self.fresh_adt(adt, Some(expected), span);
+        if !self.unify(&ty, expected) {
+            let (es, vs) = (self.show(expected), self.show(&ty));
+            self.error(diag::E0225, span, format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"));
+        }
+        let targs = match &ty {
+            Ty::Adt(_, a) => a.clone(),
+            _ => Vec::new(),
+        };
+        let def = self.g.defs.adt(adt).clone();
+        let variant = &def.variants()[v as usize];
+        let field_tys: Vec<Ty> = variant.fields.iter().map(|t| t.subst(&targs)).collect();
+        let ps = args.unwrap_or(&[]);
+        if ps.len() != field_tys.len() {
+            let n = field_tys.len();
+            let mut d = Diagnostic::error(
+                diag::E0225,
+                span,
+                format!("variant `{}` has {n} field{}, but the pattern has {}", variant.name, if n == 1 { "" } else { "s" }, ps.len()),
+            );
+            if args.is_none() && n > 0 {
+                d = d.with_help(format!("write `{}({})`", variant.name, vec!["_"; n].join(", ")));
+            }
+            self.push(d);
+        }
+        let fields = (0..field_tys.len())
+            .map(|i| match ps.get(i) {
+                Some(p) => self.check_pattern(p, &field_tys[i], kind),
+                None => TPattern { kind: TPatternKind::Wild, ty: field_tys[i].clone(), span },
+            })
+            .collect();
+        for extra in ps.iter().skip(field_tys.len()) {
+            self.check_pattern(extra, &Ty::Error, kind);
+        }
+        TPattern {
+            kind: TPatternKind::Variant { adt, variant: v, fields },
+            ty,
+            span,
+        }
+    }
+
+    fn struct_pattern(
+        &mut self,
+        name: &ast::Ident,
+        fields: &[(ast::Ident, Option<ast::Pattern>)],
+        rest: bool,
+        expected: &Ty,
+        span: Span,
+        kind: LocalKind,
+    ) -> TPattern {
+        let Some(TypeDef::Adt(adt)) = self.g.defs.lookup_type(self.module, &name.name) else {
+            self.error(diag::E0101, name.span, format!("cannot find struct `{}`", name.name));
+            return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+        };
+        let def = self.g.defs.adt(adt).clone();
+        let AdtKind::Struct(decl) = &def.kind else {
+            self.error(diag::E0225, name.span, format!("`{}` is not a struct", def.name));
+            return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+        };
+        let ty = self.fresh_adt(adt, Some(expected), span);
+        if !self.unify(&ty, expected) {
+            let (es, vs) = (self.show(expected), self.show(&ty));
+            self.error(diag::E0225, span, format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"));
+        }
+        let targs = match &ty {
+            Ty::Adt(_, a) => a.clone(),
+            _ => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for (fname, fpat) in fields {
+            let Some(i) = decl.iter().position(|f| f.name == fname.name) else {
+                self.error(diag::E0107, fname.span, format!("struct `{}` has no field `{}`", def.name, fname.name));
+                continue;
+            };
+            let fty = decl[i].ty.subst(&targs);
+            let tp = match fpat {
+                Some(p) => self.check_pattern(p, &fty, kind),
+                None => {
+                    let id = self.declare_local(&fname.name, fty.clone(), kind, fname.span);
+                    TPattern { kind: TPatternKind::Bind(id), ty: fty, span: fname.span }
+                }
+            };
+            out.push((i as u32, tp));
+        }
+        if !rest {
+            let missing: Vec<&str> = decl
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !out.iter().any(|(j, _)| *j as usize == *i))
+                .map(|(_, f)| f.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                self.push(
+                    Diagnostic::error(diag::E0225, span, format!("pattern does not mention field{} {}", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")))
+                        .with_help("add the fields, or `..` to ignore the rest"),
+                );
+            }
+        }
+        TPattern {
+            kind: TPatternKind::Struct { adt, fields: out },
+            ty,
+            span,
+        }
+    }
+
+    /// Can some value of the pattern's type fail to match it?
+    pub fn is_refutable(&self, p: &TPattern) -> bool {
+        match &p.kind {
+            TPatternKind::Wild | TPatternKind::Bind(_) | TPatternKind::Error => false,
+            TPatternKind::Lit(_) | TPatternKind::Range { .. } => true,
+            TPatternKind::Tuple(ps) => ps.iter().any(|p| self.is_refutable(p)),
+            TPatternKind::Struct { fields, .. } => fields.iter().any(|(_, p)| self.is_refutable(p)),
+            TPatternKind::Variant { adt, fields, .. } => {
+                self.g.defs.adt(*adt).variants().len() > 1 || fields.iter().any(|p| self.is_refutable(p))
+            }
+            TPatternKind::Or(ps) => ps.iter().all(|p| self.is_refutable(p)),
+        }
+    }
+
+    pub fn check_match(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], expected: Option<&Ty>, span: Span) -> TExpr {
+        let s = self.check_expr(scrutinee, None);
+        let sty = s.ty.clone();
+        let drop_values = expected.is_some_and(|t| self.resolve(t).is_void());
+        let mut result: Option<Ty> = expected.filter(|_| !drop_values).cloned();
+        let mut tarms = Vec::new();
+        for arm in arms {
+            self.push_scope();
+            let pat = self.check_pattern(&arm.pat, &sty, LocalKind::Binding);
+            let guard = arm.guard.as_ref().map(|g| self.check_coerce(g, &Ty::Bool));
+            let want = if drop_values { Some(Ty::Void) } else { result.clone() };
+            let mut body = self.check_expr(&arm.body, want.as_ref());
+            self.pop_scope();
+            if !drop_values && !self.resolve(&body.ty).is_never() {
+                match &result {
+                    Some(r) => body = self.coerce(body, &r.clone()),
+                    None => result = Some(body.ty.clone()),
+                }
+            }
+            tarms.push(MatchArm { pat, guard, body });
+        }
+        self.check_coverage(&sty, &tarms, span);
+        let all_never = !tarms.is_empty() && tarms.iter().all(|a| self.resolve(&a.body.ty).is_never());
+        let ty = if all_never {
+            Ty::Never
+        } else if drop_values {
+            Ty::Void
+        } else {
+            result.unwrap_or(Ty::Void)
+        };
+        TExpr {
+            kind: TExprKind::Match {
+                scrutinee: Box::new(s),
+                arms: tarms,
+            },
+            ty,
+            span,
+        }
+    }
+
+    /// E0208 for a non-exhaustive match, W0102 for unreachable arms.
+    fn check_coverage(&mut self, sty: &Ty, arms: &[MatchArm], span: Span) {
+        let t = self.zonk(sty);
+        if t.has_error() || self.is_opaque(&t) || t.has_infer() {
+            return;
+        }
+        let report = exhaustive::analyze(self.g.defs, &t, arms);
+        for i in report.unreachable {
+            self.push(
+                Diagnostic::warning(diag::W0102, arms[i].pat.span, "unreachable pattern")
+                    .with_primary_label("earlier arms already match every value this one matches"),
+            );
+        }
+        if let Some(missing) = report.missing {
+            let shown = self.show(&t);
+            self.push(
+                Diagnostic::error(diag::E0208, span, format!("non-exhaustive match: `{missing}` not covered"))
+                    .with_note(format!("the value has type `{shown}`"))
+                    .with_help(format!("add an arm for `{missing}`, or a wildcard arm `_ => ...`")),
+            );
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Lowering written types (`ast::Type`) to semantic types ([`Ty`]).
+
+use super::defs::{BuiltinTy, Defs, GenericDef, ModuleId, TypeDef};
+use super::ty::{FloatTy, FnTy, PassMode, Ty};
+use crate::diagnostics::{self as diag, Diagnostic, Diagnostics};
+use crate::syntax::ast::{self, ExprKind, TypeKind};
+
+/// Where a type is written: which module's names and which generic parameters are in scope.
+pub struct TypeCx<'a> {
+    pub defs: &'a Defs,
+    pub module: ModuleId,
+    /// Generic parameters in scope; `Param(i)` refers to `generics[i]`.
+    pub generics: &'a [GenericDef],
+}
+
+impl TypeCx<'_> {
+    /// Lowers a type written outside a parameter list (references are not allowed).
+    pub fn lower(&self, ty: &ast::Type, diags: &mut Diagnostics) -> Ty {
+        self.lower_inner(ty, diags, false)
+    }
+
+    /// Lowers a parameter type, returning how the parameter is passed.
+    pub fn lower_param(&self, ty: &ast::Type, diags: &mut Diagnostics) -> (PassMode, Ty) {
+        match &ty.kind {
+            TypeKind::Ref { mutable, inner } => {
+                let mode = if *mutable {
+                    PassMode::RefMut
+                } else {
+                    PassMode::Ref
+                };
+                (mode, self.lower_inner(inner, diags, false))
+            }
+            _ => (PassMode::Value, self.lower_inner(ty, diags, false)),
+        }
+    }
+
+    fn lower_inner(&self, ty: &ast::Type, diags: &mut Diagnostics, _in_param: bool) -> Ty {
+        match &ty.kind {
+            TypeKind::Path { name, args } => self.lower_path(ty, name, args, diags),
+            TypeKind::Option(inner) => {
+                let inner = self.lower(inner, diags);
+                self.defs.lang.option_of(inner)
+            }
+            TypeKind::Array(elem, len) => {
+                let elem = self.lower(elem, diags);
+                match self.array_len(len) {
+                    Some(n) => Ty::Array(Box::new(elem), n),
+                    None => {
+                        diags.push(Diagnostic::error(
+                            diag::E0222,
+                            len.span,
+                            "array length must be an integer literal or a constant",
+                        ));
+                        Ty::Error
+                    }
+                }
+            }
+            TypeKind::Tuple(elems) if elems.is_empty() => Ty::Void,
+            TypeKind::Tuple(elems) => {
+                Ty::Tuple(elems.iter().map(|t| self.lower(t, diags)).collect())
+            }
+            TypeKind::Fn { params, ret } => {
+                let params = params.iter().map(|p| self.lower_param(p, diags)).collect();
+                let ret = self.lower(ret, diags);
+                Ty::Fn(Box::new(FnTy { params, ret }))
+            }
+            TypeKind::Ptr(inner) => Ty::Ptr(Box::new(self.lower(inner, diags))),
+            TypeKind::Ref { .. } => {
+                diags.push(
+                    Diagnostic::error(
+                        diag::E0220,
+                        ty.span,
+                        "references are only allowed as parameter types",
+                    )
+                    .with_help("store the value itself: values are copied, and copies of heap values are cheap"),
+                );
+                Ty::Error
+            }
+            TypeKind::Error => Ty::Error,
+        }
+    }
+
+    fn lower_path(
+        &self,
+        ty: &ast::Type,
+        name: &ast::Ident,
+        args: &[ast::Type],
+        diags: &mut Diagnostics,
+    ) -> Ty {
+        if let Some(i) = self.generics.iter().position(|g| g.name == name.name) {
+            if !args.is_empty() {
+                diags.push(Diagnostic::error(
+                    diag::E0113,
+                    ty.span,
+                    format!("generic parameter `{}` takes no type arguments", name.name),
+                ));
+            }
+            return Ty::Param(i as u32, name.name.clone());
+        }
+        if name.name == "never" {
+            return Ty::Never;
+        }
+        let Some(def) = self.defs.lookup_type(self.module, &name.name) else {
+            let mut d = Diagnostic::error(
+                diag::E0101,
+                name.span,
+                format!("cannot find type `{}` in this scope", name.name),
+            )
+            .with_primary_label("not found");
+            let names = self.defs.visible_names(self.module);
+            if let Some(s) = super::scope::suggest(&name.name, names.iter().map(String::as_str))
+            {
+                d = d.with_help(format!("a type with a similar name exists: `{s}`"));
+            }
+            diags.push(d);
+            return Ty::Error;
+        };
+        let lowered: Vec<Ty> = args.iter().map(|a| self.lower(a, diags)).collect();
+        match def {
+            TypeDef::Builtin(b) => self.builtin(b, lowered, ty, diags),
+            TypeDef::Adt(id) => {
+                let adt = self.defs.adt(id);
+                let max = adt.generics.len();
+                let min = adt.generics.iter().filter(|g| g.default.is_none()).count();
+                if lowered.len() < min && !lowered.is_empty() || lowered.len() > max {
+                    diags.push(Diagnostic::error(
+                        diag::E0113,
+                        ty.span,
+                        format!(
+                            "`{}` takes {} type argument{} but {} were given",
+                            adt.name,
+                            if min == max { max.to_string() } else { format!("{min} to {max}") },
+                            if max == 1 { "" } else { "s" },
+                            lowered.len()
+                        ),
+                    ));
+                    return Ty::Error;
+                }
+                if lowered.is_empty() && max > 0 {
+                    diags.push(
+                        Diagnostic::error(
+                            diag::E0113,
+                            ty.span,
+                            format!("missing type arguments for `{}`", adt.name),
+                        )
+                        .with_help(format!(
+                            "write `{}<{}>`",
+                            adt.name,
+                            adt.generics
+                                .iter()
+                                .map(|g| g.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                    return Ty::Error;
+                }
+                let mut full = lowered;
+                for g in &adt.generics[full.len()..] {
+                    full.push(g.default.clone().unwrap_or(Ty::Error));
+                }
+                Ty::Adt(id, full)
+            }
+            TypeDef::Resource(_) => {
+                diags.push(Diagnostic::error(
+                    diag::E0101,
+                    name.span,
+                    format!("`{}` is a resource, not a type", name.name),
+                ));
+                Ty::Error
+            }
+        }
+    }
+
+    fn builtin(&self, b: BuiltinTy, args: Vec<Ty>, ty: &ast::Type, diags: &mut Diagnostics) -> Ty {
+        if args.len() != b.arity() {
+            let name = match &ty.kind {
+                TypeKind::Path { name, .. } => name.name.clone(),
+                _ => String::new(),
+            };
+            diags.push(Diagnostic::error(
+                diag::E0113,
+                ty.span,
+                format!(
+                    "`{name}` takes {} type argument{} but {} were given",
+                    b.arity(),
+                    if b.arity() == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            ));
+            return Ty::Error;
+        }
+        let mut args = args.into_iter();
+        let mut next = || Box::new(args.next().unwrap_or(Ty::Error));
+        match b {
+            BuiltinTy::Int(i) => Ty::Int(i),
+            BuiltinTy::F32 => Ty::Float(FloatTy::F32),
+            BuiltinTy::F64 => Ty::Float(FloatTy::F64),
+            BuiltinTy::Bool => Ty::Bool,
+            BuiltinTy::Void => Ty::Void,
+            BuiltinTy::Str => Ty::Str,
+            BuiltinTy::Vec => Ty::Vec(next()),
+            BuiltinTy::Box => Ty::Box(next()),
+            BuiltinTy::Map => {
+                let k = next();
+                let v = next();
+                if !valid_map_key(&k) {
+                    diags.push(
+                        Diagnostic::error(
+                            diag::E0226,
+                            ty.span,
+                            format!(
+                                "`{}` cannot be a HashMap key",
+                                self.defs.show(&k)
+                            ),
+                        )
+                        .with_note("HashMap keys are integers, bool or string"),
+                    );
+                }
+                Ty::Map(k, v)
+            }
+        }
+    }
+
+    /// The value of an array length expression: an integer literal or a constant whose
+    /// initializer is one.
+    fn array_len(&self, e: &ast::Expr) -> Option<u64> {
+        match &e.kind {
+            ExprKind::Int(v, _) => Some(*v),
+            ExprKind::Name(id) => {
+                let super::defs::ValueDef::Const(c) = self.defs.lookup_value(self.module, &id.name)?
+                else {
+                    return None;
+                };
+                let cdef = &self.defs.consts[c.0 as usize];
+                let item = &self.defs.module(cdef.module).ast.items[cdef.item as usize];
+                match &item.kind {
+                    ast::ItemKind::Stmt(ast::Stmt {
+                        kind: ast::StmtKind::Let { init, .. },
+                        ..
+                    }) => match &init.kind {
+                        ExprKind::Int(v, _) => Some(*v),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Can `t` be a HashMap key? (Generic parameters are checked at instantiation.)
+pub fn valid_map_key(t: &Ty) -> bool {
+    matches!(
+        t,
+        Ty::Int(_) | Ty::Bool | Ty::Str | Ty::Param(..) | Ty::Infer(_) | Ty::Error
+    )
+}

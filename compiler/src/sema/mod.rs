@@ -1,0 +1,27 @@
+//! Semantic analysis: modules and imports, name resolution, type checking with
+//! per-instantiation generics, closure capture rules, Send/Sync, match coverage.
+//!
+//! Entry point: [`analyze`]. Stages: [`modules`] loads every reachable file, [`collect`]
+//! builds the declaration tables ([`defs`]), [`check`] checks every function and produces
+//! the typed AST ([`tast`]) of each instance.
+
+pub mod check;
+pub mod collect;
+pub mod defs;
+pub mod lower;
+pub mod modules;
+pub mod scope;
+pub mod tast;
+pub mod ty;
+
+use crate::diagnostics::Diagnostics;
+use crate::source::{FileId, SourceMap};
+
+/// Analyses the program whose root file is `root` (already in `map`). Diagnostics are
+/// pushed to `diags`; the program is returned even when there are errors (codegen must
+/// not run then).
+pub fn analyze(map: &mut SourceMap, root: FileId, diags: &mut Diagnostics) -> defs::Program {
+    let loaded = modules::load(map, root, diags);
+    let (defs, main) = collect::collect(loaded, diags);
+    check::check_program(defs, main, diags)
+}

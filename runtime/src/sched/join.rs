@@ -1,0 +1,262 @@
+//! Joining, waiting for any of several tasks, finishing, and cancellation.
+//!
+//! Invariants:
+//! - a joiner registers a [`JoinEntry`] (which lives on the joiner's own stack) in the
+//!   task's `joiners` list under the task lock, only after seeing the task not `DONE`
+//!   under that lock; the finishing worker stores `DONE` and wakes every entry under the
+//!   same lock, so no joiner is missed and none waits for a finished task;
+//! - the finisher takes the list, and for each entry reads everything it needs (`next`,
+//!   the waiter, the token) *before* waking it: a joiner woken with `Notified` may return
+//!   (freeing its entry) at once;
+//! - a joiner whose wait ended otherwise (timeout, cancellation, another task of a
+//!   `wait_any` finishing) takes the task lock and unlinks its entry if still listed before
+//!   its entry goes away;
+//! - fork-join stays depth-first: a task that joins a task which has not started claims it
+//!   (`NEW → RUNNING`, the same CAS a worker's pop does) and puts it in its worker's
+//!   run-next slot, so the child runs right after the joiner parks; the child's queued start
+//!   entry becomes stale and is skipped;
+//! - scoped children (spawn flag `SCOPED`) are linked into their parent's children list
+//!   under the parent's lock from spawn until they finish; cancelling a task cancels that
+//!   list recursively.
+
+use std::ptr;
+
+use super::task::{Outcome, Task, DETACHED, NEW};
+use super::waiter::{Waiter, WakeReason};
+use super::worker;
+
+/// A joiner's registration in a task's `joiners` list.
+#[derive(Debug)]
+pub(crate) struct JoinEntry {
+    waiter: Waiter,
+    token: usize,
+    next: *mut JoinEntry,
+}
+
+/// How a join ended (the C ABI's return codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum JoinStatus {
+    /// The task returned; its result was copied out.
+    Ok = 0,
+    /// The task panicked (see [`Task::panic_message`]).
+    Panicked = 1,
+    /// The task was cancelled, or the joining task was cancelled while waiting.
+    Cancelled = 2,
+    /// The deadline passed first; the task keeps running.
+    TimedOut = 3,
+}
+
+/// Waits until `task` has finished (parking a green task, blocking an OS thread) or until
+/// `deadline_ns` passes, then copies its result (`result_size` bytes) into `out` (if not
+/// null and the task returned normally). Clears the task's `DETACHED` flag: a joined task's
+/// panic is delivered here instead of ending the process.
+pub fn join(task: &'static Task, out: *mut u8, deadline_ns: Option<u64>) -> JoinStatus {
+    if task.has_flag(DETACHED) {
+        task.flags.fetch_and(!DETACHED, std::sync::atomic::Ordering::Relaxed);
+    }
+    if !task.is_done() {
+        if let Some(status) = wait_done(task, deadline_ns) {
+            return status;
+        }
+    }
+    match task.outcome() {
+        Outcome::Ok => {
+            if !out.is_null() {
+                // SAFETY: `out` holds `result_size` bytes (caller contract); the slot was
+                // written before DONE was published.
+                unsafe { ptr::copy_nonoverlapping(task.result_slot(), out, task.result_size()) };
+            }
+            JoinStatus::Ok
+        }
+        Outcome::Panicked => JoinStatus::Panicked,
+        Outcome::Cancelled => JoinStatus::Cancelled,
+    }
+}
+
+/// Parks until `task` is done; returns `Some(status)` if the wait ended otherwise.
+fn wait_done(task: &'static Task, deadline_ns: Option<u64>) -> Option<JoinStatus> {
+    if worker::current_task().is_some() && task.lifecycle() == NEW && task.try_start_gen(None) {
+        worker::run_next(task);
+    }
+    let mut entry = JoinEntry { waiter: Waiter::prepare(true), token: 0, next: ptr::null_mut() };
+    if !register(task, &mut entry) {
+        entry.waiter.abort();
+        return None;
+    }
+    let wake = entry.waiter.park("awaiting a task", deadline_ns);
+    match wake.reason {
+        WakeReason::Notified => None,
+        reason => {
+            unregister(task, &mut entry);
+            if task.is_done() {
+                return None;
+            }
+            Some(if reason == WakeReason::TimedOut { JoinStatus::TimedOut } else { JoinStatus::Cancelled })
+        }
+    }
+}
+
+/// Links `entry` into `task`'s joiners unless the task is already done.
+fn register(task: &Task, entry: &mut JoinEntry) -> bool {
+    let mut links = task.lock.lock();
+    if task.is_done() {
+        return false;
+    }
+    entry.next = links.joiners;
+    links.joiners = entry;
+    true
+}
+
+/// Unlinks `entry` from `task`'s joiners if it is still listed.
+fn unregister(task: &Task, entry: &mut JoinEntry) {
+    let target: *mut JoinEntry = entry;
+    let mut links = task.lock.lock();
+    let mut cursor: *mut *mut JoinEntry = &mut links.joiners;
+    // SAFETY: the list is made of live entries, guarded by the lock we hold.
+    unsafe {
+        while !(*cursor).is_null() {
+            if *cursor == target {
+                *cursor = (*target).next;
+                return;
+            }
+            cursor = &mut (**cursor).next;
+        }
+    }
+}
+
+/// Parks until one of `tasks` has finished and returns its index (the lowest index among
+/// those already finished when called). Returns `tasks.len()` when `tasks` is empty, or
+/// when the calling task is cancelled while waiting.
+pub fn wait_any(tasks: &[&'static Task]) -> usize {
+    if let Some(i) = tasks.iter().position(|t| t.is_done()) {
+        return i;
+    }
+    if tasks.is_empty() {
+        return 0;
+    }
+    let waiter = Waiter::prepare(true);
+    let mut entries: Vec<JoinEntry> =
+        (0..tasks.len()).map(|i| JoinEntry { waiter, token: i + 1, next: ptr::null_mut() }).collect();
+    let mut registered = 0;
+    let mut found = None;
+    for (i, task) in tasks.iter().enumerate() {
+        if !register(task, &mut entries[i]) {
+            found = Some(i);
+            break;
+        }
+        registered += 1;
+    }
+    let result = match found {
+        Some(i) => waiter.abort().map_or(i, |wake| wake.token.wrapping_sub(1).min(i)),
+        None => {
+            let wake = waiter.park("awaiting any of several tasks", None);
+            match wake.reason {
+                WakeReason::Notified => wake.token - 1,
+                _ => tasks.iter().position(|t| t.is_done()).unwrap_or(tasks.len()),
+            }
+        }
+    };
+    for (task, entry) in tasks.iter().zip(entries.iter_mut()).take(registered) {
+        unregister(task, entry);
+    }
+    result
+}
+
+/// Marks `task` done with `outcome` and wakes its joiners (its worker, after the task's
+/// last switch); unlinks a scoped task from its parent.
+pub(crate) fn finish(task: &Task, outcome: Outcome) {
+    let parent = {
+        let mut links = task.lock.lock();
+        task.set_done(outcome);
+        let mut entry = std::mem::replace(&mut links.joiners, ptr::null_mut());
+        while !entry.is_null() {
+            // SAFETY: listed entries are live until woken (see the module docs).
+            let (next, waiter, token) = unsafe { ((*entry).next, (*entry).waiter, (*entry).token) };
+            waiter.wake(WakeReason::Notified, token);
+            entry = next;
+        }
+        links.extra_ref().map_or(ptr::null(), |e| e.parent)
+    };
+    if !parent.is_null() {
+        // SAFETY: the parent is retained by its scoped child until here.
+        let parent = unsafe { &*parent };
+        unlink_child(parent, task);
+        parent.release();
+    }
+}
+
+/// Links `child` (being spawned, not yet visible to anyone) under `parent` and retains the
+/// parent; a cancelled parent's child starts cancelled.
+pub(crate) fn link_child(parent: &'static Task, child: &Task) {
+    parent.retain();
+    {
+        let mut plinks = parent.lock.lock();
+        let pextra = plinks.extra();
+        let first = pextra.first_child;
+        {
+            let mut clinks = child.lock.lock();
+            let cextra = clinks.extra();
+            cextra.parent = parent;
+            cextra.prev_sibling = ptr::null();
+            cextra.next_sibling = first;
+        }
+        if !first.is_null() {
+            // SAFETY: listed children are live (they unlink before they are recycled).
+            unsafe { (*first).lock.lock().extra().prev_sibling = child };
+        }
+        pextra.first_child = child;
+    }
+    if parent.is_cancelled() {
+        child.set_cancelled();
+    }
+}
+
+fn unlink_child(parent: &Task, child: &Task) {
+    let mut plinks = parent.lock.lock();
+    let (prev, next) = {
+        let mut clinks = child.lock.lock();
+        let cextra = clinks.extra();
+        let pair = (cextra.prev_sibling, cextra.next_sibling);
+        cextra.prev_sibling = ptr::null();
+        cextra.next_sibling = ptr::null();
+        cextra.parent = ptr::null();
+        pair
+    };
+    // SAFETY: siblings are live while listed; we hold the parent lock that guards the list.
+    unsafe {
+        if prev.is_null() {
+            plinks.extra().first_child = next;
+        } else {
+            (*prev).lock.lock().extra().next_sibling = next;
+        }
+        if !next.is_null() {
+            (*next).lock.lock().extra().prev_sibling = prev;
+        }
+    }
+}
+
+/// Sets `task`'s cancel flag and ends its current cancellable wait with `Cancelled`; does
+/// the same for its scoped children, recursively. Cooperative: the task keeps running until
+/// it returns (its suspension points return promptly).
+pub fn cancel(task: &'static Task) {
+    task.retain();
+    let mut work = vec![task];
+    while let Some(t) = work.pop() {
+        if t.set_cancelled() {
+            t.node.cancel();
+        }
+        {
+            let links = t.lock.lock();
+            let mut child = links.extra_ref().map_or(ptr::null(), |e| e.first_child);
+            while !child.is_null() {
+                // SAFETY: listed children are live; retained before the lock is released.
+                let c = unsafe { &*child };
+                c.retain();
+                work.push(c);
+                child = c.lock.lock().extra_ref().map_or(ptr::null(), |e| e.next_sibling);
+            }
+        }
+        t.release();
+    }
+}

@@ -1,0 +1,349 @@
+//! Run queues: each worker's local queue (a run-next slot plus a bounded FIFO ring that
+//! other workers steal from) and the global injection queue.
+//!
+//! The local queue follows Go's `runtime/proc.go` (`runqput`, `runqget`, `runqgrab`):
+//!
+//! Invariants of [`LocalQueue`]:
+//! - only the owning worker pushes (`tail` is written by the owner alone); the owner and
+//!   thieves consume by CAS on `head`, so every entry is taken exactly once;
+//! - `tail - head <= CAPACITY` (wrapping u32 arithmetic); slots `head..tail` hold entries;
+//! - when the ring is full, the owner moves its older half plus the new entry to the global
+//!   queue in one batch, dropping stale start entries on the way (tasks already claimed by
+//!   a joiner), so stale entries never pile up in the ring;
+//! - `runnext` holds at most one entry, consumed before the ring (LIFO hand-off for tasks
+//!   woken by the running task); thieves take it only as a last resort.
+//!
+//! Invariants of [`GlobalQueue`]:
+//! - a FIFO guarded by a mutex; `len` mirrors its length so that empty checks take no lock.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::task::Entry;
+
+/// Entries a local ring holds (Go uses 256 too).
+pub const CAPACITY: u32 = 256;
+const EMPTY: u64 = 0;
+
+/// A worker's local run queue (see the module docs).
+#[derive(Debug)]
+pub struct LocalQueue {
+    /// No other worker steals from this queue (a single-worker runtime): the owner may
+    /// consume without a CAS.
+    exclusive: bool,
+    head: AtomicU32,
+    tail: AtomicU32,
+    runnext: AtomicU64,
+    ring: Box<[AtomicU64]>,
+}
+
+impl Default for LocalQueue {
+    fn default() -> Self {
+        LocalQueue::new(false)
+    }
+}
+
+impl LocalQueue {
+    /// An empty queue; `exclusive` when no other worker will ever steal from it.
+    pub fn new(exclusive: bool) -> LocalQueue {
+        LocalQueue {
+            exclusive,
+            head: AtomicU32::new(0),
+            tail: AtomicU32::new(0),
+            runnext: AtomicU64::new(EMPTY),
+            ring: (0..CAPACITY).map(|_| AtomicU64::new(EMPTY)).collect(),
+        }
+    }
+
+    fn slot(&self, index: u32) -> &AtomicU64 {
+        &self.ring[(index % CAPACITY) as usize]
+    }
+
+    /// Owner only: appends `entry` at the back; when full, spills half to `global`.
+    #[inline]
+    pub fn push_back(&self, entry: Entry, global: &GlobalQueue) {
+        let tail = self.tail.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Acquire);
+        if tail.wrapping_sub(head) < CAPACITY {
+            self.slot(tail).store(entry.0, Ordering::Relaxed);
+            self.tail.store(tail.wrapping_add(1), Ordering::Release);
+            return;
+        }
+        self.push_overflow(entry, head, global);
+    }
+
+    #[cold]
+    fn push_overflow(&self, entry: Entry, head: u32, global: &GlobalQueue) {
+        let n = CAPACITY / 2;
+        let mut batch = Vec::with_capacity(n as usize + 1);
+        for i in 0..n {
+            batch.push(Entry(self.slot(head.wrapping_add(i)).load(Ordering::Relaxed)));
+        }
+        if self.head.compare_exchange(head, head.wrapping_add(n), Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            // Thieves made room meanwhile.
+            return self.push_back(entry, global);
+        }
+        batch.push(entry);
+        batch.retain(|e| !e.is_stale());
+        global.push_batch(&batch);
+    }
+
+    /// Owner only: puts `entry` in the run-next slot; a previous occupant moves to the back.
+    pub fn push_next(&self, entry: Entry, global: &GlobalQueue) {
+        let old = self.runnext.swap(entry.0, Ordering::AcqRel);
+        if old != EMPTY {
+            self.push_back(Entry(old), global);
+        }
+    }
+
+    /// Owner only: takes the run-next entry, else the front of the ring.
+    #[inline]
+    pub fn pop(&self) -> Option<Entry> {
+        if self.runnext.load(Ordering::Relaxed) != EMPTY {
+            let next = self.runnext.swap(EMPTY, Ordering::AcqRel);
+            if next != EMPTY {
+                return Some(Entry(next));
+            }
+        }
+        self.pop_ring()
+    }
+
+    fn pop_ring(&self) -> Option<Entry> {
+        let mut head = self.head.load(Ordering::Acquire);
+        if self.exclusive {
+            if head == self.tail.load(Ordering::Relaxed) {
+                return None;
+            }
+            let entry = self.slot(head).load(Ordering::Relaxed);
+            self.head.store(head.wrapping_add(1), Ordering::Release);
+            return Some(Entry(entry));
+        }
+        loop {
+            let tail = self.tail.load(Ordering::Relaxed);
+            if head == tail {
+                return None;
+            }
+            let entry = self.slot(head).load(Ordering::Relaxed);
+            match self.head.compare_exchange_weak(head, head.wrapping_add(1), Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(Entry(entry)),
+                Err(actual) => head = actual,
+            }
+        }
+    }
+
+    /// Number of entries in the ring (racy when read by others), plus the run-next entry.
+    pub fn len(&self) -> usize {
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Acquire);
+        let next = (self.runnext.load(Ordering::Acquire) != EMPTY) as usize;
+        tail.wrapping_sub(head).min(CAPACITY) as usize + next
+    }
+
+    /// Whether both the ring and the run-next slot are empty (racy when read by others).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the ring (not counting run-next) has entries thieves could take.
+    pub fn has_stealable(&self) -> bool {
+        let head = self.head.load(Ordering::Acquire);
+        self.tail.load(Ordering::Acquire) != head
+    }
+
+    /// Thief side: moves about half of `victim`'s ring into this (the thief's own, empty)
+    /// ring and returns one entry to run now. With `take_next`, takes the victim's run-next
+    /// entry when its ring is empty.
+    pub fn steal_from(&self, victim: &LocalQueue, take_next: bool) -> Option<Entry> {
+        let own_tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            let head = victim.head.load(Ordering::Acquire);
+            let tail = victim.tail.load(Ordering::Acquire);
+            let n = tail.wrapping_sub(head);
+            if n == 0 || n > CAPACITY {
+                if n == 0 && take_next {
+                    let next = victim.runnext.load(Ordering::Acquire);
+                    if next != EMPTY
+                        && victim.runnext.compare_exchange(next, EMPTY, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+                    {
+                        return Some(Entry(next));
+                    }
+                }
+                if n == 0 {
+                    return None;
+                }
+                continue; // inconsistent snapshot
+            }
+            let n = n - n / 2;
+            for i in 0..n {
+                let e = victim.slot(head.wrapping_add(i)).load(Ordering::Relaxed);
+                self.slot(own_tail.wrapping_add(i)).store(e, Ordering::Relaxed);
+            }
+            if victim.head.compare_exchange(head, head.wrapping_add(n), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                let last = self.slot(own_tail.wrapping_add(n - 1)).load(Ordering::Relaxed);
+                if n > 1 {
+                    self.tail.store(own_tail.wrapping_add(n - 1), Ordering::Release);
+                }
+                return Some(Entry(last));
+            }
+        }
+    }
+}
+
+/// The global injection queue (see the module docs).
+#[derive(Debug, Default)]
+pub struct GlobalQueue {
+    len: AtomicUsize,
+    queue: Mutex<VecDeque<u64>>,
+}
+
+impl GlobalQueue {
+    /// An empty queue.
+    pub const fn new() -> GlobalQueue {
+        GlobalQueue { len: AtomicUsize::new(0), queue: Mutex::new(VecDeque::new()) }
+    }
+
+    /// Number of queued entries (racy).
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Whether no entry is queued (racy).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends one entry.
+    pub fn push(&self, entry: Entry) {
+        self.push_batch(&[entry]);
+    }
+
+    /// Appends entries in order.
+    pub fn push_batch(&self, entries: &[Entry]) {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        queue.extend(entries.iter().map(|e| e.0));
+        self.len.store(queue.len(), Ordering::Release);
+    }
+
+    /// Takes the front entry and moves up to `max - 1` more into `local` (the caller's own
+    /// ring, which must be empty when `max > 1`).
+    pub fn pop_into(&self, local: &LocalQueue, max: usize) -> Option<Entry> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let first = Entry(queue.pop_front()?);
+        let extra = (max.saturating_sub(1)).min(queue.len()).min(CAPACITY as usize / 2);
+        let tail = local.tail.load(Ordering::Relaxed);
+        for i in 0..extra as u32 {
+            let e = queue.pop_front().expect("counted");
+            local.slot(tail.wrapping_add(i)).store(e, Ordering::Relaxed);
+        }
+        local.tail.store(tail.wrapping_add(extra as u32), Ordering::Release);
+        self.len.store(queue.len(), Ordering::Release);
+        Some(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(n: u64) -> Entry {
+        Entry(n << 4)
+    }
+
+    #[test]
+    fn fifo_with_runnext_first() {
+        let g = GlobalQueue::new();
+        let q = LocalQueue::new(false);
+        q.push_back(e(1), &g);
+        q.push_back(e(2), &g);
+        q.push_next(e(3), &g);
+        q.push_next(e(4), &g); // 3 moves to the back
+        let order: Vec<u64> = std::iter::from_fn(|| q.pop()).map(|x| x.0 >> 4).collect();
+        assert_eq!(order, vec![4, 1, 2, 3]);
+    }
+
+    #[test]
+    fn overflow_spills_the_older_half_in_order() {
+        let g = GlobalQueue::new();
+        let q = LocalQueue::new(false);
+        for i in 0..CAPACITY as u64 + 1 {
+            q.push_back(e(i + 1), &g);
+        }
+        assert_eq!(g.len(), CAPACITY as usize / 2 + 1);
+        assert_eq!(q.len(), CAPACITY as usize / 2);
+        let local = LocalQueue::new(false);
+        assert_eq!(g.pop_into(&local, 1).map(|x| x.0 >> 4), Some(1));
+    }
+
+    #[test]
+    fn steal_takes_half() {
+        let g = GlobalQueue::new();
+        let victim = LocalQueue::new(false);
+        let thief = LocalQueue::new(false);
+        for i in 0..10 {
+            victim.push_back(e(i + 1), &g);
+        }
+        let got = thief.steal_from(&victim, false).unwrap();
+        assert_eq!(got.0 >> 4, 5);
+        assert_eq!(thief.len(), 4);
+        assert_eq!(victim.len(), 5);
+        assert_eq!(thief.pop().unwrap().0 >> 4, 1);
+    }
+
+    #[test]
+    fn steal_runnext_only_when_asked() {
+        let g = GlobalQueue::new();
+        let victim = LocalQueue::new(false);
+        let thief = LocalQueue::new(false);
+        victim.push_next(e(7), &g);
+        assert!(thief.steal_from(&victim, false).is_none());
+        assert_eq!(thief.steal_from(&victim, true).unwrap().0 >> 4, 7);
+    }
+
+    #[test]
+    fn concurrent_steal_takes_each_entry_once() {
+        use std::sync::Arc;
+        let g = Arc::new(GlobalQueue::new());
+        let victim = Arc::new(LocalQueue::new(false));
+        let total = 100_000u64;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thief = {
+            let (victim, stop) = (victim.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let own = LocalQueue::new(false);
+                let mut sum = 0u64;
+                while !stop.load(Ordering::Acquire) || !victim.is_empty() {
+                    if let Some(x) = own.steal_from(&victim, false) {
+                        sum += x.0 >> 4;
+                        while let Some(x) = own.pop() {
+                            sum += x.0 >> 4;
+                        }
+                    }
+                }
+                sum
+            })
+        };
+        let mut sum = 0u64;
+        for i in 1..=total {
+            victim.push_back(e(i), &g);
+            if i % 3 == 0 {
+                if let Some(x) = victim.pop() {
+                    sum += x.0 >> 4;
+                }
+            }
+        }
+        while let Some(x) = victim.pop() {
+            sum += x.0 >> 4;
+        }
+        stop.store(true, Ordering::Release);
+        sum += thief.join().unwrap();
+        let local = LocalQueue::new(false);
+        while let Some(x) = g.pop_into(&local, 1) {
+            sum += x.0 >> 4;
+        }
+        assert_eq!(sum, total * (total + 1) / 2);
+    }
+}

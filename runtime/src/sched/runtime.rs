@@ -1,0 +1,358 @@
+//! The process-wide scheduler state: workers, the global queue, idle workers, the drain at
+//! exit and deadlock detection.
+//!
+//! Invariants (the idle/spinning protocol of Go's `runtime/proc.go`):
+//! - `idle` lists the workers that are asleep or about to sleep; `npidle` is its length;
+//! - `nmspinning` counts workers looking for work without holding any; new work wakes a
+//!   sleeping worker only when nobody spins (at most one spinner is woken per work item),
+//!   and a spinner that finds work wakes another if it was the last spinner;
+//! - a worker that goes idle first publishes itself in `idle`, then stops spinning, then
+//!   re-checks every queue; a producer first publishes its work, then checks `npidle`.
+//!   Both sides use sequentially consistent operations, so either the producer sees the idle
+//!   worker and wakes it, or the worker sees the work: no wake-up is lost;
+//! - the drain: after main returned, the process exits as soon as every non-daemon task has
+//!   finished (`Σ spawned − Σ finished == 0`, finished counters read first);
+//! - deadlock: every worker idle, all queues empty, no live timer, no OS thread running
+//!   outside a wait, and some task not finished (hence parked) → report and exit 2.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use super::queue::GlobalQueue;
+use super::task::{Entry, Task, RUNNING};
+use super::worker::Worker;
+use super::{futex, thread};
+use crate::time::now_ns;
+
+/// How long an idle worker spins, checking queues, before it sleeps (ns).
+const SPIN_NS: u64 = 50_000;
+
+/// `wake_word` values: asleep, woken to spin for work, woken to re-run the idle checks.
+const ASLEEP: u32 = 0;
+const WOKEN_TO_SPIN: u32 = 1;
+const WOKEN_TO_CHECK: u32 = 2;
+
+/// The scheduler (see the module docs).
+pub struct Runtime {
+    /// The workers; worker `i` runs on its own OS thread.
+    pub workers: Box<[Worker]>,
+    /// The global injection queue.
+    pub global: GlobalQueue,
+    idle: Mutex<Vec<usize>>,
+    npidle: AtomicUsize,
+    nmspinning: AtomicUsize,
+    /// Non-daemon tasks spawned from OS threads (drain accounting).
+    pub(crate) foreign_spawned: AtomicU64,
+    main_done: AtomicBool,
+    exit_code: AtomicI32,
+}
+
+static RT: OnceLock<Runtime> = OnceLock::new();
+static STARTED: std::sync::Once = std::sync::Once::new();
+static ADOPTED: AtomicBool = AtomicBool::new(false);
+
+/// The runtime, started on first use with `WEFT_THREADS` workers on threads of their own.
+#[inline]
+pub fn rt() -> &'static Runtime {
+    match RT.get() {
+        Some(rt) => rt,
+        None => start(false),
+    }
+}
+
+/// The runtime if it has been started.
+pub(crate) fn try_rt() -> Option<&'static Runtime> {
+    RT.get()
+}
+
+/// Whether worker 0 was left for the thread that started the runtime (`weft_rt_start`).
+pub(crate) fn adopted() -> bool {
+    ADOPTED.load(Ordering::SeqCst)
+}
+
+/// Number of workers to run: `WEFT_THREADS` if set to a positive number, else the number
+/// of CPUs.
+pub fn configured_threads() -> usize {
+    std::env::var("WEFT_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(1024)
+}
+
+/// Starts the runtime if it is not running yet. With `adopt_caller`, worker 0 is left for
+/// the calling thread to run ([`Worker::run`]); the others get threads of their own.
+/// Returns the runtime either way.
+pub(crate) fn start(adopt_caller: bool) -> &'static Runtime {
+    let rt = RT.get_or_init(|| {
+        let n = configured_threads();
+        Runtime {
+            workers: (0..n).map(|id| Worker::new(id, n)).collect(),
+            global: GlobalQueue::new(),
+            idle: Mutex::new(Vec::with_capacity(n)),
+            npidle: AtomicUsize::new(0),
+            nmspinning: AtomicUsize::new(0),
+            foreign_spawned: AtomicU64::new(0),
+            main_done: AtomicBool::new(false),
+            exit_code: AtomicI32::new(0),
+        }
+    });
+    STARTED.call_once(|| {
+        super::signals::install();
+        ADOPTED.store(adopt_caller, Ordering::SeqCst);
+        let first = usize::from(adopt_caller);
+        for worker in &rt.workers[first..] {
+            std::thread::Builder::new()
+                .name(format!("weft-worker-{}", worker.id))
+                .stack_size(1 << 20)
+                .spawn(move || worker.run())
+                .expect("cannot start a scheduler thread");
+        }
+    });
+    rt
+}
+
+impl Runtime {
+    /// Wakes one sleeping worker to spin for new work, unless one already spins or none
+    /// sleeps (Go's `wakep`).
+    pub(crate) fn wake_idle_worker(&self) {
+        if self.npidle.load(Ordering::SeqCst) == 0 || self.nmspinning.load(Ordering::SeqCst) != 0 {
+            return;
+        }
+        if self.nmspinning.compare_exchange(0, 1, Ordering::SeqCst, Ordering::Relaxed).is_err() {
+            return;
+        }
+        let id = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let id = idle.pop();
+            if id.is_some() {
+                self.npidle.fetch_sub(1, Ordering::SeqCst);
+            }
+            id
+        };
+        match id {
+            Some(id) => {
+                let worker = &self.workers[id];
+                worker.wake_word.store(WOKEN_TO_SPIN, Ordering::Release);
+                futex::wake_one(&worker.wake_word);
+            }
+            None => {
+                self.nmspinning.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// The slow part of finding work: spin for a while stealing from other workers and
+    /// firing their timers, then sleep until woken or until the next timer. Returns `None`
+    /// when the caller should retry its local checks.
+    pub(crate) fn find_slow(&self, me: &'static Worker) -> Option<Entry> {
+        if self.start_spinning(me) {
+            let until = now_ns() + SPIN_NS;
+            loop {
+                if let Some(e) = self.steal(me, false) {
+                    self.stop_spinning(me);
+                    return Some(e);
+                }
+                let now = now_ns();
+                for w in self.workers.iter() {
+                    me.fire_timers(w, now);
+                }
+                if let Some(e) = me.find_local() {
+                    self.stop_spinning(me);
+                    return Some(e);
+                }
+                if now >= until {
+                    break;
+                }
+                for _ in 0..32 {
+                    std::hint::spin_loop();
+                }
+            }
+            if let Some(e) = self.steal(me, true) {
+                self.stop_spinning(me);
+                return Some(e);
+            }
+        }
+        self.sleep(me);
+        None
+    }
+
+    /// Becomes a spinning worker unless enough workers already spin (at most half of the
+    /// busy ones, as Go). Returns whether the caller spins.
+    fn start_spinning(&self, me: &Worker) -> bool {
+        if me.spinning.get() {
+            return true;
+        }
+        let busy = self.workers.len() - self.npidle.load(Ordering::SeqCst);
+        if 2 * self.nmspinning.load(Ordering::SeqCst) >= busy {
+            return false;
+        }
+        me.spinning.set(true);
+        self.nmspinning.fetch_add(1, Ordering::SeqCst);
+        true
+    }
+
+    /// Stops spinning after finding work; the last spinner wakes another worker, since more
+    /// work may be coming (Go's `resetspinning`).
+    fn stop_spinning(&self, me: &Worker) {
+        if !me.spinning.replace(false) {
+            return;
+        }
+        if self.nmspinning.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.wake_idle_worker();
+        }
+    }
+
+    /// Tries to steal from every other worker, starting at a random one.
+    fn steal(&self, me: &Worker, take_next: bool) -> Option<Entry> {
+        let n = self.workers.len();
+        if n == 1 {
+            return None;
+        }
+        let start = me.random() as usize % n;
+        (0..n)
+            .map(|i| &self.workers[(start + i) % n])
+            .filter(|w| w.id != me.id)
+            .find_map(|victim| me.queue.steal_from(&victim.queue, take_next))
+    }
+
+    /// Sleeps until another thread wakes this worker or the earliest timer is due, after
+    /// the idle protocol in the module docs (and the drain and deadlock checks when every
+    /// worker is idle).
+    fn sleep(&self, me: &'static Worker) {
+        me.wake_word.store(ASLEEP, Ordering::SeqCst);
+        {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if !self.global.is_empty() {
+                drop(idle);
+                self.stop_spinning(me);
+                return;
+            }
+            idle.push(me.id);
+            self.npidle.fetch_add(1, Ordering::SeqCst);
+        }
+        if me.spinning.replace(false) {
+            self.nmspinning.fetch_sub(1, Ordering::SeqCst);
+        }
+        if self.any_queued() || self.earliest_timer() <= now_ns() {
+            self.leave_idle(me);
+            return;
+        }
+        if self.npidle.load(Ordering::SeqCst) == self.workers.len() {
+            self.all_idle();
+        }
+        let deadline = self.earliest_timer();
+        let deadline = (deadline != u64::MAX).then_some(deadline);
+        while me.wake_word.load(Ordering::Acquire) == ASLEEP {
+            if !futex::wait(&me.wake_word, ASLEEP, deadline) {
+                break;
+            }
+        }
+        match me.wake_word.load(Ordering::Acquire) {
+            // Woken by `wake_idle_worker`, which took us off the idle list to spin.
+            WOKEN_TO_SPIN => me.spinning.set(true),
+            // Poked off the idle list to re-check for a deadlock.
+            WOKEN_TO_CHECK => {}
+            _ => self.leave_idle(me),
+        }
+    }
+
+    /// When every worker sleeps, wakes one so that it re-runs the idle checks: the last OS
+    /// thread that could act has just parked or exited.
+    pub(crate) fn poke_if_all_idle(&self) {
+        if self.npidle.load(Ordering::SeqCst) != self.workers.len() {
+            return;
+        }
+        let id = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let id = idle.pop();
+            if id.is_some() {
+                self.npidle.fetch_sub(1, Ordering::SeqCst);
+            }
+            id
+        };
+        if let Some(id) = id {
+            let worker = &self.workers[id];
+            worker.wake_word.store(WOKEN_TO_CHECK, Ordering::Release);
+            futex::wake_one(&worker.wake_word);
+        }
+    }
+
+    /// Takes `me` off the idle list if it is still there (else a waker already did, and
+    /// counted it as spinning).
+    fn leave_idle(&self, me: &Worker) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pos) = idle.iter().position(|&id| id == me.id) {
+            idle.swap_remove(pos);
+            self.npidle.fetch_sub(1, Ordering::SeqCst);
+        } else {
+            drop(idle);
+            while me.wake_word.load(Ordering::Acquire) == ASLEEP {
+                std::hint::spin_loop();
+            }
+            me.spinning.set(me.wake_word.load(Ordering::Acquire) == WOKEN_TO_SPIN);
+        }
+    }
+
+    /// Every worker is idle: exit if the drain is complete, report a deadlock if nothing
+    /// can ever wake the parked tasks.
+    fn all_idle(&self) {
+        self.check_drain();
+        if thread::running_count() > 0 || self.any_queued() || self.any_live_timer() {
+            return;
+        }
+        let mut parked = Vec::new();
+        Task::for_each(|task| {
+            if task.lifecycle() == RUNNING {
+                parked.push(task);
+            }
+        });
+        let threads = thread::parked_threads();
+        if parked.is_empty() {
+            return;
+        }
+        // Still quiescent after the scan?
+        if self.npidle.load(Ordering::SeqCst) != self.workers.len()
+            || thread::running_count() > 0
+            || self.any_queued()
+        {
+            return;
+        }
+        super::deadlock::report(&parked, &threads);
+    }
+
+    /// Records main's exit code; the drain starts.
+    pub(crate) fn main_returned(&self, code: i32) {
+        self.exit_code.store(code, Ordering::SeqCst);
+        self.main_done.store(true, Ordering::SeqCst);
+        self.check_drain();
+    }
+
+    /// Exits with main's code if main has returned and no non-daemon task is left.
+    pub(crate) fn check_drain(&self) {
+        if !self.main_done.load(Ordering::SeqCst) {
+            return;
+        }
+        if self.live_tasks() == 0 {
+            exit_process(self.exit_code.load(Ordering::SeqCst));
+        }
+    }
+
+    /// Non-daemon tasks spawned and not finished (never under-counts: finished counters
+    /// are read before spawned ones).
+    pub fn live_tasks(&self) -> u64 {
+        let finished: u64 = self.workers.iter().map(|w| w.finished.load(Ordering::SeqCst)).sum();
+        let spawned: u64 = self.workers.iter().map(|w| w.spawned.load(Ordering::SeqCst)).sum::<u64>()
+            + self.foreign_spawned.load(Ordering::SeqCst);
+        spawned.saturating_sub(finished)
+    }
+}
+
+/// Flushes Rust's buffered stdout and exits the process with `code`.
+pub(crate) fn exit_process(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // SAFETY: exiting the process.
+    unsafe { libc::exit(code) }
+}

@@ -1,0 +1,586 @@
+//! The task object: a green thread's state, its result slot, and the handle the compiler
+//! holds (the same object; the handle is reference counted).
+//!
+//! Invariants:
+//! - `rc` is the first field (the compiler may inline retain: `if rc >= 0 { rc += 1 }`);
+//!   a task's count is one per handle plus one *life* count held from spawn until the task
+//!   has finished and its worker has woken its joiners; the object is recycled when the
+//!   count drops to 0;
+//! - task objects are *type-stable*: they are allocated in chunks that are never freed and
+//!   are recycled through free lists, so a pointer to a task stays dereferenceable forever.
+//!   `state` carries a generation (`gen << 32 | lifecycle`) bumped on every recycle, and run
+//!   queue entries that start a task carry the generation they were made for (see
+//!   [`Entry`]); a stale entry — the task was claimed by a joiner and may even have been
+//!   recycled since — fails the start CAS and is skipped;
+//! - lifecycle: `FREE → NEW` (spawn) `→ RUNNING` (one CAS, by the worker that pops its start
+//!   entry or by a joiner that claims it) `→ DONE` (by its worker after it returned or
+//!   panicked) `→ FREE` (recycle, generation + 1);
+//! - a task owns a stack only while `RUNNING`; its saved stack pointer `sp` is valid while
+//!   it is suspended;
+//! - the result slot is written by the task before `DONE` is stored with release ordering,
+//!   and read by joiners after they load `DONE` with acquire ordering; it is dropped (with
+//!   `result_drop`) when the object is recycled, if the entry function returned;
+//! - `joiners` and the scoped-children links are guarded by the task's `lock`; the worker
+//!   that finishes a task stores `DONE` and wakes all joiners while holding it.
+
+use std::cell::UnsafeCell;
+use std::ffi::{c_char, c_void, CStr};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::Mutex;
+
+use super::join::JoinEntry;
+use super::lock::SpinLock;
+use super::waiter::{Owner, WaitNode};
+use super::worker;
+use crate::stack::Stack;
+
+/// `entry(env, result_slot)`: the code a task runs (C ABI `weft_task_fn`).
+pub type TaskFn = unsafe extern "C" fn(env: *mut c_void, result_slot: *mut c_void);
+/// Releases what a result slot holds (C ABI `weft_drop_fn`).
+pub type DropFn = unsafe extern "C" fn(slot: *mut c_void);
+
+/// Spawn flag: fire-and-forget (`Task.spawn`): a panic is fatal unless the task has been
+/// joined. Cleared by the first join.
+pub const DETACHED: u32 = 1;
+/// Spawn flag: the drain at exit does not wait for this task (`Task.spawnDaemon`).
+pub const DAEMON: u32 = 2;
+/// Spawn flag: a child of the spawning task's scope: cancelling the parent cancels it
+/// (recursively), and a cancelled parent spawns it cancelled.
+pub const SCOPED: u32 = 4;
+/// Internal: the program's main task.
+pub(crate) const MAIN: u32 = 1 << 8;
+/// Internal: the entry function returned, so the result slot holds a value.
+pub(crate) const RESULT_SET: u32 = 1 << 9;
+
+pub(crate) const FREE: u32 = 0;
+pub(crate) const NEW: u32 = 1;
+pub(crate) const RUNNING: u32 = 2;
+pub(crate) const DONE: u32 = 3;
+
+/// How a finished task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Outcome {
+    /// The entry function returned and the task was not cancelled.
+    Ok = 0,
+    /// The task panicked; its message is kept.
+    Panicked = 1,
+    /// The task was cancelled (it ran, cooperatively, and finished after the cancel).
+    Cancelled = 2,
+}
+
+/// Result slots up to this size live inside the task object.
+const INLINE_RESULT: usize = 16;
+/// Task objects allocated at once when the free lists are empty.
+const CHUNK: usize = 64;
+
+/// A green task (see the module docs for the invariants).
+#[repr(C)]
+pub struct Task {
+    /// Handle reference count; first field (ABI).
+    pub rc: AtomicI64,
+    state: AtomicU64,
+    pub(crate) node: WaitNode,
+    pub(crate) sp: UnsafeCell<*mut u8>,
+    /// Base of the owned stack (null: none); its size follows from `stack_size`.
+    stack_base: UnsafeCell<*mut u8>,
+    entry: UnsafeCell<Option<TaskFn>>,
+    env: UnsafeCell<*mut c_void>,
+    result_drop: UnsafeCell<Option<DropFn>>,
+    name: UnsafeCell<*const c_char>,
+    pub(crate) lock: SpinLock<Links>,
+    result_size: UnsafeCell<u32>,
+    stack_size: UnsafeCell<u32>,
+    pub(crate) flags: AtomicU32,
+    cancelled: AtomicBool,
+    outcome: AtomicU8,
+    inline: UnsafeCell<[u64; INLINE_RESULT / 8]>,
+}
+
+/// What a task's lock guards.
+#[derive(Debug)]
+pub(crate) struct Links {
+    /// Tasks and threads waiting for this task to finish (intrusive, see `join`).
+    pub joiners: *mut JoinEntry,
+    /// Rarely needed state, allocated on first use (null until then).
+    extra: *mut Extra,
+}
+
+/// The rarely needed part of a task, kept out of line so that a million task objects stay
+/// small.
+#[derive(Debug)]
+pub(crate) struct Extra {
+    /// The panic message of a task that panicked.
+    pub panic: Option<Box<str>>,
+    /// Scoped parent (retained while this task lives), and live scoped children.
+    pub parent: *const Task,
+    pub first_child: *const Task,
+    pub next_sibling: *const Task,
+    pub prev_sibling: *const Task,
+}
+
+impl Links {
+    /// The extra state, allocated if needed.
+    pub fn extra(&mut self) -> &mut Extra {
+        if self.extra.is_null() {
+            self.extra = Box::into_raw(Box::new(Extra {
+                panic: None,
+                parent: ptr::null(),
+                first_child: ptr::null(),
+                next_sibling: ptr::null(),
+                prev_sibling: ptr::null(),
+            }));
+        }
+        // SAFETY: allocated above or earlier, freed only at recycle.
+        unsafe { &mut *self.extra }
+    }
+
+    /// The extra state if it was ever allocated.
+    pub fn extra_ref(&self) -> Option<&Extra> {
+        // SAFETY: as above.
+        unsafe { self.extra.as_ref() }
+    }
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("name", &self.name())
+            .field("state", &self.state.load(Ordering::Relaxed))
+            .field("rc", &self.rc.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+// SAFETY: cross-thread access follows the protocol in the module docs: mutable fields are
+// written by the owner of the current lifecycle phase only, or under `lock`.
+unsafe impl Sync for Task {}
+// SAFETY: as above.
+unsafe impl Send for Task {}
+// SAFETY: the raw pointers are guarded by the task lock.
+unsafe impl Send for Links {}
+
+/// A run-queue entry: a task pointer, tagged with bit 0 and a 15-bit generation in the top
+/// bits when it *starts* the task (spawn), untagged when it *resumes* it (wake, yield).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry(pub u64);
+
+const START_BIT: u64 = 1;
+const GEN_SHIFT: u32 = 49;
+const PTR_MASK: u64 = (1 << GEN_SHIFT) - 1;
+
+impl Entry {
+    /// The entry that starts `task` in its current generation.
+    pub fn start(task: &Task) -> Entry {
+        let gen = task.state.load(Ordering::Relaxed) >> 32;
+        Entry((task as *const Task as u64) | START_BIT | (gen << GEN_SHIFT))
+    }
+
+    /// The entry that resumes a suspended `task`.
+    pub fn resume(task: &Task) -> Entry {
+        Entry(task as *const Task as u64)
+    }
+
+    /// The task this entry names.
+    pub fn task(self) -> &'static Task {
+        // SAFETY: entries are built from task objects, which are never freed.
+        unsafe { &*((self.0 & PTR_MASK & !START_BIT) as *const Task) }
+    }
+
+    /// Whether the entry starts its task (a spawn) rather than resuming it.
+    pub fn is_start(self) -> bool {
+        self.0 & START_BIT != 0
+    }
+
+    fn gen(self) -> u64 {
+        self.0 >> GEN_SHIFT
+    }
+
+    /// For a start entry: moves the task `NEW → RUNNING` if the entry is not stale.
+    /// Resume entries are always valid.
+    pub fn acquire(self) -> bool {
+        !self.is_start() || self.task().try_start_gen(Some(self.gen()))
+    }
+
+    /// Whether this is a start entry whose task was already started (or recycled).
+    pub fn is_stale(self) -> bool {
+        if !self.is_start() {
+            return false;
+        }
+        let s = self.task().state.load(Ordering::Relaxed);
+        s as u32 != NEW || (s >> 32) & (u64::MAX >> GEN_SHIFT) != self.gen()
+    }
+}
+
+/// Every chunk of task objects ever allocated (for the deadlock report).
+static CHUNKS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// Recycled task objects not cached by any worker.
+static FREE_LIST: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+impl Task {
+    fn blank() -> Task {
+        Task {
+            rc: AtomicI64::new(0),
+            state: AtomicU64::new(FREE as u64),
+            node: WaitNode::new(Owner::Task),
+            sp: UnsafeCell::new(ptr::null_mut()),
+            stack_base: UnsafeCell::new(ptr::null_mut()),
+            entry: UnsafeCell::new(None),
+            env: UnsafeCell::new(ptr::null_mut()),
+            result_drop: UnsafeCell::new(None),
+            name: UnsafeCell::new(ptr::null()),
+            lock: SpinLock::new(Links { joiners: ptr::null_mut(), extra: ptr::null_mut() }),
+            result_size: UnsafeCell::new(0),
+            stack_size: UnsafeCell::new(0),
+            flags: AtomicU32::new(0),
+            cancelled: AtomicBool::new(false),
+            outcome: AtomicU8::new(Outcome::Ok as u8),
+            inline: UnsafeCell::new([0; INLINE_RESULT / 8]),
+        }
+    }
+
+    /// The task whose embedded wait node is `node`.
+    pub(crate) fn from_node(node: &WaitNode) -> &'static Task {
+        let offset = std::mem::offset_of!(Task, node);
+        // SAFETY: task-owned nodes are only ever embedded in a `Task`.
+        unsafe { &*((node as *const WaitNode as *const u8).sub(offset) as *const Task) }
+    }
+
+    /// A recycled or fresh object in state `FREE` (a worker's cache first, then the global
+    /// free list, then a new chunk).
+    pub(crate) fn alloc() -> &'static Task {
+        if let Some(Some(task)) = worker::with_task_cache(|cache| cache.pop()) {
+            return task;
+        }
+        Self::alloc_slow()
+    }
+
+    #[cold]
+    fn alloc_slow() -> &'static Task {
+        let mut batch = {
+            let mut free = FREE_LIST.lock().unwrap_or_else(|e| e.into_inner());
+            let keep = free.len() - free.len().min(CHUNK);
+            free.split_off(keep)
+        };
+        if batch.is_empty() {
+            let chunk: Box<[Task]> = (0..CHUNK).map(|_| Task::blank()).collect();
+            let chunk = Box::leak(chunk);
+            CHUNKS.lock().unwrap_or_else(|e| e.into_inner()).push(chunk.as_ptr() as usize);
+            batch = chunk.iter().map(|t| t as *const Task as usize).collect();
+        }
+        let first = batch.pop().expect("non-empty batch");
+        let rest = worker::with_task_cache(|cache| {
+            cache.extend(batch.drain(..).map(|p| {
+                // SAFETY: pointers into leaked chunks.
+                unsafe { &*(p as *const Task) }
+            }))
+        });
+        if rest.is_none() && !batch.is_empty() {
+            FREE_LIST.lock().unwrap_or_else(|e| e.into_inner()).extend(batch);
+        }
+        // SAFETY: a pointer into a leaked chunk.
+        unsafe { &*(first as *const Task) }
+    }
+
+    /// Visits every task object that exists (deadlock report; cold).
+    pub(crate) fn for_each(mut f: impl FnMut(&'static Task)) {
+        let chunks = CHUNKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for chunk in chunks {
+            for i in 0..CHUNK {
+                // SAFETY: chunks hold CHUNK tasks and are never freed.
+                f(unsafe { &*(chunk as *const Task).add(i) });
+            }
+        }
+    }
+
+    /// Fills a `FREE` object for a new task (state `NEW`, count 2: handle + life).
+    ///
+    /// # Safety
+    /// The caller owns the `FREE` object exclusively.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn init(
+        &self,
+        entry: TaskFn,
+        env: *mut c_void,
+        result_size: usize,
+        result_drop: Option<DropFn>,
+        stack_size: usize,
+        flags: u32,
+        name: *const c_char,
+    ) {
+        *self.entry.get() = Some(entry);
+        *self.env.get() = env;
+        *self.result_drop.get() = result_drop;
+        *self.name.get() = name;
+        *self.result_size.get() = result_size as u32;
+        *self.inline.get() = [0; INLINE_RESULT / 8];
+        *self.stack_size.get() = stack_size.min(u32::MAX as usize) as u32;
+        if result_size > INLINE_RESULT {
+            let heap = std::alloc::alloc_zeroed(result_layout(result_size));
+            (*self.inline.get())[0] = heap as u64;
+        }
+        *self.sp.get() = ptr::null_mut();
+        self.flags.store(flags, Ordering::Relaxed);
+        self.cancelled.store(false, Ordering::Relaxed);
+        self.outcome.store(Outcome::Ok as u8, Ordering::Relaxed);
+        self.rc.store(2, Ordering::Relaxed);
+        let gen = self.state.load(Ordering::Relaxed) >> 32;
+        self.state.store(gen << 32 | NEW as u64, Ordering::Release);
+    }
+
+    /// Moves `NEW → RUNNING` if still `NEW` (and, with `gen`, still in that generation).
+    /// Exactly one caller wins; the winner runs the task.
+    pub(crate) fn try_start_gen(&self, gen: Option<u64>) -> bool {
+        let s = self.state.load(Ordering::Acquire);
+        if s as u32 != NEW || gen.is_some_and(|g| (s >> 32) & (u64::MAX >> GEN_SHIFT) != g) {
+            return false;
+        }
+        let running = (s & !0xffff_ffff) | RUNNING as u64;
+        self.state.compare_exchange(s, running, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+    }
+
+    /// The lifecycle state (`NEW`, `RUNNING`, `DONE`, `FREE`).
+    pub(crate) fn lifecycle(&self) -> u32 {
+        self.state.load(Ordering::Acquire) as u32
+    }
+
+    /// Whether the task has finished (acquire: its result is visible).
+    pub fn is_done(&self) -> bool {
+        self.lifecycle() == DONE
+    }
+
+    /// Stores `DONE` with `outcome` (the finishing worker, under the task lock).
+    pub(crate) fn set_done(&self, outcome: Outcome) {
+        self.outcome.store(outcome as u8, Ordering::Relaxed);
+        let s = self.state.load(Ordering::Relaxed);
+        self.state.store((s & !0xffff_ffff) | DONE as u64, Ordering::Release);
+    }
+
+    /// How the finished task ended.
+    pub fn outcome(&self) -> Outcome {
+        match self.outcome.load(Ordering::Relaxed) {
+            0 => Outcome::Ok,
+            1 => Outcome::Panicked,
+            _ => Outcome::Cancelled,
+        }
+    }
+
+    /// Takes the entry function and environment (once, when the task first runs).
+    pub(crate) fn take_entry(&self) -> (Option<TaskFn>, *mut c_void) {
+        // SAFETY: only the running task reads its entry.
+        unsafe { ((*self.entry.get()).take(), *self.env.get()) }
+    }
+
+    /// The result slot (`result_size` bytes): inside the object when small, else on the
+    /// heap with its address in the inline area.
+    pub fn result_slot(&self) -> *mut u8 {
+        // SAFETY: set at spawn, stable until recycle.
+        unsafe {
+            if self.result_size() <= INLINE_RESULT {
+                self.inline.get().cast()
+            } else {
+                (*self.inline.get())[0] as *mut u8
+            }
+        }
+    }
+
+    /// Size in bytes of the stack the task runs on (or will run on).
+    pub fn stack_bytes(&self) -> usize {
+        if self.has_flag(MAIN) {
+            return super::MAIN_STACK_SIZE;
+        }
+        match self.stack_size() {
+            0 => crate::stack::default_size(),
+            n => crate::stack::round_size(n),
+        }
+    }
+
+    /// Hands the task its stack (its worker, when it first runs).
+    ///
+    /// # Safety
+    /// Only the worker running the task calls it, once per run.
+    pub(crate) unsafe fn set_stack(&self, stack: Stack) {
+        *self.stack_base.get() = stack.into_raw();
+    }
+
+    /// Takes the task's stack back (its worker, after it finished).
+    ///
+    /// # Safety
+    /// As [`Task::set_stack`].
+    pub(crate) unsafe fn take_stack(&self) -> Option<Stack> {
+        let base = std::mem::replace(&mut *self.stack_base.get(), ptr::null_mut());
+        (!base.is_null()).then(|| Stack::from_raw(base, self.stack_bytes()))
+    }
+
+    /// The stack limit to store while the task runs (0: no check, e.g. main's guarded stack).
+    pub(crate) fn stack_limit(&self) -> usize {
+        // SAFETY: read by the worker running the task.
+        let base = unsafe { *self.stack_base.get() };
+        if base.is_null() {
+            0
+        } else {
+            base as usize + crate::stack::RESERVE
+        }
+    }
+
+    /// Size of the result slot in bytes.
+    pub fn result_size(&self) -> usize {
+        // SAFETY: set at spawn, stable until recycle.
+        unsafe { *self.result_size.get() as usize }
+    }
+
+    /// Requested stack size in bytes (0 = default).
+    pub(crate) fn stack_size(&self) -> usize {
+        // SAFETY: set at spawn, stable until recycle.
+        unsafe { *self.stack_size.get() as usize }
+    }
+
+    /// The spawn-site name ("app.weft:12:5", or "main").
+    pub fn name(&self) -> &str {
+        // SAFETY: names are static NUL-terminated strings given at spawn.
+        let name = unsafe { *self.name.get() };
+        if name.is_null() {
+            return "?";
+        }
+        // SAFETY: as above.
+        unsafe { CStr::from_ptr(name) }.to_str().unwrap_or("?")
+    }
+
+    /// The panic message of a task that ended `Panicked`.
+    pub fn panic_message(&self) -> Option<&str> {
+        if self.outcome() != Outcome::Panicked || !self.is_done() {
+            return None;
+        }
+        let links = self.lock.lock();
+        let message = links.extra_ref()?.panic.as_deref()? as *const str;
+        // SAFETY: written before `DONE` and kept, unchanged, until the object is recycled,
+        // which the caller's handle prevents.
+        Some(unsafe { &*message })
+    }
+
+    /// Records the panic message (the panicking task itself, before it finishes).
+    pub(crate) fn set_panic_message(&self, message: &str) {
+        self.lock.lock().extra().panic = Some(message.into());
+    }
+
+    /// Whether the task's cancel flag is set.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Sets the cancel flag; returns false if it was already set.
+    pub(crate) fn set_cancelled(&self) -> bool {
+        !self.cancelled.swap(true, Ordering::SeqCst)
+    }
+
+    /// Whether any of `flags` is set.
+    pub fn has_flag(&self, flags: u32) -> bool {
+        self.flags.load(Ordering::Relaxed) & flags != 0
+    }
+
+    /// Adds one handle count (nothing for a negative, immortal count).
+    pub fn retain(&self) {
+        if self.rc.load(Ordering::Relaxed) >= 0 {
+            self.rc.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Drops one count; the last one recycles the object.
+    pub fn release(&self) {
+        if self.rc.load(Ordering::Relaxed) < 0 {
+            return;
+        }
+        if self.rc.fetch_sub(1, Ordering::Release) == 1 {
+            std::sync::atomic::fence(Ordering::Acquire);
+            self.recycle();
+        }
+    }
+
+    /// Returns the object to a free list, dropping the result and the panic message.
+    fn recycle(&self) {
+        // SAFETY: the count reached 0, so nobody else refers to the object's contents.
+        unsafe {
+            if self.flags.load(Ordering::Relaxed) & RESULT_SET != 0 {
+                if let Some(drop) = *self.result_drop.get() {
+                    drop(self.result_slot().cast());
+                }
+            }
+            let size = self.result_size();
+            if size > INLINE_RESULT {
+                std::alloc::dealloc(self.result_slot(), result_layout(size));
+            }
+            let extra = std::mem::replace(&mut self.lock.lock().extra, ptr::null_mut());
+            if !extra.is_null() {
+                drop(Box::from_raw(extra));
+            }
+            *self.inline.get() = [0; INLINE_RESULT / 8];
+        }
+        let s = self.state.load(Ordering::Relaxed);
+        let gen = ((s >> 32) + 1) & (u64::MAX >> GEN_SHIFT);
+        self.state.store(gen << 32 | FREE as u64, Ordering::Release);
+        let task: &'static Task = Task::from_node(&self.node);
+        if worker::with_task_cache(|cache| cache.push(task)).is_none() {
+            FREE_LIST.lock().unwrap_or_else(|e| e.into_inner()).push(task as *const Task as usize);
+        }
+    }
+}
+
+fn result_layout(size: usize) -> std::alloc::Layout {
+    std::alloc::Layout::from_size_align(size, 16).expect("result size fits a layout")
+}
+
+/// Moves half of an over-full worker cache of free task objects to the global free list.
+pub(crate) fn spill_cache(cache: &mut Vec<&'static Task>) {
+    let half = cache.len() / 2;
+    let moved: Vec<usize> = cache.drain(..half).map(|t| t as *const Task as usize).collect();
+    FREE_LIST.lock().unwrap_or_else(|e| e.into_inner()).extend(moved);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" fn nothing(_: *mut c_void, _: *mut c_void) {}
+
+    #[test]
+    fn entries_detect_staleness() {
+        let task = Task::alloc();
+        // SAFETY: a fresh FREE object.
+        unsafe { task.init(nothing, ptr::null_mut(), 8, None, 0, 0, c"t".as_ptr()) };
+        let start = Entry::start(task);
+        assert!(start.is_start());
+        assert!(std::ptr::eq(start.task(), task));
+        assert!(!start.is_stale());
+        assert!(task.try_start_gen(None), "a joiner claims it");
+        assert!(start.is_stale());
+        assert!(!start.acquire(), "the queued entry is skipped");
+        assert!(Entry::resume(task).acquire());
+        task.set_done(Outcome::Ok);
+        task.release();
+        task.release();
+        assert_eq!(task.lifecycle(), FREE);
+    }
+
+    #[test]
+    fn task_objects_stay_small() {
+        // A million live handles must fit well under 190 MiB.
+        assert!(std::mem::size_of::<Task>() <= 160, "{}", std::mem::size_of::<Task>());
+    }
+
+    #[test]
+    fn objects_are_recycled_with_a_new_generation() {
+        let a = Task::alloc();
+        // SAFETY: a fresh FREE object.
+        unsafe { a.init(nothing, ptr::null_mut(), 64, None, 0, 0, ptr::null()) };
+        let old = Entry::start(a);
+        a.set_done(Outcome::Ok);
+        a.release();
+        a.release();
+        // SAFETY: the object is FREE again and owned by us.
+        unsafe { a.init(nothing, ptr::null_mut(), 0, None, 0, 0, ptr::null()) };
+        assert!(old.is_stale(), "an entry of the previous generation stays stale");
+        assert!(!old.acquire());
+        assert!(Entry::start(a).acquire());
+    }
+}

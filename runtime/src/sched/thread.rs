@@ -1,0 +1,123 @@
+//! OS threads seen by the scheduler: their wait nodes, names, and the count of threads
+//! running outside a runtime wait (deadlock detection needs it: a running thread may still
+//! wake a parked task).
+//!
+//! Invariants:
+//! - a thread is registered on its first use of the runtime (or by [`enter_os_thread`]) and
+//!   counted as running from then on, except while parked without a deadline in a
+//!   [`Waiter`](super::Waiter); it is uncounted when it exits;
+//! - the workers themselves are not counted (the scheduler tracks them as idle or busy);
+//! - a thread's [`WaitNode`] is never freed: when the thread exits it is recycled for a
+//!   later thread (its sequence number keeps stale waiters harmless).
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::Mutex;
+
+use super::waiter::{Owner, WaitNode};
+
+/// A registered thread's state (type-stable; recycled between threads).
+#[derive(Debug)]
+pub(crate) struct ThreadInfo {
+    pub node: WaitNode,
+    pub name: Mutex<String>,
+    pub active: AtomicBool,
+}
+
+static RUNNING: AtomicIsize = AtomicIsize::new(0);
+static THREADS: Mutex<Vec<&'static ThreadInfo>> = Mutex::new(Vec::new());
+
+/// Unregisters the thread when its thread-locals are destroyed.
+struct Registration(&'static ThreadInfo);
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.0.active.store(false, Ordering::SeqCst);
+        count_running(-1);
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Registration>> = const { RefCell::new(None) };
+}
+
+/// Registers the calling OS thread (counted as running from now on) if it is not yet.
+pub(crate) fn register_current() {
+    current_info();
+}
+
+/// The calling thread's wait node, registering the thread on first use.
+pub(crate) fn current_node() -> &'static WaitNode {
+    &current_info().node
+}
+
+fn current_info() -> &'static ThreadInfo {
+    CURRENT.with(|c| {
+        if let Some(reg) = &*c.borrow() {
+            return reg.0;
+        }
+        let name = std::thread::current().name().unwrap_or("unnamed").to_owned();
+        let info = register(name);
+        *c.borrow_mut() = Some(Registration(info));
+        info
+    })
+}
+
+fn register(name: String) -> &'static ThreadInfo {
+    let mut threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+    let reused = threads.iter().copied().find(|t| {
+        t.active.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+    });
+    let info = reused.unwrap_or_else(|| {
+        let info: &'static ThreadInfo = Box::leak(Box::new(ThreadInfo {
+            node: WaitNode::new(Owner::Thread),
+            name: Mutex::new(String::new()),
+            active: AtomicBool::new(true),
+        }));
+        threads.push(info);
+        info
+    });
+    *info.name.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    RUNNING.fetch_add(1, Ordering::SeqCst);
+    info
+}
+
+/// Registers the calling OS thread under `name` (for threads the runtime creates:
+/// `Thread.spawn`, the blocking pool): sets up its alternate signal stack and guard-page
+/// bounds for the overflow handler, and counts it as running until it exits.
+pub fn enter_os_thread(name: &str) {
+    super::signals::setup_thread(name);
+    let info = current_info();
+    *info.name.lock().unwrap_or_else(|e| e.into_inner()) = name.to_owned();
+}
+
+/// Adjusts the count of OS threads running outside a runtime wait; when it drops to zero
+/// while every worker sleeps, a worker re-runs the deadlock check.
+pub(crate) fn count_running(delta: isize) {
+    let now = RUNNING.fetch_add(delta, Ordering::SeqCst) + delta;
+    if now == 0 {
+        if let Some(rt) = super::runtime::try_rt() {
+            rt.poke_if_all_idle();
+        }
+    }
+}
+
+/// Number of registered OS threads not parked in a wait without deadline.
+pub(crate) fn running_count() -> isize {
+    RUNNING.load(Ordering::SeqCst)
+}
+
+/// Names and wait reasons of registered threads parked in a wait (deadlock report).
+pub(crate) fn parked_threads() -> Vec<(String, &'static str)> {
+    let threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+    threads
+        .iter()
+        .filter(|t| t.active.load(Ordering::SeqCst) && t.node.is_parked())
+        .map(|t| (t.name.lock().unwrap_or_else(|e| e.into_inner()).clone(), t.node.reason()))
+        .collect()
+}
+
+/// The calling thread's registered name (`None` if it never used the runtime).
+pub(crate) fn current_name() -> Option<String> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|r| r.0.name.lock().unwrap_or_else(|e| e.into_inner()).clone()))
+}

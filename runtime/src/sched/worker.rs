@@ -1,0 +1,479 @@
+//! Workers: the OS threads that run green tasks, and the switches between a task and its
+//! worker.
+//!
+//! Invariants:
+//! - a worker runs its scheduler loop on its own (OS thread) stack and switches into one
+//!   task at a time; a task always switches back to the worker it runs on, never directly
+//!   to another task;
+//! - whatever is unsafe while the task still runs on its stack — publishing it as parked,
+//!   queueing it after a yield, freeing its stack after it finished — is done after the
+//!   switch away from it, by the next context that runs on the worker (the task leaves a
+//!   [`Post`] action behind). A yielding or parking task switches *directly* to the next
+//!   task of its worker's local queue when there is one (one switch instead of two), and
+//!   that task performs the pending action first thing when it resumes; a finishing task
+//!   always switches to the scheduler loop, whose stack has room for the finishing work;
+//! - thread-locals are re-read through `#[inline(never)]` accessors after every switch,
+//!   because a task may resume on another worker (rustc and LLVM cache TLS addresses);
+//! - `current` is the task running on the worker (null in the scheduler loop); the stack
+//!   limit thread-local is written before every switch into a task;
+//! - fields in `Cell`/`UnsafeCell` are touched only by the worker's own thread (its
+//!   scheduler loop or the task it runs); other threads touch only the queue, the timers,
+//!   `current` (read) and `wake_word`.
+
+use std::cell::{Cell, UnsafeCell};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+
+use super::lock::SpinLock;
+use super::queue::LocalQueue;
+use super::runtime::{rt, Runtime};
+use super::task::{self, Entry, Outcome, Task, DAEMON, MAIN};
+use super::waiter::Waiter;
+use super::{join, signals};
+use crate::context;
+use crate::stack::{self, StackPool};
+use crate::time::TimerHeap;
+
+/// What a task asks its worker to do once it has switched away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Post {
+    /// Put the task at the back of the local queue.
+    Yield,
+    /// Publish the task as parked on its wait node (or resume it if already claimed).
+    Park,
+    /// The task has finished: free its stack, wake joiners, drop the life count.
+    Finish(Outcome),
+}
+
+/// A [`Post`] action together with the task that left it, pending on a worker until the
+/// next context to run there (the scheduler loop, or the task switched to directly)
+/// performs it.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    post: Post,
+    task: &'static Task,
+}
+
+/// Free task objects a worker keeps before spilling half to the global free list.
+const TASK_CACHE_LIMIT: usize = 4096;
+
+/// One scheduler thread (see the module docs).
+pub struct Worker {
+    /// Index in the runtime's worker array.
+    pub id: usize,
+    pub(crate) queue: LocalQueue,
+    pub(crate) timers: SpinLock<TimerHeap>,
+    /// Earliest deadline in `timers` (`u64::MAX` when empty), readable without the lock.
+    pub(crate) next_timer: AtomicU64,
+    /// Futex word the idle worker sleeps on (1 = woken).
+    pub(crate) wake_word: AtomicU32,
+    pub(crate) current: AtomicPtr<Task>,
+    /// Non-daemon tasks spawned from / finished on this worker (drain accounting).
+    pub(crate) spawned: AtomicU64,
+    pub(crate) finished: AtomicU64,
+    sched_sp: UnsafeCell<*mut u8>,
+    pending: Cell<Option<Pending>>,
+    stacks: UnsafeCell<StackPool>,
+    task_cache: UnsafeCell<Vec<&'static Task>>,
+    /// Set while firing timers: woken tasks go to the back of the queue, not run-next.
+    waking_to_back: Cell<bool>,
+    pub(crate) spinning: Cell<bool>,
+    tick: Cell<u32>,
+    rng: Cell<u32>,
+}
+
+// SAFETY: see the module docs: `Cell` fields are owner-only, the rest is atomic or locked.
+unsafe impl Sync for Worker {}
+// SAFETY: as above.
+unsafe impl Send for Worker {}
+
+thread_local! {
+    static WORKER: Cell<*const Worker> = const { Cell::new(ptr::null()) };
+}
+
+/// The worker running on the calling thread, read afresh (never inlined, see module docs).
+#[inline(never)]
+pub(crate) fn current_worker() -> Option<&'static Worker> {
+    // SAFETY: workers live as long as the runtime, i.e. forever.
+    WORKER.with(|w| unsafe { w.get().as_ref() })
+}
+
+/// The green task running on the calling thread, if any.
+pub fn current_task() -> Option<&'static Task> {
+    let worker = current_worker()?;
+    // SAFETY: `current` is a live task while set.
+    unsafe { worker.current.load(Ordering::Relaxed).as_ref() }
+}
+
+/// Runs `f` on the calling worker's cache of free task objects (`None` off the workers).
+pub(crate) fn with_task_cache<R>(f: impl FnOnce(&mut Vec<&'static Task>) -> R) -> Option<R> {
+    let worker = current_worker()?;
+    // SAFETY: owner-only field; `f` never switches tasks.
+    let cache = unsafe { &mut *worker.task_cache.get() };
+    let r = f(cache);
+    if cache.len() > TASK_CACHE_LIMIT {
+        task::spill_cache(cache);
+    }
+    Some(r)
+}
+
+impl Worker {
+    pub(crate) fn new(id: usize, count: usize) -> Worker {
+        Worker {
+            id,
+            queue: LocalQueue::new(count == 1),
+            timers: SpinLock::new(TimerHeap::new()),
+            next_timer: AtomicU64::new(u64::MAX),
+            wake_word: AtomicU32::new(0),
+            current: AtomicPtr::new(ptr::null_mut()),
+            spawned: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
+            sched_sp: UnsafeCell::new(ptr::null_mut()),
+            pending: Cell::new(None),
+            stacks: UnsafeCell::new(StackPool::new()),
+            task_cache: UnsafeCell::new(Vec::new()),
+            waking_to_back: Cell::new(false),
+            spinning: Cell::new(false),
+            tick: Cell::new(0),
+            rng: Cell::new(0x9e37_79b9 ^ (id as u32).wrapping_mul(0x85eb_ca6b) | 1),
+        }
+    }
+
+    /// Makes the calling thread this worker and runs its scheduler loop forever.
+    pub(crate) fn run(&'static self) -> ! {
+        WORKER.with(|w| w.set(self));
+        signals::setup_thread(&format!("weft-worker-{}", self.id));
+        loop {
+            let entry = self.find_work();
+            self.execute(entry);
+        }
+    }
+
+    /// A pseudo-random number (xorshift), for choosing steal victims.
+    pub(crate) fn random(&self) -> u32 {
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+
+    /// Counts one scheduling decision; true every 61st, when the global queue goes first
+    /// (fairness, as Go's `schedtick % 61`).
+    pub(crate) fn fairness_tick(&self) -> bool {
+        let t = self.tick.get().wrapping_add(1);
+        self.tick.set(t);
+        t % 61 == 0
+    }
+
+    /// Runs the task named by `entry`, and whatever it hands over to directly, until a task
+    /// switches back to the scheduler loop; then performs the action that task left behind.
+    /// Stale start entries are skipped.
+    fn execute(&self, entry: Entry) {
+        if !entry.acquire() {
+            return;
+        }
+        let mut task = entry.task();
+        loop {
+            self.switch_into(task);
+            let pending = self.pending.take().expect("a task switched away without saying why");
+            match pending.post {
+                Post::Yield => {
+                    self.queue.push_back(Entry::resume(pending.task), &rt().global);
+                    return;
+                }
+                Post::Park => {
+                    if pending.task.node.try_park() {
+                        return;
+                    }
+                    task = pending.task;
+                }
+                Post::Finish(outcome) => return self.finish(pending.task, outcome),
+            }
+        }
+    }
+
+    /// Performs the action left by the task that handed over directly to the one now
+    /// resuming on this worker (see the module docs).
+    #[inline]
+    fn after_handoff(&self) {
+        let Some(pending) = self.pending.take() else { return };
+        match pending.post {
+            Post::Yield => self.queue.push_back(Entry::resume(pending.task), &rt().global),
+            Post::Park => {
+                if !pending.task.node.try_park() {
+                    self.queue.push_next(Entry::resume(pending.task), &rt().global);
+                }
+            }
+            Post::Finish(_) => unreachable!("finishing tasks switch to the scheduler loop"),
+        }
+    }
+
+    /// The next local task a yielding or parking task may hand over to directly, if the
+    /// scheduler loop has nothing more urgent to do (expired timers, the fairness check).
+    #[inline]
+    fn next_for_handoff(&self) -> Option<&'static Task> {
+        if self.must_visit_loop() {
+            return None;
+        }
+        loop {
+            let entry = self.queue.pop()?;
+            if entry.acquire() {
+                return Some(entry.task());
+            }
+        }
+    }
+
+    /// Whether the scheduler loop has something more urgent than the local queue: an
+    /// expired timer, or (every 61st decision) a non-empty global queue.
+    #[inline]
+    fn must_visit_loop(&self) -> bool {
+        let next_timer = self.next_timer.load(Ordering::Relaxed);
+        if next_timer != u64::MAX && next_timer <= crate::time::now_ns() {
+            return true;
+        }
+        self.fairness_tick() && !rt().global.is_empty()
+    }
+
+    /// Gives `task` a stack and an initial context if it has not started yet.
+    fn ensure_started(&self, task: &'static Task) {
+        // SAFETY: the task is acquired by this worker; its `sp`/`stack` are ours to touch.
+        unsafe {
+            if (*task.sp.get()).is_null() {
+                let stack = (*self.stacks.get()).take(task.stack_size());
+                *task.sp.get() = context::prepare(stack.top(), task_start, task as *const Task as *mut u8);
+                task.set_stack(stack);
+            }
+        }
+    }
+
+    /// Makes `task` the running task: `current` and the stack limit thread-local.
+    fn enter(&self, task: &'static Task) {
+        let limit = task.stack_limit();
+        self.current.store(task as *const Task as *mut Task, Ordering::Relaxed);
+        stack::set_limit(limit);
+    }
+
+    /// Switches from the scheduler loop into `task` (giving it a stack first if it has not
+    /// started) and returns when some task switches back to the loop.
+    fn switch_into(&self, task: &'static Task) {
+        self.ensure_started(task);
+        self.enter(task);
+        // SAFETY: the task is acquired by this worker and suspended at `sp`.
+        unsafe { context::switch(self.sched_sp.get(), *task.sp.get()) };
+        self.current.store(ptr::null_mut(), Ordering::Relaxed);
+    }
+
+    /// After `task` returned or panicked: frees its stack, marks it done, wakes its joiners,
+    /// accounts for the drain, and drops its life count.
+    fn finish(&self, task: &'static Task, outcome: Outcome) {
+        // SAFETY: the task has switched away for good; its stack is no longer in use.
+        unsafe {
+            if let Some(stack) = task.take_stack() {
+                (*self.stacks.get()).give(stack);
+            }
+            *task.sp.get() = ptr::null_mut();
+        }
+        let outcome = match outcome {
+            Outcome::Ok if task.is_cancelled() => Outcome::Cancelled,
+            other => other,
+        };
+        join::finish(task, outcome);
+        if task.has_flag(MAIN) {
+            // SAFETY: the main task's result slot holds its i32 exit code.
+            let code = unsafe { *(task.result_slot() as *const i32) };
+            rt().main_returned(code);
+        } else if !task.has_flag(DAEMON) {
+            self.finished.store(self.finished.load(Ordering::Relaxed) + 1, Ordering::SeqCst);
+            rt().check_drain();
+        }
+        task.release();
+    }
+
+    /// Next entry to run: the fast local checks first, then the slow search (steal, spin,
+    /// sleep), which returns only with work.
+    fn find_work(&'static self) -> Entry {
+        loop {
+            if let Some(entry) = self.find_local() {
+                return entry;
+            }
+            if let Some(entry) = rt().find_slow(self) {
+                return entry;
+            }
+        }
+    }
+
+    /// Expired timers, then (every 61st time the global queue first) run-next, the ring,
+    /// and the global queue.
+    #[inline]
+    pub(crate) fn find_local(&self) -> Option<Entry> {
+        let rt = rt();
+        if self.next_timer.load(Ordering::Relaxed) != u64::MAX {
+            self.fire_timers(self, crate::time::now_ns());
+        }
+        if self.fairness_tick() {
+            if let Some(e) = rt.global.pop_into(&self.queue, 1) {
+                return Some(e);
+            }
+        }
+        if let Some(e) = self.queue.pop() {
+            return Some(e);
+        }
+        let batch = rt.global.len() / rt.workers.len() + 1;
+        rt.global.pop_into(&self.queue, batch)
+    }
+
+    /// Fires the expired timers of `owner` (this worker's or another's): their waits end
+    /// with `TimedOut` and the tasks go to the back of this worker's queue.
+    pub(crate) fn fire_timers(&self, owner: &Worker, now: u64) {
+        if owner.next_timer.load(Ordering::Acquire) > now {
+            return;
+        }
+        let expired = {
+            let mut heap = owner.timers.lock();
+            let expired = heap.pop_expired(now);
+            owner.next_timer.store(heap.next_deadline(), Ordering::Release);
+            expired
+        };
+        self.waking_to_back.set(true);
+        for waiter in expired {
+            waiter.wake(super::WakeReason::TimedOut, 0);
+        }
+        self.waking_to_back.set(false);
+    }
+}
+
+/// First code of every task, on its own stack: performs a pending hand-off action, runs
+/// the entry, then finishes for good.
+pub(crate) unsafe extern "C" fn task_start(arg: *mut u8) -> ! {
+    current_worker().expect("tasks run on workers").after_handoff();
+    let task = &*(arg as *const Task);
+    let (entry, env) = task.take_entry();
+    if let Some(entry) = entry {
+        entry(env, task.result_slot().cast());
+        task.flags.fetch_or(task::RESULT_SET, Ordering::Release);
+    }
+    switch_out(Post::Finish(Outcome::Ok));
+    unreachable!("a finished task was resumed")
+}
+
+/// Task side of every switch: leaves `post` for whoever runs next on this worker and
+/// switches — directly to the next local task when yielding or parking and one is ready,
+/// else to the scheduler loop. Returns when the task is resumed, possibly on another
+/// worker. Inlined into its callers: after a switch, every `ret` up the resumed stack is
+/// mispredicted (the return-stack predictor holds the other context's calls), so the
+/// fewer frames between the switch and the task's own code, the better.
+#[inline(always)]
+pub(crate) fn switch_out(post: Post) {
+    switch_out_of(current_worker().expect("switch_out outside a task"), post)
+}
+
+/// [`switch_out`] with the current worker already at hand.
+#[inline(always)]
+fn switch_out_of(worker: &'static Worker, post: Post) {
+    // SAFETY: `current` is the running task while it runs.
+    let me: &'static Task = unsafe { &*worker.current.load(Ordering::Relaxed) };
+    let next = match post {
+        Post::Finish(_) => None,
+        Post::Yield | Post::Park => worker.next_for_handoff(),
+    };
+    worker.pending.set(Some(Pending { post, task: me }));
+    // SAFETY: `me` runs on this worker and saves its context into its own `sp`; the target
+    // is either the worker's suspended loop or a task acquired from its local queue.
+    unsafe {
+        match next {
+            Some(next) => {
+                worker.ensure_started(next);
+                worker.enter(next);
+                context::switch(me.sp.get(), *next.sp.get());
+            }
+            None => context::switch(me.sp.get(), *worker.sched_sp.get()),
+        }
+    }
+    // Resumed: re-read the worker, it may be another one.
+    current_worker().expect("tasks resume on workers").after_handoff();
+}
+
+/// Makes a task runnable after its wait was claimed (or it was claimed by a joiner): on a
+/// worker, into its run-next slot (the back of its queue while firing timers), waking an
+/// idle worker if there is stealable work; from an OS thread, into the global queue.
+pub(crate) fn make_runnable(task: &'static Task) {
+    let entry = Entry::resume(task);
+    push_local_or_global(entry, true);
+}
+
+/// Queues a freshly spawned task (start entry) at the back of the spawner's queue.
+pub(crate) fn push_spawned(task: &'static Task) -> bool {
+    push_local_or_global(Entry::start(task), false)
+}
+
+/// Queues `entry` on the calling worker (run-next if `next`), or globally off the workers.
+/// Returns whether it went to a worker's local queue.
+fn push_local_or_global(entry: Entry, next: bool) -> bool {
+    let rt = rt();
+    match current_worker() {
+        Some(worker) => {
+            if next && !worker.waking_to_back.get() {
+                worker.queue.push_next(entry, &rt.global);
+            } else {
+                worker.queue.push_back(entry, &rt.global);
+            }
+            if worker.queue.has_stealable() {
+                rt.wake_idle_worker();
+            }
+            true
+        }
+        None => {
+            rt.global.push(entry);
+            rt.wake_idle_worker();
+            false
+        }
+    }
+}
+
+/// Puts a task claimed by the running task (a joiner starting its child) in run-next.
+pub(crate) fn run_next(task: &'static Task) {
+    make_runnable(task);
+}
+
+/// Adds a timer that ends `waiter`'s wait with `TimedOut` at `deadline_ns`, on the calling
+/// worker's heap.
+pub(crate) fn add_timer(deadline_ns: u64, waiter: Waiter) {
+    let worker = current_worker().expect("timers belong to workers");
+    let mut heap = worker.timers.lock();
+    heap.push(deadline_ns, waiter);
+    worker.next_timer.store(heap.next_deadline(), Ordering::Release);
+}
+
+/// Yields the running task to the back of its worker's queue (a no-op, after `sched_yield`,
+/// on an OS thread).
+#[inline]
+pub fn yield_now() {
+    match current_worker() {
+        Some(w) if !w.current.load(Ordering::Relaxed).is_null() => {
+            if w.queue.is_empty() && !w.must_visit_loop() {
+                return; // the back of an empty queue is the front
+            }
+            switch_out_of(w, Post::Yield)
+        }
+        _ => std::thread::yield_now(),
+    }
+}
+
+impl Runtime {
+    /// Whether any worker's queue or the global queue holds an entry (racy).
+    pub(crate) fn any_queued(&self) -> bool {
+        !self.global.is_empty() || self.workers.iter().any(|w| !w.queue.is_empty())
+    }
+
+    /// The earliest timer deadline of all workers (`u64::MAX`: none).
+    pub(crate) fn earliest_timer(&self) -> u64 {
+        self.workers.iter().map(|w| w.next_timer.load(Ordering::Acquire)).min().unwrap_or(u64::MAX)
+    }
+
+    /// Whether any worker has a timer whose wait has not ended yet.
+    pub(crate) fn any_live_timer(&self) -> bool {
+        self.workers.iter().any(|w| w.timers.lock().has_live())
+    }
+}

@@ -1,0 +1,435 @@
+//! Whole-process behaviour of the scheduler: each scenario is a tiny "program" run through
+//! `weft_rt_start` (so the process's own thread is worker 0 and `main` is a green task, as in
+//! a compiled Weft program) in a child process of this binary, and checked for its exit
+//! code, stdout and stderr: the yield order, the drain at exit, joins from main and from OS
+//! threads, deadlock reports, panics, and the fatal stack-overflow and segfault messages.
+//!
+//! `cargo test --test sched_process [filter]`; scenarios inherit `WEFT_THREADS` unless they
+//! pin it.
+
+use std::ffi::c_void;
+use std::hint::black_box;
+use std::process::Command;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use weft_rt::abi::task::*;
+use weft_rt::sched::{self, Waiter};
+
+/// One scenario: its program, pinned environment, and what the run must show.
+struct Scenario {
+    name: &'static str,
+    main: extern "C" fn() -> i32,
+    env: &'static [(&'static str, &'static str)],
+    code: i32,
+    stdout: Option<&'static str>,
+    stderr: &'static [&'static str],
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "yield_order_with_one_worker",
+        main: yield_order,
+        env: &[("WEFT_THREADS", "1")],
+        code: 7,
+        stdout: Some("A1\nB1\nA2\nB2\n"),
+        stderr: &[],
+    },
+    Scenario {
+        name: "drain_waits_for_tasks_but_not_daemons",
+        main: drain,
+        env: &[],
+        code: 3,
+        stdout: Some("main done\nlate\n"),
+        stderr: &[],
+    },
+    Scenario {
+        name: "joins_from_main_and_an_os_thread",
+        main: joins,
+        env: &[],
+        code: 0,
+        stdout: Some("thread 5\nmain 5\n"),
+        stderr: &[],
+    },
+    Scenario {
+        name: "deadlock_before_main_returns",
+        main: deadlock_in_main,
+        env: &[],
+        code: 2,
+        stdout: Some("before\n"),
+        stderr: &[
+            "fatal: deadlock: all tasks are asleep\n  task main: awaiting a task\n",
+            "  task app.weft:3:1: receiving from a channel\n",
+        ],
+    },
+    Scenario {
+        name: "deadlock_after_main_returned",
+        main: deadlock_after_main,
+        env: &[],
+        code: 2,
+        stdout: None,
+        stderr: &["fatal: deadlock: all tasks are asleep\n  task app.weft:3:1: receiving from a channel\n"],
+    },
+    Scenario {
+        name: "deadlock_lists_every_parked_task_and_thread",
+        main: deadlock_many,
+        env: &[],
+        code: 2,
+        stdout: None,
+        stderr: &["  task app.weft:9:9: sleeping forever\n", "  thread joiner: awaiting a task\n"],
+    },
+    Scenario {
+        name: "detached_panic_exits_101",
+        main: detached_panic,
+        env: &[],
+        code: 101,
+        stdout: Some(""),
+        stderr: &["panic: boom\n  at app.weft:7:3 (task app.weft:2:5)\n"],
+    },
+    Scenario {
+        name: "detached_panic_is_logged_with_weft_task_panic_log",
+        main: detached_panic,
+        env: &[("WEFT_TASK_PANIC", "log")],
+        code: 0,
+        stdout: Some("survived\n"),
+        stderr: &["panic: boom\n  at app.weft:7:3 (task app.weft:2:5)\n"],
+    },
+    Scenario {
+        name: "main_panic_exits_101",
+        main: main_panic,
+        env: &[],
+        code: 101,
+        stdout: None,
+        stderr: &["panic: bad\n  at app.weft:1:1 (task main)\n"],
+    },
+    Scenario {
+        name: "thread_panic_exits_101",
+        main: thread_panic,
+        env: &[],
+        code: 101,
+        stdout: None,
+        stderr: &["panic: bad\n  at app.weft:1:1 (thread helper)\n"],
+    },
+    Scenario {
+        name: "task_stack_overflow_is_reported",
+        main: task_overflow,
+        env: &[],
+        code: 2,
+        stdout: None,
+        stderr: &["fatal: stack overflow in task app.weft:5:1 (64 KiB stack); use Task.spawnWithStack(...)\n"],
+    },
+    Scenario {
+        name: "task_stack_overflow_names_the_stack_size",
+        main: task_overflow,
+        env: &[("WEFT_STACK_SIZE", "128k")],
+        code: 2,
+        stdout: None,
+        stderr: &["fatal: stack overflow in task app.weft:5:1 (128 KiB stack)"],
+    },
+    Scenario {
+        name: "main_stack_overflow_hits_the_guard_page",
+        main: main_overflow,
+        env: &[],
+        code: 2,
+        stdout: None,
+        stderr: &["fatal: stack overflow in task main\n"],
+    },
+    Scenario {
+        name: "thread_stack_overflow_hits_the_guard_page",
+        main: thread_overflow,
+        env: &[],
+        code: 2,
+        stdout: None,
+        stderr: &["fatal: stack overflow in thread deep\n"],
+    },
+    Scenario {
+        name: "segfault_is_reported",
+        main: segfault,
+        env: &[],
+        code: 2,
+        stdout: None,
+        stderr: &["fatal: segmentation fault at 0x10\n"],
+    },
+];
+
+fn main() {
+    if let Ok(name) = std::env::var("WEFT_SCENARIO") {
+        let scenario = SCENARIOS.iter().find(|s| s.name == name).expect("known scenario");
+        // SAFETY: called once, first, with no arguments.
+        unsafe { weft_rt_start(0, ptr::null(), scenario.main) };
+        unreachable!("weft_rt_start returned");
+    }
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let exe = std::env::current_exe().expect("test binary path");
+    let selected: Vec<&Scenario> =
+        SCENARIOS.iter().filter(|s| filter.is_empty() || filter.iter().any(|f| s.name.contains(f.as_str()))).collect();
+    println!("\nrunning {} tests", selected.len());
+    let mut failed = Vec::new();
+    for scenario in &selected {
+        let start = Instant::now();
+        let problems = run(&exe, scenario);
+        let ms = start.elapsed().as_millis();
+        if problems.is_empty() {
+            println!("test {} ... ok ({ms} ms)", scenario.name);
+        } else {
+            println!("test {} ... FAILED\n{}", scenario.name, problems.join("\n"));
+            failed.push(scenario.name);
+        }
+    }
+    let result = if failed.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {result}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out\n",
+        selected.len() - failed.len(),
+        failed.len(),
+        SCENARIOS.len() - selected.len()
+    );
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+}
+
+/// Runs one scenario in a child process and lists what differs from the expectation.
+fn run(exe: &std::path::Path, scenario: &Scenario) -> Vec<String> {
+    let mut cmd = Command::new(exe);
+    cmd.env("WEFT_SCENARIO", scenario.name).env_remove("WEFT_TASK_PANIC").env_remove("WEFT_STACK_SIZE");
+    for (k, v) in scenario.env {
+        cmd.env(k, v);
+    }
+    let out = match output_within(cmd, Duration::from_secs(60)) {
+        Some(out) => out,
+        None => return vec!["  still running after 60 s: killed".to_owned()],
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut problems = Vec::new();
+    if out.status.code() != Some(scenario.code) {
+        problems.push(format!("  exit status {:?}, expected {}", out.status, scenario.code));
+    }
+    if let Some(expected) = scenario.stdout {
+        if stdout != expected {
+            problems.push(format!("  stdout {stdout:?}, expected {expected:?}"));
+        }
+    }
+    for needle in scenario.stderr {
+        if !stderr.contains(needle) {
+            problems.push(format!("  stderr {stderr:?} lacks {needle:?}"));
+        }
+    }
+    problems
+}
+
+/// Runs `cmd` to completion, or kills it after `limit` (`None` then).
+fn output_within(mut cmd: Command, limit: Duration) -> Option<std::process::Output> {
+    use std::process::Stdio;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn scenario");
+    let start = Instant::now();
+    while child.try_wait().expect("wait for scenario").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Some(child.wait_with_output().expect("collect scenario output"))
+}
+
+type Entry = unsafe extern "C" fn(*mut c_void, *mut c_void);
+
+unsafe fn spawn(entry: Entry, env: usize, flags: u32, name: &'static std::ffi::CStr) -> *mut c_void {
+    weft_rt_task_spawn(entry, env as *mut c_void, 8, None, 0, flags, name.as_ptr())
+}
+
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).unwrap();
+    out.flush().unwrap();
+}
+
+unsafe extern "C" fn print_yield_print(env: *mut c_void, _: *mut c_void) {
+    let name = if env.is_null() { "A" } else { "B" };
+    say(&format!("{name}1\n"));
+    weft_rt_yield();
+    say(&format!("{name}2\n"));
+}
+
+extern "C" fn yield_order() -> i32 {
+    // SAFETY: ABI contract.
+    unsafe {
+        weft_rt_task_release(spawn(print_yield_print, 0, 1, c"a"));
+        weft_rt_task_release(spawn(print_yield_print, 1, 1, c"b"));
+    }
+    7
+}
+
+unsafe extern "C" fn sleep_and_say(env: *mut c_void, _: *mut c_void) {
+    weft_rt_sleep_ms(env as i64);
+    say("late\n");
+}
+
+extern "C" fn drain() -> i32 {
+    // SAFETY: ABI contract.
+    unsafe {
+        weft_rt_task_release(spawn(sleep_and_say, 50, 1, c"late"));
+        weft_rt_task_release(spawn(sleep_and_say, 60_000, 2, c"daemon"));
+    }
+    say("main done\n");
+    3
+}
+
+unsafe extern "C" fn five(_: *mut c_void, slot: *mut c_void) {
+    weft_rt_sleep_ms(20);
+    slot.cast::<i64>().write(5);
+}
+
+extern "C" fn joins() -> i32 {
+    // SAFETY: ABI contract; each joiner holds its own count.
+    unsafe {
+        let t = spawn(five, 0, 0, c"five");
+        weft_rt_task_retain(t);
+        let addr = t as usize;
+        let thread = std::thread::spawn(move || {
+            let mut r = 0i64;
+            weft_rt_task_join(addr as *mut c_void, (&mut r as *mut i64).cast());
+            weft_rt_task_release(addr as *mut c_void);
+            r
+        });
+        let from_thread = thread.join().unwrap();
+        say(&format!("thread {from_thread}\n"));
+        let mut r = 0i64;
+        weft_rt_task_join(t, (&mut r as *mut i64).cast());
+        weft_rt_task_release(t);
+        say(&format!("main {r}\n"));
+    }
+    0
+}
+
+unsafe extern "C" fn park_forever(_: *mut c_void, _: *mut c_void) {
+    Waiter::prepare(true).park("receiving from a channel", None);
+}
+
+extern "C" fn deadlock_in_main() -> i32 {
+    say("before\n");
+    // SAFETY: ABI contract.
+    unsafe {
+        let t = spawn(park_forever, 0, 0, c"app.weft:3:1");
+        weft_rt_task_join(t, ptr::null_mut());
+    }
+    say("unreachable\n");
+    0
+}
+
+extern "C" fn deadlock_after_main() -> i32 {
+    // SAFETY: ABI contract.
+    unsafe { weft_rt_task_release(spawn(park_forever, 0, 1, c"app.weft:3:1")) };
+    0
+}
+
+unsafe extern "C" fn sleep_forever(_: *mut c_void, _: *mut c_void) {
+    Waiter::prepare(false).park("sleeping forever", None);
+}
+
+static JOINER_READY: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn deadlock_many() -> i32 {
+    // SAFETY: ABI contract.
+    unsafe {
+        let mut last = 0usize;
+        for _ in 0..100 {
+            last = spawn(sleep_forever, 0, 0, c"app.weft:9:9") as usize;
+        }
+        std::thread::spawn(move || {
+            sched::enter_os_thread("joiner");
+            JOINER_READY.store(true, Ordering::SeqCst);
+            weft_rt_task_join(last as *mut c_void, ptr::null_mut())
+        });
+        // Main must not block its worker on the OS thread: poll, parking only the task.
+        while !JOINER_READY.load(Ordering::SeqCst) {
+            weft_rt_sleep_ms(1);
+        }
+    }
+    0
+}
+
+unsafe extern "C" fn boom(_: *mut c_void, _: *mut c_void) {
+    sched::panic_current("boom", "app.weft:7:3");
+}
+
+extern "C" fn detached_panic() -> i32 {
+    // SAFETY: ABI contract.
+    unsafe {
+        weft_rt_task_release(spawn(boom, 0, 1, c"app.weft:2:5"));
+        weft_rt_sleep_ms(50);
+    }
+    say("survived\n");
+    0
+}
+
+extern "C" fn main_panic() -> i32 {
+    sched::panic_current("bad", "app.weft:1:1")
+}
+
+extern "C" fn thread_panic() -> i32 {
+    let t = std::thread::spawn(|| {
+        sched::enter_os_thread("helper");
+        sched::panic_current("bad", "app.weft:1:1")
+    });
+    let _ = t.join();
+    0
+}
+
+/// Recursion with the check the compiler emits in every prologue.
+#[inline(never)]
+fn checked_recurse(n: u64) -> u64 {
+    let marker = 0u8;
+    if (&marker as *const u8 as usize) < weft_rt::stack::limit() {
+        weft_rt_stack_overflow();
+    }
+    let buf = black_box([n; 16]);
+    checked_recurse(n + 1) + buf[1]
+}
+
+unsafe extern "C" fn overflow(_: *mut c_void, slot: *mut c_void) {
+    slot.cast::<u64>().write(checked_recurse(0));
+}
+
+extern "C" fn task_overflow() -> i32 {
+    // SAFETY: ABI contract.
+    unsafe {
+        let t = spawn(overflow, 0, 0, c"app.weft:5:1");
+        weft_rt_task_join(t, ptr::null_mut());
+    }
+    0
+}
+
+/// Recursion without any check: only a guard page stops it.
+#[inline(never)]
+#[allow(unconditional_recursion)]
+fn unchecked_recurse(n: u64) -> u64 {
+    let buf = black_box([n; 64]);
+    unchecked_recurse(n + 1) + black_box(buf[1])
+}
+
+extern "C" fn main_overflow() -> i32 {
+    unchecked_recurse(0) as i32
+}
+
+extern "C" fn thread_overflow() -> i32 {
+    let t = std::thread::Builder::new()
+        .name("deep".into())
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            sched::enter_os_thread("deep");
+            unchecked_recurse(0)
+        })
+        .unwrap();
+    t.join().unwrap() as i32
+}
+
+extern "C" fn segfault() -> i32 {
+    // SAFETY: deliberately not: the handler must report the fault.
+    unsafe { ptr::write_volatile(0x10 as *mut u64, 1) };
+    0
+}

@@ -360,10 +360,9 @@ pub fn render_human(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
         .with_code(d.code.0)
         .with_message(&d.message)
         .with_config(Config::default().with_color(color));
-    let mut primary = ALabel::new((name.clone(), char_span(d.primary)));
-    if let Some(text) = &d.primary_label {
-        primary = primary.with_message(text);
-    }
+    // ariadne draws only labels that have text: fall back to the message itself.
+    let text = d.primary_label.as_deref().unwrap_or(&d.message);
+    let mut primary = ALabel::new((name.clone(), char_span(d.primary))).with_message(text);
     if color {
         primary = primary.with_color(ariadne::Color::Red);
     }

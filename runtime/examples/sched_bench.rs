@@ -27,10 +27,17 @@ fn main() {
 }
 
 fn run_all(exe: &str) {
-    println!("{:<12} {:>8} {:>40} {:>14}", "benchmark", "threads", "result", "peak RSS");
+    println!(
+        "{:<12} {:>8} {:>40} {:>14}",
+        "benchmark", "threads", "result", "peak RSS"
+    );
     for bench in BENCHES {
         for threads in ["1", "2"] {
-            let out = Command::new(exe).arg(bench).env("WEFT_THREADS", threads).output().expect("run child");
+            let out = Command::new(exe)
+                .arg(bench)
+                .env("WEFT_THREADS", threads)
+                .output()
+                .expect("run child");
             let text = String::from_utf8_lossy(&out.stdout);
             let line = text.lines().last().unwrap_or("(no output)");
             let (result, rss) = line.split_once('|').unwrap_or((line, ""));
@@ -87,13 +94,21 @@ fn peak_rss_kib() -> i64 {
 
 fn current_rss_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
 const NAME: *const i8 = c"bench".as_ptr();
 
-unsafe fn spawn(entry: unsafe extern "C" fn(*mut c_void, *mut c_void), env: usize, size: usize) -> *mut c_void {
+unsafe fn spawn(
+    entry: unsafe extern "C" fn(*mut c_void, *mut c_void),
+    env: usize,
+    size: usize,
+) -> *mut c_void {
     weft_rt_task_spawn(entry, env as *mut c_void, size, None, 0, 0, NAME)
 }
 
@@ -108,7 +123,11 @@ unsafe extern "C" fn skynet(env: *mut c_void, slot: *mut c_void) {
     let sub = 10u64.pow(level as u32 - 1);
     let mut children = [ptr::null_mut(); 10];
     for (i, child) in children.iter_mut().enumerate() {
-        *child = spawn(skynet, (((num + i as u64 * sub) << 8) | (level - 1)) as usize, 8);
+        *child = spawn(
+            skynet,
+            (((num + i as u64 * sub) << 8) | (level - 1)) as usize,
+            8,
+        );
     }
     let mut sum = 0i64;
     for child in children {
@@ -154,7 +173,10 @@ fn spawn_await_bench() -> (f64, String) {
     }
     let t = start.elapsed();
     assert_eq!(sum, (N as i64 - 1) * N as i64 / 2);
-    (t.as_secs_f64(), format!("1M tasks in {:.3} s", t.as_secs_f64()))
+    (
+        t.as_secs_f64(),
+        format!("1M tasks in {:.3} s", t.as_secs_f64()),
+    )
 }
 
 const YIELDS: usize = 1_000_000;
@@ -177,7 +199,13 @@ fn pingpong_bench() -> (f64, String) {
         weft_rt_task_release(b);
     }
     let t = start.elapsed();
-    (t.as_secs_f64(), format!("{:.1} ns per round trip", t.as_nanos() as f64 / YIELDS as f64))
+    (
+        t.as_secs_f64(),
+        format!(
+            "{:.1} ns per round trip",
+            t.as_nanos() as f64 / YIELDS as f64
+        ),
+    )
 }
 
 static GATE: Mutex<Option<Waiter>> = Mutex::new(None);
@@ -235,12 +263,19 @@ fn switch_bench() -> (f64, String) {
     let mut stack = vec![0u8; 64 * 1024];
     // SAFETY: the stack outlives the bouncing context; each saved context is resumed once.
     unsafe {
-        SW_TASK = weft_rt::context::prepare(stack.as_mut_ptr().add(stack.len()), bouncer, ptr::null_mut());
+        SW_TASK = weft_rt::context::prepare(
+            stack.as_mut_ptr().add(stack.len()),
+            bouncer,
+            ptr::null_mut(),
+        );
         let start = Instant::now();
         for _ in 0..N {
             weft_rt::context::switch(&raw mut SW_MAIN, SW_TASK);
         }
         let t = start.elapsed();
-        (t.as_secs_f64(), format!("{:.2} ns per switch", t.as_nanos() as f64 / (2 * N) as f64))
+        (
+            t.as_secs_f64(),
+            format!("{:.2} ns per switch", t.as_nanos() as f64 / (2 * N) as f64),
+        )
     }
 }

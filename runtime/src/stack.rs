@@ -84,7 +84,11 @@ pub fn parse_size(text: &str) -> Option<usize> {
         b'm' | b'M' => (&text[..text.len() - 1], 1024 * 1024),
         _ => (text, 1),
     };
-    digits.parse::<usize>().ok()?.checked_mul(unit).filter(|&n| n > 0)
+    digits
+        .parse::<usize>()
+        .ok()?
+        .checked_mul(unit)
+        .filter(|&n| n > 0)
 }
 
 /// A task stack: `size` bytes starting at `base` (its lowest address); it grows down from
@@ -130,7 +134,10 @@ impl Stack {
     /// # Safety
     /// `base` came from `into_raw` of a stack of exactly `size` bytes, not reclaimed since.
     pub unsafe fn from_raw(base: *mut u8, size: usize) -> Stack {
-        Stack { base: NonNull::new_unchecked(base), size }
+        Stack {
+            base: NonNull::new_unchecked(base),
+            size,
+        }
     }
 
     /// Whether `addr` lies within the stack.
@@ -183,7 +190,11 @@ struct Global {
     cold: Vec<Stack>,
 }
 
-static GLOBAL: Mutex<Global> = Mutex::new(Global { cursor: 0, end: 0, cold: Vec::new() });
+static GLOBAL: Mutex<Global> = Mutex::new(Global {
+    cursor: 0,
+    end: 0,
+    cold: Vec::new(),
+});
 
 impl Global {
     /// Moves up to `n` default-size stacks of `size` bytes into `out`: cold ones first, then
@@ -295,7 +306,10 @@ impl GuardedStack {
         let mapping = map_anonymous(size + page, libc::PROT_READ | libc::PROT_WRITE);
         // SAFETY: the first page belongs to the fresh mapping.
         unsafe { libc::mprotect(mapping.as_ptr().cast(), page, libc::PROT_NONE) };
-        GuardedStack { mapping, len: size + page }
+        GuardedStack {
+            mapping,
+            len: size + page,
+        }
     }
 
     /// The guard page's address range (`start..end`).
@@ -372,7 +386,9 @@ mod tests {
     fn limit_is_per_thread() {
         set_limit(1234);
         assert_eq!(limit(), 1234);
-        std::thread::spawn(|| assert_eq!(limit(), 0)).join().unwrap();
+        std::thread::spawn(|| assert_eq!(limit(), 0))
+            .join()
+            .unwrap();
         set_limit(0);
     }
 

@@ -18,7 +18,10 @@ use crate::sched::{Waiter, WakeReason};
 /// Nanoseconds of the monotonic clock (CLOCK_MONOTONIC; arbitrary origin, never goes back).
 #[inline]
 pub fn now_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid out-pointer.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
@@ -88,14 +91,19 @@ pub struct TimerHeap {
 
 impl std::fmt::Debug for TimerHeap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TimerHeap").field("len", &self.heap.len()).finish()
+        f.debug_struct("TimerHeap")
+            .field("len", &self.heap.len())
+            .finish()
     }
 }
 
 impl TimerHeap {
     /// An empty heap.
     pub const fn new() -> TimerHeap {
-        TimerHeap { heap: BinaryHeap::new(), pushed: 0 }
+        TimerHeap {
+            heap: BinaryHeap::new(),
+            pushed: 0,
+        }
     }
 
     /// Adds a timer ending `waiter`'s wait with `TimedOut` at `deadline` (ns).
@@ -105,7 +113,11 @@ impl TimerHeap {
             self.heap.retain(|t| !t.waiter.is_claimed());
         }
         self.pushed += 1;
-        self.heap.push(Timer { deadline, order: self.pushed, waiter });
+        self.heap.push(Timer {
+            deadline,
+            order: self.pushed,
+            waiter,
+        });
     }
 
     /// Removes and returns the waiters of all timers due at `now` (earliest first).

@@ -11,7 +11,7 @@ use std::ffi::c_void;
 use std::hint::black_box;
 use std::process::Command;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use weft_rt::abi::task::*;
@@ -155,15 +155,23 @@ const SCENARIOS: &[Scenario] = &[
 
 fn main() {
     if let Ok(name) = std::env::var("WEFT_SCENARIO") {
-        let scenario = SCENARIOS.iter().find(|s| s.name == name).expect("known scenario");
+        let scenario = SCENARIOS
+            .iter()
+            .find(|s| s.name == name)
+            .expect("known scenario");
         // SAFETY: called once, first, with no arguments.
         unsafe { weft_rt_start(0, ptr::null(), scenario.main) };
         unreachable!("weft_rt_start returned");
     }
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let exe = std::env::current_exe().expect("test binary path");
-    let selected: Vec<&Scenario> =
-        SCENARIOS.iter().filter(|s| filter.is_empty() || filter.iter().any(|f| s.name.contains(f.as_str()))).collect();
+    let selected: Vec<&Scenario> = SCENARIOS
+        .iter()
+        .filter(|s| filter.is_empty() || filter.iter().any(|f| s.name.contains(f.as_str())))
+        .collect();
     println!("\nrunning {} tests", selected.len());
     let mut failed = Vec::new();
     for scenario in &selected {
@@ -192,7 +200,9 @@ fn main() {
 /// Runs one scenario in a child process and lists what differs from the expectation.
 fn run(exe: &std::path::Path, scenario: &Scenario) -> Vec<String> {
     let mut cmd = Command::new(exe);
-    cmd.env("WEFT_SCENARIO", scenario.name).env_remove("WEFT_TASK_PANIC").env_remove("WEFT_STACK_SIZE");
+    cmd.env("WEFT_SCENARIO", scenario.name)
+        .env_remove("WEFT_TASK_PANIC")
+        .env_remove("WEFT_STACK_SIZE");
     for (k, v) in scenario.env {
         cmd.env(k, v);
     }
@@ -204,7 +214,10 @@ fn run(exe: &std::path::Path, scenario: &Scenario) -> Vec<String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let mut problems = Vec::new();
     if out.status.code() != Some(scenario.code) {
-        problems.push(format!("  exit status {:?}, expected {}", out.status, scenario.code));
+        problems.push(format!(
+            "  exit status {:?}, expected {}",
+            out.status, scenario.code
+        ));
     }
     if let Some(expected) = scenario.stdout {
         if stdout != expected {
@@ -222,7 +235,11 @@ fn run(exe: &std::path::Path, scenario: &Scenario) -> Vec<String> {
 /// Runs `cmd` to completion, or kills it after `limit` (`None` then).
 fn output_within(mut cmd: Command, limit: Duration) -> Option<std::process::Output> {
     use std::process::Stdio;
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn scenario");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn scenario");
     let start = Instant::now();
     while child.try_wait().expect("wait for scenario").is_none() {
         if start.elapsed() > limit {
@@ -237,7 +254,12 @@ fn output_within(mut cmd: Command, limit: Duration) -> Option<std::process::Outp
 
 type Entry = unsafe extern "C" fn(*mut c_void, *mut c_void);
 
-unsafe fn spawn(entry: Entry, env: usize, flags: u32, name: &'static std::ffi::CStr) -> *mut c_void {
+unsafe fn spawn(
+    entry: Entry,
+    env: usize,
+    flags: u32,
+    name: &'static std::ffi::CStr,
+) -> *mut c_void {
     weft_rt_task_spawn(entry, env as *mut c_void, 8, None, 0, flags, name.as_ptr())
 }
 
@@ -284,20 +306,25 @@ unsafe extern "C" fn five(_: *mut c_void, slot: *mut c_void) {
     slot.cast::<i64>().write(5);
 }
 
+static FROM_THREAD: AtomicI64 = AtomicI64::new(0);
+
 extern "C" fn joins() -> i32 {
     // SAFETY: ABI contract; each joiner holds its own count.
     unsafe {
         let t = spawn(five, 0, 0, c"five");
         weft_rt_task_retain(t);
         let addr = t as usize;
-        let thread = std::thread::spawn(move || {
+        std::thread::spawn(move || {
             let mut r = 0i64;
             weft_rt_task_join(addr as *mut c_void, (&mut r as *mut i64).cast());
             weft_rt_task_release(addr as *mut c_void);
-            r
+            FROM_THREAD.store(r, Ordering::SeqCst);
         });
-        let from_thread = thread.join().unwrap();
-        say(&format!("thread {from_thread}\n"));
+        // A green task must not block its worker on an OS thread: poll, parking the task.
+        while FROM_THREAD.load(Ordering::SeqCst) == 0 {
+            weft_rt_sleep_ms(1);
+        }
+        say(&format!("thread {}\n", FROM_THREAD.load(Ordering::SeqCst)));
         let mut r = 0i64;
         weft_rt_task_join(t, (&mut r as *mut i64).cast());
         weft_rt_task_release(t);

@@ -132,7 +132,9 @@ fn ten_thousand_concurrent_sleeps_take_about_their_duration() {
     in_task(|| {
         let start = Instant::now();
         // SAFETY: ABI contract.
-        let tasks: Vec<_> = (0..10_000).map(|_| unsafe { spawn(sleep_then, 100, 8) }).collect();
+        let tasks: Vec<_> = (0..10_000)
+            .map(|_| unsafe { spawn(sleep_then, 100, 8) })
+            .collect();
         for t in tasks {
             // SAFETY: ABI contract.
             unsafe {
@@ -141,7 +143,10 @@ fn ten_thousand_concurrent_sleeps_take_about_their_duration() {
             }
         }
         let elapsed = start.elapsed().as_millis();
-        assert!((100..1500).contains(&elapsed), "10,000 sleeps of 100 ms took {elapsed} ms");
+        assert!(
+            (100..1500).contains(&elapsed),
+            "10,000 sleeps of 100 ms took {elapsed} ms"
+        );
     });
 }
 
@@ -161,9 +166,16 @@ fn cancelling_a_sleeping_task_wakes_it() {
         weft_rt_task_cancel(t);
         weft_rt_task_cancel(t); // idempotent
         let mut r = 0i64;
-        assert_eq!(weft_rt_task_join(t, (&mut r as *mut i64).cast()), 2, "cancelled");
+        assert_eq!(
+            weft_rt_task_join(t, (&mut r as *mut i64).cast()),
+            2,
+            "cancelled"
+        );
         weft_rt_task_release(t);
-        assert!(!weft_rt_task_is_cancelled(), "an OS thread is never cancelled");
+        assert!(
+            !weft_rt_task_is_cancelled(),
+            "an OS thread is never cancelled"
+        );
     }
 }
 
@@ -174,10 +186,20 @@ fn join_with_timeout() {
         let t = spawn(sleep_then, 150, 8);
         let mut r = 0i64;
         let out = (&mut r as *mut i64).cast();
-        assert_eq!(weft_rt_task_join_timeout(t, out, 0), 3, "a zero timeout only checks");
-        assert_eq!(weft_rt_task_join_timeout(t, out, 20), 3, "times out; the task runs on");
+        assert_eq!(
+            weft_rt_task_join_timeout(t, out, 0),
+            3,
+            "a zero timeout only checks"
+        );
+        assert_eq!(
+            weft_rt_task_join_timeout(t, out, 20),
+            3,
+            "times out; the task runs on"
+        );
         let from_task = t as usize;
-        let h = sched::spawn(move || weft_rt_task_join_timeout(from_task as *mut c_void, ptr::null_mut(), 10));
+        let h = sched::spawn(move || {
+            weft_rt_task_join_timeout(from_task as *mut c_void, ptr::null_mut(), 10)
+        });
         assert_eq!(h.join(), Ok(3));
         assert_eq!(weft_rt_task_join_timeout(t, out, 10_000), 0);
         assert_eq!(r, 150);
@@ -189,7 +211,11 @@ fn join_with_timeout() {
 fn wait_any_returns_the_first_to_finish() {
     // SAFETY: ABI contract.
     unsafe {
-        let tasks = [spawn(sleep_then, 300, 8), spawn(sleep_then, 10, 8), spawn(sleep_then, 200, 8)];
+        let tasks = [
+            spawn(sleep_then, 300, 8),
+            spawn(sleep_then, 10, 8),
+            spawn(sleep_then, 200, 8),
+        ];
         assert_eq!(weft_rt_task_wait_any(tasks.as_ptr(), 3), 1);
         assert_eq!(weft_rt_task_wait_any(tasks.as_ptr(), 0), 0);
         let addrs = tasks.map(|t| t as usize);
@@ -222,7 +248,11 @@ fn panics_are_delivered_to_joiners() {
         let mut len = 0usize;
         let msg = weft_rt_task_panic_message(t, &mut len);
         assert_eq!(std::slice::from_raw_parts(msg, len), b"bad value 7");
-        assert_eq!(weft_rt_task_join(t, ptr::null_mut()), 1, "joining again gives the same");
+        assert_eq!(
+            weft_rt_task_join(t, ptr::null_mut()),
+            1,
+            "joining again gives the same"
+        );
         weft_rt_task_release(t);
         let ok = spawn(identity, 1, 8);
         assert_eq!(join_i64(ok), (0, 1));
@@ -250,13 +280,25 @@ unsafe extern "C" fn count_drop(slot: *mut c_void) {
 fn results_are_copied_out_and_dropped_once() {
     // SAFETY: ABI contract: 64-byte result, drop function for it.
     unsafe {
-        let t = weft_rt_task_spawn(big_result, 100 as *mut c_void, 64, Some(count_drop), 0, 0, NAME);
+        let t = weft_rt_task_spawn(
+            big_result,
+            100 as *mut c_void,
+            64,
+            Some(count_drop),
+            0,
+            0,
+            NAME,
+        );
         let mut out = [0u64; 8];
         assert_eq!(weft_rt_task_join(t, out.as_mut_ptr().cast()), 0);
         assert_eq!(out, [100, 101, 102, 103, 104, 105, 106, 107]);
         weft_rt_task_retain(t);
         weft_rt_task_release(t);
-        assert_eq!(DROPS.load(Ordering::SeqCst), 0, "the handle still holds the result");
+        assert_eq!(
+            DROPS.load(Ordering::SeqCst),
+            0,
+            "the handle still holds the result"
+        );
         weft_rt_task_release(t);
         // The worker drops the task's own count just after waking joiners: wait for it.
         let start = Instant::now();
@@ -282,10 +324,19 @@ fn tasks_run_with_their_stack_limit_set() {
         let marker = 0u8;
         let sp = &marker as *const u8 as usize;
         let limit = weft_rt::stack::limit();
-        assert!(limit != 0 && limit < sp, "limit {limit:#x} below sp {sp:#x}");
-        assert!(sp - limit < weft_rt::stack::default_size(), "the limit belongs to this stack");
+        assert!(
+            limit != 0 && limit < sp,
+            "limit {limit:#x} below sp {sp:#x}"
+        );
+        assert!(
+            sp - limit < weft_rt::stack::default_size(),
+            "the limit belongs to this stack"
+        );
     });
-    let opts = sched::SpawnOptions { stack_size: 1 << 20, ..Default::default() };
+    let opts = sched::SpawnOptions {
+        stack_size: 1 << 20,
+        ..Default::default()
+    };
     let h = sched::spawn_with(opts, || {
         let marker = 0u8;
         let sp = &marker as *const u8 as usize;
@@ -334,17 +385,28 @@ fn waiter_park_and_wake_across_tasks_and_threads() {
     assert_eq!(h.join(), Ok(2));
 
     // A deadline ends a task's wait with TimedOut.
-    let h = sched::spawn(|| Waiter::prepare(true).park("timing out", Some(weft_rt::time::deadline_after_ms(10))).reason);
+    let h = sched::spawn(|| {
+        Waiter::prepare(true)
+            .park("timing out", Some(weft_rt::time::deadline_after_ms(10)))
+            .reason
+    });
     assert_eq!(h.join(), Ok(WakeReason::TimedOut));
 }
 
-type ScopeReport = (bool, Result<(bool, Result<bool, sched::TaskError>), sched::TaskError>, Result<bool, sched::TaskError>);
+type ScopeReport = (
+    bool,
+    Result<(bool, Result<bool, sched::TaskError>), sched::TaskError>,
+    Result<bool, sched::TaskError>,
+);
 static SCOPE: Mutex<Option<ScopeReport>> = Mutex::new(None);
 
 #[test]
 fn scoped_children_are_cancelled_with_their_parent() {
     let parent = sched::spawn(|| {
-        let scoped = sched::SpawnOptions { flags: sched::SCOPED, ..Default::default() };
+        let scoped = sched::SpawnOptions {
+            flags: sched::SCOPED,
+            ..Default::default()
+        };
         let child = sched::spawn_with(scoped, move || {
             let grandchild = sched::spawn_with(scoped, || weft_rt::time::sleep_ms(60_000));
             let slept = weft_rt::time::sleep_ms(60_000);
@@ -363,7 +425,10 @@ fn scoped_children_are_cancelled_with_their_parent() {
     assert_eq!(child, Err(sched::TaskError::Cancelled));
     // The unscoped task is not part of the subtree (its join from a cancelled task still
     // reports the cancellation of the joiner).
-    assert!(matches!(unscoped, Ok(true) | Err(sched::TaskError::Cancelled)));
+    assert!(matches!(
+        unscoped,
+        Ok(true) | Err(sched::TaskError::Cancelled)
+    ));
 }
 
 #[test]

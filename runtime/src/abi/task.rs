@@ -60,7 +60,15 @@ pub unsafe extern "C" fn weft_rt_task_spawn(
     flags: u32,
     name: *const c_char,
 ) -> *mut c_void {
-    let task = sched::spawn_raw(entry, env, result_size, result_drop, stack_size, flags, name);
+    let task = sched::spawn_raw(
+        entry,
+        env,
+        result_size,
+        result_drop,
+        stack_size,
+        flags,
+        name,
+    );
     task as *const Task as *mut c_void
 }
 
@@ -109,7 +117,11 @@ pub unsafe extern "C" fn weft_rt_task_join(task: *mut c_void, out: *mut c_void) 
 /// # Safety
 /// As `weft_rt_task_join`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_join_timeout(task: *mut c_void, out: *mut c_void, ms: i64) -> i32 {
+pub unsafe extern "C" fn weft_rt_task_join_timeout(
+    task: *mut c_void,
+    out: *mut c_void,
+    ms: i64,
+) -> i32 {
     let deadline = crate::time::deadline_after_ms(ms);
     let task = task_ref_static(task);
     if ms <= 0 && !task.is_done() {
@@ -131,7 +143,10 @@ unsafe fn task_ref_static(task: *mut c_void) -> &'static Task {
 /// # Safety
 /// `task` is a live handle; `len` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_panic_message(task: *mut c_void, len: *mut usize) -> *const u8 {
+pub unsafe extern "C" fn weft_rt_task_panic_message(
+    task: *mut c_void,
+    len: *mut usize,
+) -> *const u8 {
     let task = task_ref(task);
     match task.is_done().then(|| task.panic_message()).flatten() {
         Some(message) => {
@@ -178,8 +193,10 @@ pub unsafe extern "C" fn weft_rt_task_wait_any(tasks: *const *mut c_void, n: usi
     if n == 0 {
         return 0;
     }
-    let handles: Vec<&'static Task> =
-        std::slice::from_raw_parts(tasks, n).iter().map(|&t| task_ref_static(t)).collect();
+    let handles: Vec<&'static Task> = std::slice::from_raw_parts(tasks, n)
+        .iter()
+        .map(|&t| task_ref_static(t))
+        .collect();
     sched::wait_any(&handles)
 }
 
@@ -225,7 +242,10 @@ pub extern "C" fn weft_rt_stack_overflow() -> ! {
             )
         }
         None => {
-            let name = std::thread::current().name().unwrap_or("unnamed").to_owned();
+            let name = std::thread::current()
+                .name()
+                .unwrap_or("unnamed")
+                .to_owned();
             format!("fatal: stack overflow in thread {name}\n")
         }
     };

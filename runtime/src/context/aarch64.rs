@@ -75,6 +75,7 @@ pub unsafe fn prepare(top: *mut u8, start: StartFn, arg: *mut u8) -> *mut u8 {
     sp.write_bytes(0, 20);
     sp.add(0).write(arg as u64); // x19
     sp.add(1).write(start as usize as u64); // x20
-    sp.add(11).write(weft_ctx_start as *const () as usize as u64); // x30
+    sp.add(11)
+        .write(weft_ctx_start as *const () as usize as u64); // x30
     sp.cast()
 }

@@ -92,16 +92,16 @@ pub unsafe fn prepare(top: *mut u8, start: StartFn, arg: *mut u8) -> *mut u8 {
     let top = (top as usize & !15) as *mut u64;
     let sp = top.sub(10);
     let frame: [u64; 10] = [
-        MXCSR_DEFAULT | (FCW_DEFAULT << 32), // control words
-        0,                                   // r15
-        0,                                   // r14
-        start as usize as u64,               // r13
-        arg as u64,                          // r12
-        0,                                   // rbx
-        0,                                   // rbp: ends the frame-pointer chain
-        weft_ctx_start as *const () as usize as u64,      // return address
-        0,                                   // spare (alignment)
-        0,                                   // spare (alignment)
+        MXCSR_DEFAULT | (FCW_DEFAULT << 32),         // control words
+        0,                                           // r15
+        0,                                           // r14
+        start as usize as u64,                       // r13
+        arg as u64,                                  // r12
+        0,                                           // rbx
+        0,                                           // rbp: ends the frame-pointer chain
+        weft_ctx_start as *const () as usize as u64, // return address
+        0,                                           // spare (alignment)
+        0,                                           // spare (alignment)
     ];
     sp.copy_from_nonoverlapping(frame.as_ptr(), frame.len());
     sp.cast()

@@ -13,7 +13,9 @@ pub fn wait(word: &AtomicU32, expected: u32, deadline_ns: Option<u64>) -> bool {
         tv_sec: (ns / 1_000_000_000) as libc::time_t,
         tv_nsec: (ns % 1_000_000_000) as libc::c_long,
     });
-    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    let ts_ptr = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: `word` is a valid aligned u32 for the duration of the call.
     let r = unsafe {
         libc::syscall(
@@ -33,6 +35,11 @@ pub fn wait(word: &AtomicU32, expected: u32, deadline_ns: Option<u64>) -> bool {
 pub fn wake_one(word: &AtomicU32) {
     // SAFETY: waking never touches memory.
     unsafe {
-        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, 1);
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            1,
+        );
     }
 }

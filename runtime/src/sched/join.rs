@@ -51,9 +51,13 @@ pub enum JoinStatus {
 /// `deadline_ns` passes, then copies its result (`result_size` bytes) into `out` (if not
 /// null and the task returned normally). Clears the task's `DETACHED` flag: a joined task's
 /// panic is delivered here instead of ending the process.
-pub fn join(task: &'static Task, out: *mut u8, deadline_ns: Option<u64>) -> JoinStatus {
+///
+/// # Safety
+/// `out` is null or valid for writing `result_size` bytes.
+pub unsafe fn join(task: &'static Task, out: *mut u8, deadline_ns: Option<u64>) -> JoinStatus {
     if task.has_flag(DETACHED) {
-        task.flags.fetch_and(!DETACHED, std::sync::atomic::Ordering::Relaxed);
+        task.flags
+            .fetch_and(!DETACHED, std::sync::atomic::Ordering::Relaxed);
     }
     if !task.is_done() {
         if let Some(status) = wait_done(task, deadline_ns) {
@@ -65,7 +69,7 @@ pub fn join(task: &'static Task, out: *mut u8, deadline_ns: Option<u64>) -> Join
             if !out.is_null() {
                 // SAFETY: `out` holds `result_size` bytes (caller contract); the slot was
                 // written before DONE was published.
-                unsafe { ptr::copy_nonoverlapping(task.result_slot(), out, task.result_size()) };
+                ptr::copy_nonoverlapping(task.result_slot(), out, task.result_size());
             }
             JoinStatus::Ok
         }
@@ -79,7 +83,11 @@ fn wait_done(task: &'static Task, deadline_ns: Option<u64>) -> Option<JoinStatus
     if worker::current_task().is_some() && task.lifecycle() == NEW && task.try_start_gen(None) {
         worker::run_next(task);
     }
-    let mut entry = JoinEntry { waiter: Waiter::prepare(true), token: 0, next: ptr::null_mut() };
+    let mut entry = JoinEntry {
+        waiter: Waiter::prepare(true),
+        token: 0,
+        next: ptr::null_mut(),
+    };
     if !register(task, &mut entry) {
         entry.waiter.abort();
         return None;
@@ -92,7 +100,11 @@ fn wait_done(task: &'static Task, deadline_ns: Option<u64>) -> Option<JoinStatus
             if task.is_done() {
                 return None;
             }
-            Some(if reason == WakeReason::TimedOut { JoinStatus::TimedOut } else { JoinStatus::Cancelled })
+            Some(if reason == WakeReason::TimedOut {
+                JoinStatus::TimedOut
+            } else {
+                JoinStatus::Cancelled
+            })
         }
     }
 }
@@ -136,8 +148,13 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
         return 0;
     }
     let waiter = Waiter::prepare(true);
-    let mut entries: Vec<JoinEntry> =
-        (0..tasks.len()).map(|i| JoinEntry { waiter, token: i + 1, next: ptr::null_mut() }).collect();
+    let mut entries: Vec<JoinEntry> = (0..tasks.len())
+        .map(|i| JoinEntry {
+            waiter,
+            token: i + 1,
+            next: ptr::null_mut(),
+        })
+        .collect();
     let mut registered = 0;
     let mut found = None;
     for (i, task) in tasks.iter().enumerate() {
@@ -148,12 +165,17 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
         registered += 1;
     }
     let result = match found {
-        Some(i) => waiter.abort().map_or(i, |wake| wake.token.wrapping_sub(1).min(i)),
+        Some(i) => waiter
+            .abort()
+            .map_or(i, |wake| wake.token.wrapping_sub(1).min(i)),
         None => {
             let wake = waiter.park("awaiting any of several tasks", None);
             match wake.reason {
                 WakeReason::Notified => wake.token - 1,
-                _ => tasks.iter().position(|t| t.is_done()).unwrap_or(tasks.len()),
+                _ => tasks
+                    .iter()
+                    .position(|t| t.is_done())
+                    .unwrap_or(tasks.len()),
             }
         }
     };
@@ -254,7 +276,11 @@ pub fn cancel(task: &'static Task) {
                 let c = unsafe { &*child };
                 c.retain();
                 work.push(c);
-                child = c.lock.lock().extra_ref().map_or(ptr::null(), |e| e.next_sibling);
+                child = c
+                    .lock
+                    .lock()
+                    .extra_ref()
+                    .map_or(ptr::null(), |e| e.next_sibling);
             }
         }
         t.release();

@@ -57,7 +57,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub use join::{cancel, wait_any, JoinStatus};
 pub use task::{DropFn, Outcome, Task, TaskFn, DAEMON, DETACHED, SCOPED};
 pub use thread::enter_os_thread;
-pub use waiter::{Claim, Wake, WakeReason, Waiter};
+pub use waiter::{Claim, Waiter, Wake, WakeReason};
 pub use worker::{current_task, yield_now};
 
 use crate::stack::GuardedStack;
@@ -88,7 +88,15 @@ pub unsafe fn spawn_raw(
 ) -> &'static Task {
     let rt = rt();
     let task = Task::alloc();
-    task.init(entry, env, result_size, result_drop, stack_size, flags & (DETACHED | DAEMON | SCOPED), name);
+    task.init(
+        entry,
+        env,
+        result_size,
+        result_drop,
+        stack_size,
+        flags & (DETACHED | DAEMON | SCOPED),
+        name,
+    );
     if flags & SCOPED != 0 {
         if let Some(parent) = current_task() {
             join::link_child(parent, task);
@@ -100,7 +108,10 @@ pub unsafe fn spawn_raw(
     }
     if flags & DAEMON == 0 {
         match worker {
-            Some(w) => w.spawned.store(w.spawned.load(std::sync::atomic::Ordering::Relaxed) + 1, SEQ),
+            Some(w) => w.spawned.store(
+                w.spawned.load(std::sync::atomic::Ordering::Relaxed) + 1,
+                SEQ,
+            ),
             None => {
                 rt.foreign_spawned.fetch_add(1, SEQ);
             }
@@ -128,8 +139,20 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
     let task = Task::alloc();
     // SAFETY: a fresh task object; the main stack is ours for the process's lifetime.
     unsafe {
-        task.init(main_entry, main_fn as *mut c_void, 4, None, 0, MAIN, c"main".as_ptr());
-        *task.sp.get() = crate::context::prepare(stack.top(), worker::task_start, task as *const Task as *mut u8);
+        task.init(
+            main_entry,
+            main_fn as *mut c_void,
+            4,
+            None,
+            0,
+            MAIN,
+            c"main".as_ptr(),
+        );
+        *task.sp.get() = crate::context::prepare(
+            stack.top(),
+            worker::task_start,
+            task as *const Task as *mut u8,
+        );
     }
     task.release(); // nobody holds a handle to main
     rt.global.push(task::Entry::start(task));
@@ -228,7 +251,11 @@ pub struct SpawnOptions {
 
 impl Default for SpawnOptions {
     fn default() -> Self {
-        SpawnOptions { stack_size: 0, flags: 0, name: c"rust" }
+        SpawnOptions {
+            stack_size: 0,
+            flags: 0,
+            name: c"rust",
+        }
     }
 }
 
@@ -254,10 +281,16 @@ pub fn spawn_with<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
     options: SpawnOptions,
     f: F,
 ) -> JoinHandle<R> {
-    assert!(std::mem::align_of::<R>() <= 16, "result alignment above 16 is unsupported");
+    assert!(
+        std::mem::align_of::<R>() <= 16,
+        "result alignment above 16 is unsupported"
+    );
     let env = Box::into_raw(Box::new(f)).cast::<c_void>();
-    let drop_fn: Option<DropFn> =
-        if std::mem::needs_drop::<R>() { Some(drop_result::<R>) } else { None };
+    let drop_fn: Option<DropFn> = if std::mem::needs_drop::<R>() {
+        Some(drop_result::<R>)
+    } else {
+        None
+    };
     // SAFETY: the entry matches the environment; the name is static.
     let task = unsafe {
         spawn_raw(
@@ -270,7 +303,10 @@ pub fn spawn_with<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
             options.name.as_ptr(),
         )
     };
-    JoinHandle { task, _result: PhantomData }
+    JoinHandle {
+        task,
+        _result: PhantomData,
+    }
 }
 
 unsafe extern "C" fn closure_entry<F: FnOnce() -> R, R>(env: *mut c_void, slot: *mut c_void) {
@@ -305,13 +341,14 @@ impl<R: Clone> JoinHandle<R> {
     }
 
     fn join_deadline(&self, deadline: Option<u64>) -> Result<R, TaskError> {
-        match join::join(self.task, std::ptr::null_mut(), deadline) {
+        // SAFETY: a null `out` copies nothing.
+        match unsafe { join::join(self.task, std::ptr::null_mut(), deadline) } {
             // SAFETY: a task that returned holds an `R` in its slot until recycled, and our
             // handle keeps it alive.
             JoinStatus::Ok => Ok(unsafe { (*self.task.result_slot().cast::<R>()).clone() }),
-            JoinStatus::Panicked => {
-                Err(TaskError::Panicked(self.task.panic_message().unwrap_or("").to_owned()))
-            }
+            JoinStatus::Panicked => Err(TaskError::Panicked(
+                self.task.panic_message().unwrap_or("").to_owned(),
+            )),
             JoinStatus::Cancelled => Err(TaskError::Cancelled),
             JoinStatus::TimedOut => Err(TaskError::TimedOut),
         }

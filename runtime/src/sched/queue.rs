@@ -78,9 +78,20 @@ impl LocalQueue {
         let n = CAPACITY / 2;
         let mut batch = Vec::with_capacity(n as usize + 1);
         for i in 0..n {
-            batch.push(Entry(self.slot(head.wrapping_add(i)).load(Ordering::Relaxed)));
+            batch.push(Entry(
+                self.slot(head.wrapping_add(i)).load(Ordering::Relaxed),
+            ));
         }
-        if self.head.compare_exchange(head, head.wrapping_add(n), Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        if self
+            .head
+            .compare_exchange(
+                head,
+                head.wrapping_add(n),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
             // Thieves made room meanwhile.
             return self.push_back(entry, global);
         }
@@ -125,7 +136,12 @@ impl LocalQueue {
                 return None;
             }
             let entry = self.slot(head).load(Ordering::Relaxed);
-            match self.head.compare_exchange_weak(head, head.wrapping_add(1), Ordering::AcqRel, Ordering::Acquire) {
+            match self.head.compare_exchange_weak(
+                head,
+                head.wrapping_add(1),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return Some(Entry(entry)),
                 Err(actual) => head = actual,
             }
@@ -164,7 +180,10 @@ impl LocalQueue {
                 if n == 0 && take_next {
                     let next = victim.runnext.load(Ordering::Acquire);
                     if next != EMPTY
-                        && victim.runnext.compare_exchange(next, EMPTY, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+                        && victim
+                            .runnext
+                            .compare_exchange(next, EMPTY, Ordering::AcqRel, Ordering::Relaxed)
+                            .is_ok()
                     {
                         return Some(Entry(next));
                     }
@@ -177,12 +196,25 @@ impl LocalQueue {
             let n = n - n / 2;
             for i in 0..n {
                 let e = victim.slot(head.wrapping_add(i)).load(Ordering::Relaxed);
-                self.slot(own_tail.wrapping_add(i)).store(e, Ordering::Relaxed);
+                self.slot(own_tail.wrapping_add(i))
+                    .store(e, Ordering::Relaxed);
             }
-            if victim.head.compare_exchange(head, head.wrapping_add(n), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
-                let last = self.slot(own_tail.wrapping_add(n - 1)).load(Ordering::Relaxed);
+            if victim
+                .head
+                .compare_exchange(
+                    head,
+                    head.wrapping_add(n),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+            {
+                let last = self
+                    .slot(own_tail.wrapping_add(n - 1))
+                    .load(Ordering::Relaxed);
                 if n > 1 {
-                    self.tail.store(own_tail.wrapping_add(n - 1), Ordering::Release);
+                    self.tail
+                        .store(own_tail.wrapping_add(n - 1), Ordering::Release);
                 }
                 return Some(Entry(last));
             }
@@ -200,7 +232,10 @@ pub struct GlobalQueue {
 impl GlobalQueue {
     /// An empty queue.
     pub const fn new() -> GlobalQueue {
-        GlobalQueue { len: AtomicUsize::new(0), queue: Mutex::new(VecDeque::new()) }
+        GlobalQueue {
+            len: AtomicUsize::new(0),
+            queue: Mutex::new(VecDeque::new()),
+        }
     }
 
     /// Number of queued entries (racy).
@@ -233,13 +268,17 @@ impl GlobalQueue {
         }
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let first = Entry(queue.pop_front()?);
-        let extra = (max.saturating_sub(1)).min(queue.len()).min(CAPACITY as usize / 2);
+        let extra = (max.saturating_sub(1))
+            .min(queue.len())
+            .min(CAPACITY as usize / 2);
         let tail = local.tail.load(Ordering::Relaxed);
         for i in 0..extra as u32 {
             let e = queue.pop_front().expect("counted");
             local.slot(tail.wrapping_add(i)).store(e, Ordering::Relaxed);
         }
-        local.tail.store(tail.wrapping_add(extra as u32), Ordering::Release);
+        local
+            .tail
+            .store(tail.wrapping_add(extra as u32), Ordering::Release);
         self.len.store(queue.len(), Ordering::Release);
         Some(first)
     }

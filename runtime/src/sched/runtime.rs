@@ -120,7 +120,11 @@ impl Runtime {
         if self.npidle.load(Ordering::SeqCst) == 0 || self.nmspinning.load(Ordering::SeqCst) != 0 {
             return;
         }
-        if self.nmspinning.compare_exchange(0, 1, Ordering::SeqCst, Ordering::Relaxed).is_err() {
+        if self
+            .nmspinning
+            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
             return;
         }
         let id = {
@@ -291,7 +295,8 @@ impl Runtime {
             while me.wake_word.load(Ordering::Acquire) == ASLEEP {
                 std::hint::spin_loop();
             }
-            me.spinning.set(me.wake_word.load(Ordering::Acquire) == WOKEN_TO_SPIN);
+            me.spinning
+                .set(me.wake_word.load(Ordering::Acquire) == WOKEN_TO_SPIN);
         }
     }
 
@@ -342,8 +347,16 @@ impl Runtime {
     /// Non-daemon tasks spawned and not finished (never under-counts: finished counters
     /// are read before spawned ones).
     pub fn live_tasks(&self) -> u64 {
-        let finished: u64 = self.workers.iter().map(|w| w.finished.load(Ordering::SeqCst)).sum();
-        let spawned: u64 = self.workers.iter().map(|w| w.spawned.load(Ordering::SeqCst)).sum::<u64>()
+        let finished: u64 = self
+            .workers
+            .iter()
+            .map(|w| w.finished.load(Ordering::SeqCst))
+            .sum();
+        let spawned: u64 = self
+            .workers
+            .iter()
+            .map(|w| w.spawned.load(Ordering::SeqCst))
+            .sum::<u64>()
             + self.foreign_spawned.load(Ordering::SeqCst);
         spawned.saturating_sub(finished)
     }

@@ -90,7 +90,11 @@ fn ensure_alt_stack() {
         if mem == libc::MAP_FAILED {
             return;
         }
-        let stack = libc::stack_t { ss_sp: mem, ss_flags: 0, ss_size: ALT_STACK_SIZE };
+        let stack = libc::stack_t {
+            ss_sp: mem,
+            ss_flags: 0,
+            ss_size: ALT_STACK_SIZE,
+        };
         libc::sigaltstack(&stack, std::ptr::null_mut());
     }
 }
@@ -111,7 +115,10 @@ fn thread_guard_area() -> (usize, usize) {
         libc::pthread_attr_destroy(&mut attr);
         let lo = addr as usize;
         let page = crate::stack::page_size();
-        (lo.saturating_sub(GUARD_SLACK.max(guard + page)), lo + guard + page)
+        (
+            lo.saturating_sub(GUARD_SLACK.max(guard + page)),
+            lo + guard + page,
+        )
     }
 }
 
@@ -152,7 +159,10 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut 
     let addr = unsafe { (*info).si_addr() } as usize;
     let (lo, hi) = GUARD.with(|g| g.get());
     let main_guard = MAIN_GUARD_LO.load(Ordering::Relaxed)..MAIN_GUARD_HI.load(Ordering::Relaxed);
-    let mut msg = Msg { buf: [0; 160], len: 0 };
+    let mut msg = Msg {
+        buf: [0; 160],
+        len: 0,
+    };
     if main_guard.contains(&addr) {
         msg.push(b"fatal: stack overflow in task main\n");
     } else if lo != hi && (lo..hi).contains(&addr) {
@@ -165,7 +175,11 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut 
         // Not our thread: hand the fault back to whoever handled it before.
         // SAFETY: restoring the action saved by `install`; returning re-executes the fault.
         unsafe {
-            let old = if sig == libc::SIGBUS { &raw const OLD_BUS } else { &raw const OLD_SEGV };
+            let old = if sig == libc::SIGBUS {
+                &raw const OLD_BUS
+            } else {
+                &raw const OLD_SEGV
+            };
             libc::sigaction(sig, (*old).as_ptr(), std::ptr::null_mut());
         }
         return;

@@ -230,7 +230,10 @@ impl Task {
             env: UnsafeCell::new(ptr::null_mut()),
             result_drop: UnsafeCell::new(None),
             name: UnsafeCell::new(ptr::null()),
-            lock: SpinLock::new(Links { joiners: ptr::null_mut(), extra: ptr::null_mut() }),
+            lock: SpinLock::new(Links {
+                joiners: ptr::null_mut(),
+                extra: ptr::null_mut(),
+            }),
             result_size: UnsafeCell::new(0),
             stack_size: UnsafeCell::new(0),
             flags: AtomicU32::new(0),
@@ -266,7 +269,10 @@ impl Task {
         if batch.is_empty() {
             let chunk: Box<[Task]> = (0..CHUNK).map(|_| Task::blank()).collect();
             let chunk = Box::leak(chunk);
-            CHUNKS.lock().unwrap_or_else(|e| e.into_inner()).push(chunk.as_ptr() as usize);
+            CHUNKS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(chunk.as_ptr() as usize);
             batch = chunk.iter().map(|t| t as *const Task as usize).collect();
         }
         let first = batch.pop().expect("non-empty batch");
@@ -277,7 +283,10 @@ impl Task {
             }))
         });
         if rest.is_none() && !batch.is_empty() {
-            FREE_LIST.lock().unwrap_or_else(|e| e.into_inner()).extend(batch);
+            FREE_LIST
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(batch);
         }
         // SAFETY: a pointer into a leaked chunk.
         unsafe { &*(first as *const Task) }
@@ -337,7 +346,9 @@ impl Task {
             return false;
         }
         let running = (s & !0xffff_ffff) | RUNNING as u64;
-        self.state.compare_exchange(s, running, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        self.state
+            .compare_exchange(s, running, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// The lifecycle state (`NEW`, `RUNNING`, `DONE`, `FREE`).
@@ -354,7 +365,8 @@ impl Task {
     pub(crate) fn set_done(&self, outcome: Outcome) {
         self.outcome.store(outcome as u8, Ordering::Relaxed);
         let s = self.state.load(Ordering::Relaxed);
-        self.state.store((s & !0xffff_ffff) | DONE as u64, Ordering::Release);
+        self.state
+            .store((s & !0xffff_ffff) | DONE as u64, Ordering::Release);
     }
 
     /// How the finished task ended.
@@ -521,7 +533,10 @@ impl Task {
         self.state.store(gen << 32 | FREE as u64, Ordering::Release);
         let task: &'static Task = Task::from_node(&self.node);
         if worker::with_task_cache(|cache| cache.push(task)).is_none() {
-            FREE_LIST.lock().unwrap_or_else(|e| e.into_inner()).push(task as *const Task as usize);
+            FREE_LIST
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(task as *const Task as usize);
         }
     }
 }
@@ -533,8 +548,14 @@ fn result_layout(size: usize) -> std::alloc::Layout {
 /// Moves half of an over-full worker cache of free task objects to the global free list.
 pub(crate) fn spill_cache(cache: &mut Vec<&'static Task>) {
     let half = cache.len() / 2;
-    let moved: Vec<usize> = cache.drain(..half).map(|t| t as *const Task as usize).collect();
-    FREE_LIST.lock().unwrap_or_else(|e| e.into_inner()).extend(moved);
+    let moved: Vec<usize> = cache
+        .drain(..half)
+        .map(|t| t as *const Task as usize)
+        .collect();
+    FREE_LIST
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(moved);
 }
 
 #[cfg(test)]
@@ -565,7 +586,11 @@ mod tests {
     #[test]
     fn task_objects_stay_small() {
         // A million live handles must fit well under 190 MiB.
-        assert!(std::mem::size_of::<Task>() <= 160, "{}", std::mem::size_of::<Task>());
+        assert!(
+            std::mem::size_of::<Task>() <= 160,
+            "{}",
+            std::mem::size_of::<Task>()
+        );
     }
 
     #[test]
@@ -579,7 +604,10 @@ mod tests {
         a.release();
         // SAFETY: the object is FREE again and owned by us.
         unsafe { a.init(nothing, ptr::null_mut(), 0, None, 0, 0, ptr::null()) };
-        assert!(old.is_stale(), "an entry of the previous generation stays stale");
+        assert!(
+            old.is_stale(),
+            "an entry of the previous generation stays stale"
+        );
         assert!(!old.acquire());
         assert!(Entry::start(a).acquire());
     }

@@ -56,7 +56,10 @@ fn current_info() -> &'static ThreadInfo {
         if let Some(reg) = &*c.borrow() {
             return reg.0;
         }
-        let name = std::thread::current().name().unwrap_or("unnamed").to_owned();
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned();
         let info = register(name);
         *c.borrow_mut() = Some(Registration(info));
         info
@@ -66,7 +69,9 @@ fn current_info() -> &'static ThreadInfo {
 fn register(name: String) -> &'static ThreadInfo {
     let mut threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
     let reused = threads.iter().copied().find(|t| {
-        t.active.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+        t.active
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok()
     });
     let info = reused.unwrap_or_else(|| {
         let info: &'static ThreadInfo = Box::leak(Box::new(ThreadInfo {
@@ -113,11 +118,20 @@ pub(crate) fn parked_threads() -> Vec<(String, &'static str)> {
     threads
         .iter()
         .filter(|t| t.active.load(Ordering::SeqCst) && t.node.is_parked())
-        .map(|t| (t.name.lock().unwrap_or_else(|e| e.into_inner()).clone(), t.node.reason()))
+        .map(|t| {
+            (
+                t.name.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                t.node.reason(),
+            )
+        })
         .collect()
 }
 
 /// The calling thread's registered name (`None` if it never used the runtime).
 pub(crate) fn current_name() -> Option<String> {
-    CURRENT.with(|c| c.borrow().as_ref().map(|r| r.0.name.lock().unwrap_or_else(|e| e.into_inner()).clone()))
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map(|r| r.0.name.lock().unwrap_or_else(|e| e.into_inner()).clone())
+    })
 }

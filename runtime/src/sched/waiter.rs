@@ -153,8 +153,12 @@ impl WaitNode {
         let flags = if cancellable { CANCELLABLE } else { 0 };
         self.token.store(0, Ordering::Relaxed);
         self.futex.store(0, Ordering::Relaxed);
-        self.state.store((seq as u64) << 32 | flags | WAITING, Ordering::SeqCst);
-        Waiter { node: NonNull::from(self), seq }
+        self.state
+            .store((seq as u64) << 32 | flags | WAITING, Ordering::SeqCst);
+        Waiter {
+            node: NonNull::from(self),
+            seq,
+        }
     }
 
     /// Whether the owner is suspended in a wait nobody has claimed yet (deadlock report).
@@ -176,7 +180,8 @@ impl WaitNode {
 
     fn set_reason(&self, reason: &'static str) {
         let len = reason.len().min(0xffff) as u64;
-        self.reason.store(len << 48 | reason.as_ptr() as u64, Ordering::Relaxed);
+        self.reason
+            .store(len << 48 | reason.as_ptr() as u64, Ordering::Relaxed);
     }
 
     /// Worker side of a task's park, run after the switch away from the task: returns true
@@ -190,7 +195,10 @@ impl WaitNode {
                 CLAIMING => (s & !STATUS_MASK) | CLAIMING_PARKED,
                 _ => return false,
             };
-            match self.state.compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .state
+                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return true,
                 Err(actual) => s = actual,
             }
@@ -213,7 +221,10 @@ impl WaitNode {
         if s & CANCELLABLE == 0 || s & STATUS_MASK > PARKED || s & STATUS_MASK == IDLE {
             return;
         }
-        let waiter = Waiter { node: NonNull::from(self), seq: (s >> 32) as u32 };
+        let waiter = Waiter {
+            node: NonNull::from(self),
+            seq: (s >> 32) as u32,
+        };
         waiter.wake(WakeReason::Cancelled, 0);
     }
 
@@ -307,7 +318,10 @@ impl Waiter {
                 return false;
             }
             let next = (s & !STATUS_MASK) | (CLAIMED + reason as u64);
-            match node.state.compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire) {
+            match node
+                .state
+                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => {
                     if status == PARKED {
                         node.resume_owner();
@@ -334,7 +348,10 @@ impl Waiter {
                 PARKED => (s & !STATUS_MASK) | CLAIMING_PARKED,
                 _ => return None,
             };
-            match node.state.compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire) {
+            match node
+                .state
+                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return Some(Claim { waiter: *self }),
                 Err(actual) => s = actual,
             }
@@ -352,7 +369,11 @@ impl Waiter {
             match s & STATUS_MASK {
                 WAITING => {
                     let next = (s & !STATUS_MASK) | (CLAIMED + WakeReason::Cancelled as u64);
-                    if node.state.compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                    if node
+                        .state
+                        .compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    {
                         return None;
                     }
                 }
@@ -416,12 +437,16 @@ impl Waiter {
             if let Some(wake) = node.outcome() {
                 return wake;
             }
-            if node.futex.load(Ordering::Acquire) == 0 && !futex::wait(&node.futex, 0, deadline_ns) {
+            if node.futex.load(Ordering::Acquire) == 0 && !futex::wait(&node.futex, 0, deadline_ns)
+            {
                 // The deadline passed: end the wait ourselves unless a claimer is busy.
                 let s = node.state.load(Ordering::Acquire);
                 let timed_out = (s & !STATUS_MASK) | (CLAIMED + WakeReason::TimedOut as u64);
                 if s & STATUS_MASK == PARKED
-                    && node.state.compare_exchange(s, timed_out, Ordering::AcqRel, Ordering::Acquire).is_ok()
+                    && node
+                        .state
+                        .compare_exchange(s, timed_out, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
                 {
                     return self.wait_claimed();
                 }
@@ -478,7 +503,13 @@ mod tests {
         assert!(!w.is_task());
         assert!(w.wake(WakeReason::Notified, 0));
         assert!(!w.wake(WakeReason::TimedOut, 0), "a wait is claimed once");
-        assert_eq!(w.park("test", None), Wake { reason: WakeReason::Notified, token: 0 });
+        assert_eq!(
+            w.park("test", None),
+            Wake {
+                reason: WakeReason::Notified,
+                token: 0
+            }
+        );
     }
 
     #[test]
@@ -511,7 +542,13 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(10));
             assert!(w.wake(WakeReason::Notified, 3));
         });
-        assert_eq!(w.park("test", None), Wake { reason: WakeReason::Notified, token: 3 });
+        assert_eq!(
+            w.park("test", None),
+            Wake {
+                reason: WakeReason::Notified,
+                token: 3
+            }
+        );
         t.join().unwrap();
     }
 
@@ -519,6 +556,12 @@ mod tests {
     fn abort_reports_a_racing_claim() {
         let w = Waiter::prepare(false);
         w.wake(WakeReason::Notified, 9);
-        assert_eq!(w.abort(), Some(Wake { reason: WakeReason::Notified, token: 9 }));
+        assert_eq!(
+            w.abort(),
+            Some(Wake {
+                reason: WakeReason::Notified,
+                token: 9
+            })
+        );
     }
 }

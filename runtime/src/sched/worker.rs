@@ -164,7 +164,7 @@ impl Worker {
     pub(crate) fn fairness_tick(&self) -> bool {
         let t = self.tick.get().wrapping_add(1);
         self.tick.set(t);
-        t % 61 == 0
+        t.is_multiple_of(61)
     }
 
     /// Runs the task named by `entry`, and whatever it hands over to directly, until a task
@@ -177,10 +177,14 @@ impl Worker {
         let mut task = entry.task();
         loop {
             self.switch_into(task);
-            let pending = self.pending.take().expect("a task switched away without saying why");
+            let pending = self
+                .pending
+                .take()
+                .expect("a task switched away without saying why");
             match pending.post {
                 Post::Yield => {
-                    self.queue.push_back(Entry::resume(pending.task), &rt().global);
+                    self.queue
+                        .push_back(Entry::resume(pending.task), &rt().global);
                     return;
                 }
                 Post::Park => {
@@ -198,12 +202,17 @@ impl Worker {
     /// resuming on this worker (see the module docs).
     #[inline]
     fn after_handoff(&self) {
-        let Some(pending) = self.pending.take() else { return };
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
         match pending.post {
-            Post::Yield => self.queue.push_back(Entry::resume(pending.task), &rt().global),
+            Post::Yield => self
+                .queue
+                .push_back(Entry::resume(pending.task), &rt().global),
             Post::Park => {
                 if !pending.task.node.try_park() {
-                    self.queue.push_next(Entry::resume(pending.task), &rt().global);
+                    self.queue
+                        .push_next(Entry::resume(pending.task), &rt().global);
                 }
             }
             Post::Finish(_) => unreachable!("finishing tasks switch to the scheduler loop"),
@@ -242,7 +251,8 @@ impl Worker {
         unsafe {
             if (*task.sp.get()).is_null() {
                 let stack = (*self.stacks.get()).take(task.stack_size());
-                *task.sp.get() = context::prepare(stack.top(), task_start, task as *const Task as *mut u8);
+                *task.sp.get() =
+                    context::prepare(stack.top(), task_start, task as *const Task as *mut u8);
                 task.set_stack(stack);
             }
         }
@@ -251,7 +261,8 @@ impl Worker {
     /// Makes `task` the running task: `current` and the stack limit thread-local.
     fn enter(&self, task: &'static Task) {
         let limit = task.stack_limit();
-        self.current.store(task as *const Task as *mut Task, Ordering::Relaxed);
+        self.current
+            .store(task as *const Task as *mut Task, Ordering::Relaxed);
         stack::set_limit(limit);
     }
 
@@ -285,7 +296,8 @@ impl Worker {
             let code = unsafe { *(task.result_slot() as *const i32) };
             rt().main_returned(code);
         } else if !task.has_flag(DAEMON) {
-            self.finished.store(self.finished.load(Ordering::Relaxed) + 1, Ordering::SeqCst);
+            self.finished
+                .store(self.finished.load(Ordering::Relaxed) + 1, Ordering::SeqCst);
             rt().check_drain();
         }
         task.release();
@@ -333,7 +345,9 @@ impl Worker {
         let expired = {
             let mut heap = owner.timers.lock();
             let expired = heap.pop_expired(now);
-            owner.next_timer.store(heap.next_deadline(), Ordering::Release);
+            owner
+                .next_timer
+                .store(heap.next_deadline(), Ordering::Release);
             expired
         };
         self.waking_to_back.set(true);
@@ -347,7 +361,9 @@ impl Worker {
 /// First code of every task, on its own stack: performs a pending hand-off action, runs
 /// the entry, then finishes for good.
 pub(crate) unsafe extern "C" fn task_start(arg: *mut u8) -> ! {
-    current_worker().expect("tasks run on workers").after_handoff();
+    current_worker()
+        .expect("tasks run on workers")
+        .after_handoff();
     let task = &*(arg as *const Task);
     let (entry, env) = task.take_entry();
     if let Some(entry) = entry {
@@ -392,7 +408,9 @@ fn switch_out_of(worker: &'static Worker, post: Post) {
         }
     }
     // Resumed: re-read the worker, it may be another one.
-    current_worker().expect("tasks resume on workers").after_handoff();
+    current_worker()
+        .expect("tasks resume on workers")
+        .after_handoff();
 }
 
 /// Makes a task runnable after its wait was claimed (or it was claimed by a joiner): on a
@@ -443,7 +461,9 @@ pub(crate) fn add_timer(deadline_ns: u64, waiter: Waiter) {
     let worker = current_worker().expect("timers belong to workers");
     let mut heap = worker.timers.lock();
     heap.push(deadline_ns, waiter);
-    worker.next_timer.store(heap.next_deadline(), Ordering::Release);
+    worker
+        .next_timer
+        .store(heap.next_deadline(), Ordering::Release);
 }
 
 /// Yields the running task to the back of its worker's queue (a no-op, after `sched_yield`,
@@ -469,7 +489,11 @@ impl Runtime {
 
     /// The earliest timer deadline of all workers (`u64::MAX`: none).
     pub(crate) fn earliest_timer(&self) -> u64 {
-        self.workers.iter().map(|w| w.next_timer.load(Ordering::Acquire)).min().unwrap_or(u64::MAX)
+        self.workers
+            .iter()
+            .map(|w| w.next_timer.load(Ordering::Acquire))
+            .min()
+            .unwrap_or(u64::MAX)
     }
 
     /// Whether any worker has a timer whose wait has not ended yet.

@@ -317,7 +317,8 @@ impl FnCx<'_, '_> {
             }
             tarms.push(MatchArm { pat, guard, body });
         }
-        self.check_coverage(&sty, &tarms, span);
+        let scrut_span = s.span;
+        self.check_coverage(&sty, &tarms, scrut_span);
         let all_never = !tarms.is_empty() && tarms.iter().all(|a| self.resolve(&a.body.ty).is_never());
         let ty = if all_never {
             Ty::Never

@@ -144,6 +144,16 @@ pub(super) fn ident<'a>() -> impl Parser<'a, TokenInput<'a>, Ident, Extra<'a>> +
         .labelled(label::IDENTIFIER)
 }
 
+/// The name in a function declaration: an identifier or a keyword, so that methods such
+/// as `Task.spawn` and `Promise.await` can be declared (they are called after a `.`).
+pub(super) fn fn_name<'a>() -> impl Parser<'a, TokenInput<'a>, Ident, Extra<'a>> + Clone {
+    select_ref! {
+        Token::Ident(name) = e => Ident::new(name.clone(), e.span()),
+        Token::Kw(k) = e => Ident::new(k.as_str(), e.span()),
+    }
+    .labelled(label::IDENTIFIER)
+}
+
 /// A contextual word such as `mut` or `timeout`, returning its span.
 pub(super) fn word<'a>(w: Word) -> impl Parser<'a, TokenInput<'a>, Span, Extra<'a>> + Clone {
     select_ref! { Token::Ident(name) = e if name == w.text() => e.span() }.labelled(w.label())

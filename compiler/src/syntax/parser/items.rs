@@ -7,7 +7,7 @@ use super::errors::misplaced;
 use super::exprs::expr_parser;
 use super::grammar::Grammar;
 use super::input::{
-    angle_list, braces, comma_list, ident, kw, kw_span, label, parens, punct, semi, sep_list, word,
+    angle_list, braces, comma_list, fn_name, ident, kw, kw_span, label, parens, punct, semi, sep_list, word,
     PBox, Word,
 };
 use super::recovery::Sync;
@@ -228,7 +228,7 @@ fn fn_decl<'a>(g: &Grammar<'a>) -> PBox<'a, FnDecl> {
     });
     let signature = flags
         .then_ignore(kw(Kw::Fn))
-        .then(ident())
+        .then(fn_name())
         .then(generics(g))
         .then(params(g))
         .then(type_annotation(g))

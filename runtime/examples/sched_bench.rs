@@ -4,7 +4,7 @@
 //! process (so peak RSS is per benchmark) with `WEFT_THREADS=1` and `WEFT_THREADS=2`, and
 //! prints a table. `sched_bench <name>` runs one benchmark in this process (inside
 //! `weft_rt_start`, so `main` is a green task as in a Weft program). Names: `skynet`,
-//! `spawn-await`, `pingpong`, `parked`, `switch`.
+//! `spawn-await`, `pingpong`, `parked`, `switch`, `sleeps`.
 
 use std::ffi::c_void;
 use std::process::Command;
@@ -16,7 +16,7 @@ use std::time::Instant;
 use weft_rt::abi::task::*;
 use weft_rt::sched::{Waiter, WakeReason};
 
-const BENCHES: [&str; 5] = ["switch", "skynet", "spawn-await", "pingpong", "parked"];
+const BENCHES: [&str; 6] = ["switch", "skynet", "spawn-await", "pingpong", "parked", "sleeps"];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -61,6 +61,7 @@ fn run_one(name: &str) {
             "pingpong" => best_of(5, pingpong_bench),
             "parked" => parked_bench(),
             "switch" => best_of(5, switch_bench),
+            "sleeps" => sleeps_bench(),
             other => format!("unknown benchmark {other}"),
         };
         println!("{result}|{:.1} MiB", peak_rss_kib() as f64 / 1024.0);
@@ -247,6 +248,23 @@ fn parked_bench() -> String {
         let per_task = (after - before) as f64 / N as f64 / 1024.0;
         format!("{per_task:.2} KiB per parked task (100k)")
     }
+}
+
+unsafe extern "C" fn sleep_100(_: *mut c_void, _: *mut c_void) {
+    weft_rt_sleep_ms(100);
+}
+
+fn sleeps_bench() -> String {
+    let start = Instant::now();
+    // SAFETY: the ABI contract (no result).
+    unsafe {
+        let tasks: Vec<*mut c_void> = (0..10_000).map(|_| spawn(sleep_100, 0, 0)).collect();
+        for t in tasks {
+            weft_rt_task_join(t, ptr::null_mut());
+            weft_rt_task_release(t);
+        }
+    }
+    format!("10k x 100 ms sleeps in {:.1} ms", start.elapsed().as_secs_f64() * 1e3)
 }
 
 static mut SW_MAIN: *mut u8 = ptr::null_mut();

@@ -100,6 +100,8 @@ pub enum Coercion {
     StrToError,
     /// An error type with a `toError(): Error` method (TaskError, RecvError) → `Error`.
     ToError(FnRef),
+    /// A printed or interpolated value → its text, through its `toString(self): string`.
+    ToString(FnRef),
 }
 
 /// What is being called.
@@ -109,7 +111,7 @@ pub enum Callee {
     Fn(FnRef),
     /// A closure value.
     Value(Box<TExpr>),
-    /// `print` / `eprint`: arguments are printable values.
+    /// `print` / `eprint`: every argument is a string (see [`Coercion::ToString`]).
     Print { stderr: bool },
 }
 
@@ -296,17 +298,28 @@ pub enum TExprKind {
     Return(Option<Box<TExpr>>),
     Break,
     Continue,
-    /// `e!`
-    Unwrap(Box<TExpr>, Fallible),
-    /// `e?` (the enclosing function's return type is Option or Result accordingly).
-    Try(Box<TExpr>, Fallible),
+    /// `e!`; for a Result, `err_to_string` turns the error into the panic message (None
+    /// when the error already is a string).
+    Unwrap {
+        expr: Box<TExpr>,
+        kind: Fallible,
+        err_to_string: Option<FnRef>,
+    },
+    /// `e?`: the enclosing function's return type is Option or Result accordingly;
+    /// `convert` turns the error into the function's error type when they differ.
+    Try {
+        expr: Box<TExpr>,
+        kind: Fallible,
+        convert: Option<Coercion>,
+    },
     /// `a ?? b`
     Coalesce {
         lhs: Box<TExpr>,
         rhs: Box<TExpr>,
         kind: Fallible,
     },
-    /// `$"..."`: string literal pieces and printable values, in order.
+    /// `$"..."`: the pieces in order, each a string (literal pieces, string values, or
+    /// values converted with [`Coercion::ToString`]).
     Interp(Vec<TExpr>),
     Coerce(Coercion, Box<TExpr>),
     /// `&place` used to take a raw pointer (`&x as *u8`) or pass a `&T`.

@@ -11,41 +11,63 @@
 
 use super::StartFn;
 
+/// Saves the callee-saved state of the running context on its stack, stores `sp` in
+/// `*x0`, switches to the stack at `x1` and restores the state saved there (`x30` holds the
+/// resumed context's return address afterwards).
+macro_rules! save_and_restore {
+    () => {
+        concat!(
+            "sub sp, sp, #160\n",
+            "stp x19, x20, [sp, #0]\n",
+            "stp x21, x22, [sp, #16]\n",
+            "stp x23, x24, [sp, #32]\n",
+            "stp x25, x26, [sp, #48]\n",
+            "stp x27, x28, [sp, #64]\n",
+            "stp x29, x30, [sp, #80]\n",
+            "stp d8, d9, [sp, #96]\n",
+            "stp d10, d11, [sp, #112]\n",
+            "stp d12, d13, [sp, #128]\n",
+            "stp d14, d15, [sp, #144]\n",
+            "mov x9, sp\n",
+            "str x9, [x0]\n",
+            "mov sp, x1\n",
+            "ldp x19, x20, [sp, #0]\n",
+            "ldp x21, x22, [sp, #16]\n",
+            "ldp x23, x24, [sp, #32]\n",
+            "ldp x25, x26, [sp, #48]\n",
+            "ldp x27, x28, [sp, #64]\n",
+            "ldp x29, x30, [sp, #80]\n",
+            "ldp d8, d9, [sp, #96]\n",
+            "ldp d10, d11, [sp, #112]\n",
+            "ldp d12, d13, [sp, #128]\n",
+            "ldp d14, d15, [sp, #144]\n",
+            "add sp, sp, #160\n",
+        )
+    };
+}
+
 core::arch::global_asm!(
     ".text",
+    // weft_ctx_switch(save: x0, to: x1): returns with `br x30`, predicted by the indirect
+    // branch predictor (see x86_64.rs for why).
     ".globl weft_ctx_switch",
     ".hidden weft_ctx_switch",
     ".type weft_ctx_switch,%function",
     ".p2align 4",
-    // x0 = save (*mut *mut u8), x1 = to (*mut u8)
     "weft_ctx_switch:",
-    "sub sp, sp, #160",
-    "stp x19, x20, [sp, #0]",
-    "stp x21, x22, [sp, #16]",
-    "stp x23, x24, [sp, #32]",
-    "stp x25, x26, [sp, #48]",
-    "stp x27, x28, [sp, #64]",
-    "stp x29, x30, [sp, #80]",
-    "stp d8, d9, [sp, #96]",
-    "stp d10, d11, [sp, #112]",
-    "stp d12, d13, [sp, #128]",
-    "stp d14, d15, [sp, #144]",
-    "mov x9, sp",
-    "str x9, [x0]",
-    "mov sp, x1",
-    "ldp x19, x20, [sp, #0]",
-    "ldp x21, x22, [sp, #16]",
-    "ldp x23, x24, [sp, #32]",
-    "ldp x25, x26, [sp, #48]",
-    "ldp x27, x28, [sp, #64]",
-    "ldp x29, x30, [sp, #80]",
-    "ldp d8, d9, [sp, #96]",
-    "ldp d10, d11, [sp, #112]",
-    "ldp d12, d13, [sp, #128]",
-    "ldp d14, d15, [sp, #144]",
-    "add sp, sp, #160",
-    "ret",
+    save_and_restore!(),
+    "br x30",
     ".size weft_ctx_switch, . - weft_ctx_switch",
+    // weft_ctx_handoff(save: x0, to: x1): the same, returning with `ret` (return-stack
+    // predictor: right when both sides were suspended at the same place).
+    ".globl weft_ctx_handoff",
+    ".hidden weft_ctx_handoff",
+    ".type weft_ctx_handoff,%function",
+    ".p2align 4",
+    "weft_ctx_handoff:",
+    save_and_restore!(),
+    "ret",
+    ".size weft_ctx_handoff, . - weft_ctx_handoff",
     // First code a fresh context runs: x19 = arg, x20 = start function; sp is 16-byte
     // aligned. x30 is cleared so that unwinders stop here.
     ".globl weft_ctx_start",

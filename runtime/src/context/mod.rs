@@ -31,6 +31,8 @@ extern "C" {
     /// Saves the callee-saved state on the current stack, stores the stack pointer in
     /// `*save`, then resumes the context whose saved stack pointer is `to`.
     fn weft_ctx_switch(save: *mut *mut u8, to: *mut u8);
+    /// The same, tuned for two sides suspended at the same place (see [`handoff`]).
+    fn weft_ctx_handoff(save: *mut *mut u8, to: *mut u8);
 }
 
 /// Suspends the running code into `*save` and resumes the context saved at `to`.
@@ -44,6 +46,19 @@ extern "C" {
 #[inline(always)]
 pub unsafe fn switch(save: *mut *mut u8, to: *mut u8) {
     weft_ctx_switch(save, to)
+}
+
+/// [`switch`] for a hand-off between two contexts that were most likely suspended at the
+/// same code location (two tasks yielding or parking through the same path). It returns
+/// through the return-stack predictor, which is then right for the switch and the returns
+/// after it; [`switch`] returns through the indirect-branch predictor, which is better
+/// when the two sides differ (a task and the scheduler loop).
+///
+/// # Safety
+/// As [`switch`].
+#[inline(always)]
+pub unsafe fn handoff(save: *mut *mut u8, to: *mut u8) {
+    weft_ctx_handoff(save, to)
 }
 
 /// Lays out a fresh context at the top of a stack so that the first [`switch`] to the
@@ -87,7 +102,15 @@ mod tests {
         let callee_saved = std::hint::black_box(0xdead_beefu64);
         for i in 1..=1000 {
             let main_sp = MAIN_SP.with(|c| c.as_ptr());
-            unsafe { switch(main_sp, TASK_SP.with(|c| c.get())) };
+            let to = TASK_SP.with(|c| c.get());
+            // Both flavours save and restore the same state.
+            unsafe {
+                if i % 2 == 0 {
+                    switch(main_sp, to)
+                } else {
+                    handoff(main_sp, to)
+                }
+            };
             assert_eq!(HITS.with(|h| h.get()), i);
         }
         assert_eq!(callee_saved, 0xdead_beef);

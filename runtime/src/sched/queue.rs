@@ -35,7 +35,7 @@ pub struct LocalQueue {
     head: AtomicU32,
     tail: AtomicU32,
     runnext: AtomicU64,
-    ring: Box<[AtomicU64]>,
+    ring: [AtomicU64; CAPACITY as usize],
 }
 
 impl Default for LocalQueue {
@@ -52,10 +52,11 @@ impl LocalQueue {
             head: AtomicU32::new(0),
             tail: AtomicU32::new(0),
             runnext: AtomicU64::new(EMPTY),
-            ring: (0..CAPACITY).map(|_| AtomicU64::new(EMPTY)).collect(),
+            ring: [const { AtomicU64::new(EMPTY) }; CAPACITY as usize],
         }
     }
 
+    #[inline]
     fn slot(&self, index: u32) -> &AtomicU64 {
         &self.ring[(index % CAPACITY) as usize]
     }
@@ -167,11 +168,12 @@ impl LocalQueue {
         self.tail.load(Ordering::Acquire) != head
     }
 
-    /// Thief side: moves about half of `victim`'s ring into this (the thief's own, empty)
-    /// ring and returns one entry to run now. With `take_next`, takes the victim's run-next
+    /// Thief side: moves about half of `victim`'s ring into this (the thief's own) ring,
+    /// as far as it has room, and returns one entry to run now. With `take_next`, takes the victim's run-next
     /// entry when its ring is empty.
     pub fn steal_from(&self, victim: &LocalQueue, take_next: bool) -> Option<Entry> {
         let own_tail = self.tail.load(Ordering::Relaxed);
+        let room = CAPACITY - own_tail.wrapping_sub(self.head.load(Ordering::Acquire));
         loop {
             let head = victim.head.load(Ordering::Acquire);
             let tail = victim.tail.load(Ordering::Acquire);
@@ -193,7 +195,10 @@ impl LocalQueue {
                 }
                 continue; // inconsistent snapshot
             }
-            let n = n - n / 2;
+            let n = (n - n / 2).min(room);
+            if n == 0 {
+                return None;
+            }
             for i in 0..n {
                 let e = victim.slot(head.wrapping_add(i)).load(Ordering::Relaxed);
                 self.slot(own_tail.wrapping_add(i))

@@ -154,15 +154,15 @@ impl Runtime {
         if self.start_spinning(me) {
             let until = now_ns() + SPIN_NS;
             loop {
-                if let Some(e) = self.steal(me, false) {
-                    self.stop_spinning(me);
-                    return Some(e);
-                }
                 let now = now_ns();
                 for w in self.workers.iter() {
                     me.fire_timers(w, now);
                 }
                 if let Some(e) = me.find_local() {
+                    self.stop_spinning(me);
+                    return Some(e);
+                }
+                if let Some(e) = self.steal(me, false) {
                     self.stop_spinning(me);
                     return Some(e);
                 }

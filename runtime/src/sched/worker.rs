@@ -246,19 +246,26 @@ impl Worker {
     }
 
     /// Gives `task` a stack and an initial context if it has not started yet.
+    #[inline]
     fn ensure_started(&self, task: &'static Task) {
+        // SAFETY: the task is acquired by this worker; its `sp` is ours to read.
+        if unsafe { (*task.sp.get()).is_null() } {
+            self.start(task);
+        }
+    }
+
+    fn start(&self, task: &'static Task) {
         // SAFETY: the task is acquired by this worker; its `sp`/`stack` are ours to touch.
         unsafe {
-            if (*task.sp.get()).is_null() {
-                let stack = (*self.stacks.get()).take(task.stack_size());
-                *task.sp.get() =
-                    context::prepare(stack.top(), task_start, task as *const Task as *mut u8);
-                task.set_stack(stack);
-            }
+            let stack = (*self.stacks.get()).take(task.stack_size());
+            *task.sp.get() =
+                context::prepare(stack.top(), task_start, task as *const Task as *mut u8);
+            task.set_stack(stack);
         }
     }
 
     /// Makes `task` the running task: `current` and the stack limit thread-local.
+    #[inline]
     fn enter(&self, task: &'static Task) {
         let limit = task.stack_limit();
         self.current
@@ -402,7 +409,7 @@ fn switch_out_of(worker: &'static Worker, post: Post) {
             Some(next) => {
                 worker.ensure_started(next);
                 worker.enter(next);
-                context::switch(me.sp.get(), *next.sp.get());
+                context::handoff(me.sp.get(), *next.sp.get());
             }
             None => context::switch(me.sp.get(), *worker.sched_sp.get()),
         }
@@ -472,7 +479,9 @@ pub(crate) fn add_timer(deadline_ns: u64, waiter: Waiter) {
 pub fn yield_now() {
     match current_worker() {
         Some(w) if !w.current.load(Ordering::Relaxed).is_null() => {
-            if w.queue.is_empty() && !w.must_visit_loop() {
+            let idle_loop =
+                w.next_timer.load(Ordering::Relaxed) == u64::MAX && rt().global.is_empty();
+            if idle_loop && w.queue.is_empty() {
                 return; // the back of an empty queue is the front
             }
             switch_out_of(w, Post::Yield)

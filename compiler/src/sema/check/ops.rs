@@ -325,7 +325,11 @@ impl FnCx<'_, '_> {
     pub fn unwrap_checked(&mut self, te: TExpr, span: Span) -> TExpr {
         match self.fallible(&te.ty) {
             Some((kind, ok, _)) => TExpr {
-                kind: TExprKind::Unwrap(Box::new(te), kind),
+                kind: TExprKind::Unwrap {
+                    expr: Box::new(te),
+                    kind,
+                    err_to_string: None,
+                },
                 ty: ok,
                 span,
             },
@@ -333,7 +337,11 @@ impl FnCx<'_, '_> {
                 self.not_fallible("!", &te);
                 TExpr {
                     ty: Ty::Error,
-                    kind: TExprKind::Unwrap(Box::new(te), Fallible::Result),
+                    kind: TExprKind::Unwrap {
+                        expr: Box::new(te),
+                        kind: Fallible::Result,
+                        err_to_string: None,
+                    },
                     span,
                 }
             }
@@ -347,16 +355,21 @@ impl FnCx<'_, '_> {
             return self.error_expr(span);
         };
         let ret = self.frame().ret.clone();
-        self.check_try_target(kind, err.as_ref(), &ret, span);
+        let convert = self.check_try_target(kind, err.as_ref(), &ret, span);
         TExpr {
-            kind: TExprKind::Try(Box::new(te), kind),
+            kind: TExprKind::Try {
+                expr: Box::new(te),
+                kind,
+                convert,
+            },
             ty: ok,
             span,
         }
     }
 
-    /// Checks that `?` on a `kind` value can return from a function returning `ret`.
-    fn check_try_target(&mut self, kind: Fallible, err: Option<&Ty>, ret: &Ty, span: Span) {
+    /// Checks that `?` on a `kind` value can return from a function returning `ret`;
+    /// returns the conversion of the error into the function's error type, if any.
+    fn check_try_target(&mut self, kind: Fallible, err: Option<&Ty>, ret: &Ty, span: Span) -> Option<Coercion> {
         let r = self.resolve(ret);
         if matches!(r, Ty::Infer(_)) {
             let fresh = self.new_var(VarKind::General, span);
@@ -365,23 +378,28 @@ impl FnCx<'_, '_> {
                 Fallible::Result => self.g.defs.lang.result_of(fresh, err.cloned().unwrap_or(Ty::Error)),
             };
             self.unify(&r, &target);
-            return;
+            return None;
         }
         if r.has_error() || self.is_opaque(&r) {
-            return;
+            return None;
         }
         let target = self.fallible(&r);
         match (kind, target) {
-            (Fallible::Option, Some((Fallible::Option, _, _))) => {}
+            (Fallible::Option, Some((Fallible::Option, _, _))) => None,
             (Fallible::Result, Some((Fallible::Result, _, Some(ret_err)))) => {
                 let e = err.cloned().unwrap_or(Ty::Error);
                 let probe = TExpr { kind: TExprKind::Error, ty: e.clone(), span };
-                if self.try_coerce(probe, &ret_err).is_err() {
-                    let (es, rs) = (self.show(&e), self.show(&ret_err));
-                    self.push(
-                        Diagnostic::error(diag::E0212, span, format!("`?` cannot convert the error type `{es}` into `{rs}`"))
-                            .with_help("handle the error with `match`, or map it: `r ?? fallback`"),
-                    );
+                match self.try_coerce(probe, &ret_err) {
+                    Ok(TExpr { kind: TExprKind::Coerce(c, _), .. }) => Some(c),
+                    Ok(_) => None,
+                    Err(_) => {
+                        let (es, rs) = (self.show(&e), self.show(&ret_err));
+                        self.push(
+                            Diagnostic::error(diag::E0212, span, format!("`?` cannot convert the error type `{es}` into `{rs}`"))
+                                .with_help("handle the error with `match`, or map it: `r ?? fallback`"),
+                        );
+                        None
+                    }
                 }
             }
             _ => {
@@ -391,6 +409,7 @@ impl FnCx<'_, '_> {
                         .with_note(format!("this function returns `{rs}`"))
                         .with_help("use `!` to panic on failure, or `??` to supply a default"),
                 );
+                None
             }
         }
     }

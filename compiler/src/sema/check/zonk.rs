@@ -154,6 +154,7 @@ impl FnCx<'_, '_> {
             }
             TExprKind::FnRef(r) => self.fin_ref(r, span, seen),
             TExprKind::Call { callee, args } => {
+                let print = matches!(callee, Callee::Print { .. });
                 match callee {
                     Callee::Fn(r) => self.fin_ref(r, span, seen),
                     Callee::Value(v) => self.fin_expr(v, seen),
@@ -161,13 +162,37 @@ impl FnCx<'_, '_> {
                 }
                 for a in args {
                     self.fin_expr(&mut a.expr, seen);
+                    if print {
+                        self.stringify(&mut a.expr, seen);
+                    }
                 }
             }
             TExprKind::Coerce(c, inner) => {
-                if let Coercion::ToError(r) = c {
+                if let Coercion::ToError(r) | Coercion::ToString(r) = c {
                     self.fin_ref(r, span, seen);
                 }
                 self.fin_expr(inner, seen);
+            }
+            TExprKind::Interp(parts) => {
+                for p in parts.iter_mut() {
+                    self.fin_expr(p, seen);
+                    self.stringify(p, seen);
+                }
+            }
+            TExprKind::Unwrap { expr, kind, err_to_string } => {
+                self.fin_expr(expr, seen);
+                if *kind == Fallible::Result {
+                    if let Some((_, err)) = self.g.defs.lang.as_result(&expr.ty) {
+                        let err = err.clone();
+                        *err_to_string = self.to_string_ref(&err, span, seen);
+                    }
+                }
+            }
+            TExprKind::Try { expr, convert, .. } => {
+                if let Some(Coercion::ToError(r) | Coercion::ToString(r)) = convert {
+                    self.fin_ref(r, span, seen);
+                }
+                self.fin_expr(expr, seen);
             }
             TExprKind::For { kind, index, pat, iter, body } => {
                 if let ForKind::Next(r) = kind {
@@ -194,8 +219,6 @@ impl FnCx<'_, '_> {
             TExprKind::Field { base: a, .. }
             | TExprKind::Unary { operand: a, .. }
             | TExprKind::Cast(a)
-            | TExprKind::Unwrap(a, _)
-            | TExprKind::Try(a, _)
             | TExprKind::AddrOf(a)
             | TExprKind::Deref(a)
             | TExprKind::ArrayRepeat { value: a, .. } => self.fin_expr(a, seen),
@@ -210,8 +233,7 @@ impl FnCx<'_, '_> {
             | TExprKind::Variant { fields: es, .. }
             | TExprKind::Tuple(es)
             | TExprKind::Array(es)
-            | TExprKind::VecLit(es)
-            | TExprKind::Interp(es) => {
+            | TExprKind::VecLit(es) => {
                 for x in es {
                     self.fin_expr(x, seen);
                 }
@@ -304,6 +326,40 @@ impl FnCx<'_, '_> {
             }
             _ => {}
         }
+    }
+
+    /// Wraps a printed value in its `toString` conversion (strings stay as they are).
+    fn stringify(&mut self, e: &mut TExpr, seen: &mut HashSet<u32>) {
+        if matches!(e.ty, Ty::Str | Ty::Error | Ty::Never) {
+            return;
+        }
+        let Some(r) = self.to_string_ref(&e.ty.clone(), e.span, seen) else {
+            return;
+        };
+        let span = e.span;
+        let inner = std::mem::replace(e, TExpr { kind: TExprKind::Error, ty: Ty::Error, span });
+        *e = TExpr {
+            kind: TExprKind::Coerce(Coercion::ToString(r), Box::new(inner)),
+            ty: Ty::Str,
+            span,
+        };
+    }
+
+    /// The `toString` method of `t` with concrete type arguments (requested as an
+    /// instance), or None for strings and types without one.
+    fn to_string_ref(&mut self, t: &Ty, span: Span, seen: &mut HashSet<u32>) -> Option<FnRef> {
+        if matches!(t, Ty::Str | Ty::Error | Ty::Never) || self.lenient {
+            return None;
+        }
+        let f = self.find_method(t, "toString")?;
+        let def = self.g.defs.func(f).clone();
+        let type_args = self.instantiate_generics(&def, &[], span);
+        if let Some(self_ty) = &def.self_ty {
+            self.unify(&self_ty.subst(&type_args), t);
+        }
+        let mut r = FnRef { fn_id: f, type_args };
+        self.fin_ref(&mut r, span, seen);
+        Some(r)
     }
 
     /// E0215 for an integer literal that does not fit its type.

@@ -8,6 +8,7 @@
 //! - [`diagnostics`]: the one diagnostic type all stages report with.
 
 pub mod diagnostics;
+pub mod hir;
 pub mod driver;
 pub mod sema;
 pub mod source;

@@ -16,7 +16,14 @@ use std::time::Instant;
 use weft_rt::abi::task::*;
 use weft_rt::sched::{Waiter, WakeReason};
 
-const BENCHES: [&str; 6] = ["switch", "skynet", "spawn-await", "pingpong", "parked", "sleeps"];
+const BENCHES: [&str; 6] = [
+    "switch",
+    "skynet",
+    "spawn-await",
+    "pingpong",
+    "parked",
+    "sleeps",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -264,7 +271,10 @@ fn sleeps_bench() -> String {
             weft_rt_task_release(t);
         }
     }
-    format!("10k x 100 ms sleeps in {:.1} ms", start.elapsed().as_secs_f64() * 1e3)
+    format!(
+        "10k x 100 ms sleeps in {:.1} ms",
+        start.elapsed().as_secs_f64() * 1e3
+    )
 }
 
 static mut SW_MAIN: *mut u8 = ptr::null_mut();

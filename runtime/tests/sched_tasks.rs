@@ -440,3 +440,119 @@ fn yield_from_an_os_thread_is_harmless() {
     assert!(b >= a);
     assert!(weft_rt_now_ms() >= a / 1_000_000);
 }
+
+/// A minimal unbounded channel on the `Waiter` API, as the sync primitives use it.
+struct Chan {
+    state: Mutex<(
+        std::collections::VecDeque<u64>,
+        std::collections::VecDeque<Waiter>,
+    )>,
+}
+
+impl Chan {
+    fn send(&self, v: u64) {
+        let mut s = self.state.lock().unwrap();
+        s.0.push_back(v);
+        while let Some(w) = s.1.pop_front() {
+            if w.wake(WakeReason::Notified, 0) {
+                break;
+            }
+        }
+    }
+
+    fn recv(&self) -> u64 {
+        loop {
+            let w = {
+                let mut s = self.state.lock().unwrap();
+                if let Some(v) = s.0.pop_front() {
+                    return v;
+                }
+                let w = Waiter::prepare(true);
+                s.1.push_back(w);
+                w
+            };
+            w.park("receiving from a channel", None);
+        }
+    }
+}
+
+#[test]
+fn waiters_under_contention_lose_no_wake_up() {
+    static CHAN: Chan = Chan {
+        state: Mutex::new((
+            std::collections::VecDeque::new(),
+            std::collections::VecDeque::new(),
+        )),
+    };
+    const PER_SENDER: u64 = 20_000;
+    let consumers: Vec<_> = (0..4)
+        .map(|_| {
+            sched::spawn(|| {
+                (0..PER_SENDER + PER_SENDER / 4)
+                    .map(|_| CHAN.recv())
+                    .sum::<u64>()
+            })
+        })
+        .collect();
+    let producers: Vec<_> = (0..4)
+        .map(|p| {
+            sched::spawn(move || {
+                for i in 0..PER_SENDER {
+                    CHAN.send(p * PER_SENDER + i);
+                    if i % 64 == 0 {
+                        weft_rt_yield();
+                    }
+                }
+            })
+        })
+        .collect();
+    // One producer is an OS thread (its wake-ups go through the global queue).
+    let thread = std::thread::spawn(|| {
+        for i in 0..PER_SENDER {
+            CHAN.send(4 * PER_SENDER + i);
+        }
+    });
+    for p in producers {
+        p.join().unwrap();
+    }
+    thread.join().unwrap();
+    let total: u64 = consumers.into_iter().map(|c| c.join().unwrap()).sum();
+    let n = 5 * PER_SENDER;
+    assert_eq!(total, n * (n - 1) / 2);
+}
+
+unsafe extern "C" fn mixed(env: *mut c_void, slot: *mut c_void) {
+    let i = env as usize;
+    for _ in 0..i % 5 {
+        weft_rt_yield();
+    }
+    let child = spawn(sleep_then, i % 3, 8);
+    let victim = spawn(long_sleep, 0, 8);
+    weft_rt_task_cancel(victim);
+    let (status, r) = join_i64(child);
+    assert_eq!(status, 0);
+    assert_eq!(weft_rt_task_join(victim, ptr::null_mut()), 2);
+    weft_rt_task_release(child);
+    weft_rt_task_release(victim);
+    slot.cast::<i64>().write(r + i as i64);
+}
+
+#[test]
+fn mixed_yields_sleeps_joins_and_cancels() {
+    in_task(|| {
+        // SAFETY: ABI contract.
+        let tasks: Vec<_> = (0..3000).map(|i| unsafe { spawn(mixed, i, 8) }).collect();
+        let mut total = 0i64;
+        for t in tasks {
+            // SAFETY: ABI contract.
+            unsafe {
+                let (status, r) = join_i64(t);
+                assert_eq!(status, 0);
+                weft_rt_task_release(t);
+                total += r;
+            }
+        }
+        let expected: i64 = (0..3000).map(|i| i + i % 3).sum();
+        assert_eq!(total, expected);
+    });
+}

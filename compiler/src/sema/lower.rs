@@ -224,7 +224,7 @@ impl TypeCx<'_> {
 
     /// The value of an array length expression: an integer literal or a constant whose
     /// initializer is one.
-    fn array_len(&self, e: &ast::Expr) -> Option<u64> {
+    pub fn array_len(&self, e: &ast::Expr) -> Option<u64> {
         match &e.kind {
             ExprKind::Int(v, _) => Some(*v),
             ExprKind::Name(id) => {

@@ -4,8 +4,11 @@
 //! `WEFT_THREADS` workers (default: the number of CPUs; [`runtime`]) each run a scheduler
 //! loop on their own OS thread ([`worker`]); `weft_rt_start` makes the process's own thread
 //! worker 0 and runs `main` as the first task, on an 8 MiB stack with a guard page. A task
-//! ([`task`]) runs until it yields, parks or finishes; it then switches back to its worker
-//! ([`crate::context`]), which does whatever must happen off the task's stack.
+//! ([`task`]) runs until it yields, parks or finishes. A yielding or parking task hands its
+//! worker over directly to the next task of the local queue when there is one (one context
+//! switch, [`crate::context`]); otherwise, and always when it finishes, it switches back to
+//! the worker's scheduler loop. Whatever must happen off the task's stack (queueing it,
+//! publishing it as parked, freeing its stack) is done by the next context to run there.
 //!
 //! # Queues and ordering ([`queue`])
 //! Each worker has a run-next slot (LIFO hand-off: a task woken by the running task runs

@@ -509,6 +509,13 @@ impl Task {
         }
     }
 
+    /// Moves to `FREE` in the next generation: start entries made before are stale.
+    fn next_generation(&self) {
+        let s = self.state.load(Ordering::Relaxed);
+        let gen = ((s >> 32) + 1) & (u64::MAX >> GEN_SHIFT);
+        self.state.store(gen << 32 | FREE as u64, Ordering::Release);
+    }
+
     /// Returns the object to a free list, dropping the result and the panic message.
     fn recycle(&self) {
         // SAFETY: the count reached 0, so nobody else refers to the object's contents.
@@ -528,9 +535,7 @@ impl Task {
             }
             *self.inline.get() = [0; INLINE_RESULT / 8];
         }
-        let s = self.state.load(Ordering::Relaxed);
-        let gen = ((s >> 32) + 1) & (u64::MAX >> GEN_SHIFT);
-        self.state.store(gen << 32 | FREE as u64, Ordering::Release);
+        self.next_generation();
         let task: &'static Task = Task::from_node(&self.node);
         if worker::with_task_cache(|cache| cache.push(task)).is_none() {
             FREE_LIST
@@ -579,8 +584,8 @@ mod tests {
         assert!(Entry::resume(task).acquire());
         task.set_done(Outcome::Ok);
         task.release();
-        task.release();
-        assert_eq!(task.lifecycle(), FREE);
+        assert_eq!(task.rc.load(Ordering::Relaxed), 1);
+        task.release(); // recycled: no longer ours to inspect
     }
 
     #[test]
@@ -594,15 +599,16 @@ mod tests {
     }
 
     #[test]
-    fn objects_are_recycled_with_a_new_generation() {
-        let a = Task::alloc();
-        // SAFETY: a fresh FREE object.
+    fn a_new_generation_makes_old_start_entries_stale() {
+        // A private object: recycling through the free lists would hand it to others.
+        let a: &'static Task = Box::leak(Box::new(Task::blank()));
+        // SAFETY: a fresh FREE object owned by this test.
         unsafe { a.init(nothing, ptr::null_mut(), 64, None, 0, 0, ptr::null()) };
         let old = Entry::start(a);
         a.set_done(Outcome::Ok);
-        a.release();
-        a.release();
-        // SAFETY: the object is FREE again and owned by us.
+        a.next_generation();
+        assert!(old.is_stale(), "a FREE object's entries are stale");
+        // SAFETY: as above.
         unsafe { a.init(nothing, ptr::null_mut(), 0, None, 0, 0, ptr::null()) };
         assert!(
             old.is_stale(),
@@ -610,5 +616,6 @@ mod tests {
         );
         assert!(!old.acquire());
         assert!(Entry::start(a).acquire());
+        a.set_done(Outcome::Ok);
     }
 }

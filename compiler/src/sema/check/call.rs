@@ -524,7 +524,17 @@ impl FnCx<'_, '_> {
     fn check_default(&mut self, p: &ParamSig, d: &ast::Expr, module: ModuleId) -> TArg {
         let saved_module = std::mem::replace(&mut self.module, module);
         let saved = self.hide_scopes();
+        self.frames.push(super::fncx::Frame {
+            ret: p.ty.clone(),
+            is_closure: false,
+            is_move: false,
+            scope_base: self.scope_depth(),
+            captures: Vec::new(),
+            loops: Vec::new(),
+            returns: false,
+        });
         let te = self.check_coerce(d, &p.ty);
+        self.frames.pop();
         self.restore_scopes(saved);
         self.module = saved_module;
         let te = TExpr { span: te.span, ..te };

@@ -53,6 +53,7 @@ impl FnCx<'_, '_> {
             scope_base,
             captures: Vec::new(),
             loops: Vec::new(),
+            returns: true,
         });
         self.push_scope();
         let mut params = Vec::new();

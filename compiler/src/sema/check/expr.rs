@@ -427,17 +427,21 @@ impl FnCx<'_, '_> {
             Some(t) => self.check_coerce(value, t),
             None => self.check_expr(value, None),
         };
-        let n = match &count.kind {
-            ExprKind::Int(n, _) => *n,
-            _ => {
+        let cx = crate::sema::lower::TypeCx {
+            defs: self.g.defs,
+            module: self.module,
+            generics: &self.generics,
+        };
+        let (n, ty) = match cx.array_len(count) {
+            Some(n) => (n, Ty::Array(Box::new(v.ty.clone()), n)),
+            None => {
                 self.push(
-                    Diagnostic::error(diag::E0222, count.span, "the length of `[value; length]` must be an integer literal")
+                    Diagnostic::error(diag::E0222, count.span, "the length of `[value; length]` must be an integer literal or a constant")
                         .with_help("for a vector of runtime length, push in a loop"),
                 );
-                0
+                (0, Ty::Error)
             }
         };
-        let ty = Ty::Array(Box::new(v.ty.clone()), n);
         TExpr {
             kind: TExprKind::ArrayRepeat {
                 value: Box::new(v),
@@ -898,6 +902,21 @@ impl FnCx<'_, '_> {
     }
 
     fn check_return(&mut self, value: Option<&ast::Expr>, span: Span) -> TExpr {
+        if !self.frame().returns {
+            self.push(
+                Diagnostic::error(diag::E0224, span, "`return` outside a function")
+                    .with_primary_label("there is no function to return from here")
+                    .with_note("a constant initializer or a default argument is an expression evaluated on its own"),
+            );
+            if let Some(v) = value {
+                self.check_expr(v, None);
+            }
+            return TExpr {
+                kind: TExprKind::Error,
+                ty: Ty::Never,
+                span,
+            };
+        }
         let ret = self.frame().ret.clone();
         let v = match value {
             Some(v) => {

@@ -34,6 +34,9 @@ pub struct Frame {
     pub captures: Vec<Capture>,
     /// One entry per enclosing loop of this frame: whether it contains a `break`.
     pub loops: Vec<bool>,
+    /// A function or closure body, where `return` and `?` may leave it (not a constant
+    /// initializer or a default argument).
+    pub returns: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +99,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             scope_base: 0,
             captures: Vec::new(),
             loops: Vec::new(),
+            returns: true,
         });
         let mut params = Vec::new();
         if let (Some(mutable), Some(self_ty)) = (f.receiver, &f.self_ty) {
@@ -232,8 +236,12 @@ impl<'g, 'a> FnCx<'g, 'a> {
             scope_base: 0,
             captures: Vec::new(),
             loops: Vec::new(),
+            returns: false,
         });
-        if let Some(bad) = non_constant_part(&init) {
+        let defs = cx.g.defs;
+        let module = cx.module;
+        let is_ctor = |e: &ast::Expr| is_variant_ctor(defs, module, e);
+        if let Some(bad) = non_constant_part(&init, &is_ctor) {
             cx.push(
                 Diagnostic::error(
                     diag::E0222,
@@ -265,9 +273,17 @@ impl<'g, 'a> FnCx<'g, 'a> {
         self.push(Diagnostic::error(code, span, msg));
     }
 
-    /// A type as source text, with inference variables resolved as far as known.
+    /// A type as source text, with inference variables resolved as far as known. The type
+    /// of an unsuffixed literal not yet fixed by its context shows as `{integer}` / `{float}`.
     pub fn show(&self, t: &Ty) -> String {
-        let t = self.zonk(t);
+        let t = self.zonk(t).map(&mut |x| match x {
+            Ty::Infer(v) => match self.vars[*v as usize] {
+                Var::Unbound(VarKind::Int) => Some(Ty::Param(u32::MAX, "{integer}".into())),
+                Var::Unbound(VarKind::Float) => Some(Ty::Param(u32::MAX, "{float}".into())),
+                _ => None,
+            },
+            _ => None,
+        });
         self.g.defs.show(&t).to_string()
     }
 
@@ -489,6 +505,12 @@ impl<'g, 'a> FnCx<'g, 'a> {
         let a = self.resolve(a);
         let b = self.resolve(b);
         match (&a, &b) {
+            // A variable meeting an error becomes an error itself, so nothing downstream
+            // reports it again as "type annotations needed".
+            (Ty::Error, Ty::Infer(x)) | (Ty::Infer(x), Ty::Error) => {
+                self.bind(*x, Ty::Error);
+                true
+            }
             (Ty::Error, _) | (_, Ty::Error) => true,
             (Ty::Param(..), _) | (_, Ty::Param(..)) if self.lenient => true,
             (Ty::Infer(x), Ty::Infer(y)) if x == y => true,
@@ -714,28 +736,49 @@ fn script_block(defs: &crate::sema::defs::Defs, m: ModuleId) -> ast::Block {
     }
 }
 
-/// The first part of a constant initializer that is not a constant expression.
-fn non_constant_part(e: &ast::Expr) -> Option<&ast::Expr> {
+/// Is `e` (a call) the construction of an enum variant: `Some(3)`, `Color.Rgb(1, 2, 3)`?
+fn is_variant_ctor(defs: &crate::sema::defs::Defs, module: ModuleId, e: &ast::Expr) -> bool {
+    use crate::sema::defs::{TypeDef, ValueDef};
     use ast::ExprKind as K;
-    fn all(es: &[ast::Expr]) -> Option<&ast::Expr> {
-        es.iter().find_map(non_constant_part)
+    match &e.kind {
+        K::Call { callee, .. } => match &callee.kind {
+            K::Name(n) => match defs.lookup_value(module, &n.name) {
+                Some(v) => matches!(v, ValueDef::Variant(..)),
+                None => !defs.bare_variants(module, &n.name).is_empty(),
+            },
+            _ => false,
+        },
+        K::MethodCall { receiver, method, .. } => match &receiver.kind {
+            K::Name(t) => matches!(
+                defs.lookup_type(module, &t.name),
+                Some(TypeDef::Adt(id)) if defs.adt(id).variants().iter().any(|v| v.name == method.name)
+            ),
+            _ => false,
+        },
+        _ => false,
     }
+}
+
+/// The first part of a constant initializer that is not a constant expression.
+/// `is_ctor` tells enum variant constructions (constant when their payloads are) from
+/// function calls (never constant).
+fn non_constant_part<'e>(e: &'e ast::Expr, is_ctor: &dyn Fn(&ast::Expr) -> bool) -> Option<&'e ast::Expr> {
+    use ast::ExprKind as K;
+    let all = |es: &'e [ast::Expr]| es.iter().find_map(|x| non_constant_part(x, is_ctor));
     match &e.kind {
         K::Int(..) | K::Float(..) | K::Bool(_) | K::Str(_) | K::Byte(_) | K::Unit | K::Name(_) => None,
-        K::Field { base, .. } => non_constant_part(base),
+        K::Field { base, .. } => non_constant_part(base, is_ctor),
         K::Unary { op, expr } if !matches!(op, ast::UnOp::Ref | ast::UnOp::RefMut | ast::UnOp::Deref) => {
-            non_constant_part(expr)
+            non_constant_part(expr, is_ctor)
         }
-        K::Binary { lhs, rhs, .. } => non_constant_part(lhs).or_else(|| non_constant_part(rhs)),
-        K::Cast { expr, .. } => non_constant_part(expr),
+        K::Binary { lhs, rhs, .. } => non_constant_part(lhs, is_ctor).or_else(|| non_constant_part(rhs, is_ctor)),
+        K::Cast { expr, .. } => non_constant_part(expr, is_ctor),
         K::Tuple(es) | K::Array(es) => all(es),
-        K::ArrayRepeat { value, count } => non_constant_part(value).or_else(|| non_constant_part(count)),
+        K::ArrayRepeat { value, count } => non_constant_part(value, is_ctor).or_else(|| non_constant_part(count, is_ctor)),
         K::StructLit { fields, .. } => fields
             .iter()
-            .find_map(|f| f.value.as_ref().and_then(non_constant_part)),
-        // Enum variant constructors with constant payloads: `Some(3)`, `Color.Rgb(1, 2, 3)`.
-        K::Call { callee, args } if matches!(callee.kind, K::Name(_)) => all(args),
-        K::MethodCall { receiver, args, .. } if matches!(receiver.kind, K::Name(_)) => all(args),
+            .find_map(|f| f.value.as_ref().and_then(|v| non_constant_part(v, is_ctor))),
+        K::Call { args, .. } | K::MethodCall { args, .. } if is_ctor(e) => all(args),
         _ => Some(e),
     }
 }

@@ -354,8 +354,17 @@ impl FnCx<'_, '_> {
             self.not_fallible("?", &te);
             return self.error_expr(span);
         };
-        let ret = self.frame().ret.clone();
-        let convert = self.check_try_target(kind, err.as_ref(), &ret, span);
+        let convert = if self.frame().returns {
+            let ret = self.frame().ret.clone();
+            self.check_try_target(kind, err.as_ref(), &ret, span)
+        } else {
+            self.push(
+                Diagnostic::error(diag::E0212, span, "`?` can only be used inside a function body")
+                    .with_note("a constant initializer or a default argument has no function to return from")
+                    .with_help("use `!` to panic on failure, or `??` to supply a default"),
+            );
+            None
+        };
         TExpr {
             kind: TExprKind::Try {
                 expr: Box::new(te),

@@ -1,0 +1,385 @@
+//! Lowering one function instance (or closure body): locals, statements, expressions,
+//! patterns, and closure conversion.
+
+use super::ProgramCx;
+use crate::hir::*;
+use crate::sema::tast::{self, Callee, LocalKind, TExpr, TExprKind};
+use std::collections::HashMap;
+
+/// Lowers the body of a checked instance into the reserved function `id`.
+pub(super) fn lower_instance(cx: &mut ProgramCx, inst: tast::InstId, id: FuncId) -> Func {
+    let instance = cx.checked.instance(inst).clone();
+    let mut fl = FnLower::new(cx, &instance.locals, instance.ret.clone());
+    let params = instance
+        .params
+        .iter()
+        .map(|&p| {
+            let mode = param_mode(instance.locals[p.0 as usize].kind);
+            Param {
+                local: fl.local(p),
+                mode,
+            }
+        })
+        .collect();
+    let span = fl.cx.checked.defs.func(instance.fn_id).span;
+    let body = match &instance.body {
+        Some(b) => fl.body_block(b),
+        None => Block {
+            stmts: Vec::new(),
+            value: Some(Box::new(Expr {
+                kind: ExprKind::Unreachable,
+                ty: Ty::Never,
+                span,
+            })),
+            span,
+        },
+    };
+    let f = &fl.cx.funcs[id.0 as usize];
+    Func {
+        name: f.name.clone(),
+        symbol: f.symbol.clone(),
+        kind: FuncKind::Plain,
+        params,
+        ret: instance.ret.clone(),
+        locals: fl.locals,
+        body,
+        span,
+    }
+}
+
+/// How a parameter local is passed.
+fn param_mode(kind: LocalKind) -> PassMode {
+    match kind {
+        LocalKind::Param(m) => m,
+        LocalKind::SelfParam { mutable: true } => PassMode::RefMut,
+        _ => PassMode::Value,
+    }
+}
+
+/// Lowers the expressions of one function (or closure body).
+pub(super) struct FnLower<'c, 'a> {
+    pub cx: &'c mut ProgramCx<'a>,
+    /// The checked instance's locals (closures share their creator's table).
+    tast_locals: &'c [tast::Local],
+    map: HashMap<tast::LocalId, LocalId>,
+    pub locals: Vec<LocalDecl>,
+    /// The return type of the function being lowered (for `?`).
+    pub ret: Ty,
+}
+
+impl<'c, 'a> FnLower<'c, 'a> {
+    fn new(cx: &'c mut ProgramCx<'a>, tast_locals: &'c [tast::Local], ret: Ty) -> Self {
+        FnLower {
+            cx,
+            tast_locals,
+            map: HashMap::new(),
+            locals: Vec::new(),
+            ret,
+        }
+    }
+
+    /// The HIR local for a checked local (created on first use).
+    pub fn local(&mut self, id: tast::LocalId) -> LocalId {
+        if let Some(&l) = self.map.get(&id) {
+            return l;
+        }
+        let t = &self.tast_locals[id.0 as usize];
+        let indirect = matches!(
+            t.kind,
+            LocalKind::Param(PassMode::RefMut) | LocalKind::SelfParam { mutable: true }
+        );
+        let l = self.new_local(&t.name.clone(), t.ty.clone(), indirect, t.span);
+        self.map.insert(id, l);
+        l
+    }
+
+    /// A fresh local (desugaring temporaries are named `$...`).
+    pub fn new_local(&mut self, name: &str, ty: Ty, indirect: bool, span: Span) -> LocalId {
+        self.locals.push(LocalDecl {
+            name: name.to_string(),
+            ty,
+            indirect,
+            span,
+        });
+        LocalId(self.locals.len() as u32 - 1)
+    }
+
+    fn body_block(&mut self, body: &TExpr) -> Block {
+        match &body.kind {
+            TExprKind::Block(b) => self.block(b),
+            _ => Block {
+                stmts: Vec::new(),
+                value: Some(Box::new(self.expr(body))),
+                span: body.span,
+            },
+        }
+    }
+
+    pub fn block(&mut self, b: &tast::TBlock) -> Block {
+        Block {
+            stmts: b.stmts.iter().map(|s| self.stmt(s)).collect(),
+            value: b.value.as_ref().map(|v| Box::new(self.expr(v))),
+            span: b.span,
+        }
+    }
+
+    fn stmt(&mut self, s: &tast::TStmt) -> Stmt {
+        match s {
+            tast::TStmt::Let {
+                pat,
+                init,
+                else_block,
+            } => Stmt::Let {
+                init: self.expr(init),
+                pat: self.pattern(pat),
+                else_block: else_block.as_ref().map(|b| self.block(b)),
+            },
+            tast::TStmt::Expr(e) => Stmt::Expr(self.expr(e)),
+            tast::TStmt::Assign { place, op, value } => Stmt::Assign {
+                place: self.expr(place),
+                op: *op,
+                value: self.expr(value),
+            },
+            tast::TStmt::Defer(b) => Stmt::Defer(self.block(b)),
+            tast::TStmt::Errdefer(b) => Stmt::Errdefer(self.block(b)),
+        }
+    }
+
+    pub fn exprs(&mut self, es: &[TExpr]) -> Vec<Expr> {
+        es.iter().map(|e| self.expr(e)).collect()
+    }
+
+    pub fn boxed(&mut self, e: &TExpr) -> Box<Expr> {
+        Box::new(self.expr(e))
+    }
+
+    pub fn expr(&mut self, e: &TExpr) -> Expr {
+        let kind = match &e.kind {
+            TExprKind::Int(v) => ExprKind::Int(*v),
+            TExprKind::Float(v) => ExprKind::Float(*v),
+            TExprKind::Bool(b) => ExprKind::Bool(*b),
+            TExprKind::Str(s) => ExprKind::Str(s.clone()),
+            TExprKind::Unit => ExprKind::Unit,
+            TExprKind::Local(id) => ExprKind::Local(self.local(*id)),
+            TExprKind::Const(c) => {
+                let value = self.cx.const_value(*c).clone();
+                return self.expr(&value);
+            }
+            TExprKind::FnRef(r) => match self.cx.target(r) {
+                CallTarget::Func(f) => ExprKind::FuncValue(f),
+                _ => ExprKind::Unreachable,
+            },
+            TExprKind::Call { callee, args } => self.call(callee, args),
+            TExprKind::Field { base, index } => ExprKind::Field {
+                base: self.boxed(base),
+                index: *index,
+            },
+            TExprKind::Index { base, index, kind } => ExprKind::Index {
+                base: self.boxed(base),
+                index: self.boxed(index),
+                kind: *kind,
+            },
+            TExprKind::Unary { op, operand } => ExprKind::Unary {
+                op: *op,
+                operand: self.boxed(operand),
+            },
+            TExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
+                op: *op,
+                lhs: self.boxed(lhs),
+                rhs: self.boxed(rhs),
+            },
+            TExprKind::Cast(inner) => ExprKind::Cast(self.boxed(inner)),
+            TExprKind::Struct { adt, fields } => ExprKind::Struct {
+                adt: *adt,
+                fields: self.exprs(fields),
+            },
+            TExprKind::Variant {
+                adt,
+                variant,
+                fields,
+            } => ExprKind::Variant {
+                adt: *adt,
+                variant: *variant,
+                fields: self.exprs(fields),
+            },
+            TExprKind::Tuple(es) => ExprKind::Tuple(self.exprs(es)),
+            TExprKind::Array(es) => ExprKind::Array(self.exprs(es)),
+            TExprKind::ArrayRepeat { value, count } => ExprKind::ArrayRepeat {
+                value: self.boxed(value),
+                count: *count,
+            },
+            TExprKind::VecLit(es) => ExprKind::VecLit(self.exprs(es)),
+            TExprKind::Closure(c) => self.closure(c, e.span),
+            TExprKind::If {
+                cond,
+                then_block,
+                else_branch,
+            } => ExprKind::If {
+                cond: self.boxed(cond),
+                then_block: self.block(then_block),
+                else_block: else_branch.as_ref().map(|b| self.expr_as_block(b)),
+            },
+            TExprKind::Match { scrutinee, arms } => ExprKind::Match {
+                scrutinee: self.boxed(scrutinee),
+                arms: arms
+                    .iter()
+                    .map(|a| MatchArm {
+                        pat: self.pattern(&a.pat),
+                        guard: a.guard.as_ref().map(|g| self.expr(g)),
+                        body: self.expr(&a.body),
+                    })
+                    .collect(),
+            },
+            TExprKind::Block(b) | TExprKind::Blocking(b) => ExprKind::Block(self.block(b)),
+            TExprKind::Loop(b) => ExprKind::Loop {
+                body: self.block(b),
+                latch: None,
+            },
+            TExprKind::Return(v) => ExprKind::Return(v.as_ref().map(|v| self.boxed(v))),
+            TExprKind::Break => ExprKind::Break,
+            TExprKind::Continue => ExprKind::Continue,
+            TExprKind::Deref(inner) => ExprKind::Deref(self.boxed(inner)),
+            TExprKind::AddrOf(inner) => ExprKind::AddrOf(self.boxed(inner)),
+            TExprKind::Interp(parts) => ExprKind::Call {
+                target: CallTarget::Intrinsic {
+                    name: "str_concat_n".into(),
+                    type_args: Vec::new(),
+                },
+                args: self.value_args(parts),
+            },
+            TExprKind::Coerce(c, inner) => return self.coercion(c, inner, e.ty.clone(), e.span),
+            TExprKind::Error => ExprKind::Unreachable,
+            _ => return self.desugar(e),
+        };
+        Expr {
+            kind,
+            ty: e.ty.clone(),
+            span: e.span,
+        }
+    }
+
+    /// An `else` branch as a block (an `else if` becomes a block holding the `if`).
+    pub fn expr_as_block(&mut self, e: &TExpr) -> Block {
+        match &e.kind {
+            TExprKind::Block(b) => self.block(b),
+            _ => Block {
+                stmts: Vec::new(),
+                value: Some(Box::new(self.expr(e))),
+                span: e.span,
+            },
+        }
+    }
+
+    pub fn value_args(&mut self, es: &[TExpr]) -> Vec<Arg> {
+        es.iter()
+            .map(|e| Arg {
+                expr: self.expr(e),
+                mode: PassMode::Value,
+            })
+            .collect()
+    }
+
+    fn call(&mut self, callee: &Callee, args: &[tast::TArg]) -> ExprKind {
+        let args: Vec<Arg> = args
+            .iter()
+            .map(|a| Arg {
+                expr: self.expr(&a.expr),
+                mode: a.mode,
+            })
+            .collect();
+        let target = match callee {
+            Callee::Fn(r) => self.cx.target(r),
+            Callee::Value(v) => CallTarget::Closure(self.boxed(v)),
+            Callee::Print { stderr } => CallTarget::Intrinsic {
+                name: if *stderr { "eprint" } else { "print" }.into(),
+                type_args: Vec::new(),
+            },
+        };
+        ExprKind::Call { target, args }
+    }
+
+    pub fn pattern(&mut self, p: &tast::TPattern) -> Pattern {
+        use tast::TPatternKind as K;
+        let kind = match &p.kind {
+            K::Wild | K::Error => PatternKind::Wild,
+            K::Bind(id) => PatternKind::Bind(self.local(*id)),
+            K::Lit(e) => PatternKind::Lit(self.boxed(e)),
+            K::Range { lo, hi, inclusive } => PatternKind::Range {
+                lo: self.boxed(lo),
+                hi: self.boxed(hi),
+                inclusive: *inclusive,
+            },
+            K::Tuple(ps) => PatternKind::Tuple(ps.iter().map(|p| self.pattern(p)).collect()),
+            K::Variant {
+                adt,
+                variant,
+                fields,
+            } => PatternKind::Variant {
+                adt: *adt,
+                variant: *variant,
+                fields: fields.iter().map(|p| self.pattern(p)).collect(),
+            },
+            K::Struct { adt, fields } => PatternKind::Struct {
+                adt: *adt,
+                fields: fields.iter().map(|(i, p)| (*i, self.pattern(p))).collect(),
+            },
+            K::Or(ps) => PatternKind::Or(ps.iter().map(|p| self.pattern(p)).collect()),
+        };
+        Pattern {
+            kind,
+            ty: p.ty.clone(),
+            span: p.span,
+        }
+    }
+
+    /// Closure conversion: the body becomes a function of its own; the closure value is
+    /// made from the captured locals.
+    fn closure(&mut self, c: &tast::TClosure, span: Span) -> ExprKind {
+        let by_ref = c.captures.iter().any(|cap| cap.by_ref);
+        let outer: Vec<LocalId> = c.captures.iter().map(|cap| self.local(cap.local)).collect();
+        let func_id = self.cx.reserve("closure");
+        let mut inner = FnLower::new(self.cx, self.tast_locals, c.ret.clone());
+        let captures: Vec<LocalId> = c
+            .captures
+            .iter()
+            .map(|cap| {
+                let t = &inner.tast_locals[cap.local.0 as usize];
+                let (name, ty) = (t.name.clone(), t.ty.clone());
+                let l = inner.new_local(&name, ty, by_ref, t.span);
+                inner.map.insert(cap.local, l);
+                l
+            })
+            .collect();
+        let params = c
+            .params
+            .iter()
+            .map(|(p, mode)| {
+                let l = inner.local(*p);
+                if *mode == PassMode::RefMut {
+                    inner.locals[l.0 as usize].indirect = true;
+                }
+                Param {
+                    local: l,
+                    mode: *mode,
+                }
+            })
+            .collect();
+        let body = inner.body_block(&c.body);
+        let locals = inner.locals;
+        let slot = &mut self.cx.funcs[func_id.0 as usize];
+        slot.kind = FuncKind::Closure {
+            captures,
+            by_ref,
+        };
+        slot.params = params;
+        slot.ret = c.ret.clone();
+        slot.locals = locals;
+        slot.body = body;
+        slot.span = span;
+        ExprKind::MakeClosure {
+            func: func_id,
+            captures: outer,
+            by_ref,
+        }
+    }
+}

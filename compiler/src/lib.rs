@@ -7,6 +7,7 @@
 //! - [`driver`]: the `weft` command line;
 //! - [`diagnostics`]: the one diagnostic type all stages report with.
 
+pub mod codegen;
 pub mod diagnostics;
 pub mod hir;
 pub mod driver;

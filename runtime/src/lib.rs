@@ -22,5 +22,6 @@ pub mod sched;
 pub mod stack;
 pub mod string;
 pub mod sync;
+pub mod thread;
 pub mod time;
 pub mod vec;

@@ -1,6 +1,7 @@
 //! The `weft` command: argument parsing, running the pipeline, printing diagnostics, exit
 //! codes (0 success, 1 errors in the program, 2 usage or internal failure).
 
+pub mod build;
 pub mod cli;
 
 use crate::diagnostics::{render_all, Diagnostics, MessageFormat};
@@ -28,13 +29,88 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(a) => check(&a.file, &a.diag),
         Command::Emit(a) => emit(&a.file, a.emit, &a.diag),
-        Command::Build(a) => not_available(&a.file, &a.diag),
-        Command::Run(a) => not_available(&a.file, &a.diag),
+        Command::Build(a) => build_cmd(&a),
+        Command::Run(a) => run_cmd(&a),
     }
 }
 
+/// A reporter that prints diagnostics in the requested format.
+fn reporter(args: &DiagArgs) -> impl FnMut(&SourceMap, Diagnostics) -> bool + '_ {
+    move |map, diags| report(map, diags, args)
+}
+
+fn target_of(name: Option<&str>) -> Result<crate::codegen::target::TargetSpec, i32> {
+    match name {
+        None => Ok(crate::codegen::target::TargetSpec::host()),
+        Some(n) => crate::codegen::target::TargetSpec::named(n).ok_or_else(|| {
+            eprintln!("error: unknown target `{n}`; the targets are x86_64-linux-gnu and aarch64-linux-gnu");
+            EXIT_USAGE
+        }),
+    }
+}
+
+fn build_cmd(a: &cli::BuildArgs) -> i32 {
+    let target = match target_of(a.target.as_deref()) {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    let output = a.output.clone().unwrap_or_else(|| {
+        std::path::PathBuf::from(a.file.file_stem().unwrap_or_default())
+    });
+    let req = build::BuildRequest {
+        file: &a.file,
+        output,
+        opt: a.opt,
+        debug: a.debug,
+        target,
+        static_link: a.static_link,
+    };
+    match build::build(&req, &mut reporter(&a.diag)) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
+fn run_cmd(a: &cli::RunArgs) -> i32 {
+    let dir = match build::scratch_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let exe = dir.join(a.file.file_stem().unwrap_or_default());
+    let req = build::BuildRequest {
+        file: &a.file,
+        output: exe.clone(),
+        opt: a.opt,
+        debug: false,
+        target: crate::codegen::target::TargetSpec::host(),
+        static_link: false,
+    };
+    if let Err(code) = build::build(&req, &mut reporter(&a.diag)) {
+        let _ = std::fs::remove_dir_all(&dir);
+        return code;
+    }
+    let status = std::process::Command::new(&exe).args(&a.args).status();
+    let _ = std::fs::remove_dir_all(&dir);
+    match status {
+        Ok(s) => exit_code_of(s),
+        Err(e) => {
+            eprintln!("error: cannot run the program: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// The exit code a shell reports for a child's status (128 + signal when killed).
+fn exit_code_of(s: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
+}
+
 /// A loaded root file, or the exit code after reporting why it could not be read.
-fn load_root(map: &mut SourceMap, path: &Path) -> Result<FileId, i32> {
+pub(crate) fn load_root(map: &mut SourceMap, path: &Path) -> Result<FileId, i32> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(map.add(path.to_string_lossy(), Some(path), text)),
         Err(e) => {
@@ -114,8 +190,27 @@ fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
             out = format!("{module:#?}\n");
         }
         other => {
-            eprintln!("error: `--emit {}` needs code generation, which this build of weft does not have yet", format!("{other:?}").to_lowercase());
-            return EXIT_USAGE;
+            let stage = match other {
+                EmitKind::Hir => build::Stage::Hir,
+                EmitKind::Llvm => build::Stage::Llvm,
+                EmitKind::Asm => build::Stage::Asm,
+                _ => build::Stage::Obj,
+            };
+            let req = build::BuildRequest {
+                file: path,
+                output: std::path::PathBuf::new(),
+                opt: 2,
+                debug: false,
+                target: crate::codegen::target::TargetSpec::host(),
+                static_link: false,
+            };
+            return match build::emit(&req, stage, &mut reporter(args)) {
+                Ok(bytes) => {
+                    let _ = std::io::stdout().write_all(&bytes);
+                    0
+                }
+                Err(code) => code,
+            };
         }
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
@@ -124,13 +219,4 @@ fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
     } else {
         0
     }
-}
-
-fn not_available(path: &Path, args: &DiagArgs) -> i32 {
-    let code = check(path, args);
-    if code != 0 {
-        return code;
-    }
-    eprintln!("error: code generation is not available in this build of weft yet; `weft check` passed");
-    EXIT_USAGE
 }

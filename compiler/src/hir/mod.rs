@@ -16,6 +16,8 @@
 
 pub mod lower;
 
+pub use self::lower::lower;
+
 use crate::sema::defs::AdtDef;
 use crate::sema::ty::{AdtId, LangItems, PassMode, Ty};
 use crate::source::Span;

@@ -37,6 +37,7 @@ pub fn collect(loaded: Loaded, diags: &mut Diagnostics) -> (Defs, Option<FnId>) 
         spans: Vec::new(),
         adt_items: Vec::new(),
         fn_items: Vec::new(),
+        imported: Default::default(),
     };
     c.mark_script(root);
     for m in 0..c.defs.modules.len() {
@@ -65,6 +66,8 @@ struct Collector<'a> {
     /// Where each ADT / free function was declared: (module, item index).
     adt_items: Vec<(ModuleId, u32)>,
     fn_items: Vec<(ModuleId, u32)>,
+    /// The (namespace, name)s each module defines by importing them.
+    imported: std::collections::HashSet<(ModuleId, (bool, String))>,
 }
 
 /// Namespace flags for duplicate detection.
@@ -84,7 +87,10 @@ impl Collector<'_> {
             .items
             .iter()
             .any(|i| matches!(&i.kind, ItemKind::Fn(f) if f.name.name == "main"));
-        let has_stmts = ast.items.iter().any(|i| matches!(i.kind, ItemKind::Stmt(_)));
+        let has_stmts = ast
+            .items
+            .iter()
+            .any(|i| matches!(&i.kind, ItemKind::Stmt(s) if !is_error_stmt(s)));
         self.defs.modules[root.0 as usize].is_script = !has_main && has_stmts;
     }
 
@@ -135,9 +141,12 @@ impl Collector<'_> {
                             .insert(name.name.clone(), TypeDef::Resource(name.span));
                     }
                 }
+                // A broken item, already reported by the parser.
+                ItemKind::Stmt(stmt) if is_error_stmt(stmt) => {}
                 ItemKind::Stmt(stmt) if !is_script => self.register_const(m, idx, &item, stmt),
-                ItemKind::Stmt(_) => {
-                    if item.public {
+                ItemKind::Stmt(stmt) => {
+                    // The parser reports `pub` on statements other than `let`.
+                    if item.public && matches!(stmt.kind, StmtKind::Let { .. }) {
                         self.diags.push(Diagnostic::error(
                             diag::E0009,
                             item.span,
@@ -330,6 +339,25 @@ impl Collector<'_> {
         }
         let value = tm.values.get(&name.name.name).copied();
         let ty = tm.types.get(&name.name.name).copied();
+        // Items are registered before imports: a clash with one is reported at the import,
+        // naming the declaration it clashes with.
+        let ns = if value.is_some() { VALUES } else { TYPES };
+        let key = (ns, local.name.clone());
+        let prev = self.spans.get(m.0 as usize).and_then(|s| s.get(&key));
+        if let Some(prev) = prev.filter(|_| !self.imported.contains(&(m, key.clone()))) {
+            self.diags.push(
+                Diagnostic::error(
+                    diag::E0105,
+                    local.span,
+                    format!("the name `{}` is defined more than once: it is imported, and this module declares it too", local.name),
+                )
+                .with_primary_label("imported here")
+                .with_label(*prev, "also declared here")
+                .with_help(format!("rename one of them, or import it under another name: `{} as ...`", name.name.name)),
+            );
+            return;
+        }
+        self.imported.insert((m, key));
         if let Some(v) = value {
             if self.define(m, VALUES, &local, false) {
                 self.defs.modules[m.0 as usize]
@@ -761,6 +789,11 @@ impl Collector<'_> {
         }
         Some(id)
     }
+}
+
+/// The placeholder the parser leaves for an item or statement it could not parse.
+fn is_error_stmt(s: &ast::Stmt) -> bool {
+    matches!(&s.kind, StmtKind::Expr { expr, .. } if matches!(expr.kind, ast::ExprKind::Error))
 }
 
 /// Calls `f` for every ADT stored inline in a value of type `t` (not behind Box/Vec/Map).

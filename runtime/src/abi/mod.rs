@@ -6,3 +6,5 @@ pub mod panic;
 pub mod string;
 pub mod vec;
 pub mod task;
+pub mod sync;
+pub mod thread;

@@ -186,10 +186,14 @@ unsafe extern "C" fn main_entry(env: *mut c_void, slot: *mut c_void) {
 /// - In a detached task (`DETACHED` and never joined): prints
 ///   `panic: <message>\n  at <location> (task <name>)` to stderr and exits with 101, unless
 ///   `WEFT_TASK_PANIC=log` (then it prints and finishes the task as above).
-/// - In the main task or on an OS thread: prints the same with `(task main)` or
+/// - On a Weft OS thread that can still be joined, or in a blocking-pool job: recorded and
+///   delivered to the joiner (see [`crate::thread`]).
+/// - In the main task or on any other OS thread: prints the same with `(task main)` or
 ///   `(thread <name>)` and exits with 101.
 pub fn panic_current(message: &str, location: &str) -> ! {
     let Some(task) = current_task() else {
+        // A joinable Weft thread or a blocking-pool job delivers its panic instead.
+        crate::thread::os_thread_panicked(message, location);
         let name = thread::current_name()
             .or_else(|| std::thread::current().name().map(str::to_owned))
             .unwrap_or_else(|| "unnamed".to_owned());

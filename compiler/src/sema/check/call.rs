@@ -83,10 +83,21 @@ impl FnCx<'_, '_> {
         expected: Option<&Ty>,
         span: Span,
     ) -> TExpr {
-        let rty = self.resolve(&recv.ty);
+        let mut rty = self.resolve(&recv.ty);
         if rty.has_error() || self.is_opaque(&rty) || rty.is_never() {
             self.check_args_loosely(args);
             return self.error_expr(span);
+        }
+        // An unsuffixed literal whose type nothing else fixes has its default type here:
+        // `5.toString()` is an `i64` method call.
+        let default = match self.var_kind(&rty) {
+            Some(VarKind::Int) => Some(Ty::i64()),
+            Some(VarKind::Float) => Some(Ty::Float(crate::sema::ty::FloatTy::F64)),
+            _ => None,
+        };
+        if let Some(d) = default {
+            self.unify(&rty, &d);
+            rty = d;
         }
         if matches!(rty, Ty::Infer(_)) {
             self.push(
@@ -142,6 +153,12 @@ impl FnCx<'_, '_> {
             };
             return self.method_on_value(deref, method, explicit, args, expected, span);
         }
+        // `a.len()` of a fixed array is its static length (the receiver is still evaluated).
+        if let (Ty::Array(_, n), "len", []) = (&rty, method.name.as_str(), args) {
+            let len = TExpr { kind: TExprKind::Int(*n), ty: Ty::i64(), span };
+            let block = TBlock { stmts: vec![TStmt::Expr(recv)], value: Some(Box::new(len)), span };
+            return TExpr { kind: TExprKind::Block(block), ty: Ty::i64(), span };
+        }
         if let Ty::Adt(id, targs) = &rty {
             let fields = self.g.defs.adt(*id).fields();
             if let Some(i) = fields.iter().position(|f| f.name == method.name) {
@@ -159,6 +176,19 @@ impl FnCx<'_, '_> {
         let shown = self.show(&rty);
         let mut d = Diagnostic::error(diag::E0108, method.span, format!("no method named `{}` found for `{shown}`", method.name))
             .with_primary_label("method not found");
+        let lang = &self.g.defs.lang;
+        let inner = match lang.as_result(&rty) {
+            Some((ok, _)) => Some((ok.clone(), "a `Result`")),
+            None => lang.as_option(&rty).map(|t| (t.clone(), "an `Option`")),
+        };
+        if let Some((inner, what)) = inner {
+            if self.find_method(&inner, &method.name).is_some() {
+                d = d.with_help(format!(
+                    "this value is {what}: unwrap it with `!` (or `?`) first, e.g. `x!.{}(...)`",
+                    method.name
+                ));
+            }
+        }
         if let Some(head) = TypeHead::of(&rty) {
             if let Some(ids) = self.g.defs.methods.get(&(head, method.name.clone())) {
                 if let Some(t) = ids.first().and_then(|f| self.g.defs.func(*f).self_ty.clone()) {
@@ -325,7 +355,11 @@ impl FnCx<'_, '_> {
                 default: None,
             })
             .collect();
-        let targs = self.check_args("this closure", &params, args, span);
+        let what = match &callee.kind {
+            TExprKind::Local(id) => format!("the closure `{}`", self.local(*id).name),
+            _ => "this closure".to_string(),
+        };
+        let targs = self.check_args(&what, &params, args, span);
         TExpr {
             kind: TExprKind::Call {
                 callee: Callee::Value(Box::new(callee)),
@@ -372,7 +406,7 @@ impl FnCx<'_, '_> {
             })
             .collect();
         let mut targs: Vec<TArg> = receiver.into_iter().collect();
-        targs.extend(self.check_args(&def.display, &params, args, span));
+        targs.extend(self.check_args(&format!("`{}`", def.display), &params, args, span));
         TExpr {
             kind: TExprKind::Call {
                 callee: Callee::Fn(FnRef { fn_id: f, type_args }),
@@ -401,6 +435,11 @@ impl FnCx<'_, '_> {
     /// Matches arguments to parameters: arity (E0201), defaults, omitted `void`
     /// parameters, passing modes; closures are checked last so they see inferred types.
     fn check_args(&mut self, callee: &str, params: &[ParamSig], args: &[ast::Expr], span: Span) -> Vec<TArg> {
+        // A broken argument list is one error expression: its arity means nothing.
+        if args.iter().any(|a| matches!(a.kind, ExprKind::Error)) {
+            self.check_args_loosely(args);
+            return Vec::new();
+        }
         if args.len() > params.len() {
             let extra = &args[params.len()];
             self.push(
@@ -408,7 +447,7 @@ impl FnCx<'_, '_> {
                     diag::E0201,
                     extra.span,
                     format!(
-                        "`{callee}` takes {} argument{} but {} were supplied",
+                        "{callee} takes {} argument{} but {} were supplied",
                         params.len(),
                         if params.len() == 1 { "" } else { "s" },
                         args.len()
@@ -448,7 +487,7 @@ impl FnCx<'_, '_> {
                     diag::E0201,
                     span,
                     format!(
-                        "`{callee}` takes {} argument{} but {} were supplied",
+                        "{callee} takes {} argument{} but {} were supplied",
                         params.len(),
                         if params.len() == 1 { "" } else { "s" },
                         args.len()
@@ -479,11 +518,13 @@ impl FnCx<'_, '_> {
                 TArg { expr: te, mode: PassMode::Ref }
             }
             PassMode::Value => {
-                if let ExprKind::Unary { op: UnOp::Ref | UnOp::RefMut, .. } = &arg.kind {
+                let mut arg = arg;
+                if let ExprKind::Unary { op: UnOp::Ref | UnOp::RefMut, expr } = &arg.kind {
                     self.push(
                         Diagnostic::error(diag::E0220, arg.span, format!("parameter `{}` takes a value, not a reference", p.name))
                             .with_help("pass the value itself; it is copied"),
                     );
+                    arg = &**expr;
                 }
                 let te = match &arg.kind {
                     ExprKind::Closure(c) => {
@@ -507,9 +548,17 @@ impl FnCx<'_, '_> {
         let ExprKind::Unary { op: UnOp::RefMut, expr } = &arg.kind else {
             self.push(
                 Diagnostic::error(diag::E0220, arg.span, format!("parameter `{}` is `&mut`: pass a mutable variable as `&mut x`", p.name))
-                    .with_help(format!("write `&mut {}`", crate::sema::check::stmt::snippet_name(arg))),
+                    .with_help(format!("write `&mut {}`", crate::sema::check::stmt::snippet_name(match &arg.kind {
+                        ExprKind::Unary { op: UnOp::Ref, expr } => expr,
+                        _ => arg,
+                    }))),
             );
-            let te = self.check_expr(arg, Some(&p.ty));
+            // `&x` for `&mut x`: one error, not a second one about the stray `&`.
+            let inner = match &arg.kind {
+                ExprKind::Unary { op: UnOp::Ref, expr } => &**expr,
+                _ => arg,
+            };
+            let te = self.check_expr(inner, Some(&p.ty));
             return TArg { expr: te, mode: PassMode::RefMut };
         };
         let te = self.check_expr(expr, Some(&p.ty));

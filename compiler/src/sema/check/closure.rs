@@ -20,8 +20,12 @@ impl FnCx<'_, '_> {
             _ => None,
         };
         let exp_params = exp_fn.as_ref().map(|f| self.non_void_params(&f.params));
+        // Set when the closure's shape was already reported against the expected type, so
+        // the caller does not report the whole closure as a second mismatch.
+        let mut reported = false;
         if let Some(ps) = &exp_params {
             if ps.len() != c.params.len() {
+                reported = true;
                 let shown = self.show(&Ty::Fn(Box::new(exp_fn.clone().expect("expected fn"))));
                 self.push(
                     Diagnostic::error(
@@ -60,7 +64,7 @@ impl FnCx<'_, '_> {
         let mut ptys = Vec::new();
         for (i, p) in c.params.iter().enumerate() {
             let exp = exp_params.as_ref().and_then(|ps| ps.get(i).cloned());
-            let (mode, ty) = self.closure_param_type(p, exp);
+            let (mode, ty) = self.closure_param_type(p, exp, &mut reported);
             let id = self.declare_local(&p.name.name, ty.clone(), LocalKind::Param(mode), p.name.span);
             params.push((id, mode));
             ptys.push((mode, ty));
@@ -81,10 +85,14 @@ impl FnCx<'_, '_> {
         };
         self.pop_scope();
         let frame = self.frames.pop().expect("closure frame");
-        let ty = Ty::Fn(Box::new(FnTy {
-            params: ptys,
-            ret: ret.clone(),
-        }));
+        let ty = if reported {
+            Ty::Error
+        } else {
+            Ty::Fn(Box::new(FnTy {
+                params: ptys,
+                ret: ret.clone(),
+            }))
+        };
         TExpr {
             kind: TExprKind::Closure(Box::new(TClosure {
                 params,
@@ -129,7 +137,7 @@ impl FnCx<'_, '_> {
         te
     }
 
-    fn closure_param_type(&mut self, p: &ast::Param, exp: Option<(PassMode, Ty)>) -> (PassMode, Ty) {
+    fn closure_param_type(&mut self, p: &ast::Param, exp: Option<(PassMode, Ty)>, reported: &mut bool) -> (PassMode, Ty) {
         match (&p.ty, exp) {
             (Some(t), exp) => {
                 let (mode, ty) = self.lower_param_type(t);
@@ -146,6 +154,7 @@ impl FnCx<'_, '_> {
                             t.span,
                             format!("mismatched types: this closure parameter must have type `{want}`"),
                         );
+                        *reported = true;
                     }
                 }
                 (mode, ty)

@@ -97,7 +97,7 @@ impl FnCx<'_, '_> {
             ExprKind::Par(_) => self.not_yet(span, "`par` blocks"),
             ExprKind::ParFor { .. } => self.not_yet(span, "`par for` loops"),
             ExprKind::Concurrent { .. } => self.not_yet(span, "`concurrent` blocks"),
-            ExprKind::Select(_) => self.not_yet(span, "`select`"),
+            ExprKind::Select(_) => self.not_yet(span, "`select` statements"),
             ExprKind::TryScope(_) => self.not_yet(span, "`try par` / `try concurrent`"),
             ExprKind::Yield(_) => self.not_yet(span, "generators (`yield`)"),
             ExprKind::Spawn(_) => {
@@ -730,7 +730,8 @@ impl FnCx<'_, '_> {
                     d = d.with_help("use `map.get(key)`");
                 }
                 self.push(d);
-                (IndexKind::Vec, Ty::Error)
+                self.check_expr(index, None);
+                return self.error_expr(span);
             }
         };
         let i = self.check_expr(index, Some(&Ty::i64()));
@@ -834,6 +835,8 @@ impl FnCx<'_, '_> {
                         Diagnostic::error(diag::E0200, span, format!("`if` without `else` has no value, but `{}` is expected", self.show(&r)))
                             .with_help("add an `else` branch"),
                     );
+                    // Reported: the caller must not report the `void` again.
+                    return (None, Ty::Error);
                 }
             }
             return (None, Ty::Void);

@@ -64,6 +64,10 @@ pub struct FnCx<'g, 'a> {
     pub frames: Vec<Frame>,
     pub unsafe_depth: u32,
     pub closure_facts: HashMap<LocalId, ClosureFacts>,
+    /// Types already reported as an invalid HashMap key (`true`) or as not Send for a std
+    /// handle (`false`) in this function: each is reported once, not at every expression
+    /// (and annotation) that mentions it.
+    pub reported_types: std::collections::HashSet<(bool, String)>,
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
@@ -82,6 +86,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             frames: Vec::new(),
             unsafe_depth: 0,
             closure_facts: HashMap::new(),
+            reported_types: Default::default(),
         }
     }
 
@@ -91,7 +96,9 @@ impl<'g, 'a> FnCx<'g, 'a> {
         let mut cx = FnCx::new(g, f.module, f.generics.clone(), r.type_args.clone());
         cx.lenient = lenient;
         cx.depth = depth;
-        let ret = f.ret.subst(&r.type_args);
+        // A generator's declared type is what it yields; its body returns nothing (and
+        // generators are reported as not implemented below).
+        let ret = if f.flags.is_gen { Ty::Void } else { f.ret.subst(&r.type_args) };
         cx.frames.push(Frame {
             ret: ret.clone(),
             is_closure: false,
@@ -106,6 +113,9 @@ impl<'g, 'a> FnCx<'g, 'a> {
             let ty = self_ty.subst(&r.type_args);
             let id = cx.declare_local("self", ty, LocalKind::SelfParam { mutable }, f.span);
             params.push(id);
+        }
+        for p in f.params.iter().map(|p| &p.ty).chain([&f.ret]) {
+            cx.note_reported_keys(p);
         }
         for p in &f.params {
             let ty = p.ty.subst(&r.type_args);
@@ -311,7 +321,20 @@ impl<'g, 'a> FnCx<'g, 'a> {
             generics: &self.generics,
         };
         let ty = cx.lower(t, self.g.diags);
+        self.note_reported_keys(&ty);
         ty.subst(&self.type_args)
+    }
+
+    /// Records the invalid HashMap keys of a written type, which its lowering reported.
+    pub fn note_reported_keys(&mut self, t: &Ty) {
+        t.walk(&mut |x| {
+            if let Ty::Map(k, _) = x {
+                if !crate::sema::lower::valid_map_key(k) {
+                    let shown = self.g.defs.show(k).to_string();
+                    self.reported_types.insert((true, shown));
+                }
+            }
+        });
     }
 
     /// Lowers a closure parameter type.
@@ -507,11 +530,18 @@ impl<'g, 'a> FnCx<'g, 'a> {
         match (&a, &b) {
             // A variable meeting an error becomes an error itself, so nothing downstream
             // reports it again as "type annotations needed".
-            (Ty::Error, Ty::Infer(x)) | (Ty::Infer(x), Ty::Error) => {
-                self.bind(*x, Ty::Error);
+            (Ty::Error, other) | (other, Ty::Error) => {
+                let mut free = Vec::new();
+                self.zonk(other).walk(&mut |x| {
+                    if let Ty::Infer(v) = x {
+                        free.push(*v);
+                    }
+                });
+                for v in free {
+                    self.bind(v, Ty::Error);
+                }
                 true
             }
-            (Ty::Error, _) | (_, Ty::Error) => true,
             (Ty::Param(..), _) | (_, Ty::Param(..)) if self.lenient => true,
             (Ty::Infer(x), Ty::Infer(y)) if x == y => true,
             (Ty::Infer(x), other) | (other, Ty::Infer(x)) => self.unify_var(*x, other),
@@ -668,7 +698,14 @@ impl<'g, 'a> FnCx<'g, 'a> {
             format!("mismatched types: expected `{es}`, found `{fs}`"),
         )
         .with_primary_label(format!("expected `{es}`, found `{fs}`"));
-        if e.is_numeric() && f.is_numeric() {
+        let lang = &self.g.defs.lang;
+        let unwrapped = match lang.as_result(&f) {
+            Some((ok, _)) => Some((ok, "a `Result`")),
+            None => lang.as_option(&f).map(|t| (t, "an `Option`")),
+        };
+        if let Some((_, what)) = unwrapped.filter(|(inner, _)| **inner == e && !e.has_infer()) {
+            d = d.with_help(format!("this is {what}: unwrap it with `!` (panics on failure) or `?` (returns the failure)"));
+        } else if e.is_numeric() && f.is_numeric() {
             d = d.with_help(format!("convert explicitly: `... as {es}`"));
         } else if f.is_void() {
             d = d.with_note("this expression produces no value");
@@ -779,6 +816,8 @@ fn non_constant_part<'e>(e: &'e ast::Expr, is_ctor: &dyn Fn(&ast::Expr) -> bool)
             .iter()
             .find_map(|f| f.value.as_ref().and_then(|v| non_constant_part(v, is_ctor))),
         K::Call { args, .. } | K::MethodCall { args, .. } if is_ctor(e) => all(args),
+        // Reported as E0224 by the checker.
+        K::Return(_) => None,
         _ => Some(e),
     }
 }

@@ -14,7 +14,9 @@ impl FnCx<'_, '_> {
                 let te = self.check_expr(expr, expected);
                 let t = self.resolve(&te.ty);
                 let ok = match (&t, op) {
-                    (Ty::Int(i), UnOp::Neg) => i.signed(),
+                    // A negative literal of an unsigned type is reported as out of range
+                    // (E0215) when the function is finished.
+                    (Ty::Int(i), UnOp::Neg) => i.signed() || matches!(expr.kind, ExprKind::Int(..)),
                     (Ty::Float(_), UnOp::Neg) => true,
                     (Ty::Int(_), UnOp::BitNot) => true,
                     (Ty::Infer(_), UnOp::Neg) => self.var_kind(&t).is_some_and(|k| k != VarKind::General),
@@ -107,6 +109,9 @@ impl FnCx<'_, '_> {
                 let l = self.check_expr(lhs, None);
                 let lt = l.ty.clone();
                 let r = self.check_expr(rhs, Some(&lt));
+                if self.void_operand(op, &l) | self.void_operand(op, &r) {
+                    return mk(l, r, Ty::Bool);
+                }
                 let r = match self.try_coerce(r, &lt) {
                     Ok(r) => r,
                     Err(r) => {
@@ -153,6 +158,13 @@ impl FnCx<'_, '_> {
         let l = self.check_expr(lhs, hint.as_ref());
         let lt = l.ty.clone();
         let r = self.check_expr(rhs, Some(&lt));
+        if self.void_operand(op, &l) | self.void_operand(op, &r) {
+            return TExpr {
+                kind: TExprKind::Binary { op, lhs: Box::new(l), rhs: Box::new(r) },
+                ty: Ty::Error,
+                span,
+            };
+        }
         let rt = r.ty.clone();
         let t = self.resolve(&lt);
         let bitwise = matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor);
@@ -191,6 +203,18 @@ impl FnCx<'_, '_> {
             ty: lt,
             span,
         }
+    }
+
+    /// E0223 when an operand of `op` is a `void` expression (a call that returns nothing).
+    fn void_operand(&mut self, op: BinOp, te: &TExpr) -> bool {
+        if !self.resolve(&te.ty).is_void() || self.lenient {
+            return false;
+        }
+        self.push(
+            Diagnostic::error(diag::E0223, te.span, format!("an operand of `{}` has type `void`", op.as_str()))
+                .with_primary_label("this expression produces no value"),
+        );
+        true
     }
 
     fn operand_mismatch(&mut self, op: BinOp, l: &TExpr, r: &TExpr, span: Span) {

@@ -25,12 +25,12 @@ impl FnCx<'_, '_> {
                 mk(TPatternKind::Bind(id), expected)
             }
             PatternKind::Lit(e) => {
-                let te = self.check_coerce(e, expected);
+                let te = self.check_pattern_literal(e, expected);
                 mk(TPatternKind::Lit(Box::new(te)), expected)
             }
             PatternKind::Range { start, end, inclusive } => {
-                let lo = self.check_coerce(start, expected);
-                let hi = self.check_coerce(end, expected);
+                let lo = self.check_pattern_literal(start, expected);
+                let hi = self.check_pattern_literal(end, expected);
                 let t = self.resolve(expected);
                 if !t.is_int() && self.var_kind(&t) != Some(VarKind::Int) && !t.has_error() {
                     let shown = self.show(&t);
@@ -50,13 +50,42 @@ impl FnCx<'_, '_> {
             PatternKind::Struct { name, fields, rest } => self.struct_pattern(name, fields, *rest, expected, span, kind),
             PatternKind::Or(alts) => {
                 let before = self.locals.len();
-                let alts: Vec<TPattern> = alts.iter().map(|a| self.check_pattern(a, expected, kind)).collect();
+                // Names bound by later alternatives go to scopes of their own: binding is
+                // reported once below, not again as a redefinition.
+                let alts: Vec<TPattern> = alts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        if i == 0 {
+                            return self.check_pattern(a, expected, kind);
+                        }
+                        self.push_scope();
+                        let p = self.check_pattern(a, expected, kind);
+                        self.pop_scope();
+                        p
+                    })
+                    .collect();
                 if self.locals.len() > before {
                     self.error(diag::E0225, span, "alternatives joined by `|` cannot bind variables");
                 }
                 mk(TPatternKind::Or(alts), expected)
             }
             PatternKind::Error => mk(TPatternKind::Error, &Ty::Error),
+        }
+    }
+
+    /// A literal in a pattern; one of another type than the value is E0225.
+    fn check_pattern_literal(&mut self, e: &ast::Expr, expected: &Ty) -> TExpr {
+        let te = self.check_expr(e, Some(expected));
+        match self.try_coerce(te, expected) {
+            Ok(te) => te,
+            Err(te) => {
+                let (es, ls) = (self.show(expected), self.show(&te.ty));
+                if !self.zonk(expected).has_error() && !te.ty.has_error() && !self.is_opaque(expected) {
+                    self.error(diag::E0225, te.span, format!("mismatched types: this pattern is a `{ls}`, but the value is `{es}`"));
+                }
+                TExpr { ty: Ty::Error, ..te }
+            }
         }
     }
 
@@ -343,6 +372,10 @@ impl FnCx<'_, '_> {
         if t.has_error() || self.is_opaque(&t) || t.has_infer() {
             return;
         }
+        // A broken or ill-typed arm was reported already; coverage would only add noise.
+        if arms.iter().any(|a| pattern_has_error(&a.pat)) {
+            return;
+        }
         let report = exhaustive::analyze(self.g.defs, &t, arms);
         for i in report.unreachable {
             self.push(
@@ -358,5 +391,19 @@ impl FnCx<'_, '_> {
                     .with_help(format!("add an arm for `{missing}`, or a wildcard arm `_ => ...`")),
             );
         }
+    }
+}
+
+/// Does the pattern contain a part that failed to check?
+fn pattern_has_error(p: &TPattern) -> bool {
+    match &p.kind {
+        TPatternKind::Error => true,
+        TPatternKind::Tuple(ps) | TPatternKind::Variant { fields: ps, .. } | TPatternKind::Or(ps) => {
+            ps.iter().any(pattern_has_error)
+        }
+        TPatternKind::Struct { fields, .. } => fields.iter().any(|(_, p)| pattern_has_error(p)),
+        TPatternKind::Lit(e) => e.ty.has_error(),
+        TPatternKind::Range { lo, hi, .. } => lo.ty.has_error() || hi.ty.has_error(),
+        TPatternKind::Wild | TPatternKind::Bind(_) => false,
     }
 }

@@ -125,12 +125,25 @@ impl FnCx<'_, '_> {
             Some(d) => self.check_coerce(init, d),
             None => self.check_expr(init, None),
         };
-        let init_ty = declared.unwrap_or_else(|| te.ty.clone());
-        if self.resolve(&init_ty).is_void() && matches!(pat.kind, ast::PatternKind::Bind(_)) {
-            self.push(
-                Diagnostic::warning(diag::W0101, init.span, "this binds a value of type `void`")
-                    .with_note("the expression produces no value"),
-            )
+        let init_ty = declared.clone().unwrap_or_else(|| te.ty.clone());
+        if let (None, ast::PatternKind::Bind(name)) = (&declared, &pat.kind) {
+            // In a generic instance the `void` may come from a type argument (`let r = f()`
+            // with `f: () => T`), which is fine.
+            if self.resolve(&init_ty).is_void() && self.type_args.is_empty() && !self.lenient {
+                let d = Diagnostic::error(
+                    diag::E0223,
+                    init.span,
+                    format!("`{}` would be bound to a value of type `void`", name.name),
+                )
+                .with_primary_label("this expression produces no value");
+                let d = if matches!(&init.kind, ExprKind::If { else_branch: None, .. }) {
+                    d.with_note("an `if` without `else` has no value")
+                        .with_help("add an `else` branch so that the `if` has a value in every case")
+                } else {
+                    d.with_help("call it as a statement on its own line, without `let`")
+                };
+                self.push(d);
+            }
         }
         let else_tb = else_block.map(|b| {
             let tb = self.check_block(b, Some(&Ty::Void));
@@ -218,6 +231,8 @@ impl FnCx<'_, '_> {
         } else {
             self.check_coerce(value, &pty)
         };
+        // The value may have fixed a literal's type: `var n = 0; n += x` with `x: i64`.
+        let pty = self.resolve(&pty);
         let kind = self.var_kind(&pty);
         let ok = match (&pty, op) {
             (Ty::Int(_), _) => true,
@@ -314,6 +329,12 @@ impl FnCx<'_, '_> {
                 let i = self.check_pattern(first, &first_ty, LocalKind::Binding);
                 let p = self.check_pattern(sp, &st, LocalKind::Binding);
                 (Some(i), p)
+            }
+            (Some(sp), None) => {
+                // Reported by `for_iterable`; bind the names so their uses are not errors.
+                let p = self.check_pattern(first, &first_ty, LocalKind::Binding);
+                self.check_pattern(sp, &Ty::Error, LocalKind::Binding);
+                (None, p)
             }
             _ => (None, self.check_pattern(first, &first_ty, LocalKind::Binding)),
         };

@@ -109,8 +109,12 @@ impl FnCx<'_, '_> {
             _ => {}
         });
         for (is_key, ty, owner) in problems {
+            if self.reported_types.contains(&(is_key, self.show(&ty))) {
+                continue;
+            }
             if is_key {
                 let shown = self.show(&ty);
+                self.reported_types.insert((true, shown.clone()));
                 self.push(
                     Diagnostic::error(diag::E0226, span, format!("`{shown}` cannot be a HashMap key"))
                         .with_note("HashMap keys are integers, bool or string"),
@@ -118,6 +122,7 @@ impl FnCx<'_, '_> {
                 *reported = true;
             } else if let Some(why) = self.why_not_send(&ty) {
                 let shown = self.show(&ty);
+                self.reported_types.insert((false, shown.clone()));
                 self.push(
                     Diagnostic::error(diag::E0301, span, format!("cannot send values of type '{shown}' to another thread"))
                         .with_note(format!("`{owner}` moves its values between tasks and threads"))

@@ -1,0 +1,211 @@
+//! Type layouts: how each Weft type is represented in LLVM IR.
+//!
+//! | Weft type | LLVM |
+//! |---|---|
+//! | integers, floats | `iN`, `float`, `double` |
+//! | `bool` | `i1` (a byte in memory) |
+//! | `void`, `never` | `{}` as a value; functions returning them return `void` |
+//! | `string`, `Vec`, `HashMap`, `Box`, raw pointers, std handles | `ptr` (to a reference-counted object, see docs/runtime.md) |
+//! | closures | `{ ptr fn, ptr env }` |
+//! | structs, tuples | an LLVM struct of the fields |
+//! | enums (incl. Option, Result) | `{ i32 tag, [N x i64] payload }`; variant `v`'s fields are a struct laid over the payload |
+//! | `[T; n]` | `[n x T]` |
+//!
+//! Aggregates (structs, tuples, enums, arrays) are passed to functions by pointer to a
+//! read-only borrow; everything else by value.
+
+use super::Cg;
+use crate::sema::defs::AdtKind;
+use crate::sema::ty::{FloatTy, PassMode, Ty};
+use inkwell::types::{BasicType, BasicTypeEnum, FunctionType, StructType};
+use inkwell::AddressSpace;
+
+impl<'ctx> Cg<'ctx, '_> {
+    pub fn ptr_ty(&self) -> inkwell::types::PointerType<'ctx> {
+        self.ctx.ptr_type(AddressSpace::default())
+    }
+
+    /// The integer type of a width (8, 16, 32 or 64 bits).
+    pub fn int_type(&self, bits: u32) -> inkwell::types::IntType<'ctx> {
+        match bits {
+            8 => self.ctx.i8_type(),
+            16 => self.ctx.i16_type(),
+            32 => self.ctx.i32_type(),
+            _ => self.ctx.i64_type(),
+        }
+    }
+
+    /// The empty struct `{}` that represents `void` values.
+    pub fn unit_ty(&self) -> StructType<'ctx> {
+        self.ctx.struct_type(&[], false)
+    }
+
+    /// `{ ptr, ptr }`: a closure value.
+    pub fn closure_ty(&self) -> StructType<'ctx> {
+        let p = self.ptr_ty().into();
+        self.ctx.struct_type(&[p, p], false)
+    }
+
+    /// The LLVM type of values of `t`.
+    pub fn llvm_ty(&mut self, t: &Ty) -> BasicTypeEnum<'ctx> {
+        if let Some(l) = self.types.get(t) {
+            return *l;
+        }
+        let l: BasicTypeEnum<'ctx> = match t {
+            Ty::Int(i) => self.int_type(i.bits()).into(),
+            Ty::Float(FloatTy::F32) => self.ctx.f32_type().into(),
+            Ty::Float(FloatTy::F64) => self.ctx.f64_type().into(),
+            Ty::Bool => self.ctx.bool_type().into(),
+            Ty::Void | Ty::Never | Ty::Error | Ty::Param(..) | Ty::Infer(_) => self.unit_ty().into(),
+            Ty::Str | Ty::Vec(_) | Ty::Map(..) | Ty::Box(_) | Ty::Ptr(_) => self.ptr_ty().into(),
+            Ty::Fn(_) => self.closure_ty().into(),
+            Ty::Tuple(ts) => {
+                let fields: Vec<BasicTypeEnum> = ts.iter().map(|t| self.llvm_ty(t)).collect();
+                self.ctx.struct_type(&fields, false).into()
+            }
+            Ty::Array(e, n) => self.llvm_ty(e).array_type(*n as u32).into(),
+            Ty::Adt(id, args) => self.adt_ty(*id, args, t),
+        };
+        self.types.insert(t.clone(), l);
+        l
+    }
+
+    fn adt_ty(&mut self, id: crate::sema::ty::AdtId, args: &[Ty], t: &Ty) -> BasicTypeEnum<'ctx> {
+        let adt = self.prog.adt(id).clone();
+        match &adt.kind {
+            AdtKind::Handle(_) => self.ptr_ty().into(),
+            AdtKind::Struct(fields) => {
+                let st = self.ctx.opaque_struct_type(&format!("{}.{}", adt.name, self.types.len()));
+                // Register before the fields so recursive references through Box resolve.
+                self.types.insert(t.clone(), st.into());
+                let fs: Vec<BasicTypeEnum> =
+                    fields.iter().map(|f| self.llvm_ty(&f.ty.subst(args))).collect();
+                st.set_body(&fs, false);
+                st.into()
+            }
+            AdtKind::Enum(variants) => {
+                let st = self.ctx.opaque_struct_type(&format!("{}.{}", adt.name, self.types.len()));
+                self.types.insert(t.clone(), st.into());
+                let mut words = 0;
+                for v in variants {
+                    let vt = self.variant_struct(&v.fields, args);
+                    let size = self.td.get_abi_size(&vt);
+                    words = words.max(size.div_ceil(8));
+                }
+                let tag = self.ctx.i32_type().into();
+                if words == 0 {
+                    st.set_body(&[tag], false);
+                } else {
+                    let payload = self.ctx.i64_type().array_type(words as u32).into();
+                    st.set_body(&[tag, payload], false);
+                }
+                st.into()
+            }
+        }
+    }
+
+    /// The struct of one enum variant's fields, laid over the payload.
+    pub fn variant_struct(&mut self, fields: &[Ty], args: &[Ty]) -> StructType<'ctx> {
+        let fs: Vec<BasicTypeEnum> = fields.iter().map(|f| self.llvm_ty(&f.subst(args))).collect();
+        self.ctx.struct_type(&fs, false)
+    }
+
+    /// The field types of variant `v` of enum type `t`.
+    pub fn variant_fields(&self, t: &Ty, v: u32) -> Vec<Ty> {
+        match t {
+            Ty::Adt(id, args) => self
+                .prog
+                .adt(*id)
+                .variants()
+                .get(v as usize)
+                .map(|var| var.fields.iter().map(|f| f.subst(args)).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Field types of a struct or tuple type.
+    pub fn field_tys(&self, t: &Ty) -> Vec<Ty> {
+        match t {
+            Ty::Tuple(ts) => ts.clone(),
+            Ty::Adt(id, args) => self
+                .prog
+                .adt(*id)
+                .fields()
+                .iter()
+                .map(|f| f.ty.subst(args))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn is_enum(&self, t: &Ty) -> bool {
+        matches!(t, Ty::Adt(id, _) if self.prog.adt(*id).is_enum())
+    }
+
+    pub fn is_handle(&self, t: &Ty) -> bool {
+        matches!(t, Ty::Adt(id, _) if matches!(self.prog.adt(*id).kind, AdtKind::Handle(_)))
+    }
+
+    /// The std handle kind (`channel`, `promise`, ...) of a handle type.
+    pub fn handle_kind(&self, t: &Ty) -> Option<String> {
+        match t {
+            Ty::Adt(id, _) => match &self.prog.adt(*id).kind {
+                AdtKind::Handle(k) => Some(k.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Aggregates travel by pointer.
+    pub fn by_pointer(&self, t: &Ty) -> bool {
+        match t {
+            Ty::Tuple(ts) => !ts.is_empty(),
+            Ty::Array(..) => true,
+            Ty::Adt(..) => !self.is_handle(t),
+            _ => false,
+        }
+    }
+
+    /// Size in bytes of values of `t` in memory.
+    pub fn size_of(&mut self, t: &Ty) -> u64 {
+        let l = self.llvm_ty(t);
+        self.td.get_abi_size(&l)
+    }
+
+    pub fn align_of(&mut self, t: &Ty) -> u64 {
+        let l = self.llvm_ty(t);
+        u64::from(self.td.get_abi_alignment(&l))
+    }
+
+    /// The LLVM parameter type for a parameter of `t` passed with `mode`, or None when
+    /// the parameter disappears (`void`).
+    pub fn param_ty(&mut self, mode: PassMode, t: &Ty) -> Option<BasicTypeEnum<'ctx>> {
+        if matches!(t, Ty::Void | Ty::Never) && mode != PassMode::RefMut {
+            return None;
+        }
+        if mode == PassMode::RefMut || self.by_pointer(t) {
+            return Some(self.ptr_ty().into());
+        }
+        Some(self.llvm_ty(t))
+    }
+
+    /// The LLVM function type for parameters and a return type; `env` prepends the
+    /// closure environment pointer.
+    pub fn fn_type(&mut self, params: &[(PassMode, Ty)], ret: &Ty, env: bool) -> FunctionType<'ctx> {
+        let mut ps: Vec<inkwell::types::BasicMetadataTypeEnum> = Vec::new();
+        if env {
+            ps.push(self.ptr_ty().into());
+        }
+        for (m, t) in params {
+            if let Some(p) = self.param_ty(*m, t) {
+                ps.push(p.into());
+            }
+        }
+        match ret {
+            Ty::Void | Ty::Never => self.ctx.void_type().fn_type(&ps, false),
+            t => self.llvm_ty(t).fn_type(&ps, false),
+        }
+    }
+}

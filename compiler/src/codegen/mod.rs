@@ -1,0 +1,167 @@
+//! HIR → LLVM IR with inkwell.
+//!
+//! [`generate`] declares every function, then emits each body ([`func`]): locals live in
+//! entry-block `alloca`s, values are reference counted with the ownership discipline of
+//! [`func`] (borrowed `+0` parameters, owned `+1` results, temporaries released at the end
+//! of their statement), and runtime services are calls into `weft_rt` ([`runtime_abi`]).
+//! [`target`] turns the module into optimized object code.
+
+mod closure;
+mod debug;
+mod expr;
+mod func;
+mod glue;
+mod intrinsic;
+mod layout;
+mod pattern;
+mod runtime_abi;
+pub mod target;
+
+use crate::diagnostics::Diagnostic;
+use crate::hir::{self, FuncId, FuncKind};
+use crate::sema::ty::{PassMode, Ty};
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::module::{Linkage, Module};
+use inkwell::targets::TargetData;
+use inkwell::types::BasicTypeEnum;
+use inkwell::values::{FunctionValue, GlobalValue};
+use std::collections::HashMap;
+
+/// What code generation needs to know about the build.
+pub struct Options {
+    /// Emit DWARF line information.
+    pub debug: bool,
+    /// Emit the stack-limit check in every function prologue (green-thread stacks have no
+    /// guard page).
+    pub stack_checks: bool,
+}
+
+/// Module-wide code generation state.
+pub struct Cg<'ctx, 'p> {
+    pub ctx: &'ctx Context,
+    pub module: Module<'ctx>,
+    pub builder: Builder<'ctx>,
+    pub prog: &'p hir::Program,
+    pub td: TargetData,
+    pub opts: &'p Options,
+    /// LLVM type of each Weft type.
+    types: HashMap<Ty, BasicTypeEnum<'ctx>>,
+    /// The LLVM function of each HIR function.
+    funcs: Vec<FunctionValue<'ctx>>,
+    /// Closure-convention wrappers of functions used as values.
+    thunks: HashMap<FuncId, FunctionValue<'ctx>>,
+    /// Immortal string literal objects by content.
+    strings: HashMap<String, GlobalValue<'ctx>>,
+    /// `WeftLoc` constants by (file, line, column).
+    locs: HashMap<(u32, u32, u32), GlobalValue<'ctx>>,
+    /// Per-type glue functions and constants.
+    glue: glue::GlueCache<'ctx>,
+    pub debug: Option<debug::DebugCx<'ctx>>,
+    /// Problems found while generating (unimplemented intrinsics).
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Generates the LLVM module of a program. Errors are diagnostics for features this
+/// version cannot compile yet.
+pub fn generate<'ctx>(
+    ctx: &'ctx Context,
+    prog: &hir::Program,
+    td: TargetData,
+    triple: &inkwell::targets::TargetTriple,
+    opts: &Options,
+) -> Result<Module<'ctx>, Vec<Diagnostic>> {
+    let module = ctx.create_module("weft");
+    module.set_triple(triple);
+    module.set_data_layout(&td.get_data_layout());
+    let mut cg = Cg {
+        ctx,
+        builder: ctx.create_builder(),
+        module,
+        prog,
+        td,
+        opts,
+        types: HashMap::new(),
+        funcs: Vec::new(),
+        thunks: HashMap::new(),
+        strings: HashMap::new(),
+        locs: HashMap::new(),
+        glue: Default::default(),
+        debug: None,
+        diags: Vec::new(),
+    };
+    if opts.debug {
+        cg.debug = Some(debug::DebugCx::new(&cg.module, prog));
+    }
+    cg.declare_all();
+    for i in 0..prog.funcs.len() {
+        cg.emit_func(FuncId(i as u32));
+    }
+    cg.emit_entry();
+    if let Some(d) = &cg.debug {
+        d.finish();
+    }
+    if !cg.diags.is_empty() {
+        return Err(cg.diags);
+    }
+    if let Err(e) = cg.module.verify() {
+        panic!("invalid LLVM IR generated: {}", e.to_string());
+    }
+    Ok(cg.module)
+}
+
+impl<'ctx> Cg<'ctx, '_> {
+    /// The parameters of a function as (mode, type) pairs.
+    fn param_sig(&self, f: &hir::Func) -> Vec<(PassMode, Ty)> {
+        f.params
+            .iter()
+            .map(|p| (p.mode, f.locals[p.local.0 as usize].ty.clone()))
+            .collect()
+    }
+
+    fn declare_all(&mut self) {
+        for f in &self.prog.funcs {
+            let params = self.param_sig(f);
+            let env = matches!(f.kind, FuncKind::Closure { .. });
+            let fty = self.fn_type(&params, &f.ret, env);
+            let fv = self.module.add_function(&f.symbol, fty, Some(Linkage::Internal));
+            self.funcs.push(fv);
+        }
+    }
+
+    pub fn func_value(&self, id: FuncId) -> FunctionValue<'ctx> {
+        self.funcs[id.0 as usize]
+    }
+
+    /// `int main(int argc, char **argv)`: hands the user's entry point to the runtime.
+    fn emit_entry(&mut self) {
+        let i32t = self.ctx.i32_type();
+        let user_main = self.func_value(self.prog.main);
+        let entry_ty = i32t.fn_type(&[], false);
+        let entry = self.module.add_function("weft.entry", entry_ty, Some(Linkage::Internal));
+        let bb = self.ctx.append_basic_block(entry, "entry");
+        self.builder.position_at_end(bb);
+        let call = self.builder.build_call(user_main, &[], "code").unwrap();
+        let code = if self.prog.main_returns_code {
+            call.try_as_basic_value().basic().unwrap().into_int_value()
+        } else {
+            i32t.const_zero()
+        };
+        self.builder.build_return(Some(&code)).unwrap();
+
+        let main_ty = i32t.fn_type(&[i32t.into(), self.ptr_ty().into()], false);
+        let main = self.module.add_function("main", main_ty, Some(Linkage::External));
+        let bb = self.ctx.append_basic_block(main, "entry");
+        self.builder.position_at_end(bb);
+        let start = self.rt("weft_rt_start");
+        let argc = main.get_nth_param(0).unwrap();
+        let argv = main.get_nth_param(1).unwrap();
+        let fptr = entry.as_global_value().as_pointer_value();
+        let code = self
+            .builder
+            .build_call(start, &[argc.into(), argv.into(), fptr.into()], "code")
+            .unwrap();
+        let code = code.try_as_basic_value().basic().unwrap();
+        self.builder.build_return(Some(&code)).unwrap();
+    }
+}

@@ -1,0 +1,128 @@
+//! Declarations of the runtime's C ABI (`weft_rt_*`), mirroring `runtime/src/abi/` and
+//! documented in docs/runtime.md. Signatures are written compactly: `p` pointer, `i`
+//! i64 (also `size_t` and `uint64_t`), `w` i32, `b` bool, `d` double, `f` float; the
+//! first letter is the return type (`v` void, `!` noreturn).
+
+use super::Cg;
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::module::Linkage;
+use inkwell::types::{BasicMetadataTypeEnum, BasicType};
+use inkwell::values::FunctionValue;
+
+const FUNCTIONS: &[(&str, &str)] = &[
+    // Memory and counts.
+    ("weft_rt_alloc", "pii"),
+    ("weft_rt_free", "vpii"),
+    // Strings.
+    ("weft_rt_str_from_bytes", "ppi"),
+    ("weft_rt_str_free", "vp"),
+    ("weft_rt_str_concat", "ppp"),
+    ("weft_rt_str_concat_n", "ppi"),
+    ("weft_rt_str_eq", "bpp"),
+    ("weft_rt_str_cmp", "wpp"),
+    ("weft_rt_str_slice", "ppiip"),
+    ("weft_rt_str_contains", "bpp"),
+    ("weft_rt_str_starts_with", "bpp"),
+    ("weft_rt_str_ends_with", "bpp"),
+    ("weft_rt_str_find", "ipp"),
+    ("weft_rt_str_split", "ppp"),
+    ("weft_rt_str_trim", "pp"),
+    ("weft_rt_str_to_upper", "pp"),
+    ("weft_rt_str_to_lower", "pp"),
+    ("weft_rt_str_parse_int", "bpp"),
+    ("weft_rt_str_parse_float", "bpp"),
+    ("weft_rt_str_bytes", "pp"),
+    ("weft_rt_str_from_i64", "pi"),
+    ("weft_rt_str_from_u64", "pi"),
+    ("weft_rt_str_from_f64", "pd"),
+    ("weft_rt_str_from_f32", "pf"),
+    ("weft_rt_str_from_bool", "pb"),
+    // Vectors.
+    ("weft_rt_vec_with_capacity", "pip"),
+    ("weft_rt_vec_reserve", "vpip"),
+    ("weft_rt_vec_make_unique", "vpp"),
+    ("weft_rt_vec_free", "vpp"),
+    ("weft_rt_vec_slice", "ppiipp"),
+    ("weft_rt_vec_insert", "vpippp"),
+    ("weft_rt_vec_remove", "vpippp"),
+    ("weft_rt_vec_pop", "bppp"),
+    ("weft_rt_vec_reverse", "vpp"),
+    ("weft_rt_vec_sort", "vpp"),
+    ("weft_rt_vec_str_join", "ppp"),
+    // Maps.
+    ("weft_rt_map_new", "pwp"),
+    ("weft_rt_map_free", "vp"),
+    ("weft_rt_map_make_unique", "vp"),
+    ("weft_rt_map_insert", "vpip"),
+    ("weft_rt_map_get", "ppi"),
+    ("weft_rt_map_contains", "bpi"),
+    ("weft_rt_map_remove", "bpip"),
+    ("weft_rt_map_len", "ip"),
+    ("weft_rt_map_keys", "ppp"),
+    ("weft_rt_map_values", "pp"),
+    ("weft_rt_map_next", "bpppp"),
+    // Printing and I/O.
+    ("weft_rt_print", "vpiw"),
+    ("weft_rt_args", "p"),
+    ("weft_rt_program_name", "p"),
+    ("weft_rt_read_file", "bpp"),
+    ("weft_rt_write_file", "bppp"),
+    ("weft_rt_read_line", "bp"),
+    ("weft_rt_getenv", "bpp"),
+    ("weft_rt_exit", "!w"),
+    // Panics.
+    ("weft_rt_panic", "!pp"),
+    ("weft_rt_panic_str", "!pip"),
+    ("weft_rt_panic_overflow", "!p"),
+    ("weft_rt_panic_div_zero", "!p"),
+    ("weft_rt_panic_bounds", "!iip"),
+    // Process entry and tasks.
+    ("weft_rt_start", "wwpp"),
+    ("weft_rt_stack_overflow", "!"),
+];
+
+/// Runtime functions that never return.
+fn is_noreturn(sig: &str) -> bool {
+    sig.starts_with('!')
+}
+
+impl<'ctx> Cg<'ctx, '_> {
+    /// The declaration of runtime function `name` (declared on first use).
+    pub fn rt(&mut self, name: &str) -> FunctionValue<'ctx> {
+        if let Some(f) = self.module.get_function(name) {
+            return f;
+        }
+        let sig = FUNCTIONS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| *s)
+            .unwrap_or_else(|| panic!("runtime function {name} is not declared in runtime_abi.rs"));
+        let mut chars = sig.chars();
+        let ret = chars.next().unwrap_or('v');
+        let params: Vec<BasicMetadataTypeEnum> = chars.map(|c| self.abi_ty(c).into()).collect();
+        let fty = match ret {
+            'v' | '!' => self.ctx.void_type().fn_type(&params, false),
+            c => self.abi_ty(c).fn_type(&params, false),
+        };
+        let f = self.module.add_function(name, fty, Some(Linkage::External));
+        if is_noreturn(sig) {
+            for attr in ["noreturn", "cold"] {
+                let kind = Attribute::get_named_enum_kind_id(attr);
+                f.add_attribute(AttributeLoc::Function, self.ctx.create_enum_attribute(kind, 0));
+            }
+        }
+        f
+    }
+
+    fn abi_ty(&self, c: char) -> inkwell::types::BasicTypeEnum<'ctx> {
+        match c {
+            'p' => self.ptr_ty().into(),
+            'i' => self.ctx.i64_type().into(),
+            'w' => self.ctx.i32_type().into(),
+            'b' => self.ctx.bool_type().into(),
+            'd' => self.ctx.f64_type().into(),
+            'f' => self.ctx.f32_type().into(),
+            other => panic!("unknown ABI type code {other}"),
+        }
+    }
+}

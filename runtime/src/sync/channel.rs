@@ -1,0 +1,574 @@
+//! Channels: MPMC FIFO queues between green tasks and OS threads, buffered (`cap ≥ 1`) or
+//! rendezvous (`cap = 0`). The layout follows Go's `hchan` (runtime/chan.go): one lock, a
+//! ring buffer, and queues of parked senders and receivers, with direct hand-off between a
+//! sender and a parked receiver (and back).
+//!
+//! Invariants (all under `lock`):
+//! - at least one of `sendq` and `recvq` holds no live entry, except transiently for a
+//!   `select` that waits to send and to receive on the same channel;
+//! - buffered: `recvq` has live entries only while `count == 0`, and `sendq` only while
+//!   `count == cap`; rendezvous: `count == 0` always, and a sender parks until a receiver
+//!   takes its value straight out of the sender's own storage (and the reverse);
+//! - `buf[recvx .. recvx + count]` (modulo `cap`) hold the queued values, oldest first;
+//!   `sendx == (recvx + count) % cap`;
+//! - once `closed`, nothing is ever added: senders fail (status 1, their value released),
+//!   receivers drain the buffer and then fail; closing claims every parked waiter with
+//!   the "closed" bit in its wake token;
+//! - a parked waiter's entry (see [`super::waitq`]) names the caller's value or slot; the
+//!   notifier copies the value while holding the claim and finishes it after unlocking;
+//! - values are moved: the channel owns the values in its buffer and releases them (with
+//!   the element glue) when it is destroyed or freed.
+
+use std::cell::UnsafeCell;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicI64};
+
+use super::handle::{self, Handle};
+use super::rawlock::RawLock;
+use super::waitq::{WaitEntry, WaitQueue};
+use super::Status;
+use crate::panic::WeftLoc;
+use crate::rc::WeftGlue;
+use crate::sched::{Waiter, WakeReason};
+
+/// Wake-token bit telling a parked waiter that the channel was closed (nothing moved).
+pub(crate) const TOKEN_CLOSED: usize = 1;
+
+/// A channel object (see the module docs for the invariants).
+#[repr(C)]
+pub struct Channel {
+    rc: AtomicI64,
+    destroyed: AtomicBool,
+    pub(crate) lock: RawLock,
+    glue: *const WeftGlue,
+    elem_size: usize,
+    cap: usize,
+    st: UnsafeCell<ChanState>,
+}
+
+/// The part of a channel guarded by its lock.
+#[derive(Debug)]
+pub(crate) struct ChanState {
+    pub count: usize,
+    pub recvx: usize,
+    pub sendx: usize,
+    pub closed: bool,
+    pub buf: *mut u8,
+    pub recvq: WaitQueue,
+    pub sendq: WaitQueue,
+}
+
+// SAFETY: all mutable state is guarded by `lock`.
+unsafe impl Sync for Channel {}
+// SAFETY: as above.
+unsafe impl Send for Channel {}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel")
+            .field("cap", &self.cap)
+            .field("elem_size", &self.elem_size)
+            .finish_non_exhaustive()
+    }
+}
+
+// SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
+unsafe impl Handle for Channel {
+    const KIND: &'static str = "Channel";
+    fn rc(&self) -> &AtomicI64 {
+        &self.rc
+    }
+    fn destroyed(&self) -> &AtomicBool {
+        &self.destroyed
+    }
+    unsafe fn free(this: *mut Self) {
+        (*this).drop_buffer();
+        handle::free_box(this);
+    }
+}
+
+impl Channel {
+    /// A new channel of capacity `cap` for elements described by `glue`, with count 1;
+    /// `Err` with the message for a negative capacity.
+    ///
+    /// # Safety
+    /// `glue` is a static glue.
+    pub unsafe fn new(cap: i64, glue: *const WeftGlue) -> Result<*mut Channel, String> {
+        if cap < 0 {
+            return Err(format!("channel capacity must not be negative (got {cap})"));
+        }
+        let g = &*glue;
+        let elem_size = g.elem_size();
+        let cap = cap as usize;
+        let bytes = crate::rc::object_size(0, cap, elem_size);
+        let buf = if bytes == 0 {
+            ptr::null_mut()
+        } else {
+            crate::rc::alloc(bytes, g.align.max(1) as usize).as_ptr()
+        };
+        Ok(handle::into_raw(Channel {
+            rc: AtomicI64::new(1),
+            destroyed: AtomicBool::new(false),
+            lock: RawLock::new(),
+            glue,
+            elem_size,
+            cap,
+            st: UnsafeCell::new(ChanState {
+                count: 0,
+                recvx: 0,
+                sendx: 0,
+                closed: false,
+                buf,
+                recvq: WaitQueue::new(),
+                sendq: WaitQueue::new(),
+            }),
+        }))
+    }
+
+    /// The locked state.
+    ///
+    /// # Safety
+    /// The caller holds `lock`, and does not keep the reference past unlocking.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn st(&self) -> &mut ChanState {
+        &mut *self.st.get()
+    }
+
+    /// Capacity (0 for a rendezvous channel).
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    #[inline(always)]
+    unsafe fn slot(&self, st: &ChanState, i: usize) -> *mut u8 {
+        st.buf.add(i * self.elem_size)
+    }
+
+    /// Copies one element's bytes (the common 8-byte case without a `memcpy` call).
+    #[inline(always)]
+    pub(crate) unsafe fn copy_elem(&self, src: *const u8, dst: *mut u8) {
+        match self.elem_size {
+            8 => dst.cast::<u64>().write_unaligned(src.cast::<u64>().read_unaligned()),
+            0 => {}
+            n => ptr::copy_nonoverlapping(src, dst, n),
+        }
+    }
+
+    /// Releases one element's references (a value the channel drops).
+    pub(crate) unsafe fn drop_elem(&self, elem: *mut u8) {
+        if let Some(release) = (*self.glue).release {
+            if !elem.is_null() {
+                release(elem);
+            }
+        }
+    }
+
+    /// Under the lock: appends `elem` to the buffer (there is room).
+    #[inline(always)]
+    pub(crate) unsafe fn buffer_push(&self, st: &mut ChanState, elem: *const u8) {
+        self.copy_elem(elem, self.slot(st, st.sendx));
+        st.sendx += 1;
+        if st.sendx == self.cap {
+            st.sendx = 0;
+        }
+        st.count += 1;
+    }
+
+    /// Under the lock: moves the oldest buffered value to `out` (there is one).
+    #[inline(always)]
+    pub(crate) unsafe fn buffer_pop(&self, st: &mut ChanState, out: *mut u8) {
+        self.copy_elem(self.slot(st, st.recvx), out);
+        st.recvx += 1;
+        if st.recvx == self.cap {
+            st.recvx = 0;
+        }
+        st.count -= 1;
+    }
+
+    /// Under the lock: receives from the claimed parked sender `e` into `out`. Rendezvous:
+    /// straight from the sender; buffered (then full): the oldest value goes to `out` and
+    /// the sender's value takes its slot at the back (Go's `recv`).
+    #[inline(always)]
+    pub(crate) unsafe fn recv_from_sender(
+        &self,
+        st: &mut ChanState,
+        e: *mut WaitEntry,
+        out: *mut u8,
+    ) {
+        if self.cap == 0 {
+            self.copy_elem((*e).elem, out);
+        } else {
+            let slot = self.slot(st, st.recvx);
+            self.copy_elem(slot, out);
+            self.copy_elem((*e).elem, slot);
+            st.recvx += 1;
+            if st.recvx == self.cap {
+                st.recvx = 0;
+            }
+            st.sendx = st.recvx;
+        }
+    }
+
+    /// Sends the value at `elem` (moved in), parking while the channel is full (or, for a
+    /// rendezvous channel, until a receiver takes it). `Closed` and `Cancelled` release the
+    /// value. `deadline_ns` bounds the wait (`TimedOut`, value released).
+    ///
+    /// # Safety
+    /// `elem` holds one element, and stays readable until this returns.
+    #[inline]
+    pub unsafe fn send(
+        &self,
+        elem: *mut u8,
+        deadline_ns: Option<u64>,
+        loc: Option<&WeftLoc>,
+    ) -> Status {
+        self.check_live(loc);
+        self.lock.lock();
+        let st = self.st();
+        if st.closed {
+            self.lock.unlock();
+            self.drop_elem(elem);
+            return Status::Closed;
+        }
+        if let Some((e, claim)) = st.recvq.claim_first() {
+            self.copy_elem(elem, (*e).elem);
+            let token = (*e).case << 1;
+            self.lock.unlock();
+            claim.finish(WakeReason::Notified, token);
+            return Status::Ok;
+        }
+        if st.count < self.cap {
+            self.buffer_push(st, elem);
+            self.lock.unlock();
+            return Status::Ok;
+        }
+        self.send_slow(elem, deadline_ns)
+    }
+
+    #[inline(never)]
+    unsafe fn send_slow(&self, elem: *mut u8, deadline_ns: Option<u64>) -> Status {
+        let mut entry = WaitEntry::new(Waiter::prepare(true), elem, 0);
+        let e: *mut WaitEntry = &mut entry;
+        self.st().sendq.push_back(e);
+        self.lock.unlock();
+        let wake = (*e).waiter.park("sending to a channel", deadline_ns);
+        let status = match wake.reason {
+            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => return Status::Ok,
+            WakeReason::Notified => Status::Closed,
+            reason => {
+                self.lock.lock();
+                self.st().sendq.remove(e);
+                self.lock.unlock();
+                if reason == WakeReason::TimedOut {
+                    Status::TimedOut
+                } else {
+                    Status::Cancelled
+                }
+            }
+        };
+        self.drop_elem(elem);
+        status
+    }
+
+    /// Receives into `out` (moved out), parking while the channel is empty. `Closed` once
+    /// the channel is closed and drained (`out` untouched); `Cancelled` / `TimedOut` when
+    /// the wait ends so (`deadline_ns`).
+    ///
+    /// # Safety
+    /// `out` has room for one element.
+    #[inline]
+    pub unsafe fn recv(
+        &self,
+        out: *mut u8,
+        deadline_ns: Option<u64>,
+        loc: Option<&WeftLoc>,
+    ) -> Status {
+        self.check_live(loc);
+        self.lock.lock();
+        let st = self.st();
+        if let Some((e, claim)) = st.sendq.claim_first() {
+            self.recv_from_sender(st, e, out);
+            let token = (*e).case << 1;
+            self.lock.unlock();
+            claim.finish(WakeReason::Notified, token);
+            return Status::Ok;
+        }
+        if st.count > 0 {
+            self.buffer_pop(st, out);
+            self.lock.unlock();
+            return Status::Ok;
+        }
+        if st.closed {
+            self.lock.unlock();
+            return Status::Closed;
+        }
+        self.recv_slow(out, deadline_ns)
+    }
+
+    #[inline(never)]
+    unsafe fn recv_slow(&self, out: *mut u8, deadline_ns: Option<u64>) -> Status {
+        if deadline_ns.is_some_and(|d| d <= crate::time::now_ns()) {
+            self.lock.unlock();
+            return Status::TimedOut;
+        }
+        let mut entry = WaitEntry::new(Waiter::prepare(true), out, 0);
+        let e: *mut WaitEntry = &mut entry;
+        self.st().recvq.push_back(e);
+        self.lock.unlock();
+        let wake = (*e).waiter.park("receiving from a channel", deadline_ns);
+        match wake.reason {
+            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => Status::Ok,
+            WakeReason::Notified => Status::Closed,
+            reason => {
+                self.lock.lock();
+                self.st().recvq.remove(e);
+                self.lock.unlock();
+                if reason == WakeReason::TimedOut {
+                    Status::TimedOut
+                } else {
+                    Status::Cancelled
+                }
+            }
+        }
+    }
+
+    /// Sends without waiting: true if a parked receiver took the value or it was buffered;
+    /// false (nothing taken: the caller keeps the value) when full, when no receiver waits
+    /// on a rendezvous channel, or when closed.
+    ///
+    /// # Safety
+    /// `elem` holds one element.
+    pub unsafe fn try_send(&self, elem: *mut u8, loc: Option<&WeftLoc>) -> bool {
+        self.check_live(loc);
+        self.lock.lock();
+        let st = self.st();
+        if st.closed {
+            self.lock.unlock();
+            return false;
+        }
+        if let Some((e, claim)) = st.recvq.claim_first() {
+            self.copy_elem(elem, (*e).elem);
+            let token = (*e).case << 1;
+            self.lock.unlock();
+            claim.finish(WakeReason::Notified, token);
+            return true;
+        }
+        if st.count < self.cap {
+            self.buffer_push(st, elem);
+            self.lock.unlock();
+            return true;
+        }
+        self.lock.unlock();
+        false
+    }
+
+    /// Receives without waiting: true with a value in `out` from the buffer or a parked
+    /// sender; false (`out` untouched) when nothing is ready. `closed` (if given) is set to
+    /// whether the channel is closed and drained.
+    ///
+    /// # Safety
+    /// `out` has room for one element.
+    pub unsafe fn try_recv(
+        &self,
+        out: *mut u8,
+        closed: Option<&mut bool>,
+        loc: Option<&WeftLoc>,
+    ) -> bool {
+        self.check_live(loc);
+        self.lock.lock();
+        let st = self.st();
+        if let Some((e, claim)) = st.sendq.claim_first() {
+            self.recv_from_sender(st, e, out);
+            let token = (*e).case << 1;
+            self.lock.unlock();
+            claim.finish(WakeReason::Notified, token);
+            return true;
+        }
+        if st.count > 0 {
+            self.buffer_pop(st, out);
+            self.lock.unlock();
+            return true;
+        }
+        if let Some(c) = closed {
+            *c = st.closed;
+        }
+        self.lock.unlock();
+        false
+    }
+
+    /// Receives, waiting at most `ms` milliseconds (`ms <= 0`: only what is ready now).
+    ///
+    /// # Safety
+    /// `out` has room for one element.
+    pub unsafe fn recv_timeout(&self, out: *mut u8, ms: i64, loc: Option<&WeftLoc>) -> Status {
+        if ms <= 0 {
+            let mut closed = false;
+            if self.try_recv(out, Some(&mut closed), loc) {
+                return Status::Ok;
+            }
+            return if closed {
+                Status::Closed
+            } else {
+                Status::TimedOut
+            };
+        }
+        self.recv(out, Some(crate::time::deadline_after_ms(ms)), loc)
+    }
+
+    /// Closes the channel (idempotent): parked receivers and senders wake with `Closed`;
+    /// buffered values stay receivable.
+    pub fn close(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        self.close_inner();
+    }
+
+    fn close_inner(&self) {
+        self.lock.lock();
+        // SAFETY: we hold the lock.
+        let st = unsafe { self.st() };
+        if st.closed {
+            // SAFETY: we hold the lock.
+            unsafe { self.lock.unlock() };
+            return;
+        }
+        st.closed = true;
+        let mut claims = st.recvq.claim_all();
+        claims.extend(st.sendq.claim_all());
+        // SAFETY: we hold the lock.
+        unsafe { self.lock.unlock() };
+        for (claim, case) in claims {
+            claim.finish(WakeReason::Notified, case << 1 | TOKEN_CLOSED);
+        }
+    }
+
+    /// Number of buffered values.
+    pub fn len(&self, loc: Option<&WeftLoc>) -> usize {
+        self.check_live(loc);
+        self.lock.lock();
+        // SAFETY: we hold the lock.
+        let n = unsafe { self.st().count };
+        // SAFETY: as above.
+        unsafe { self.lock.unlock() };
+        n
+    }
+
+    /// Whether no value is buffered.
+    pub fn is_empty(&self, loc: Option<&WeftLoc>) -> bool {
+        self.len(loc) == 0
+    }
+
+    /// Marks the channel destroyed, closes it (waking every waiter) and releases the
+    /// buffered values; the memory lives on until the last release. Panics `use of
+    /// destroyed Channel` if it already was destroyed.
+    pub fn destroy(&self, loc: Option<&WeftLoc>) {
+        self.mark_destroyed(loc);
+        self.close_inner();
+        // SAFETY: the channel is closed: nothing is added any more.
+        unsafe { self.drop_buffer() };
+    }
+
+    /// Releases the buffered values and frees the buffer (idempotent).
+    unsafe fn drop_buffer(&self) {
+        self.lock.lock();
+        let st = self.st();
+        let buf = std::mem::replace(&mut st.buf, ptr::null_mut());
+        let (mut i, mut n) = (st.recvx, st.count);
+        st.count = 0;
+        self.lock.unlock();
+        if buf.is_null() {
+            return;
+        }
+        while n > 0 {
+            self.drop_elem(buf.add(i * self.elem_size));
+            i = (i + 1) % self.cap;
+            n -= 1;
+        }
+        let g = &*self.glue;
+        crate::rc::free(buf, self.cap * self.elem_size, g.align.max(1) as usize);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static I64: WeftGlue = WeftGlue::plain(8, 8);
+
+    fn chan(cap: i64) -> &'static Channel {
+        // SAFETY: static glue.
+        unsafe { &*Channel::new(cap, &I64).unwrap() }
+    }
+
+    #[test]
+    fn buffered_fifo_and_close() {
+        let ch = chan(3);
+        unsafe {
+            for mut v in [1i64, 2, 3] {
+                assert_eq!(ch.send((&mut v as *mut i64).cast(), None, None), Status::Ok);
+            }
+            let mut v = 4i64;
+            assert!(!ch.try_send((&mut v as *mut i64).cast(), None), "full");
+            assert_eq!(ch.len(None), 3);
+            ch.close(None);
+            ch.close(None);
+            assert_eq!(
+                ch.send((&mut v as *mut i64).cast(), None, None),
+                Status::Closed
+            );
+            let mut out = 0i64;
+            for want in [1, 2, 3] {
+                assert_eq!(ch.recv((&mut out as *mut i64).cast(), None, None), Status::Ok);
+                assert_eq!(out, want);
+            }
+            assert_eq!(
+                ch.recv((&mut out as *mut i64).cast(), None, None),
+                Status::Closed
+            );
+            handle::release(ch as *const Channel as *mut Channel);
+        }
+    }
+
+    #[test]
+    fn negative_capacity_is_an_error() {
+        assert!(unsafe { Channel::new(-1, &I64) }.is_err());
+    }
+
+    #[test]
+    fn rendezvous_try_ops_need_a_partner() {
+        let ch = chan(0);
+        unsafe {
+            let mut v = 1i64;
+            assert!(!ch.try_send((&mut v as *mut i64).cast(), None));
+            assert!(!ch.try_recv((&mut v as *mut i64).cast(), None, None));
+            let start = crate::time::now_ns();
+            assert_eq!(
+                ch.recv_timeout((&mut v as *mut i64).cast(), 20, None),
+                Status::TimedOut
+            );
+            assert!(crate::time::now_ns() - start >= 20_000_000);
+            handle::release(ch as *const Channel as *mut Channel);
+        }
+    }
+
+    #[test]
+    fn threads_hand_off_through_a_rendezvous_channel() {
+        let ch = chan(0);
+        let addr = ch as *const Channel as usize;
+        let t = std::thread::spawn(move || {
+            let ch = unsafe { &*(addr as *const Channel) };
+            for mut i in 0..1000i64 {
+                unsafe { assert_eq!(ch.send((&mut i as *mut i64).cast(), None, None), Status::Ok) };
+            }
+            ch.close(None);
+        });
+        let mut sum = 0;
+        let mut out = 0i64;
+        while unsafe { ch.recv((&mut out as *mut i64).cast(), None, None) } == Status::Ok {
+            sum += out;
+        }
+        t.join().unwrap();
+        assert_eq!(sum, 999 * 1000 / 2);
+        unsafe { handle::release(ch as *const Channel as *mut Channel) };
+    }
+}

@@ -1,0 +1,107 @@
+//! Condition variables over [`Mutex`]es, for green tasks and OS threads alike.
+//!
+//! Invariants:
+//! - a waiter enqueues itself (under the queue lock) *before* it releases the mutex, so a
+//!   signal sent by whoever takes the mutex next cannot miss it;
+//! - `signal` wakes the first claimable waiter, `broadcast` every waiter queued at that
+//!   moment; a waiter whose wait ended otherwise (timeout) unlinks itself before it
+//!   reacquires the mutex;
+//! - waits are not ended by cancellation (a predicate loop would spin); spurious wake-ups
+//!   are allowed by the contract but do not happen here.
+
+use std::sync::atomic::{AtomicBool, AtomicI64};
+
+use super::current_owner;
+use super::handle::{self, Handle};
+use super::mutex::Mutex;
+use super::rawlock::Locked;
+use super::waitq::{WaitEntry, WaitQueue};
+use crate::panic::{panic_at, WeftLoc};
+use crate::sched::{Waiter, WakeReason};
+
+/// A condition variable object (see the module docs).
+#[repr(C)]
+#[derive(Debug)]
+pub struct Condvar {
+    rc: AtomicI64,
+    destroyed: AtomicBool,
+    waiters: Locked<WaitQueue>,
+}
+
+// SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
+unsafe impl Handle for Condvar {
+    const KIND: &'static str = "Condvar";
+    fn rc(&self) -> &AtomicI64 {
+        &self.rc
+    }
+    fn destroyed(&self) -> &AtomicBool {
+        &self.destroyed
+    }
+    unsafe fn free(this: *mut Self) {
+        handle::free_box(this);
+    }
+}
+
+impl Condvar {
+    /// A new condition variable with count 1.
+    pub fn new() -> *mut Condvar {
+        handle::into_raw(Condvar {
+            rc: AtomicI64::new(1),
+            destroyed: AtomicBool::new(false),
+            waiters: Locked::new(WaitQueue::new()),
+        })
+    }
+
+    /// Releases `m` (which the caller must hold: else panics `mutex not locked by this
+    /// task`), waits for a signal or until `deadline_ns`, and reacquires `m`. Returns false
+    /// when the deadline passed.
+    pub fn wait(&self, m: &Mutex, deadline_ns: Option<u64>, loc: Option<&WeftLoc>) -> bool {
+        self.check_live(loc);
+        m.check_live(loc);
+        let me = current_owner();
+        if !m.held_by(me) {
+            panic_at("mutex not locked by this task", loc);
+        }
+        let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+        let e: *mut WaitEntry = &mut entry;
+        // SAFETY: the entry stays live until it is unlinked (below, or by a notifier).
+        unsafe { self.waiters.lock().push_back(e) };
+        m.unlock_held();
+        // SAFETY: our own entry.
+        let wake = unsafe { (*e).waiter.park("waiting on a condition variable", deadline_ns) };
+        if wake.reason != WakeReason::Notified {
+            // SAFETY: unlinking our own entry under the queue lock.
+            unsafe { self.waiters.lock().remove(e) };
+        }
+        m.lock_as(me);
+        wake.reason == WakeReason::Notified
+    }
+
+    /// Wakes one waiter, if any.
+    pub fn signal(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let claimed = self.waiters.lock().claim_first();
+        if let Some((_, claim)) = claimed {
+            claim.finish(WakeReason::Notified, 0);
+        }
+    }
+
+    /// Wakes every waiter.
+    pub fn broadcast(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let claims = self.waiters.lock().claim_all();
+        for (claim, _) in claims {
+            claim.finish(WakeReason::Notified, 0);
+        }
+    }
+
+    /// Marks the condition variable destroyed (waking every waiter); panics `use of
+    /// destroyed Condvar` if it already was.
+    pub fn destroy(&self, loc: Option<&WeftLoc>) {
+        self.mark_destroyed(loc);
+        let claims = self.waiters.lock().claim_all();
+        for (claim, _) in claims {
+            claim.finish(WakeReason::Notified, 0);
+        }
+    }
+}

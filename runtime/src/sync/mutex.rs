@@ -1,0 +1,290 @@
+//! Mutexes: bare (`Mutex<void>`) or guarding a value, error-checking, usable from green
+//! tasks and OS threads.
+//!
+//! The lock word follows Rust std's futex mutex (`sys/sync/mutex/futex.rs`): 0 unlocked,
+//! 1 locked, 2 locked with possible waiters. Uncontended lock and unlock are one atomic
+//! instruction each (plus the owner bookkeeping); a contended locker spins briefly, then
+//! parks on the mutex's wait queue through the scheduler's [`Waiter`] (a task parks alone,
+//! a thread sleeps on its futex) instead of sleeping on the word itself.
+//!
+//! Invariants:
+//! - `owner` is the holder's identity ([`super::current_owner`]: the task, which keeps it
+//!   when it migrates, or the OS thread) while locked, and 0 while unlocked; the holder
+//!   writes it after acquiring and clears it before releasing, so only the holder ever
+//!   reads its own identity there — relocking and unlocking checks need no more;
+//! - a locker enqueues itself only after checking, under the queue lock, that the word is
+//!   still 2; an unlock that swaps 2 out takes the queue lock and wakes the first
+//!   claimable waiter, so no wake-up is lost (woken lockers retry and may be overtaken:
+//!   barging, as in std and Go's normal mode);
+//! - the queue lock is never held while parking.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
+
+use super::handle::{self, Handle, Payload};
+use super::rawlock::Locked;
+use super::waitq::{WaitEntry, WaitQueue};
+use super::current_owner;
+use crate::panic::{panic_at, WeftLoc};
+use crate::rc::WeftGlue;
+use crate::sched::{Waiter, WakeReason};
+
+const UNLOCKED: u32 = 0;
+const LOCKED: u32 = 1;
+const CONTENDED: u32 = 2;
+
+/// A mutex object (see the module docs for the invariants).
+#[repr(C)]
+#[derive(Debug)]
+pub struct Mutex {
+    rc: AtomicI64,
+    state: AtomicU32,
+    destroyed: AtomicBool,
+    owner: AtomicUsize,
+    waiters: Locked<WaitQueue>,
+    value: std::cell::UnsafeCell<Payload>,
+}
+
+// SAFETY: the value is only reached by the lock's holder; the rest is atomic or locked.
+unsafe impl Sync for Mutex {}
+// SAFETY: as above.
+unsafe impl Send for Mutex {}
+
+// SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
+unsafe impl Handle for Mutex {
+    const KIND: &'static str = "Mutex";
+    fn rc(&self) -> &AtomicI64 {
+        &self.rc
+    }
+    fn destroyed(&self) -> &AtomicBool {
+        &self.destroyed
+    }
+    unsafe fn free(this: *mut Self) {
+        (*(*this).value.get()).drop_value();
+        handle::free_box(this);
+    }
+}
+
+/// Spins of a contended locker before it parks (when spinning can help at all).
+const SPINS: u32 = 100;
+
+impl Mutex {
+    /// A new unlocked mutex guarding the value at `value` (moved in; `glue` null or of size
+    /// 0 for a bare lock), with count 1.
+    ///
+    /// # Safety
+    /// `glue` is null or static; `value` holds a value of its type (or is null).
+    pub unsafe fn new(glue: *const WeftGlue, value: *const u8) -> *mut Mutex {
+        handle::into_raw(Mutex {
+            rc: AtomicI64::new(1),
+            state: AtomicU32::new(UNLOCKED),
+            destroyed: AtomicBool::new(false),
+            owner: AtomicUsize::new(0),
+            waiters: Locked::new(WaitQueue::new()),
+            value: std::cell::UnsafeCell::new(Payload::new(glue, value)),
+        })
+    }
+
+    /// The guarded value's address (valid while locked; null for a bare lock).
+    pub fn value_ptr(&self) -> *mut u8 {
+        // SAFETY: the payload pointer is fixed from creation until destroy.
+        unsafe { (*self.value.get()).ptr() }
+    }
+
+    /// Acquires the mutex, parking while another task or thread holds it. Panics `mutex
+    /// already locked by this task` when the caller holds it, `use of destroyed Mutex`
+    /// after `destroy`.
+    #[inline]
+    pub fn lock(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let me = current_owner();
+        if self
+            .state
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_contended(me, loc);
+        }
+        self.owner.store(me, Ordering::Relaxed);
+    }
+
+    /// Acquires without the destroyed and relock checks (condition variables, which did
+    /// them).
+    pub(crate) fn lock_as(&self, me: usize) {
+        if self
+            .state
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_contended(me, None);
+        }
+        self.owner.store(me, Ordering::Relaxed);
+    }
+
+    /// Tries to acquire without waiting.
+    pub fn try_lock(&self, loc: Option<&WeftLoc>) -> bool {
+        self.check_live(loc);
+        let me = current_owner();
+        if self
+            .state
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.owner.store(me, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self, me: usize, loc: Option<&WeftLoc>) {
+        if self.owner.load(Ordering::Relaxed) == me {
+            panic_at("mutex already locked by this task", loc);
+        }
+        let spins = spin_budget();
+        let mut state = self.spin(spins);
+        if state == UNLOCKED {
+            match self.state.compare_exchange(
+                UNLOCKED,
+                LOCKED,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(s) => state = s,
+            }
+        }
+        loop {
+            if state != CONTENDED && self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+                return;
+            }
+            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+            let e: *mut WaitEntry = &mut entry;
+            {
+                let mut q = self.waiters.lock();
+                if self.state.load(Ordering::Relaxed) != CONTENDED {
+                    drop(q);
+                    // SAFETY: `e` is our live entry; nobody saw it.
+                    unsafe { (*e).waiter.abort() };
+                    state = self.spin(spins);
+                    continue;
+                }
+                // SAFETY: the entry outlives its time in the queue (we wait below).
+                unsafe { q.push_back(e) };
+            }
+            // SAFETY: as above.
+            let wake = unsafe { (*e).waiter.park("locking a mutex", None) };
+            debug_assert_eq!(wake.reason, WakeReason::Notified);
+            state = self.spin(spins);
+        }
+    }
+
+    fn spin(&self, mut spins: u32) -> u32 {
+        loop {
+            let state = self.state.load(Ordering::Relaxed);
+            if state != LOCKED || spins == 0 {
+                return state;
+            }
+            std::hint::spin_loop();
+            spins -= 1;
+        }
+    }
+
+    /// Releases the mutex; panics `mutex not locked by this task` unless the caller holds
+    /// it, `use of destroyed Mutex` after `destroy`.
+    #[inline]
+    pub fn unlock(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let me = current_owner();
+        if self.owner.load(Ordering::Relaxed) != me {
+            panic_at("mutex not locked by this task", loc);
+        }
+        self.unlock_held();
+    }
+
+    /// Whether the calling task or thread holds the mutex.
+    pub fn held_by(&self, me: usize) -> bool {
+        self.owner.load(Ordering::Relaxed) == me
+    }
+
+    /// Releases a mutex the caller is known to hold.
+    #[inline]
+    pub(crate) fn unlock_held(&self) {
+        self.owner.store(0, Ordering::Relaxed);
+        if self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED {
+            self.wake_one();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_one(&self) {
+        let claimed = self.waiters.lock().claim_first();
+        if let Some((_, claim)) = claimed {
+            claim.finish(WakeReason::Notified, 0);
+        }
+    }
+
+    /// Marks the mutex destroyed and releases the guarded value; panics `use of destroyed
+    /// Mutex` if it already was.
+    pub fn destroy(&self, loc: Option<&WeftLoc>) {
+        self.mark_destroyed(loc);
+        // SAFETY: after destroy, no operation reaches the value.
+        unsafe { (*self.value.get()).drop_value() };
+    }
+}
+
+/// Spins worth doing before parking: none for a green task when the runtime has a single
+/// worker (the holder cannot run until this task parks), else [`SPINS`].
+#[inline]
+pub(crate) fn spin_budget() -> u32 {
+    if crate::sched::current_task().is_some() && crate::sched::runtime::rt().workers.len() == 1 {
+        0
+    } else {
+        SPINS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    #[test]
+    fn counts_across_threads() {
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let m = unsafe { &*Mutex::new(std::ptr::null(), std::ptr::null()) };
+        let addr = m as *const Mutex as usize;
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let m = unsafe { &*(addr as *const Mutex) };
+                    for _ in 0..20_000 {
+                        m.lock(None);
+                        let v = COUNT.load(Ordering::Relaxed);
+                        COUNT.store(v + 1, Ordering::Relaxed);
+                        m.unlock(None);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(COUNT.load(Ordering::Relaxed), 80_000);
+        unsafe { handle::release(addr as *mut Mutex) };
+    }
+
+    #[test]
+    fn guards_a_value() {
+        static I64: WeftGlue = WeftGlue::plain(8, 8);
+        let v = 41i64;
+        let m = unsafe { &*Mutex::new(&I64, (&v as *const i64).cast()) };
+        m.lock(None);
+        unsafe { *m.value_ptr().cast::<i64>() += 1 };
+        assert!(!m.try_lock(None));
+        m.unlock(None);
+        assert_eq!(unsafe { *m.value_ptr().cast::<i64>() }, 42);
+        unsafe { handle::release(m as *const Mutex as *mut Mutex) };
+    }
+}

@@ -1,0 +1,333 @@
+//! Reader-writer locks: many readers or one writer, writer-preferring, for green tasks and
+//! OS threads alike.
+//!
+//! The state word follows Rust std's futex `RwLock` (`sys/sync/rwlock/futex.rs`): the low
+//! 30 bits count readers (all ones = write-locked), bit 30 says readers wait, bit 31 says
+//! writers wait. Uncontended read and write locking are one compare-and-swap each. Waiters
+//! park on two [`WaitQueue`]s (readers, writers) guarded by one internal lock.
+//!
+//! Invariants:
+//! - readers are admitted only while no writer holds the lock *or waits for it* (writer
+//!   preference: a steady stream of readers cannot starve a writer);
+//! - a waiter sets its waiting bit with a compare-and-swap that also re-checks that it is
+//!   still blocked, under the queue lock, then enqueues before releasing that lock; an
+//!   unlock that sees a waiting bit takes the queue lock, so it finds every waiter that
+//!   set the bit before the unlock;
+//! - under the queue lock the waiting bits mirror the queues (set iff the queue is
+//!   non-empty) after every wake-up decision; woken waiters retry from the start;
+//! - when the lock becomes free, one waiting writer is woken if there is one (once the
+//!   last reader has left), else every waiting reader;
+//! - `writer` holds the write holder's identity while write-locked, else 0.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
+
+use super::current_owner;
+use super::handle::{self, Handle, Payload};
+use super::rawlock::Locked;
+use super::waitq::{WaitEntry, WaitQueue};
+use crate::panic::{panic_at, WeftLoc};
+use crate::rc::WeftGlue;
+use crate::sched::{Claim, Waiter, WakeReason};
+
+const READ_MASK: u32 = (1 << 30) - 1;
+const WRITE_LOCKED: u32 = READ_MASK;
+const MAX_READERS: u32 = READ_MASK - 1;
+const READERS_WAITING: u32 = 1 << 30;
+const WRITERS_WAITING: u32 = 1 << 31;
+
+/// The two wait queues.
+#[derive(Debug, Default)]
+struct Queues {
+    readers: WaitQueue,
+    writers: WaitQueue,
+}
+
+/// A reader-writer lock object (see the module docs for the invariants).
+#[repr(C)]
+#[derive(Debug)]
+pub struct RwLock {
+    rc: AtomicI64,
+    state: AtomicU32,
+    destroyed: AtomicBool,
+    writer: AtomicUsize,
+    queues: Locked<Queues>,
+    value: std::cell::UnsafeCell<Payload>,
+}
+
+// SAFETY: the value is reached only by holders; the rest is atomic or locked.
+unsafe impl Sync for RwLock {}
+// SAFETY: as above.
+unsafe impl Send for RwLock {}
+
+// SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
+unsafe impl Handle for RwLock {
+    const KIND: &'static str = "RwLock";
+    fn rc(&self) -> &AtomicI64 {
+        &self.rc
+    }
+    fn destroyed(&self) -> &AtomicBool {
+        &self.destroyed
+    }
+    unsafe fn free(this: *mut Self) {
+        (*(*this).value.get()).drop_value();
+        handle::free_box(this);
+    }
+}
+
+#[inline]
+fn is_write_locked(s: u32) -> bool {
+    s & READ_MASK == WRITE_LOCKED
+}
+
+#[inline]
+fn readers(s: u32) -> u32 {
+    s & READ_MASK
+}
+
+/// A reader may enter: not write-locked, no writer waiting, room for one more reader.
+#[inline]
+fn read_lockable(s: u32) -> bool {
+    readers(s) < MAX_READERS && s & WRITERS_WAITING == 0
+}
+
+impl RwLock {
+    /// A new unlocked lock guarding the value at `value` (moved in; `glue` null or of size
+    /// 0 for a bare lock), with count 1.
+    ///
+    /// # Safety
+    /// `glue` is null or static; `value` holds a value of its type (or is null).
+    pub unsafe fn new(glue: *const WeftGlue, value: *const u8) -> *mut RwLock {
+        handle::into_raw(RwLock {
+            rc: AtomicI64::new(1),
+            state: AtomicU32::new(0),
+            destroyed: AtomicBool::new(false),
+            writer: AtomicUsize::new(0),
+            queues: Locked::new(Queues::default()),
+            value: std::cell::UnsafeCell::new(Payload::new(glue, value)),
+        })
+    }
+
+    /// The guarded value's address (valid while locked; null for a bare lock).
+    pub fn value_ptr(&self) -> *mut u8 {
+        // SAFETY: the payload pointer is fixed from creation until destroy.
+        unsafe { (*self.value.get()).ptr() }
+    }
+
+    /// Acquires a read lock, parking while a writer holds or awaits the lock. Panics
+    /// `rwlock already write-locked by this task` if the caller holds the write lock.
+    #[inline]
+    pub fn read_lock(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let s = self.state.load(Ordering::Relaxed);
+        if read_lockable(s)
+            && self
+                .state
+                .compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        {
+            return;
+        }
+        self.read_contended(loc);
+    }
+
+    #[cold]
+    fn read_contended(&self, loc: Option<&WeftLoc>) {
+        let me = current_owner();
+        loop {
+            let mut s = self.state.load(Ordering::Relaxed);
+            while read_lockable(s) {
+                match self.state.compare_exchange_weak(
+                    s,
+                    s + 1,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return,
+                    Err(actual) => s = actual,
+                }
+            }
+            if is_write_locked(s) && self.writer.load(Ordering::Relaxed) == me {
+                panic_at("rwlock already write-locked by this task", loc);
+            }
+            if readers(s) == MAX_READERS {
+                std::thread::yield_now();
+                continue;
+            }
+            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+            let e: *mut WaitEntry = &mut entry;
+            {
+                let mut q = self.queues.lock();
+                let s = self.state.load(Ordering::Relaxed);
+                if read_lockable(s)
+                    || self
+                        .state
+                        .compare_exchange(s, s | READERS_WAITING, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_err()
+                {
+                    drop(q);
+                    // SAFETY: our own, never queued entry.
+                    unsafe { (*e).waiter.abort() };
+                    continue;
+                }
+                // SAFETY: the entry lives until unlinked (we wait below).
+                unsafe { q.readers.push_back(e) };
+            }
+            // SAFETY: our own entry.
+            unsafe { (*e).waiter.park("read-locking an RwLock", None) };
+        }
+    }
+
+    /// Releases a read lock; panics `rwlock not read-locked` when no reader holds it.
+    #[inline]
+    pub fn read_unlock(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let mut s = self.state.load(Ordering::Relaxed);
+        loop {
+            if readers(s) == 0 || is_write_locked(s) {
+                panic_at("rwlock not read-locked", loc);
+            }
+            match self.state.compare_exchange_weak(
+                s,
+                s - 1,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => s = actual,
+            }
+        }
+        let s = s - 1;
+        if readers(s) == 0 && s & (READERS_WAITING | WRITERS_WAITING) != 0 {
+            self.wake_waiters();
+        }
+    }
+
+    /// Acquires the write lock, parking while readers or another writer hold it. Panics
+    /// `rwlock already write-locked by this task` if the caller holds it.
+    #[inline]
+    pub fn write_lock(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let me = current_owner();
+        if self
+            .state
+            .compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.write_contended(me, loc);
+        }
+        self.writer.store(me, Ordering::Relaxed);
+    }
+
+    #[cold]
+    fn write_contended(&self, me: usize, loc: Option<&WeftLoc>) {
+        if self.writer.load(Ordering::Relaxed) == me {
+            panic_at("rwlock already write-locked by this task", loc);
+        }
+        loop {
+            let mut s = self.state.load(Ordering::Relaxed);
+            while readers(s) == 0 {
+                match self.state.compare_exchange_weak(
+                    s,
+                    s | WRITE_LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return,
+                    Err(actual) => s = actual,
+                }
+            }
+            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+            let e: *mut WaitEntry = &mut entry;
+            {
+                let mut q = self.queues.lock();
+                let s = self.state.load(Ordering::Relaxed);
+                if readers(s) == 0
+                    || self
+                        .state
+                        .compare_exchange(s, s | WRITERS_WAITING, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_err()
+                {
+                    drop(q);
+                    // SAFETY: our own, never queued entry.
+                    unsafe { (*e).waiter.abort() };
+                    continue;
+                }
+                // SAFETY: the entry lives until unlinked (we wait below).
+                unsafe { q.writers.push_back(e) };
+            }
+            // SAFETY: our own entry.
+            unsafe { (*e).waiter.park("write-locking an RwLock", None) };
+        }
+    }
+
+    /// Releases the write lock; panics `rwlock not write-locked by this task` unless the
+    /// caller holds it.
+    #[inline]
+    pub fn write_unlock(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let me = current_owner();
+        if self.writer.load(Ordering::Relaxed) != me
+            || !is_write_locked(self.state.load(Ordering::Relaxed))
+        {
+            panic_at("rwlock not write-locked by this task", loc);
+        }
+        self.writer.store(0, Ordering::Relaxed);
+        let s = self.state.fetch_sub(WRITE_LOCKED, Ordering::Release) - WRITE_LOCKED;
+        if s & (READERS_WAITING | WRITERS_WAITING) != 0 {
+            self.wake_waiters();
+        }
+    }
+
+    /// The lock may have become free for waiters: wakes one writer (when no reader holds
+    /// the lock) or else all readers, and makes the waiting bits mirror the queues.
+    #[cold]
+    fn wake_waiters(&self) {
+        let mut claims: Vec<Claim> = Vec::new();
+        {
+            let mut q = self.queues.lock();
+            let s = self.state.load(Ordering::Relaxed);
+            if !is_write_locked(s) {
+                if !q.writers.is_empty() {
+                    if readers(s) == 0 {
+                        if let Some((_, claim)) = q.writers.claim_first() {
+                            claims.push(claim);
+                        }
+                    }
+                } else {
+                    claims.extend(q.readers.claim_all().into_iter().map(|(c, _)| c));
+                }
+            }
+            let mut bits = 0;
+            if !q.readers.is_empty() {
+                bits |= READERS_WAITING;
+            }
+            if !q.writers.is_empty() {
+                bits |= WRITERS_WAITING;
+            }
+            let mut s = self.state.load(Ordering::Relaxed);
+            loop {
+                let next = (s & READ_MASK) | bits;
+                match self.state.compare_exchange_weak(
+                    s,
+                    next,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => break,
+                    Err(actual) => s = actual,
+                }
+            }
+        }
+        for claim in claims {
+            claim.finish(WakeReason::Notified, 0);
+        }
+    }
+
+    /// Marks the lock destroyed and releases the guarded value; panics `use of destroyed
+    /// RwLock` if it already was.
+    pub fn destroy(&self, loc: Option<&WeftLoc>) {
+        self.mark_destroyed(loc);
+        // SAFETY: after destroy, no operation reaches the value.
+        unsafe { (*self.value.get()).drop_value() };
+    }
+}

@@ -1,0 +1,125 @@
+//! Wait groups (Go's `sync.WaitGroup`): a counter, and waiters parked until it is zero.
+//!
+//! Invariants:
+//! - the counter never goes below zero (`add` that would make it negative panics
+//!   `negative WaitGroup counter`, as Go's does);
+//! - a waiter enqueues only after re-reading a non-zero counter under the queue lock, and
+//!   whoever brings the counter to zero takes the queue lock and wakes every waiter, so no
+//!   waiter sleeps through the zero.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use super::handle::{self, Handle};
+use super::rawlock::Locked;
+use super::waitq::{WaitEntry, WaitQueue};
+use crate::panic::{panic_at, WeftLoc};
+use crate::sched::{Waiter, WakeReason};
+
+/// A wait group object (see the module docs).
+#[repr(C)]
+#[derive(Debug)]
+pub struct WaitGroup {
+    rc: AtomicI64,
+    destroyed: AtomicBool,
+    counter: AtomicI64,
+    waiters: Locked<WaitQueue>,
+}
+
+// SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
+unsafe impl Handle for WaitGroup {
+    const KIND: &'static str = "WaitGroup";
+    fn rc(&self) -> &AtomicI64 {
+        &self.rc
+    }
+    fn destroyed(&self) -> &AtomicBool {
+        &self.destroyed
+    }
+    unsafe fn free(this: *mut Self) {
+        handle::free_box(this);
+    }
+}
+
+impl WaitGroup {
+    /// A new wait group (counter 0) with count 1.
+    pub fn new() -> *mut WaitGroup {
+        handle::into_raw(WaitGroup {
+            rc: AtomicI64::new(1),
+            destroyed: AtomicBool::new(false),
+            counter: AtomicI64::new(0),
+            waiters: Locked::new(WaitQueue::new()),
+        })
+    }
+
+    /// Adds `n` (may be negative) to the counter; at zero, wakes every waiter. Panics
+    /// `negative WaitGroup counter` if the counter would drop below zero (it is left as
+    /// it was then).
+    pub fn add(&self, n: i64, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        let mut cur = self.counter.load(Ordering::Relaxed);
+        loop {
+            let next = cur.saturating_add(n);
+            if next < 0 {
+                panic_at("negative WaitGroup counter", loc);
+            }
+            match self
+                .counter
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    if next == 0 && n != 0 {
+                        self.wake_all();
+                    }
+                    return;
+                }
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    fn wake_all(&self) {
+        let claims = self.waiters.lock().claim_all();
+        for (claim, _) in claims {
+            claim.finish(WakeReason::Notified, 0);
+        }
+    }
+
+    /// The counter's current value.
+    pub fn count(&self) -> i64 {
+        self.counter.load(Ordering::Acquire)
+    }
+
+    /// Parks until the counter is zero.
+    pub fn wait(&self, loc: Option<&WeftLoc>) {
+        self.check_live(loc);
+        loop {
+            if self.counter.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+            let e: *mut WaitEntry = &mut entry;
+            {
+                let mut q = self.waiters.lock();
+                if self.counter.load(Ordering::Acquire) == 0 {
+                    drop(q);
+                    // SAFETY: our own, never queued entry.
+                    unsafe { (*e).waiter.abort() };
+                    return;
+                }
+                // SAFETY: the entry lives until a notifier unlinks it (we wait below).
+                unsafe { q.push_back(e) };
+            }
+            // SAFETY: our own entry.
+            unsafe { (*e).waiter.park("waiting for a WaitGroup", None) };
+            if self.destroyed.load(Ordering::Acquire) {
+                return;
+            }
+        }
+    }
+
+    /// Marks the wait group destroyed (waking every waiter); panics `use of destroyed
+    /// WaitGroup` if it already was.
+    pub fn destroy(&self, loc: Option<&WeftLoc>) {
+        self.mark_destroyed(loc);
+        self.wake_all();
+    }
+}

@@ -85,6 +85,11 @@ impl<'ctx> Cg<'ctx, '_> {
         f
     }
 
+    /// The address of `t`'s release glue (for the runtime to call).
+    pub fn release_glue_ptr(&mut self, t: &Ty) -> PointerValue<'ctx> {
+        self.release_fn(t).as_global_value().as_pointer_value()
+    }
+
     pub fn retain_at(&mut self, p: PointerValue<'ctx>, t: &Ty) {
         if self.needs_drop(t) {
             let f = self.retain_fn(t);

@@ -16,6 +16,7 @@ mod layout;
 mod pattern;
 mod runtime_abi;
 pub mod target;
+mod task;
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, FuncId, FuncKind};
@@ -57,6 +58,8 @@ pub struct Cg<'ctx, 'p> {
     locs: HashMap<(u32, u32, u32), GlobalValue<'ctx>>,
     /// Per-type glue functions and constants.
     glue: glue::GlueCache<'ctx>,
+    /// Task entry functions by closure type.
+    task_entries: HashMap<Ty, FunctionValue<'ctx>>,
     pub debug: Option<debug::DebugCx<'ctx>>,
     /// Problems found while generating (unimplemented intrinsics).
     pub diags: Vec<Diagnostic>,
@@ -87,6 +90,7 @@ pub fn generate<'ctx>(
         strings: HashMap::new(),
         locs: HashMap::new(),
         glue: Default::default(),
+        task_entries: HashMap::new(),
         debug: None,
         diags: Vec::new(),
     };

@@ -79,6 +79,18 @@ const FUNCTIONS: &[(&str, &str)] = &[
     // Process entry and tasks.
     ("weft_rt_start", "wwpp"),
     ("weft_rt_stack_overflow", "!"),
+    ("weft_rt_task_spawn", "pppipiwp"),
+    ("weft_rt_task_join", "wpp"),
+    ("weft_rt_task_join_timeout", "wppi"),
+    ("weft_rt_task_panic_message", "ppp"),
+    ("weft_rt_task_cancel", "vp"),
+    ("weft_rt_task_is_cancelled", "b"),
+    ("weft_rt_task_wait_any", "ipi"),
+    ("weft_rt_task_fail", "!wpp"),
+    ("weft_rt_yield", "v"),
+    ("weft_rt_sleep_ms", "vi"),
+    ("weft_rt_now_ms", "i"),
+    ("weft_rt_now_ns", "i"),
 ];
 
 /// Runtime functions that never return.

@@ -252,3 +252,22 @@ pub extern "C" fn weft_rt_stack_overflow() -> ! {
     sched::write_stderr(message.as_bytes());
     sched::runtime::exit_process(2)
 }
+
+/// `void weft_rt_task_fail(int32_t status, Str msg, const WeftLoc *loc)` (noreturn)
+///
+/// Ends the current task with a failure it passes on (`Promise.all` / `Promise.race`
+/// re-raising a child's): status 1 is a panic with message `msg` (+0), 2 a cancellation
+/// (`msg` ignored). In the main task, a detached task or an OS thread, it is an ordinary
+/// panic (printed; exit code 101).
+///
+/// # Safety
+/// `msg` is a live string; `loc` is null or a valid location.
+#[no_mangle]
+pub unsafe extern "C" fn weft_rt_task_fail(
+    status: i32,
+    msg: crate::string::WeftStr,
+    loc: Option<&crate::panic::WeftLoc>,
+) -> ! {
+    let text = String::from_utf8_lossy(msg.as_bytes()).into_owned();
+    crate::sched::fail_current(status, &text, &crate::panic::location_text(loc))
+}

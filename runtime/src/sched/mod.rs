@@ -215,6 +215,21 @@ pub fn panic_current(message: &str, location: &str) -> ! {
     unreachable!("a panicked task was resumed")
 }
 
+/// Ends the current task with a failure it re-raises (how `Promise.all` and `Promise.race`
+/// pass on a child's failure): `status` 1 is a panic with `message`, 2 a cancellation.
+/// A panic in the main task, a detached task or an OS thread goes through
+/// [`panic_current`] (printed, exit 101).
+pub fn fail_current(status: i32, message: &str, location: &str) -> ! {
+    let Some(task) = current_task() else {
+        panic_current(message, location)
+    };
+    if status == 2 && !task.has_flag(MAIN) {
+        worker::switch_out(worker::Post::Finish(Outcome::Cancelled));
+        unreachable!("a cancelled task was resumed")
+    }
+    panic_current(message, location)
+}
+
 fn print_panic(message: &str, location: &str, who: &str) {
     write_stderr(format!("panic: {message}\n  at {location} ({who})\n").as_bytes());
 }

@@ -34,6 +34,39 @@ use crate::sched::{Waiter, WakeReason};
 /// Wake-token bit telling a parked waiter that the channel was closed (nothing moved).
 pub(crate) const TOKEN_CLOSED: usize = 1;
 
+/// The outcome of a hand-off attempt under the channel lock.
+#[derive(Debug)]
+pub(crate) enum Handoff {
+    /// No partner was waiting.
+    None,
+    /// A plain partner got the value and was woken.
+    Done,
+    /// A `select` partner was claimed and got the value; finish the claim with this token
+    /// (after unlocking).
+    Claimed(crate::sched::Claim, usize),
+}
+
+impl Handoff {
+    /// Whether no partner was found.
+    #[inline(always)]
+    pub(crate) fn is_none(&self) -> bool {
+        matches!(self, Handoff::None)
+    }
+
+    /// Finishes a claimed hand-off; returns whether a partner was found.
+    #[inline(always)]
+    pub(crate) fn finish(self) -> bool {
+        match self {
+            Handoff::None => false,
+            Handoff::Done => true,
+            Handoff::Claimed(claim, token) => {
+                claim.finish(WakeReason::Notified, token);
+                true
+            }
+        }
+    }
+}
+
 /// A channel object (see the module docs for the invariants).
 #[repr(C)]
 pub struct Channel {
@@ -210,6 +243,46 @@ impl Channel {
         }
     }
 
+    /// Under the lock: hands the value at `elem` to the first parked receiver that can
+    /// still be woken. A plain receiver gets the bytes first and is then woken with one
+    /// compare-and-swap (if its wait already ended, the bytes it got are ignored: its
+    /// receive reports no value, and it cannot return before it takes this lock to unlink
+    /// its entry); a `select` is claimed first and finished by the caller after unlocking.
+    #[inline(always)]
+    pub(crate) unsafe fn give_to_receiver(&self, st: &mut ChanState, elem: *const u8) -> Handoff {
+        while let Some(e) = st.recvq.pop_front() {
+            if !(*e).select {
+                self.copy_elem(elem, (*e).elem);
+                if (*e).waiter.wake(WakeReason::Notified, 0) {
+                    return Handoff::Done;
+                }
+            } else if let Some(claim) = (*e).waiter.claim() {
+                self.copy_elem(elem, (*e).elem);
+                return Handoff::Claimed(claim, (*e).case << 1);
+            }
+        }
+        Handoff::None
+    }
+
+    /// Under the lock: receives into `out` from the first parked sender that can still be
+    /// woken (see [`Channel::give_to_receiver`]; a buffered channel's senders are claimed
+    /// first, since taking their value also moves the buffer).
+    #[inline(always)]
+    pub(crate) unsafe fn take_from_sender(&self, st: &mut ChanState, out: *mut u8) -> Handoff {
+        while let Some(e) = st.sendq.pop_front() {
+            if self.cap == 0 && !(*e).select {
+                self.copy_elem((*e).elem, out);
+                if (*e).waiter.wake(WakeReason::Notified, 0) {
+                    return Handoff::Done;
+                }
+            } else if let Some(claim) = (*e).waiter.claim() {
+                self.recv_from_sender(st, e, out);
+                return Handoff::Claimed(claim, (*e).case << 1);
+            }
+        }
+        Handoff::None
+    }
+
     /// Sends the value at `elem` (moved in), parking while the channel is full (or, for a
     /// rendezvous channel, until a receiver takes it). `Closed` and `Cancelled` release the
     /// value. `deadline_ns` bounds the wait (`TimedOut`, value released).
@@ -231,11 +304,10 @@ impl Channel {
             self.drop_elem(elem);
             return Status::Closed;
         }
-        if let Some((e, claim)) = st.recvq.claim_first() {
-            self.copy_elem(elem, (*e).elem);
-            let token = (*e).case << 1;
+        let handoff = self.give_to_receiver(st, elem);
+        if !handoff.is_none() {
             self.lock.unlock();
-            claim.finish(WakeReason::Notified, token);
+            handoff.finish();
             return Status::Ok;
         }
         if st.count < self.cap {
@@ -287,11 +359,10 @@ impl Channel {
         self.check_live(loc);
         self.lock.lock();
         let st = self.st();
-        if let Some((e, claim)) = st.sendq.claim_first() {
-            self.recv_from_sender(st, e, out);
-            let token = (*e).case << 1;
+        let handoff = self.take_from_sender(st, out);
+        if !handoff.is_none() {
             self.lock.unlock();
-            claim.finish(WakeReason::Notified, token);
+            handoff.finish();
             return Status::Ok;
         }
         if st.count > 0 {
@@ -347,11 +418,10 @@ impl Channel {
             self.lock.unlock();
             return false;
         }
-        if let Some((e, claim)) = st.recvq.claim_first() {
-            self.copy_elem(elem, (*e).elem);
-            let token = (*e).case << 1;
+        let handoff = self.give_to_receiver(st, elem);
+        if !handoff.is_none() {
             self.lock.unlock();
-            claim.finish(WakeReason::Notified, token);
+            handoff.finish();
             return true;
         }
         if st.count < self.cap {
@@ -378,11 +448,10 @@ impl Channel {
         self.check_live(loc);
         self.lock.lock();
         let st = self.st();
-        if let Some((e, claim)) = st.sendq.claim_first() {
-            self.recv_from_sender(st, e, out);
-            let token = (*e).case << 1;
+        let handoff = self.take_from_sender(st, out);
+        if !handoff.is_none() {
             self.lock.unlock();
-            claim.finish(WakeReason::Notified, token);
+            handoff.finish();
             return true;
         }
         if st.count > 0 {

@@ -85,7 +85,7 @@ pub unsafe fn select(cases: &[SelectCase], timeout_ms: i64, has_default: bool) -
     let waiter = Waiter::prepare(true);
     let mut entries: Vec<WaitEntry> = poll
         .iter()
-        .map(|&i| WaitEntry::new(waiter, cases[i].value, i))
+        .map(|&i| WaitEntry::for_select(waiter, cases[i].value, i))
         .collect();
     let base = entries.as_mut_ptr();
     for (k, &i) in poll.iter().enumerate() {
@@ -135,10 +135,7 @@ unsafe fn try_case(c: &SelectCase) -> Option<Status> {
         if st.closed {
             return Some(Status::Closed);
         }
-        if let Some((e, claim)) = st.recvq.claim_first() {
-            ch.copy_elem(c.value, (*e).elem);
-            let token = (*e).case << 1;
-            claim.finish(WakeReason::Notified, token);
+        if ch.give_to_receiver(st, c.value).finish() {
             return Some(Status::Ok);
         }
         if st.count < ch.capacity() {
@@ -146,10 +143,7 @@ unsafe fn try_case(c: &SelectCase) -> Option<Status> {
             return Some(Status::Ok);
         }
     } else {
-        if let Some((e, claim)) = st.sendq.claim_first() {
-            ch.recv_from_sender(st, e, c.value);
-            let token = (*e).case << 1;
-            claim.finish(WakeReason::Notified, token);
+        if ch.take_from_sender(st, c.value).finish() {
             return Some(Status::Ok);
         }
         if st.count > 0 {

@@ -26,6 +26,8 @@ pub struct WaitEntry {
     pub elem: *mut u8,
     /// The `select` case index (0 for a plain operation).
     pub case: usize,
+    /// Whether this entry belongs to a `select` (its waiter is shared with other entries).
+    pub select: bool,
     next: *mut WaitEntry,
     prev: *mut WaitEntry,
     queued: bool,
@@ -38,9 +40,18 @@ impl WaitEntry {
             waiter,
             elem,
             case,
+            select: false,
             next: ptr::null_mut(),
             prev: ptr::null_mut(),
             queued: false,
+        }
+    }
+
+    /// An unqueued entry for case `case` of a `select` waiting with `waiter`.
+    pub fn for_select(waiter: Waiter, elem: *mut u8, case: usize) -> WaitEntry {
+        WaitEntry {
+            select: true,
+            ..WaitEntry::new(waiter, elem, case)
         }
     }
 }

@@ -20,6 +20,8 @@ mod fncx;
 mod ops;
 mod pattern;
 mod stmt;
+#[cfg(test)]
+mod tests;
 mod zonk;
 
 use super::defs::{Defs, FnBody, FnId, ModuleId, Program};

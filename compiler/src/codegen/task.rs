@@ -1,0 +1,258 @@
+//! Green tasks and promises over the runtime's task ABI (`runtime/src/abi/task.rs`).
+//!
+//! A task runs `entry(env, slot)`: for a closure `() => T` the environment is a small heap
+//! pair holding the closure value, and the entry (one per result type, `weft.task.N`)
+//! calls it, stores the result in the task's slot, and releases the closure. Awaiting
+//! copies the result out (retained: the task keeps its own copy for later awaits) and
+//! builds `Result<T, TaskError>` from the join status (0 ok, 1 panicked, 2 cancelled,
+//! 3 timed out).
+
+use super::func::{FnCg, Val};
+use super::Cg;
+use crate::hir::Arg;
+use crate::sema::ty::{FnTy, Ty};
+use crate::source::Span;
+use inkwell::module::Linkage;
+use inkwell::values::{BasicMetadataValueEnum, FunctionValue, IntValue, PointerValue};
+
+/// Spawn flags of `weft_rt_task_spawn`.
+const DETACHED: u64 = 1;
+const DAEMON: u64 = 2;
+
+/// Variants of std/runtime's `TaskError` (declaration order).
+const PANICKED: u32 = 0;
+const CANCELLED: u32 = 1;
+const TIMEOUT: u32 = 2;
+
+impl<'ctx> Cg<'ctx, '_> {
+    /// `void weft.task.N(ptr pair, ptr slot)`: runs the closure in `pair`, stores its
+    /// result, releases the closure and frees the pair.
+    fn task_entry(&mut self, t: &Ty) -> FunctionValue<'ctx> {
+        let key = Ty::Fn(Box::new(FnTy { params: Vec::new(), ret: t.clone() }));
+        if let Some(f) = self.task_entries.get(&key) {
+            return *f;
+        }
+        let name = format!("weft.task.{}", self.task_entries.len());
+        let here = self.builder.get_insert_block();
+        let loc = self.builder.get_current_debug_location();
+        self.builder.unset_current_debug_location();
+        let p = self.ptr_ty();
+        let fty = self.ctx.void_type().fn_type(&[p.into(), p.into()], false);
+        let f = self.module.add_function(&name, fty, Some(Linkage::Internal));
+        let entry = self.ctx.append_basic_block(f, "entry");
+        self.builder.position_at_end(entry);
+        let pair = f.get_nth_param(0).unwrap().into_pointer_value();
+        let slot = f.get_nth_param(1).unwrap().into_pointer_value();
+        let ct = self.closure_ty();
+        let clo = self.builder.build_load(ct, pair, "clo").unwrap().into_struct_value();
+        let fp = self.builder.build_extract_value(clo, 0, "fn").unwrap().into_pointer_value();
+        let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
+        let cty = self.fn_type(&[], t, true);
+        let r = self.builder.build_indirect_call(cty, fp, &[env.into()], "r").unwrap();
+        if let Some(v) = r.try_as_basic_value().basic() {
+            self.builder.build_store(slot, v).unwrap();
+        }
+        self.release_at(pair, &key);
+        self.free_object(pair, ct.into());
+        self.builder.build_return(None).unwrap();
+        if let Some(bb) = here {
+            self.builder.position_at_end(bb);
+        }
+        if let Some(l) = loc {
+            self.builder.set_current_debug_location(l);
+        }
+        self.task_entries.insert(key, f);
+        f
+    }
+
+    /// A NUL-terminated constant naming a spawn site (`file:line:col`).
+    fn site_name(&mut self, span: Span) -> PointerValue<'ctx> {
+        let (file, line, col) = self.prog.location(span);
+        let text = format!("{file}:{line}:{col}");
+        let s = self.ctx.const_string(text.as_bytes(), true);
+        let g = self.module.add_global(s.get_type(), None, "weft.site");
+        g.set_initializer(&s);
+        g.set_constant(true);
+        g.set_linkage(Linkage::Private);
+        g.as_pointer_value()
+    }
+}
+
+impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
+    /// Task and promise intrinsics; None when `name` is not one.
+    pub fn task_intrinsic(&mut self, name: &str, type_args: &[Ty], args: &'p [Arg], ret: &Ty, span: Span) -> Option<Val<'ctx>> {
+        let t = type_args.first().cloned().unwrap_or(Ty::Void);
+        let i64t = self.cg.ctx.i64_type();
+        let v = match name {
+            "promise_run" => self.spawn(&args[0], &t, 0, None, span),
+            "task_spawn" => self.spawn(&args[0], &Ty::Void, DETACHED, None, span),
+            "task_spawn_daemon" => self.spawn(&args[0], &Ty::Void, DETACHED | DAEMON, None, span),
+            "task_spawn_with_stack" => {
+                let bytes = self.arg_val(&args[0]).into_int_value();
+                self.spawn(&args[1], &Ty::Void, DETACHED, Some(bytes), span)
+            }
+            "promise_await" | "task_join" => {
+                let task = self.arg_val(&args[0]).into_pointer_value();
+                let elem = if name == "task_join" { Ty::Void } else { t };
+                self.join(task, &elem, None, ret)
+            }
+            "promise_await_timeout" => {
+                let task = self.arg_val(&args[0]).into_pointer_value();
+                let ms = self.arg_val(&args[1]).into_int_value();
+                self.join(task, &t, Some(ms), ret)
+            }
+            "promise_cancel" | "task_cancel" => {
+                let task = self.arg_val(&args[0]);
+                self.rt_call("weft_rt_task_cancel", &[task.into()]);
+                self.unit()
+            }
+            "task_is_cancelled" => Val::stat(self.rt_call("weft_rt_task_is_cancelled", &[]).unwrap()),
+            "promise_wait_any" => {
+                let v = self.arg_val(&args[0]).into_pointer_value();
+                let n = self.cg.vec_len(v);
+                let data = self.cg.vec_data_ptr(v, i64t.const_zero(), &Ty::Ptr(Box::new(Ty::Void)));
+                Val::stat(self.rt_call("weft_rt_task_wait_any", &[data.into(), n.into()]).unwrap())
+            }
+            "task_fail" => {
+                let e = self.arg_val(&args[0]);
+                let ety = args[0].expr.ty.clone();
+                self.fail_with(e, &ety, span);
+                self.cg.builder.build_unreachable().unwrap();
+                self.ensure_open();
+                self.unit()
+            }
+            _ => return None,
+        };
+        Some(v)
+    }
+
+    fn rt_call(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) -> Option<inkwell::values::BasicValueEnum<'ctx>> {
+        let f = self.cg.rt(name);
+        let c = self.cg.builder.build_call(f, args, "rt").unwrap();
+        c.try_as_basic_value().basic()
+    }
+
+    /// Starts the closure argument `f` (of type `() => t`) on a new green task.
+    fn spawn(&mut self, f: &'p Arg, t: &Ty, flags: u64, stack: Option<IntValue<'ctx>>, span: Span) -> Val<'ctx> {
+        let v = self.expr(&f.expr);
+        let clo = self.owned(v, &f.expr.ty);
+        let ct = self.cg.closure_ty();
+        let pair = self.cg.alloc_object(ct.into());
+        self.cg.builder.build_store(pair, clo).unwrap();
+        let entry = self.cg.task_entry(t).as_global_value().as_pointer_value();
+        let null = self.cg.ptr_ty().const_null();
+        let drop = if self.cg.needs_drop(t) {
+            self.cg.release_glue_ptr(t)
+        } else {
+            null
+        };
+        let i64t = self.cg.ctx.i64_type();
+        let size = if matches!(t, Ty::Void | Ty::Never) { 0 } else { self.cg.size_of(t) };
+        let size = i64t.const_int(size, false);
+        let stack = stack.unwrap_or_else(|| i64t.const_zero());
+        let flags = self.cg.ctx.i32_type().const_int(flags, false);
+        let site = self.cg.site_name(span);
+        let task = self
+            .rt_call(
+                "weft_rt_task_spawn",
+                &[entry.into(), pair.into(), size.into(), drop.into(), stack.into(), flags.into(), site.into()],
+            )
+            .unwrap();
+        Val::owned(task)
+    }
+
+    /// `Result<t, TaskError>` of joining `task` (with a timeout in ms when given).
+    fn join(&mut self, task: PointerValue<'ctx>, t: &Ty, timeout: Option<IntValue<'ctx>>, ret: &Ty) -> Val<'ctx> {
+        let lt = self.cg.llvm_ty(t);
+        let out = self.alloca(lt, "result");
+        let status = match timeout {
+            Some(ms) => self.rt_call("weft_rt_task_join_timeout", &[task.into(), out.into(), ms.into()]),
+            None => self.rt_call("weft_rt_task_join", &[task.into(), out.into()]),
+        }
+        .unwrap()
+        .into_int_value();
+        let err_ty = match ret {
+            Ty::Adt(_, args) => args.get(1).cloned().unwrap_or(Ty::Error),
+            _ => Ty::Error,
+        };
+        let slot = self.result_slot(ret);
+        let done = self.block_bb("joined");
+        let ok = self.block_bb("join_ok");
+        let panicked = self.block_bb("join_panicked");
+        let cancelled = self.block_bb("join_cancelled");
+        let timed_out = self.block_bb("join_timeout");
+        let i32t = self.cg.ctx.i32_type();
+        self.cg
+            .builder
+            .build_switch(status, timed_out, &[(i32t.const_int(0, false), ok), (i32t.const_int(1, false), panicked), (i32t.const_int(2, false), cancelled)])
+            .unwrap();
+        self.cg.builder.position_at_end(ok);
+        let v = self.cg.builder.build_load(lt, out, "v").unwrap();
+        let v = self.owned(Val::borrowed(v), t);
+        let r = self.build_variant(ret, 0, &[v]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+        self.cg.builder.position_at_end(panicked);
+        let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
+        let msg = self.rt_call("weft_rt_task_panic_message", &[task.into(), len.into()]).unwrap();
+        let n = self.cg.builder.build_load(self.cg.ctx.i64_type(), len, "n").unwrap();
+        let s = self.rt_call("weft_rt_str_from_bytes", &[msg.into(), n.into()]).unwrap();
+        self.join_failure(slot, ret, &err_ty, PANICKED, &[s], done);
+        self.cg.builder.position_at_end(cancelled);
+        self.join_failure(slot, ret, &err_ty, CANCELLED, &[], done);
+        self.cg.builder.position_at_end(timed_out);
+        self.join_failure(slot, ret, &err_ty, TIMEOUT, &[], done);
+        self.cg.builder.position_at_end(done);
+        self.load_result(slot, ret)
+    }
+
+    fn join_failure(
+        &mut self,
+        slot: Option<(PointerValue<'ctx>, inkwell::types::BasicTypeEnum<'ctx>)>,
+        ret: &Ty,
+        err_ty: &Ty,
+        variant: u32,
+        fields: &[inkwell::values::BasicValueEnum<'ctx>],
+        done: inkwell::basic_block::BasicBlock<'ctx>,
+    ) {
+        let e = self.build_variant(err_ty, variant, fields);
+        let r = self.build_variant(ret, 1, &[e]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+    }
+
+    /// Ends the current task with the `TaskError` value `e`.
+    fn fail_with(&mut self, e: inkwell::values::BasicValueEnum<'ctx>, ety: &Ty, span: Span) {
+        let lt = self.cg.llvm_ty(ety);
+        let p = self.alloca(lt, "failure");
+        self.cg.builder.build_store(p, e).unwrap();
+        let st = lt.into_struct_type();
+        let tp = self.cg.builder.build_struct_gep(st, p, 0, "tag").unwrap();
+        let tag = self.cg.builder.build_load(self.cg.ctx.i32_type(), tp, "tag").unwrap().into_int_value();
+        let loc = self.cg.loc(span);
+        let i32t = self.cg.ctx.i32_type();
+        let panic_bb = self.block_bb("fail_panicked");
+        let cancel_bb = self.block_bb("fail_cancelled");
+        let timeout_bb = self.block_bb("fail_timeout");
+        self.cg
+            .builder
+            .build_switch(tag, timeout_bb, &[(i32t.const_int(PANICKED as u64, false), panic_bb), (i32t.const_int(CANCELLED as u64, false), cancel_bb)])
+            .unwrap();
+        let cases = [(panic_bb, 1u64, None), (cancel_bb, 2, Some("cancelled")), (timeout_bb, 1, Some("timed out"))];
+        for (bb, status, text) in cases {
+            self.cg.builder.position_at_end(bb);
+            let msg = match text {
+                Some(t) => self.cg.string_literal(t),
+                None => {
+                    let fp = self.payload_field(ety, PANICKED, p, 0);
+                    self.cg.builder.build_load(self.cg.ptr_ty(), fp, "msg").unwrap().into_pointer_value()
+                }
+            };
+            let st = i32t.const_int(status, false);
+            self.rt_call("weft_rt_task_fail", &[st.into(), msg.into(), loc.into()]);
+            self.cg.builder.build_unreachable().unwrap();
+        }
+        let after = self.block_bb("after_fail");
+        self.cg.builder.position_at_end(after);
+    }
+}

@@ -169,7 +169,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
                 CallTarget::Func(f) => ExprKind::FuncValue(f),
                 _ => ExprKind::Unreachable,
             },
-            TExprKind::Call { callee, args } => self.call(callee, args),
+            TExprKind::Call { callee, args } => self.call(callee, args, &e.ty, e.span),
             TExprKind::Field { base, index } => ExprKind::Field {
                 base: self.boxed(base),
                 index: *index,
@@ -279,7 +279,12 @@ impl<'c, 'a> FnLower<'c, 'a> {
             .collect()
     }
 
-    fn call(&mut self, callee: &Callee, args: &[tast::TArg]) -> ExprKind {
+    fn call(&mut self, callee: &Callee, args: &[tast::TArg], ty: &Ty, span: Span) -> ExprKind {
+        if let Callee::Fn(r) = callee {
+            if self.cx.checked.defs.func(r.fn_id).flags.is_async {
+                return self.async_call(r, args, ty, span);
+            }
+        }
         let args: Vec<Arg> = args
             .iter()
             .map(|a| Arg {
@@ -296,6 +301,72 @@ impl<'c, 'a> FnLower<'c, 'a> {
             },
         };
         ExprKind::Call { target, args }
+    }
+
+    /// A call of an `async fn`: the arguments are evaluated now, and a promise runs the
+    /// body on a green task: `{ let a = arg; Promise.run(move () => f(a)) }`.
+    fn async_call(&mut self, r: &tast::FnRef, args: &[tast::TArg], ty: &Ty, span: Span) -> ExprKind {
+        let inner_ty = match ty {
+            Ty::Adt(_, targs) => targs.first().cloned().unwrap_or(Ty::Void),
+            _ => Ty::Void,
+        };
+        let target = self.cx.target(r);
+        let mut stmts = Vec::new();
+        let mut temps = Vec::new();
+        for a in args {
+            let v = self.expr(&a.expr);
+            let t = self.new_local("$arg", v.ty.clone(), false, span);
+            stmts.push(Stmt::Let {
+                pat: Pattern {
+                    kind: PatternKind::Bind(t),
+                    ty: v.ty.clone(),
+                    span,
+                },
+                init: v,
+                else_block: None,
+            });
+            temps.push(t);
+        }
+        let func = self.cx.reserve("async");
+        let mut locals = Vec::new();
+        let mut captures = Vec::new();
+        let mut call_args = Vec::new();
+        for t in &temps {
+            let decl = self.locals[t.0 as usize].clone();
+            locals.push(LocalDecl { indirect: false, ..decl.clone() });
+            let l = LocalId(locals.len() as u32 - 1);
+            captures.push(l);
+            call_args.push(Arg {
+                expr: Expr { kind: ExprKind::Local(l), ty: decl.ty, span },
+                mode: PassMode::Value,
+            });
+        }
+        let body_call = Expr {
+            kind: ExprKind::Call { target, args: call_args },
+            ty: inner_ty.clone(),
+            span,
+        };
+        let slot = &mut self.cx.funcs[func.0 as usize];
+        slot.kind = FuncKind::Closure { captures, by_ref: false };
+        slot.ret = inner_ty.clone();
+        slot.locals = locals;
+        slot.body = Block { stmts: Vec::new(), value: Some(Box::new(body_call)), span };
+        slot.span = span;
+        let closure_ty = Ty::Fn(Box::new(crate::sema::ty::FnTy { params: Vec::new(), ret: inner_ty.clone() }));
+        let make = Expr {
+            kind: ExprKind::MakeClosure { func, captures: temps, by_ref: false },
+            ty: closure_ty,
+            span,
+        };
+        let run = Expr {
+            kind: ExprKind::Call {
+                target: CallTarget::Intrinsic { name: "promise_run".into(), type_args: vec![inner_ty] },
+                args: vec![Arg { expr: make, mode: PassMode::Value }],
+            },
+            ty: ty.clone(),
+            span,
+        };
+        ExprKind::Block(Block { stmts, value: Some(Box::new(run)), span })
     }
 
     pub fn pattern(&mut self, p: &tast::TPattern) -> Pattern {

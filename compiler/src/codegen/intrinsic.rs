@@ -249,6 +249,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let f = if matches!(recv_ty, Ty::Float(FloatTy::F32)) { "weft_rt_str_from_f32" } else { "weft_rt_str_from_f64" };
                 Some(self.rt_owned(f, &[x.into()]))
             }
+            "float_to_fixed" => {
+                let x = self.arg_val(&args[0]).into_float_value();
+                let digits = self.arg_val(&args[1]);
+                let f64t = self.cg.ctx.f64_type();
+                let wide = self.cg.builder.build_float_ext(x, f64t, "wide").unwrap();
+                Some(self.rt_owned("weft_rt_str_from_f64_fixed", &[wide.into(), digits.into()]))
+            }
             "int_wrapping_add" | "int_wrapping_sub" | "int_wrapping_mul" => {
                 let a = self.arg_val(&args[0]).into_int_value();
                 let b = self.arg_val(&args[1]).into_int_value();

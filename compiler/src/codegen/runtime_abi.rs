@@ -36,6 +36,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_str_from_u64", "pi"),
     ("weft_rt_str_from_f64", "pd"),
     ("weft_rt_str_from_f32", "pf"),
+    ("weft_rt_str_from_f64_fixed", "pdi"),
     ("weft_rt_str_from_bool", "pb"),
     // Vectors.
     ("weft_rt_vec_with_capacity", "pip"),

@@ -207,6 +207,15 @@ pub extern "C" fn weft_rt_str_from_f64(v: f64) -> WeftStr {
     WeftStr::from_f64(v)
 }
 
+/// `Str weft_rt_str_from_f64_fixed(double v, int64_t digits)`: fixed-point text with
+/// `digits` decimals (0 to 100), rounded half to even as C's `printf("%.*f")` does:
+/// `(-0.1690751638, 9)` → `-0.169075164`.
+#[no_mangle]
+pub extern "C" fn weft_rt_str_from_f64_fixed(v: f64, digits: i64) -> WeftStr {
+    let digits = digits.clamp(0, 100) as usize;
+    WeftStr::from_bytes(format!("{v:.digits$}").as_bytes())
+}
+
 /// `Str weft_rt_str_from_f32(float v)`: shortest `f32` digits in the `repr` layout.
 #[no_mangle]
 pub extern "C" fn weft_rt_str_from_f32(v: f32) -> WeftStr {

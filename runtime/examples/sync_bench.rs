@@ -23,7 +23,14 @@ use weft_rt::abi::sync::*;
 use weft_rt::abi::task::*;
 use weft_rt::rc::WeftGlue;
 
-const BENCHES: [&str; 6] = ["pingpong", "ring", "mpmc", "mutex", "uncontended", "buffered"];
+const BENCHES: [&str; 6] = [
+    "pingpong",
+    "ring",
+    "mpmc",
+    "mutex",
+    "uncontended",
+    "buffered",
+];
 static I64: WeftGlue = WeftGlue::plain(8, 8);
 const NAME: *const i8 = c"bench".as_ptr();
 
@@ -88,7 +95,10 @@ fn best_of(n: usize, f: fn() -> (f64, &'static str)) -> String {
     format!("{best:.1} ns per {unit} (best of {n})")
 }
 
-unsafe fn spawn(entry: unsafe extern "C" fn(*mut c_void, *mut c_void), env: *mut c_void) -> *mut c_void {
+unsafe fn spawn(
+    entry: unsafe extern "C" fn(*mut c_void, *mut c_void),
+    env: *mut c_void,
+) -> *mut c_void {
     weft_rt_task_spawn(entry, env, 8, None, 0, 0, NAME)
 }
 
@@ -197,11 +207,17 @@ fn ring() -> (f64, &'static str) {
         let ring = Ring {
             chans: (0..RING).map(|_| new_chan(0)).collect(),
         };
-        let envs: Vec<(*const Ring, usize)> = (0..RING).map(|i| (&ring as *const Ring, i)).collect();
+        let envs: Vec<(*const Ring, usize)> =
+            (0..RING).map(|i| (&ring as *const Ring, i)).collect();
         let start = Instant::now();
         let tasks: Vec<_> = envs
             .iter()
-            .map(|e| spawn(ring_member, (e as *const (*const Ring, usize)).cast_mut().cast()))
+            .map(|e| {
+                spawn(
+                    ring_member,
+                    (e as *const (*const Ring, usize)).cast_mut().cast(),
+                )
+            })
             .collect();
         send(ring.chans[0], PASSES);
         let hops = join_all(tasks);

@@ -57,7 +57,8 @@ impl Ch {
     }
     fn recv_timeout(self, ms: i64) -> (i32, i64) {
         let mut v = -1i64;
-        let s = unsafe { weft_rt_channel_recv_timeout(self.0, (&mut v as *mut i64).cast(), ms, None) };
+        let s =
+            unsafe { weft_rt_channel_recv_timeout(self.0, (&mut v as *mut i64).cast(), ms, None) };
         (s, v)
     }
     fn close(self) {
@@ -82,6 +83,24 @@ impl Ch {
     }
 }
 
+/// Starts an OS thread running `f`, registered with the runtime (so the deadlock detector
+/// counts it as running) before this returns — as `Thread.spawn` threads are.
+fn os_thread<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> std::thread::JoinHandle<R> {
+    let ready = std::sync::Arc::new(AtomicBool::new(false));
+    let r = ready.clone();
+    let t = std::thread::spawn(move || {
+        sched::enter_os_thread("helper");
+        r.store(true, Ordering::SeqCst);
+        f()
+    });
+    while !ready.load(Ordering::SeqCst) {
+        std::thread::yield_now();
+    }
+    t
+}
+
 /// Runs `f` as a green task and waits for it from this OS thread.
 fn in_task<R: Clone + Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
     sched::spawn(f).join().expect("task failed")
@@ -96,7 +115,10 @@ fn buffered_fifo_from_a_task_and_a_thread() {
         }
     });
     assert_eq!(ch.len(), 100);
-    assert_eq!((0..100).map(|_| ch.recv().1).collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
+    assert_eq!(
+        (0..100).map(|_| ch.recv().1).collect::<Vec<_>>(),
+        (0..100).collect::<Vec<_>>()
+    );
     ch.release();
 }
 
@@ -124,9 +146,17 @@ fn close_keeps_buffered_values_and_fails_senders() {
     ch.close();
     ch.close(); // idempotent
     assert_eq!(ch.send(3), 1, "send on a closed channel");
-    assert_eq!(RELEASED.load(Ordering::SeqCst), 1, "the refused value is released");
+    assert_eq!(
+        RELEASED.load(Ordering::SeqCst),
+        1,
+        "the refused value is released"
+    );
     assert!(!ch.try_send(4), "try_send on a closed channel");
-    assert_eq!(RELEASED.load(Ordering::SeqCst), 1, "try_send leaves the value with the caller");
+    assert_eq!(
+        RELEASED.load(Ordering::SeqCst),
+        1,
+        "try_send leaves the value with the caller"
+    );
     assert_eq!(ch.recv(), (0, 1));
     assert_eq!(ch.recv(), (0, 2));
     assert_eq!(ch.recv().0, 1, "closed and drained");
@@ -156,7 +186,7 @@ fn close_wakes_parked_receivers_and_senders_of_both_kinds() {
     let threads: Vec<_> = (0..2)
         .map(|i| {
             let p = parked.clone();
-            std::thread::spawn(move || {
+            os_thread(move || {
                 p.fetch_add(1, Ordering::SeqCst);
                 if i == 0 {
                     ch.recv().0
@@ -193,7 +223,10 @@ fn rendezvous_send_completes_only_when_received() {
         s.store(true, Ordering::SeqCst);
     });
     std::thread::sleep(Duration::from_millis(30));
-    assert!(!sent.load(Ordering::SeqCst), "no receiver yet: the send waits");
+    assert!(
+        !sent.load(Ordering::SeqCst),
+        "no receiver yet: the send waits"
+    );
     assert_eq!(ch.len(), 0);
     assert_eq!(in_task(move || ch.recv()), (0, 7));
     sender.join().unwrap();
@@ -215,7 +248,7 @@ fn rendezvous_try_ops_need_a_waiting_partner() {
     }
     assert_eq!(receiver.join(), Ok((0, 42)));
     // A parked sender (an OS thread): try_recv succeeds once it waits.
-    let sender = std::thread::spawn(move || ch.send(43));
+    let sender = os_thread(move || ch.send(43));
     let got = loop {
         if let Some(v) = in_task(move || ch.try_recv()) {
             break v;
@@ -241,13 +274,13 @@ fn recv_timeout_from_tasks_and_threads() {
         assert!(waited >= Duration::from_millis(30), "{waited:?}");
     }
     assert_eq!(ch.recv_timeout(0).0, 3, "nothing ready");
-    let sender = std::thread::spawn(move || {
+    let sender = os_thread(move || {
         std::thread::sleep(Duration::from_millis(10));
         ch.send(5)
     });
     assert_eq!(in_task(move || ch.recv_timeout(10_000)), (0, 5));
     assert_eq!(sender.join().unwrap(), 0);
-    let closer = std::thread::spawn(move || {
+    let closer = os_thread(move || {
         std::thread::sleep(Duration::from_millis(10));
         ch.close();
     });
@@ -259,7 +292,7 @@ fn recv_timeout_from_tasks_and_threads() {
 #[test]
 fn for_loop_receives_until_closed() {
     let ch = Ch::new(3);
-    let producer = std::thread::spawn(move || {
+    let producer = os_thread(move || {
         for i in 1..=50 {
             assert_eq!(ch.send(i), 0);
         }
@@ -306,7 +339,10 @@ fn negative_capacity_is_an_error_message() {
         let len = *(err as *const i64).add(1) as usize;
         std::slice::from_raw_parts((err as *const u8).add(16), len).to_vec()
     };
-    assert_eq!(String::from_utf8(text).unwrap(), "channel capacity must not be negative (got -3)");
+    assert_eq!(
+        String::from_utf8(text).unwrap(),
+        "channel capacity must not be negative (got -3)"
+    );
 }
 
 #[test]
@@ -368,19 +404,28 @@ fn select_default_timeout_send_and_close() {
     let mut s = -1;
     // Nothing ready: default.
     let cases = [case(a, 0, &mut v, &mut s)];
-    assert_eq!(unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, true) }, 1);
+    assert_eq!(
+        unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, true) },
+        1
+    );
     // Timeout.
     let start = Instant::now();
-    assert_eq!(unsafe { weft_rt_select(cases.as_ptr().cast(), 1, 20, false) }, 1);
+    assert_eq!(
+        unsafe { weft_rt_select(cases.as_ptr().cast(), 1, 20, false) },
+        1
+    );
     assert!(start.elapsed() >= Duration::from_millis(20));
     // A send case into buffer room.
     let mut x = 9i64;
     let cases = [case(a, 0, &mut v, &mut s), case(b, 1, &mut x, &mut s)];
-    assert_eq!(unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false) }, 1);
+    assert_eq!(
+        unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false) },
+        1
+    );
     assert_eq!(s, 0);
     assert_eq!(b.recv(), (0, 9));
     // A parked select woken by a later sender (an OS thread) and by a close.
-    let sender = std::thread::spawn(move || {
+    let sender = os_thread(move || {
         std::thread::sleep(Duration::from_millis(10));
         a.send(77)
     });
@@ -390,14 +435,17 @@ fn select_default_timeout_send_and_close() {
         let mut y = 1i64;
         let full = b;
         full.send(1);
-        let cases = [case(a, 0, &mut v, &mut s), case(full, 1, &mut y, ptr::null_mut())];
+        let cases = [
+            case(a, 0, &mut v, &mut s),
+            case(full, 1, &mut y, ptr::null_mut()),
+        ];
         let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false) };
         (i, v, s)
     });
     assert_eq!((i, got, st), (0, 77, 0));
     assert_eq!(sender.join().unwrap(), 0);
     assert_eq!(b.recv(), (0, 1));
-    let closer = std::thread::spawn(move || {
+    let closer = os_thread(move || {
         std::thread::sleep(Duration::from_millis(10));
         a.close();
     });
@@ -405,7 +453,10 @@ fn select_default_timeout_send_and_close() {
         let mut v = 0i64;
         let mut s = -1;
         let cases = [case(a, 0, &mut v, &mut s)];
-        (unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false) }, s)
+        (
+            unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false) },
+            s,
+        )
     });
     assert_eq!((i, st), (0, 1), "closed");
     closer.join().unwrap();
@@ -423,7 +474,7 @@ fn select_rendezvous_between_two_selects() {
         let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false) };
         (i, v, s)
     });
-    let sender = std::thread::spawn(move || {
+    let sender = os_thread(move || {
         let mut x = 5i64;
         let mut s = -1;
         let cases = [case(ch, 1, &mut x, &mut s)];
@@ -465,14 +516,20 @@ fn stress(cap: i64) {
         }
     }
     fn consume(ch: Ch) {
-        for v in ch.drain() {
-            RECV_SUM.fetch_add(v, Ordering::SeqCst);
-            RECV_N.fetch_add(1, Ordering::SeqCst);
+        loop {
+            match ch.recv() {
+                (0, v) => {
+                    RECV_SUM.fetch_add(v, Ordering::SeqCst);
+                    RECV_N.fetch_add(1, Ordering::SeqCst);
+                }
+                (1, _) => return,
+                (s, _) => panic!("recv status {s}"),
+            }
         }
     }
     let mut threads = Vec::new();
     for t in 0..8 {
-        threads.push(std::thread::spawn(move || {
+        threads.push(os_thread(move || {
             if t % 2 == 0 {
                 produce(ch, 10_000 + t)
             } else {
@@ -503,7 +560,10 @@ fn stress(cap: i64) {
     }
     assert!(SENT_N.load(Ordering::SeqCst) >= 200_000);
     assert_eq!(RECV_N.load(Ordering::SeqCst), SENT_N.load(Ordering::SeqCst));
-    assert_eq!(RECV_SUM.load(Ordering::SeqCst), SENT_SUM.load(Ordering::SeqCst));
+    assert_eq!(
+        RECV_SUM.load(Ordering::SeqCst),
+        SENT_SUM.load(Ordering::SeqCst)
+    );
     ch.release();
 }
 

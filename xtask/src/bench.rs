@@ -1,64 +1,283 @@
-//! `cargo xtask bench`: benchmarks. Performance is quoted as ratios against peers measured
-//! in the same run, never as absolute times (the machine is shared and noisy).
+//! `cargo xtask bench [NAME...]`: benchmarks. Each Weft program runs beside its peers
+//! (C built with clang-19 -O2 and gcc -O2, Go, Crystal) in the same run, interleaved, 5
+//! times each; the table shows medians and the Weft/peer ratios (the machine is shared
+//! and noisy: quote ratios, not absolute times). Sequential benchmarks compare CPU time
+//! (user + system); concurrent ones wall time and peak memory, with WEFT_THREADS=1 and 2.
 //!
-//! `frontend`: `weft check` on a generated 5,000-line program (median of 5 runs; the
-//! target is under 0.3 s).
+//! Also: `frontend` (`weft check` of a generated 5,000-line program, target < 0.3 s) and
+//! `buildtime` (`weft build` of a generated 1,000-line program: < 1 s at -O0, < 3 s at -O2).
 
 use std::fmt::Write as _;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+const RUNS: usize = 5;
+
+/// A peer implementation of a benchmark.
+#[derive(Clone, Copy)]
+enum Peer {
+    Clang(&'static str),
+    Gcc(&'static str),
+    Go(&'static str),
+    Crystal(&'static str),
+}
+
+struct Bench {
+    name: &'static str,
+    weft: &'static str,
+    args: &'static [&'static str],
+    peers: &'static [Peer],
+    /// Compare wall time and memory with WEFT_THREADS=1 and 2 (else CPU time).
+    concurrent: bool,
+}
+
+const BENCHES: &[Bench] = &[
+    Bench { name: "fib", weft: "benches/fib/fib.weft", args: &[], peers: &[Peer::Clang("benches/fib/fib.c"), Peer::Gcc("benches/fib/fib.c")], concurrent: false },
+    Bench { name: "nbody", weft: "examples/nbody.weft", args: &["5000000"], peers: &[Peer::Clang("benches/nbody/nbody.c"), Peer::Gcc("benches/nbody/nbody.c")], concurrent: false },
+    Bench { name: "spectralnorm", weft: "examples/spectralnorm.weft", args: &["2000"], peers: &[Peer::Clang("benches/spectralnorm/spectralnorm.c"), Peer::Gcc("benches/spectralnorm/spectralnorm.c")], concurrent: false },
+    Bench { name: "strvec", weft: "benches/strvec/strvec.weft", args: &[], peers: &[Peer::Clang("benches/strvec/strvec.c"), Peer::Gcc("benches/strvec/strvec.c")], concurrent: false },
+    Bench { name: "skynet", weft: "benches/skynet/skynet.weft", args: &[], peers: &[Peer::Go("benches/skynet/skynet.go"), Peer::Crystal("benches/skynet/skynet.cr")], concurrent: true },
+    Bench { name: "spawn_await", weft: "benches/spawn_await/spawn_await.weft", args: &[], peers: &[Peer::Go("benches/spawn_await/spawn_await.go"), Peer::Crystal("benches/spawn_await/spawn_await.cr")], concurrent: true },
+    Bench { name: "sleep_fanout", weft: "benches/sleep_fanout/sleep_fanout.weft", args: &[], peers: &[Peer::Go("benches/sleep_fanout/sleep_fanout.go"), Peer::Crystal("benches/sleep_fanout/sleep_fanout.cr")], concurrent: true },
+    Bench { name: "yield_pingpong", weft: "benches/yield_pingpong/yield_pingpong.weft", args: &[], peers: &[Peer::Go("benches/yield_pingpong/yield_pingpong.go"), Peer::Crystal("benches/yield_pingpong/yield_pingpong.cr")], concurrent: true },
+    Bench { name: "parked", weft: "benches/parked/parked.weft", args: &["100000"], peers: &[], concurrent: true },
+    Bench { name: "parked_1m", weft: "benches/parked/parked.weft", args: &["1000000"], peers: &[], concurrent: true },
+];
+
 pub fn run(args: &[String]) -> Result<(), String> {
-    let which: Vec<&str> = args.iter().map(String::as_str).collect();
-    let all = which.is_empty();
-    crate::run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
-        "build",
-        "--release",
-        "-p",
-        "weft",
-    ]))?;
-    if all || which.contains(&"frontend") {
-        frontend()?;
+    let want: Vec<&str> = args.iter().map(String::as_str).collect();
+    let selected = |name: &str| want.is_empty() || want.contains(&name);
+    crate::run(cargo().args(["build", "--release", "-p", "weft", "-p", "weft_rt"]))?;
+    let dir = crate::root().join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    if selected("frontend") {
+        frontend(&dir)?;
+    }
+    if selected("buildtime") {
+        build_time(&dir)?;
+    }
+    for b in BENCHES.iter().filter(|b| selected(b.name)) {
+        if let Err(e) = bench(b, &dir) {
+            println!("{}: error: {e}", b.name);
+        }
     }
     Ok(())
 }
 
-/// Median wall time of `n` runs of a command (which must succeed or exit 1).
-fn median_time(n: usize, mut make: impl FnMut() -> Command) -> Result<Duration, String> {
-    let mut times = Vec::new();
-    for _ in 0..n {
-        let start = Instant::now();
-        let out = make().output().map_err(|e| e.to_string())?;
-        let elapsed = start.elapsed();
-        if !out.status.success() {
-            return Err(format!(
-                "benchmark command failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        times.push(elapsed);
-    }
-    times.sort();
-    Ok(times[n / 2])
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-fn frontend() -> Result<(), String> {
-    let dir = std::env::temp_dir().join("weft-bench");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+fn weft_exe() -> PathBuf {
+    crate::root().join("target/release/weft")
+}
+
+/// One measured run: wall time, CPU time (user + system), peak RSS in KiB, stdout.
+struct Sample {
+    wall: Duration,
+    cpu: Duration,
+    rss_kib: i64,
+    stdout: String,
+}
+
+/// Runs a command to completion, measuring it with wait4's resource usage.
+fn measure(cmd: &mut Command) -> Result<Sample, String> {
+    let start = Instant::now();
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.ok_or("no stdout")?;
+    let mut stderr = child.stderr.ok_or("no stderr")?;
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    let out = reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    if r < 0 {
+        return Err("wait4 failed".into());
+    }
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        let how = if libc::WIFSIGNALED(status) { format!("signal {}", libc::WTERMSIG(status)) } else { format!("exit {}", libc::WEXITSTATUS(status)) };
+        let first = err.lines().next().unwrap_or("").to_string();
+        return Err(format!("failed ({how}) {first}"));
+    }
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    Ok(Sample { wall, cpu: tv(usage.ru_utime) + tv(usage.ru_stime), rss_kib: usage.ru_maxrss, stdout: out })
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// A built variant of a benchmark.
+struct Variant {
+    label: String,
+    exe: PathBuf,
+    env: Vec<(&'static str, &'static str)>,
+}
+
+fn build_weft(src: &Path, out: &Path) -> Result<(), String> {
+    let o = Command::new(weft_exe()).arg("build").arg(src).arg("-o").arg(out).output().map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(format!("weft build failed: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    Ok(())
+}
+
+fn build_peer(p: Peer, out: &Path) -> Result<String, String> {
+    let root = crate::root();
+    let (label, mut cmd) = match p {
+        Peer::Clang(src) => ("clang", cc_cmd("clang-19", &root.join(src), out)),
+        Peer::Gcc(src) => ("gcc", cc_cmd("gcc", &root.join(src), out)),
+        Peer::Go(src) => {
+            let mut c = Command::new("go");
+            c.arg("build").arg("-o").arg(out).arg(root.join(src)).env("GOCACHE", root.join("target/bench/gocache")).env("GO111MODULE", "off");
+            ("go", c)
+        }
+        Peer::Crystal(src) => {
+            let mut c = Command::new("crystal");
+            c.args(["build", "--release", "--no-debug", "-o"]).arg(out).arg(root.join(src)).env("CRYSTAL_CACHE_DIR", root.join("target/bench/crystal-cache"));
+            ("crystal", c)
+        }
+    };
+    let o = cmd.output().map_err(|e| format!("{label}: {e}"))?;
+    if !o.status.success() {
+        return Err(format!("{label} build failed: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    Ok(label.to_string())
+}
+
+fn cc_cmd(cc: &str, src: &Path, out: &Path) -> Command {
+    let mut c = Command::new(cc);
+    c.arg("-O2").arg(src).arg("-o").arg(out).arg("-lm");
+    c
+}
+
+fn bench(b: &Bench, dir: &Path) -> Result<(), String> {
+    let root = crate::root();
+    let wexe = dir.join(format!("{}-weft", b.name));
+    build_weft(&root.join(b.weft), &wexe)?;
+    let mut variants = Vec::new();
+    if b.concurrent {
+        for (label, t) in [("weft(T=1)", "1"), ("weft(T=2)", "2")] {
+            variants.push(Variant { label: label.into(), exe: wexe.clone(), env: vec![("WEFT_THREADS", t)] });
+        }
+    } else {
+        variants.push(Variant { label: "weft".into(), exe: wexe.clone(), env: vec![] });
+    }
+    let mut notes = Vec::new();
+    for (i, p) in b.peers.iter().enumerate() {
+        let exe = dir.join(format!("{}-peer{i}", b.name));
+        match build_peer(*p, &exe) {
+            Ok(label) => variants.push(Variant { label, exe, env: vec![] }),
+            Err(e) => notes.push(e),
+        }
+    }
+    let mut samples: Vec<Vec<Result<Sample, String>>> = (0..variants.len()).map(|_| Vec::new()).collect();
+    for _ in 0..RUNS {
+        for (i, v) in variants.iter().enumerate() {
+            let mut cmd = Command::new(&v.exe);
+            cmd.args(b.args).current_dir(&root);
+            for (k, val) in &v.env {
+                cmd.env(k, val);
+            }
+            samples[i].push(measure(&mut cmd));
+        }
+    }
+    println!("{}", report(b, &variants, &samples, &notes));
+    Ok(())
+}
+
+fn report(b: &Bench, variants: &[Variant], samples: &[Vec<Result<Sample, String>>], notes: &[String]) -> String {
+    let mut line = format!("{}:", b.name);
+    let metric = |s: &Sample| if b.concurrent { s.wall } else { s.cpu };
+    let mut medians: Vec<Option<(Duration, i64)>> = Vec::new();
+    let reference = samples[0].iter().flatten().next().map(|s| s.stdout.clone());
+    for (v, ss) in variants.iter().zip(samples) {
+        let ok: Vec<&Sample> = ss.iter().flatten().collect();
+        if ok.len() < ss.len() {
+            let err = ss.iter().find_map(|s| s.as_ref().err()).cloned().unwrap_or_default();
+            let _ = write!(line, " | {} {err}", v.label);
+            medians.push(None);
+            continue;
+        }
+        let m = median(ok.iter().map(|s| metric(s)).collect());
+        let rss = ok.iter().map(|s| s.rss_kib).max().unwrap_or(0);
+        let same = reference.as_deref() == Some(ok[0].stdout.as_str());
+        let _ = write!(line, " | {} {:.3} s {} MiB{}", v.label, m.as_secs_f64(), rss / 1024, if same { "" } else { " (DIFFERENT OUTPUT)" });
+        medians.push(Some((m, rss)));
+    }
+    let weft_idx: Vec<usize> = (0..variants.len()).filter(|&i| variants[i].label.starts_with("weft")).collect();
+    for &w in &weft_idx {
+        let Some((wt, wrss)) = medians[w] else { continue };
+        for (i, v) in variants.iter().enumerate().filter(|(i, _)| !weft_idx.contains(i)) {
+            if let Some((pt, prss)) = medians[i] {
+                let _ = write!(line, "\n    {}/{} time {:.2}", variants[w].label, v.label, wt.as_secs_f64() / pt.as_secs_f64());
+                if b.concurrent {
+                    let _ = write!(line, ", memory {:.2}", wrss as f64 / prss.max(1) as f64);
+                }
+            }
+        }
+    }
+    if let (Some(Some((t1, _))), Some(Some((t2, _)))) = (weft_idx.first().map(|&i| medians[i]), weft_idx.get(1).map(|&i| medians[i])) {
+        let _ = write!(line, "\n    weft T=2 / T=1 time {:.2}", t2.as_secs_f64() / t1.as_secs_f64());
+    }
+    if b.name.starts_with("parked") {
+        if let Some(Ok(s)) = samples[0].first() {
+            let _ = write!(line, "\n    {}", s.stdout.trim());
+        }
+    }
+    for n in notes {
+        let _ = write!(line, "\n    note: {}", n.lines().next().unwrap_or(""));
+    }
+    line
+}
+
+/// `weft check` of a generated 5,000-line program.
+fn frontend(dir: &Path) -> Result<(), String> {
     let file = dir.join("frontend.weft");
     let src = generate_program(5000);
     std::fs::write(&file, &src).map_err(|e| e.to_string())?;
-    let weft = crate::root().join("target/release/weft");
-    let t = median_time(5, || {
-        let mut c = Command::new(&weft);
-        c.arg("check").arg(&file);
-        c
-    })?;
-    println!(
-        "frontend: weft check of a {}-line program: {:.3} s (target < 0.300 s)",
-        src.lines().count(),
-        t.as_secs_f64()
+    let t = median(
+        (0..RUNS)
+            .map(|_| measure(Command::new(weft_exe()).arg("check").arg(&file)).map(|s| s.wall))
+            .collect::<Result<Vec<_>, _>>()?,
     );
+    println!("frontend: weft check of a {}-line program: {:.3} s (target < 0.300 s)", src.lines().count(), t.as_secs_f64());
+    Ok(())
+}
+
+/// `weft build` of a generated 1,000-line program at -O0 and -O2.
+fn build_time(dir: &Path) -> Result<(), String> {
+    let file = dir.join("buildtime.weft");
+    let src = generate_program(1000);
+    std::fs::write(&file, &src).map_err(|e| e.to_string())?;
+    let mut line = format!("buildtime: weft build of a {}-line program:", src.lines().count());
+    for (opt, target) in [("-O0", 1.0), ("-O2", 3.0)] {
+        let out = dir.join(format!("buildtime{opt}"));
+        let t = median(
+            (0..RUNS)
+                .map(|_| measure(Command::new(weft_exe()).arg("build").arg(opt).arg(&file).arg("-o").arg(&out)).map(|s| s.wall))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        let _ = write!(line, " {opt} {:.3} s (target < {target:.1} s)", t.as_secs_f64());
+    }
+    println!("{line}");
     Ok(())
 }
 
@@ -66,7 +285,6 @@ fn frontend() -> Result<(), String> {
 /// structs, enums, generics, closures, matches, loops, collections and string work.
 pub fn generate_program(lines: usize) -> String {
     let mut s = String::new();
-    s.push_str("from \"std/runtime\" import { Promise }\n\n");
     s.push_str("fn maxOf<T>(a: T, b: T): T {\n    if a > b {\n        return a\n    }\n    b\n}\n\n");
     let mut i = 0;
     while s.lines().count() < lines.saturating_sub(20) {

@@ -16,6 +16,9 @@ pub const PACKAGES: &[&str] = &[
     "clang-19",
     // Leak checking of the run suite.
     "valgrind",
+    // Peers of the concurrency benchmarks.
+    "golang-go",
+    "crystal",
 ];
 
 /// Installs whatever is missing.

@@ -411,6 +411,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     fn unary(&mut self, op: UnOp, operand: &'p Expr, ty: &Ty, span: Span) -> Val<'ctx> {
+        // A negative literal is a constant: `-128` as an `i8` is in range although `128`
+        // is not (the checker range-checks the whole literal).
+        if let (UnOp::Neg, ExprKind::Int(v), Ty::Int(_)) = (op, &operand.kind, ty) {
+            return Val::stat(self.int_const(v.wrapping_neg(), ty));
+        }
         let v = self.expr(operand);
         let b = &self.cg.builder;
         let out: BasicValueEnum = match (op, ty) {

@@ -101,6 +101,9 @@ impl TypeCx<'_> {
             return Ty::Never;
         }
         let Some(def) = self.defs.lookup_type(self.module, &name.name) else {
+            if self.defs.failed_import(self.module, &name.name) {
+                return Ty::Error;
+            }
             let mut d = Diagnostic::error(
                 diag::E0101,
                 name.span,

@@ -163,7 +163,11 @@ impl Loader<'_> {
             return None;
         }
         let base = self.module_dir(from);
-        let file_path = base.join(format!("{path}.weft"));
+        let file_path: PathBuf = base
+            .join(format!("{path}.weft"))
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
         let canon = file_path.canonicalize().ok();
         if let Some(c) = &canon {
             if let Some(&id) = self.by_key.get(&*c.to_string_lossy()) {

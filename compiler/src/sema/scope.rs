@@ -41,6 +41,23 @@ impl Defs {
         }
     }
 
+    /// Does `module` import `name` through an import that failed (its module or the name
+    /// was not found, or the item is private)? Those failures are reported at the import,
+    /// so uses of the name are not reported again.
+    pub fn failed_import(&self, module: ModuleId, name: &str) -> bool {
+        let m = self.module(module);
+        if m.values.contains_key(name) || m.types.contains_key(name) {
+            return false;
+        }
+        m.ast.items.iter().any(|item| match &item.kind {
+            crate::syntax::ast::ItemKind::Import(imp) => imp
+                .names
+                .iter()
+                .any(|n| n.alias.as_ref().unwrap_or(&n.name).name == name),
+            _ => false,
+        })
+    }
+
     /// Enum variants named `name` usable by bare name in `module`.
     pub fn bare_variants(&self, module: ModuleId, name: &str) -> &[(AdtId, u32)] {
         self.module(module)

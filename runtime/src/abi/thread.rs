@@ -61,7 +61,10 @@ pub unsafe extern "C" fn weft_rt_thread_join(t: *mut c_void, loc: Option<&WeftLo
 /// # Safety
 /// `t` is a live thread handle; `len` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_thread_panic_message(t: *mut c_void, len: *mut usize) -> *const u8 {
+pub unsafe extern "C" fn weft_rt_thread_panic_message(
+    t: *mut c_void,
+    len: *mut usize,
+) -> *const u8 {
     match (*t.cast::<Thread>()).panic_message() {
         Some(m) => {
             *len = m.len();

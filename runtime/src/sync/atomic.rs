@@ -123,7 +123,13 @@ impl Atomic {
 
     /// Stores `new` if the value is `expected`; returns the previous value either way
     /// (success iff it equals `expected`).
-    pub fn compare_exchange(&self, expected: i64, new: i64, order: i32, loc: Option<&WeftLoc>) -> i64 {
+    pub fn compare_exchange(
+        &self,
+        expected: i64,
+        new: i64,
+        order: i32,
+        loc: Option<&WeftLoc>,
+    ) -> i64 {
         self.check_live(loc);
         let o = ordering(order);
         match self

@@ -67,6 +67,13 @@ impl Handoff {
     }
 }
 
+/// Whether the waiter of plain entry `e` may be woken while the channel lock is held:
+/// a green task woken from a worker (the wake is a push to this worker's run-next slot).
+#[inline(always)]
+fn wake_in_lock(e: &WaitEntry) -> bool {
+    !e.select && e.waiter.is_task() && crate::sched::worker::current_worker().is_some()
+}
+
 /// A channel object (see the module docs for the invariants).
 #[repr(C)]
 pub struct Channel {
@@ -182,7 +189,9 @@ impl Channel {
     #[inline(always)]
     pub(crate) unsafe fn copy_elem(&self, src: *const u8, dst: *mut u8) {
         match self.elem_size {
-            8 => dst.cast::<u64>().write_unaligned(src.cast::<u64>().read_unaligned()),
+            8 => dst
+                .cast::<u64>()
+                .write_unaligned(src.cast::<u64>().read_unaligned()),
             0 => {}
             n => ptr::copy_nonoverlapping(src, dst, n),
         }
@@ -244,14 +253,17 @@ impl Channel {
     }
 
     /// Under the lock: hands the value at `elem` to the first parked receiver that can
-    /// still be woken. A plain receiver gets the bytes first and is then woken with one
-    /// compare-and-swap (if its wait already ended, the bytes it got are ignored: its
-    /// receive reports no value, and it cannot return before it takes this lock to unlink
-    /// its entry); a `select` is claimed first and finished by the caller after unlocking.
+    /// still be woken. A plain green receiver woken from a worker gets the bytes first and
+    /// is then woken with one compare-and-swap, which only queues it in this worker's
+    /// run-next slot (if its wait already ended, the bytes it got are ignored: its receive
+    /// reports no value, and it cannot return before it takes this lock to unlink its
+    /// entry). Any other receiver (a `select`, an OS thread, or any receiver woken from an
+    /// OS thread, whose wake-up may need a system call) is claimed first and finished by
+    /// the caller after unlocking.
     #[inline(always)]
     pub(crate) unsafe fn give_to_receiver(&self, st: &mut ChanState, elem: *const u8) -> Handoff {
         while let Some(e) = st.recvq.pop_front() {
-            if !(*e).select {
+            if wake_in_lock(&*e) {
                 self.copy_elem(elem, (*e).elem);
                 if (*e).waiter.wake(WakeReason::Notified, 0) {
                     return Handoff::Done;
@@ -270,7 +282,7 @@ impl Channel {
     #[inline(always)]
     pub(crate) unsafe fn take_from_sender(&self, st: &mut ChanState, out: *mut u8) -> Handoff {
         while let Some(e) = st.sendq.pop_front() {
-            if self.cap == 0 && !(*e).select {
+            if self.cap == 0 && wake_in_lock(&*e) {
                 self.copy_elem((*e).elem, out);
                 if (*e).waiter.wake(WakeReason::Notified, 0) {
                     return Handoff::Done;
@@ -587,7 +599,10 @@ mod tests {
             );
             let mut out = 0i64;
             for want in [1, 2, 3] {
-                assert_eq!(ch.recv((&mut out as *mut i64).cast(), None, None), Status::Ok);
+                assert_eq!(
+                    ch.recv((&mut out as *mut i64).cast(), None, None),
+                    Status::Ok
+                );
                 assert_eq!(out, want);
             }
             assert_eq!(

@@ -68,7 +68,10 @@ impl Condvar {
         unsafe { self.waiters.lock().push_back(e) };
         m.unlock_held();
         // SAFETY: our own entry.
-        let wake = unsafe { (*e).waiter.park("waiting on a condition variable", deadline_ns) };
+        let wake = unsafe {
+            (*e).waiter
+                .park("waiting on a condition variable", deadline_ns)
+        };
         if wake.reason != WakeReason::Notified {
             // SAFETY: unlinking our own entry under the queue lock.
             unsafe { self.waiters.lock().remove(e) };

@@ -20,10 +20,10 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
 
+use super::current_owner;
 use super::handle::{self, Handle, Payload};
 use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
-use super::current_owner;
 use crate::panic::{panic_at, WeftLoc};
 use crate::rc::WeftGlue;
 use crate::sched::{Waiter, WakeReason};

@@ -161,7 +161,12 @@ impl RwLock {
                 if read_lockable(s)
                     || self
                         .state
-                        .compare_exchange(s, s | READERS_WAITING, Ordering::Relaxed, Ordering::Relaxed)
+                        .compare_exchange(
+                            s,
+                            s | READERS_WAITING,
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        )
                         .is_err()
                 {
                     drop(q);
@@ -186,12 +191,10 @@ impl RwLock {
             if readers(s) == 0 || is_write_locked(s) {
                 panic_at("rwlock not read-locked", loc);
             }
-            match self.state.compare_exchange_weak(
-                s,
-                s - 1,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .state
+                .compare_exchange_weak(s, s - 1, Ordering::Release, Ordering::Relaxed)
+            {
                 Ok(_) => break,
                 Err(actual) => s = actual,
             }
@@ -244,7 +247,12 @@ impl RwLock {
                 if readers(s) == 0
                     || self
                         .state
-                        .compare_exchange(s, s | WRITERS_WAITING, Ordering::Relaxed, Ordering::Relaxed)
+                        .compare_exchange(
+                            s,
+                            s | WRITERS_WAITING,
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        )
                         .is_err()
                 {
                     drop(q);

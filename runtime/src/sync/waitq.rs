@@ -195,7 +195,10 @@ mod tests {
         let (e, claim) = q.claim_first().expect("a is claimable");
         assert_eq!(unsafe { (*e).case }, 1);
         claim.finish(WakeReason::Notified, 0);
-        assert!(q.claim_first().is_none(), "c shares the claimed wait: stale");
+        assert!(
+            q.claim_first().is_none(),
+            "c shares the claimed wait: stale"
+        );
         assert!(q.is_empty());
         assert_eq!(w.park("test", None).reason, WakeReason::Notified);
     }

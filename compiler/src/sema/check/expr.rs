@@ -251,6 +251,9 @@ impl FnCx<'_, '_> {
         if self.lenient && self.generics.iter().any(|g| g.name == id.name) {
             return;
         }
+        if self.g.defs.failed_import(self.module, &id.name) {
+            return;
+        }
         let mut d = Diagnostic::error(
             diag::E0100,
             id.span,
@@ -461,7 +464,9 @@ impl FnCx<'_, '_> {
         span: Span,
     ) -> TExpr {
         let Some(TypeDef::Adt(adt)) = self.g.defs.lookup_type(self.module, &name.name) else {
-            self.error(diag::E0101, name.span, format!("cannot find struct `{}`", name.name));
+            if !self.g.defs.failed_import(self.module, &name.name) {
+                self.error(diag::E0101, name.span, format!("cannot find struct `{}`", name.name));
+            }
             self.check_field_values_only(fields);
             return self.error_expr(span);
         };

@@ -648,6 +648,8 @@ impl<'g, 'a> FnCx<'g, 'a> {
 
     /// Converts `te` to `expected` without reporting: unification, then `T` → `T?`,
     /// `string` → `Error`, and error types with `toError()` → `Error`.
+    /// On failure the expression is handed back unchanged, hence the large `Err`.
+    #[allow(clippy::result_large_err)]
     pub fn try_coerce(&mut self, te: TExpr, expected: &Ty) -> Result<TExpr, TExpr> {
         let actual = self.resolve(&te.ty);
         if actual.is_never() || self.try_unify(&actual, expected) {

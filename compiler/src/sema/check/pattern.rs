@@ -171,7 +171,9 @@ impl FnCx<'_, '_> {
                     .position(|v| v.name == name.name)
                     .map(|i| (id, i as u32)),
                 _ => {
-                    self.error(diag::E0101, ty_name.span, format!("cannot find enum `{}`", ty_name.name));
+                    if !self.g.defs.failed_import(self.module, &ty_name.name) {
+                        self.error(diag::E0101, ty_name.span, format!("cannot find enum `{}`", ty_name.name));
+                    }
                     self.bind_all_wild(args, kind);
                     return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
                 }
@@ -257,7 +259,9 @@ impl FnCx<'_, '_> {
         kind: LocalKind,
     ) -> TPattern {
         let Some(TypeDef::Adt(adt)) = self.g.defs.lookup_type(self.module, &name.name) else {
-            self.error(diag::E0101, name.span, format!("cannot find struct `{}`", name.name));
+            if !self.g.defs.failed_import(self.module, &name.name) {
+                self.error(diag::E0101, name.span, format!("cannot find struct `{}`", name.name));
+            }
             return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
         };
         let def = self.g.defs.adt(adt).clone();

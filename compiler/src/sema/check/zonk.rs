@@ -189,7 +189,7 @@ impl FnCx<'_, '_> {
                 if *kind == Fallible::Result {
                     if let Some((_, err)) = self.g.defs.lang.as_result(&expr.ty) {
                         let err = err.clone();
-                        *err_to_string = self.to_string_ref(&err, span, seen);
+                        *err_to_string = self.string_conversion(&err, span, seen);
                     }
                 }
             }
@@ -278,11 +278,7 @@ impl FnCx<'_, '_> {
                 self.fin_expr(scrutinee, seen);
                 self.fin_block(body, seen);
             }
-            TExprKind::Return(v) => {
-                if let Some(v) = v {
-                    self.fin_expr(v, seen);
-                }
-            }
+            TExprKind::Return(Some(v)) => self.fin_expr(v, seen),
             _ => {}
         }
     }
@@ -338,7 +334,7 @@ impl FnCx<'_, '_> {
         if matches!(e.ty, Ty::Str | Ty::Error | Ty::Never) {
             return;
         }
-        let Some(r) = self.to_string_ref(&e.ty.clone(), e.span, seen) else {
+        let Some(r) = self.string_conversion(&e.ty.clone(), e.span, seen) else {
             return;
         };
         let span = e.span;
@@ -352,7 +348,7 @@ impl FnCx<'_, '_> {
 
     /// The `toString` method of `t` with concrete type arguments (requested as an
     /// instance), or None for strings and types without one.
-    fn to_string_ref(&mut self, t: &Ty, span: Span, seen: &mut HashSet<u32>) -> Option<FnRef> {
+    fn string_conversion(&mut self, t: &Ty, span: Span, seen: &mut HashSet<u32>) -> Option<FnRef> {
         if matches!(t, Ty::Str | Ty::Error | Ty::Never) || self.lenient {
             return None;
         }

@@ -1,0 +1,80 @@
+//! The leak suite: at least 30 representative run tests, built and run under
+//! `valgrind --leak-check=full --error-exitcode=1`. Each must report "definitely lost:
+//! 0 bytes" and no invalid reads or writes. Programs that end in a panic or that are too
+//! slow under valgrind (marked `// valgrind: skip`) are left out.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const WANT: usize = 36;
+
+/// A spread of run tests: every k-th eligible program, so each topic is represented.
+fn selection() -> Vec<PathBuf> {
+    let root = common::root();
+    let mut files: Vec<PathBuf> = common::weft_files(&root.join("tests/run"))
+        .into_iter()
+        .filter(|f| !f.components().any(|c| c.as_os_str() == "lib"))
+        .filter(|f| {
+            let t = std::fs::read_to_string(f).unwrap_or_default();
+            !t.contains("valgrind: skip") && !t.contains("// exit:") && !t.contains("// args:")
+        })
+        .collect();
+    files.extend(
+        ["examples/shapes.weft", "examples/nbody.weft", "examples/spectralnorm.weft"]
+            .iter()
+            .map(|p| root.join(p)),
+    );
+    let step = (files.len() / WANT).max(1);
+    files.into_iter().step_by(step).take(WANT + 4).collect()
+}
+
+fn check(path: &PathBuf) -> Result<(), String> {
+    let dir = common::root().join("target/weft-valgrind");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join(path.file_stem().unwrap());
+    let build = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["build", "-O1", "-g"])
+        .arg(path)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !build.status.success() {
+        return Err(format!("{}: build failed: {}", path.display(), String::from_utf8_lossy(&build.stderr)));
+    }
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut cmd = Command::new("valgrind");
+    cmd.args(["--leak-check=full", "--error-exitcode=1", "--errors-for-leak-kinds=definite", "--max-stackframe=137438953472"])
+        .arg(&exe)
+        .current_dir(common::root())
+        .env("WEFT_THREADS", "1");
+    for line in text.lines() {
+        if let Some(env) = line.split("// env: ").nth(1) {
+            for kv in env.split_whitespace() {
+                if let Some((k, v)) = kv.split_once('=') {
+                    cmd.env(k, v);
+                }
+            }
+        }
+    }
+    let out = cmd.output().map_err(|e| format!("valgrind: {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    let clean = err.contains("definitely lost: 0 bytes") || err.contains("no leaks are possible");
+    if !out.status.success() || !clean || err.contains("Invalid read") || err.contains("Invalid write") {
+        return Err(format!("{}:\n{}", path.display(), err));
+    }
+    Ok(())
+}
+
+#[test]
+fn leak_suite_under_valgrind() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        panic!("valgrind is not installed (cargo xtask setup installs it)");
+    }
+    let files = selection();
+    assert!(files.len() >= 30, "only {} programs for the leak suite", files.len());
+    let failures = common::parallel(&files, check);
+    assert!(failures.is_empty(), "{} of {} programs fail under valgrind:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+}

@@ -15,7 +15,10 @@
 //!   receivers drain the buffer and then fail; closing claims every parked waiter with
 //!   the "closed" bit in its wake token;
 //! - a parked waiter's entry (see [`super::waitq`]) names the caller's value or slot; the
-//!   notifier copies the value while holding the claim and finishes it after unlocking;
+//!   notifier copies the value under the lock and wakes the waiter — a green task woken
+//!   from a worker at once (one compare-and-swap that queues it in the waker's run-next
+//!   slot), any other waiter through a two-phase claim finished after unlocking, so no
+//!   system call ever runs under the lock;
 //! - values are moved: the channel owns the values in its buffer and releases them (with
 //!   the element glue) when it is destroyed or freed.
 

@@ -108,3 +108,38 @@ impl Condvar {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn signal_wakes_a_thread_waiting_with_the_mutex_released() {
+        let m = unsafe { &*Mutex::new(std::ptr::null(), std::ptr::null()) };
+        let cv = unsafe { &*Condvar::new() };
+        static READY: AtomicBool = AtomicBool::new(false);
+        let (ma, ca) = (m as *const Mutex as usize, cv as *const Condvar as usize);
+        let t = std::thread::spawn(move || {
+            let (m, cv) = unsafe { (&*(ma as *const Mutex), &*(ca as *const Condvar)) };
+            m.lock(None);
+            READY.store(true, Ordering::SeqCst);
+            cv.signal(None);
+            m.unlock(None);
+        });
+        m.lock(None);
+        while !READY.load(Ordering::SeqCst) {
+            cv.wait(m, None, None);
+        }
+        m.unlock(None);
+        t.join().unwrap();
+        m.lock(None);
+        let deadline = crate::time::now_ns() + 5_000_000;
+        assert!(!cv.wait(m, Some(deadline), None), "times out");
+        m.unlock(None);
+        unsafe {
+            handle::release(ma as *mut Mutex);
+            handle::release(ca as *mut Condvar);
+        }
+    }
+}

@@ -339,3 +339,47 @@ impl RwLock {
         unsafe { (*self.value.get()).drop_value() };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_share_writers_exclude() {
+        static PAIR: WeftGlue = WeftGlue::plain(16, 8);
+        let l = unsafe { &*RwLock::new(&PAIR, [0i64; 2].as_ptr().cast()) };
+        l.read_lock(None);
+        l.read_lock(None);
+        l.read_unlock(None);
+        l.read_unlock(None);
+        let addr = l as *const RwLock as usize;
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    let l = unsafe { &*(addr as *const RwLock) };
+                    let p = l.value_ptr().cast::<[i64; 2]>();
+                    for _ in 0..5_000 {
+                        if i % 2 == 0 {
+                            l.write_lock(None);
+                            unsafe { *p = [(*p)[0] + 1, (*p)[1] + 1] };
+                            l.write_unlock(None);
+                        } else {
+                            l.read_lock(None);
+                            let v = unsafe { *p };
+                            assert_eq!(v[0], v[1]);
+                            l.read_unlock(None);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(
+            unsafe { *l.value_ptr().cast::<[i64; 2]>() },
+            [10_000, 10_000]
+        );
+        unsafe { handle::release(addr as *mut RwLock) };
+    }
+}

@@ -179,3 +179,55 @@ unsafe fn unlock_all(locks: &[*mut Channel]) {
         (*ch).lock.unlock();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rc::WeftGlue;
+    use crate::sync::handle;
+
+    static I64: WeftGlue = WeftGlue::plain(8, 8);
+
+    #[test]
+    fn ready_default_and_wake_up() {
+        let a = unsafe { Channel::new(1, &I64).unwrap() };
+        let b = unsafe { Channel::new(0, &I64).unwrap() };
+        let (mut va, mut vb, mut sa, mut sb) = (0i64, 0i64, -1, -1);
+        let cases = [
+            SelectCase {
+                ch: a,
+                op: OP_RECV,
+                value: (&mut va as *mut i64).cast(),
+                status: &mut sa,
+            },
+            SelectCase {
+                ch: b,
+                op: OP_RECV,
+                value: (&mut vb as *mut i64).cast(),
+                status: &mut sb,
+            },
+        ];
+        assert_eq!(
+            unsafe { select(&cases, -1, true) },
+            2,
+            "nothing ready: default"
+        );
+        let mut x = 5i64;
+        unsafe { (*a).send((&mut x as *mut i64).cast(), None, None) };
+        assert_eq!(unsafe { select(&cases, -1, false) }, 0);
+        assert_eq!((va, sa), (5, 0));
+        let addr = b as usize;
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            let mut y = 6i64;
+            unsafe { (*(addr as *mut Channel)).send((&mut y as *mut i64).cast(), None, None) }
+        });
+        assert_eq!(unsafe { select(&cases, -1, false) }, 1);
+        assert_eq!((vb, sb), (6, 0));
+        assert_eq!(t.join().unwrap(), Status::Ok);
+        unsafe {
+            handle::release(a);
+            handle::release(b);
+        }
+    }
+}

@@ -123,3 +123,29 @@ impl WaitGroup {
         self.wake_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_returns_when_the_counter_reaches_zero() {
+        let wg = unsafe { &*WaitGroup::new() };
+        wg.add(3, None);
+        let addr = wg as *const WaitGroup as usize;
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    unsafe { &*(addr as *const WaitGroup) }.add(-1, None);
+                })
+            })
+            .collect();
+        wg.wait(None);
+        assert_eq!(wg.count(), 0);
+        for t in threads {
+            t.join().unwrap();
+        }
+        unsafe { handle::release(addr as *mut WaitGroup) };
+    }
+}

@@ -26,7 +26,9 @@ impl FnCx<'_, '_> {
         if let Some(ps) = &exp_params {
             if ps.len() != c.params.len() {
                 reported = true;
-                let shown = self.show(&Ty::Fn(Box::new(exp_fn.clone().expect("expected fn"))));
+                // Shown without its `void` parameters, which take no argument.
+                let ret = exp_fn.as_ref().map(|f| f.ret.clone()).unwrap_or(Ty::Error);
+                let shown = self.show(&Ty::Fn(Box::new(FnTy { params: ps.clone(), ret })));
                 self.push(
                     Diagnostic::error(
                         diag::E0201,

@@ -7,6 +7,10 @@
 //!
 //! The checks shared by strings and vectors ([`check_index`], [`check_range`]) live here so
 //! that every bounds message has one spelling.
+//!
+//! A panicking task's frames are abandoned, not unwound: nothing owned by a frame between
+//! the panic and the scheduler is ever dropped. So the texts built here on the way to
+//! [`crate::sched::panic_current`] live in stack buffers, never on the heap.
 
 use core::fmt::Write;
 
@@ -67,18 +71,54 @@ pub fn location_text(loc: Option<&WeftLoc>) -> String {
     loc.map_or_else(|| "<unknown>".to_owned(), WeftLoc::text)
 }
 
+/// The longest location text built for a panic; a longer file name keeps its end.
+const LOCATION_MAX: usize = 512;
+
+/// `file:line:col` of `loc` (or `<unknown>`) in a stack buffer.
+fn location_buf(loc: Option<&WeftLoc>) -> LineBuf<LOCATION_MAX> {
+    let mut buf = LineBuf::new();
+    let Some(loc) = loc else {
+        let _ = buf.write_str("<unknown>");
+        return buf;
+    };
+    let file = core::str::from_utf8(loc.file()).unwrap_or("<invalid file name>");
+    // Room for `...`, `:line:col` and the rest of the name.
+    let keep = LOCATION_MAX - 32;
+    if file.len() > keep {
+        let mut start = file.len() - keep;
+        while !file.is_char_boundary(start) {
+            start += 1;
+        }
+        let _ = write!(buf, "...{}", &file[start..]);
+    } else {
+        let _ = buf.write_str(file);
+    }
+    let _ = write!(buf, ":{}:{}", loc.line, loc.col);
+    buf
+}
+
 /// Panics with `message` at `loc` (see the module docs). Never returns.
 #[cold]
 #[inline(never)]
 pub fn panic_at(message: &str, loc: Option<&WeftLoc>) -> ! {
-    crate::sched::panic_current(message, &location_text(loc))
+    let location = location_buf(loc);
+    crate::sched::panic_current(message, location.as_str())
+}
+
+/// A panic message of at most 128 bytes, formatted on the stack.
+#[cold]
+#[inline(never)]
+fn panic_fmt(args: core::fmt::Arguments, loc: Option<&WeftLoc>) -> ! {
+    let mut message = LineBuf::<128>::new();
+    let _ = message.write_fmt(args);
+    panic_at(message.as_str(), loc)
 }
 
 /// Panics with `index <index> out of bounds (length <len>)`.
 #[cold]
 #[inline(never)]
 pub fn panic_bounds(index: i64, len: i64, loc: Option<&WeftLoc>) -> ! {
-    panic_at(&format!("index {index} out of bounds (length {len})"), loc)
+    panic_fmt(format_args!("index {index} out of bounds (length {len})"), loc)
 }
 
 /// Panics with `integer overflow`.
@@ -98,12 +138,10 @@ pub fn panic_div_zero(loc: Option<&WeftLoc>) -> ! {
 #[cold]
 #[inline(never)]
 fn panic_range(start: i64, end: i64, len: usize, loc: Option<&WeftLoc>) -> ! {
-    let message = if start > end {
-        format!("slice start {start} is greater than end {end}")
-    } else {
-        format!("slice {start}..{end} out of bounds (length {len})")
-    };
-    panic_at(&message, loc)
+    if start > end {
+        panic_fmt(format_args!("slice start {start} is greater than end {end}"), loc)
+    }
+    panic_fmt(format_args!("slice {start}..{end} out of bounds (length {len})"), loc)
 }
 
 /// Checks `0 <= index < len` and returns the index, or panics with the bounds message.
@@ -159,6 +197,11 @@ impl<const N: usize> LineBuf<N> {
     fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
+
+    /// The text written so far (whole `&str` pieces, so it is UTF-8).
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
 }
 
 impl<const N: usize> Write for LineBuf<N> {
@@ -191,6 +234,17 @@ mod tests {
         assert_eq!(check_range(2, 3, 5, null), (2, 3));
         assert_eq!(check_index(4, 5, null), 4);
         assert_eq!(check_index(0, 1, null), 0);
+    }
+
+    #[test]
+    fn location_buffers() {
+        let loc = WeftLoc::new(b"src/main.weft", 3, 14);
+        assert_eq!(location_buf(Some(&loc)).as_str(), "src/main.weft:3:14");
+        assert_eq!(location_buf(None).as_str(), "<unknown>");
+        let long: &'static [u8] = Box::leak(vec![b'a'; 2000].into_boxed_slice());
+        let text = location_buf(Some(&WeftLoc::new(long, 1, 2))).as_bytes().to_vec();
+        assert!(text.starts_with(b"...aaa") && text.ends_with(b"a:1:2"));
+        assert!(text.len() <= LOCATION_MAX);
     }
 
     #[test]

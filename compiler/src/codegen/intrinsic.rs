@@ -29,6 +29,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if let Some(v) = self.task_intrinsic(name, type_args, args, ret, span) {
             return v;
         }
+        if let Some(v) = self.sync_intrinsic(name, type_args, args, ret, span) {
+            return v;
+        }
         if name.starts_with("map_") {
             if let Some(v) = self.map_intrinsic(name, &targ(0), &targ(1), args, ret) {
                 return v;

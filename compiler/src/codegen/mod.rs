@@ -15,6 +15,7 @@ mod intrinsic;
 mod layout;
 mod pattern;
 mod runtime_abi;
+mod sync;
 pub mod target;
 mod task;
 

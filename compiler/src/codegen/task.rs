@@ -85,6 +85,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let i64t = self.cg.ctx.i64_type();
         let v = match name {
             "promise_run" => self.spawn(&args[0], &t, 0, None, span),
+            "promise_blocking" => self.spawn_blocking(&args[0], &t),
             "task_spawn" => self.spawn(&args[0], &Ty::Void, DETACHED, None, span),
             "task_spawn_daemon" => self.spawn(&args[0], &Ty::Void, DETACHED | DAEMON, None, span),
             "task_spawn_with_stack" => {
@@ -157,6 +158,28 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 "weft_rt_task_spawn",
                 &[entry.into(), pair.into(), size.into(), drop.into(), stack.into(), flags.into(), site.into()],
             )
+            .unwrap();
+        Val::owned(task)
+    }
+
+    /// Runs the closure argument `f` (of type `() => t`) on the blocking pool of OS
+    /// threads; the handle is an ordinary task handle.
+    fn spawn_blocking(&mut self, f: &'p Arg, t: &Ty) -> Val<'ctx> {
+        let v = self.expr(&f.expr);
+        let clo = self.owned(v, &f.expr.ty);
+        let ct = self.cg.closure_ty();
+        let pair = self.cg.alloc_object(ct.into());
+        self.cg.builder.build_store(pair, clo).unwrap();
+        let entry = self.cg.task_entry(t).as_global_value().as_pointer_value();
+        let drop = if self.cg.needs_drop(t) {
+            self.cg.release_glue_ptr(t)
+        } else {
+            self.cg.ptr_ty().const_null()
+        };
+        let size = if matches!(t, Ty::Void | Ty::Never) { 0 } else { self.cg.size_of(t) };
+        let size = self.cg.ctx.i64_type().const_int(size, false);
+        let task = self
+            .rt_call("weft_rt_blocking_spawn", &[entry.into(), pair.into(), size.into(), drop.into()])
             .unwrap();
         Val::owned(task)
     }

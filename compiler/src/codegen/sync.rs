@@ -1,0 +1,544 @@
+//! Channels, locks, condition variables, atomics, wait groups and OS threads over the
+//! runtime's ABI (`runtime/src/abi/{sync,thread}.rs`, docs/runtime.md §9).
+//!
+//! Values cross into the runtime by pointer: a sent element is moved in, a received one
+//! moved out. Status codes: 0 ok, 1 closed, 2 cancelled, 3 timed out. `withLock` is
+//! lock, call the closure with a pointer to the guarded value, unlock.
+
+use super::func::{FnCg, Val};
+use super::Cg;
+use crate::hir::Arg;
+use crate::sema::ty::{FnTy, PassMode, Ty};
+use crate::source::Span;
+use inkwell::module::Linkage;
+use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+
+/// Variants of std/sync's `RecvError`.
+const RECV_CLOSED: u32 = 0;
+const RECV_TIMEOUT: u32 = 1;
+
+/// The runtime functions of this module: name and signature (see runtime_abi.rs).
+pub const FUNCTIONS: &[(&str, &str)] = &[
+    ("weft_rt_channel_new", "pipp"),
+    ("weft_rt_channel_send", "wppp"),
+    ("weft_rt_channel_recv", "wppp"),
+    ("weft_rt_channel_try_send", "bppp"),
+    ("weft_rt_channel_try_recv", "bppp"),
+    ("weft_rt_channel_recv_timeout", "wppip"),
+    ("weft_rt_channel_close", "vpp"),
+    ("weft_rt_channel_len", "ipp"),
+    ("weft_rt_channel_destroy", "vpp"),
+    ("weft_rt_mutex_new", "ppp"),
+    ("weft_rt_mutex_lock", "vpp"),
+    ("weft_rt_mutex_unlock", "vpp"),
+    ("weft_rt_mutex_value", "pp"),
+    ("weft_rt_mutex_destroy", "vpp"),
+    ("weft_rt_rwlock_new", "ppp"),
+    ("weft_rt_rwlock_read_lock", "vpp"),
+    ("weft_rt_rwlock_read_unlock", "vpp"),
+    ("weft_rt_rwlock_write_lock", "vpp"),
+    ("weft_rt_rwlock_write_unlock", "vpp"),
+    ("weft_rt_rwlock_value", "pp"),
+    ("weft_rt_rwlock_destroy", "vpp"),
+    ("weft_rt_condvar_new", "p"),
+    ("weft_rt_condvar_wait", "vppp"),
+    ("weft_rt_condvar_wait_timeout", "bppip"),
+    ("weft_rt_condvar_signal", "vpp"),
+    ("weft_rt_condvar_broadcast", "vpp"),
+    ("weft_rt_condvar_destroy", "vpp"),
+    ("weft_rt_wait_group_new", "p"),
+    ("weft_rt_wait_group_add", "vpip"),
+    ("weft_rt_wait_group_done", "vpp"),
+    ("weft_rt_wait_group_wait", "vpp"),
+    ("weft_rt_atomic_new", "pi"),
+    ("weft_rt_atomic_load", "ipwp"),
+    ("weft_rt_atomic_store", "vpiwp"),
+    ("weft_rt_atomic_fetch_add", "ipiwp"),
+    ("weft_rt_atomic_swap", "ipiwp"),
+    ("weft_rt_atomic_compare_exchange", "bpiiwp"),
+    ("weft_rt_atomic_destroy", "vpp"),
+    ("weft_rt_thread_spawn", "pppp"),
+    ("weft_rt_thread_join", "wpp"),
+    ("weft_rt_thread_panic_message", "ppp"),
+    ("weft_rt_thread_current", "p"),
+    ("weft_rt_thread_name", "pp"),
+    ("weft_rt_ncpu", "i"),
+    ("weft_rt_blocking_spawn", "ppppp"),
+];
+
+impl<'ctx> Cg<'ctx, '_> {
+    /// `void weft.thread.entry(ptr pair)`: runs the `() => void` closure in `pair` on a
+    /// new OS thread, then releases it.
+    fn thread_entry(&mut self) -> FunctionValue<'ctx> {
+        if let Some(f) = self.module.get_function("weft.thread.entry") {
+            return f;
+        }
+        let here = self.builder.get_insert_block();
+        let loc = self.builder.get_current_debug_location();
+        self.builder.unset_current_debug_location();
+        let fty = self.ctx.void_type().fn_type(&[self.ptr_ty().into()], false);
+        let f = self.module.add_function("weft.thread.entry", fty, Some(Linkage::Internal));
+        let entry = self.ctx.append_basic_block(f, "entry");
+        self.builder.position_at_end(entry);
+        let pair = f.get_nth_param(0).unwrap().into_pointer_value();
+        let ct = self.closure_ty();
+        let clo = self.builder.build_load(ct, pair, "clo").unwrap().into_struct_value();
+        let fp = self.builder.build_extract_value(clo, 0, "fn").unwrap().into_pointer_value();
+        let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
+        let cty = self.fn_type(&[], &Ty::Void, true);
+        self.builder.build_indirect_call(cty, fp, &[env.into()], "").unwrap();
+        let key = Ty::Fn(Box::new(FnTy { params: Vec::new(), ret: Ty::Void }));
+        self.release_at(pair, &key);
+        self.free_object(pair, ct.into());
+        self.builder.build_return(None).unwrap();
+        if let Some(bb) = here {
+            self.builder.position_at_end(bb);
+        }
+        if let Some(l) = loc {
+            self.builder.set_current_debug_location(l);
+        }
+        f
+    }
+
+    /// An `Error` value with message `msg` (+1 string moved in).
+    pub fn error_value(&mut self, msg: PointerValue<'ctx>) -> BasicValueEnum<'ctx> {
+        let Some(adt) = self.prog.lang.error else {
+            return msg.into();
+        };
+        let ty = Ty::Adt(adt, Vec::new());
+        let st = self.llvm_ty(&ty).into_struct_type();
+        self.builder
+            .build_insert_value(st.get_undef(), msg, 0, "error")
+            .unwrap()
+            .into_struct_value()
+            .into()
+    }
+}
+
+impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
+    /// Synchronization and thread intrinsics; None when `name` is not one.
+    pub fn sync_intrinsic(&mut self, name: &str, type_args: &[Ty], args: &'p [Arg], ret: &Ty, span: Span) -> Option<Val<'ctx>> {
+        let t = type_args.first().cloned().unwrap_or(Ty::Void);
+        let loc = |s: &mut Self| -> BasicMetadataValueEnum<'ctx> { s.cg.loc(span).into() };
+        let v = match name {
+            "channel_new" => {
+                let cap = self.arg_val(&args[0]);
+                let g = self.cg.glue_const(&t);
+                let err = self.alloca(self.cg.ptr_ty().into(), "err");
+                let ch = self.rt_value("weft_rt_channel_new", &[cap.into(), g.into(), err.into()]).into_pointer_value();
+                let ok = self.cg.builder.build_is_not_null(ch, "ok").unwrap();
+                self.result_from(ok, ch.into(), err, ret)
+            }
+            "channel_send" => {
+                let ch = self.arg_val(&args[0]);
+                let p = self.owned_in_memory(&args[1]);
+                let l = loc(self);
+                let status = self.rt_value("weft_rt_channel_send", &[ch.into(), p.into(), l]).into_int_value();
+                let unit = self.unit().v;
+                self.status_result(status, unit, ret)
+            }
+            "channel_recv" | "channel_recv_timeout" | "channel_next" => {
+                let ch = self.arg_val(&args[0]);
+                let lt = self.cg.llvm_ty(&t);
+                let out = self.alloca(lt, "received");
+                let l = loc(self);
+                let status = if name == "channel_recv_timeout" {
+                    let ms = self.arg_val(&args[1]);
+                    self.rt_value("weft_rt_channel_recv_timeout", &[ch.into(), out.into(), ms.into(), l])
+                } else {
+                    self.rt_value("weft_rt_channel_recv", &[ch.into(), out.into(), l])
+                }
+                .into_int_value();
+                match name {
+                    "channel_next" => {
+                        let ok = self.is_zero(status);
+                        return Some(self.option_from_out(ok, out, ret, &t));
+                    }
+                    "channel_recv" => {
+                        let v = self.load_received(out, lt);
+                        self.status_result(status, v, ret)
+                    }
+                    _ => {
+                        let v = self.load_received(out, lt);
+                        self.recv_timeout_result(status, v, ret)
+                    }
+                }
+            }
+            "channel_try_send" => {
+                let ch = self.arg_val(&args[0]);
+                let p = self.owned_in_memory(&args[1]);
+                let l = loc(self);
+                let ok = self.rt_value("weft_rt_channel_try_send", &[ch.into(), p.into(), l]).into_int_value();
+                self.release_unless(ok, p, &args[1].expr.ty);
+                Val::stat(ok.into())
+            }
+            "channel_try_recv" => {
+                let ch = self.arg_val(&args[0]);
+                let lt = self.cg.llvm_ty(&t);
+                let out = self.alloca(lt, "received");
+                let l = loc(self);
+                let ok = self.rt_value("weft_rt_channel_try_recv", &[ch.into(), out.into(), l]).into_int_value();
+                self.option_from_out(ok, out, ret, &t)
+            }
+            "channel_len" => {
+                let ch = self.arg_val(&args[0]);
+                let l = loc(self);
+                Val::stat(self.rt_value("weft_rt_channel_len", &[ch.into(), l]))
+            }
+            "channel_close" | "channel_destroy" | "mutex_lock" | "mutex_unlock" | "mutex_destroy" | "rwlock_destroy"
+            | "condvar_signal" | "condvar_broadcast" | "condvar_destroy" | "wait_group_done" | "wait_group_wait" | "atomic_destroy" => {
+                let h = self.arg_val(&args[0]);
+                let l = loc(self);
+                self.call_void(&format!("weft_rt_{name}"), &[h.into(), l]);
+                self.unit()
+            }
+            "mutex_new" | "rwlock_new" => {
+                let p = self.owned_in_memory(&args[0]);
+                let g = self.cg.glue_const(&t);
+                let h = self.rt_value(&format!("weft_rt_{name}"), &[g.into(), p.into()]);
+                Val::owned(self.build_variant(ret, 0, &[h]))
+            }
+            "mutex_with_lock" => self.with_lock(args, "weft_rt_mutex_lock", "weft_rt_mutex_unlock", "weft_rt_mutex_value", ret, span),
+            "rwlock_with_read_lock" => self.with_lock(args, "weft_rt_rwlock_read_lock", "weft_rt_rwlock_read_unlock", "weft_rt_rwlock_value", ret, span),
+            "rwlock_with_write_lock" => self.with_lock(args, "weft_rt_rwlock_write_lock", "weft_rt_rwlock_write_unlock", "weft_rt_rwlock_value", ret, span),
+            "condvar_new" => {
+                let h = self.rt_value("weft_rt_condvar_new", &[]);
+                Val::owned(self.build_variant(ret, 0, &[h]))
+            }
+            "condvar_wait" => {
+                let cv = self.arg_val(&args[0]);
+                let m = self.arg_val(&args[1]);
+                let l = loc(self);
+                self.call_void("weft_rt_condvar_wait", &[cv.into(), m.into(), l]);
+                self.unit()
+            }
+            "condvar_wait_timeout" => {
+                let cv = self.arg_val(&args[0]);
+                let m = self.arg_val(&args[1]);
+                let ms = self.arg_val(&args[2]);
+                let l = loc(self);
+                Val::stat(self.rt_value("weft_rt_condvar_wait_timeout", &[cv.into(), m.into(), ms.into(), l]))
+            }
+            "wait_group_new" => Val::owned(self.rt_value("weft_rt_wait_group_new", &[])),
+            "wait_group_add" => {
+                let wg = self.arg_val(&args[0]);
+                let n = self.arg_val(&args[1]);
+                let l = loc(self);
+                self.call_void("weft_rt_wait_group_add", &[wg.into(), n.into(), l]);
+                self.unit()
+            }
+            "atomic_new" => {
+                let v = self.arg_val(&args[0]).into_int_value();
+                let w = self.widen(v, &args[0].expr.ty);
+                Val::owned(self.rt_value("weft_rt_atomic_new", &[w.into()]))
+            }
+            "atomic_load" | "atomic_store" | "atomic_add" | "atomic_fetch_add" | "atomic_swap" | "atomic_compare_exchange" => {
+                self.atomic_op(name, args, ret, span)
+            }
+            "thread_spawn" => {
+                let v = self.expr(&args[0].expr);
+                let clo = self.owned(v, &args[0].expr.ty);
+                let ct = self.cg.closure_ty();
+                let pair = self.cg.alloc_object(ct.into());
+                self.cg.builder.build_store(pair, clo).unwrap();
+                let entry = self.cg.thread_entry().as_global_value().as_pointer_value();
+                let err = self.alloca(self.cg.ptr_ty().into(), "err");
+                let th = self.rt_value("weft_rt_thread_spawn", &[entry.into(), pair.into(), err.into()]).into_pointer_value();
+                let ok = self.cg.builder.build_is_not_null(th, "ok").unwrap();
+                self.result_from(ok, th.into(), err, ret)
+            }
+            "thread_join" => {
+                let th = self.arg_val(&args[0]).into_pointer_value();
+                let l = loc(self);
+                let status = self.rt_value("weft_rt_thread_join", &[th.into(), l]).into_int_value();
+                self.thread_join_result(th, status, ret)
+            }
+            "thread_current" => Val::owned(self.rt_value("weft_rt_thread_current", &[])),
+            "thread_name" => {
+                let th = self.arg_val(&args[0]);
+                Val::owned(self.rt_value("weft_rt_thread_name", &[th.into()]))
+            }
+            "ncpu" => Val::stat(self.rt_value("weft_rt_ncpu", &[])),
+            _ => return None,
+        };
+        Some(v)
+    }
+
+    fn rt_value(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) -> BasicValueEnum<'ctx> {
+        let f = self.cg.rt(name);
+        let c = self.cg.builder.build_call(f, args, "rt").unwrap();
+        c.try_as_basic_value().basic().expect("a value-returning runtime function")
+    }
+
+    fn call_void(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) {
+        let f = self.cg.rt(name);
+        self.cg.builder.build_call(f, args, "").unwrap();
+    }
+
+    /// An argument's owned value, in a stack slot (to be moved into the runtime).
+    fn owned_in_memory(&mut self, a: &'p Arg) -> PointerValue<'ctx> {
+        let v = self.expr(&a.expr);
+        let v = self.owned(v, &a.expr.ty);
+        let lt = self.cg.llvm_ty(&a.expr.ty);
+        let p = self.alloca(lt, "moved");
+        self.cg.builder.build_store(p, v).unwrap();
+        p
+    }
+
+    /// Releases the value at `p` when `kept` is false (the runtime did not take it).
+    fn release_unless(&mut self, kept: IntValue<'ctx>, p: PointerValue<'ctx>, ty: &Ty) {
+        if !self.cg.needs_drop(ty) {
+            return;
+        }
+        let drop = self.block_bb("not_taken");
+        let done = self.block_bb("taken");
+        self.cg.builder.build_conditional_branch(kept, done, drop).unwrap();
+        self.cg.builder.position_at_end(drop);
+        self.cg.release_at(p, ty);
+        self.cg.builder.build_unconditional_branch(done).unwrap();
+        self.cg.builder.position_at_end(done);
+    }
+
+    fn is_zero(&mut self, status: IntValue<'ctx>) -> IntValue<'ctx> {
+        let zero = status.get_type().const_zero();
+        self.cg
+            .builder
+            .build_int_compare(inkwell::IntPredicate::EQ, status, zero, "ok")
+            .unwrap()
+    }
+
+    /// The received value (meaningful only when the status is 0: nothing was moved out
+    /// otherwise, and the result built from the status ignores it).
+    fn load_received(&mut self, out: PointerValue<'ctx>, lt: inkwell::types::BasicTypeEnum<'ctx>) -> BasicValueEnum<'ctx> {
+        self.cg.builder.build_load(lt, out, "v").unwrap()
+    }
+
+    /// `Some(*out)` when `ok` (moved, not retained), else `None`.
+    fn option_from_out(&mut self, ok: IntValue<'ctx>, out: PointerValue<'ctx>, opt: &Ty, elem: &Ty) -> Val<'ctx> {
+        let slot = self.result_slot(opt);
+        let some = self.block_bb("some");
+        let none = self.block_bb("none");
+        let done = self.block_bb("option");
+        self.cg.builder.build_conditional_branch(ok, some, none).unwrap();
+        self.cg.builder.position_at_end(some);
+        let lt = self.cg.llvm_ty(elem);
+        let v = self.cg.builder.build_load(lt, out, "v").unwrap();
+        let s = self.build_variant(opt, 0, &[v]);
+        self.store_result(slot, Val::owned(s));
+        self.br(done);
+        self.cg.builder.position_at_end(none);
+        let n = self.build_variant(opt, 1, &[]);
+        self.store_result(slot, Val::owned(n));
+        self.br(done);
+        self.cg.builder.position_at_end(done);
+        self.load_result(slot, opt)
+    }
+
+    /// `Ok(value)` when `ok`, else `Err(Error(*err))` (the runtime's message).
+    fn result_from(&mut self, ok: IntValue<'ctx>, value: BasicValueEnum<'ctx>, err: PointerValue<'ctx>, ret: &Ty) -> Val<'ctx> {
+        let slot = self.result_slot(ret);
+        let yes = self.block_bb("ok");
+        let no = self.block_bb("err");
+        let done = self.block_bb("result");
+        self.cg.builder.build_conditional_branch(ok, yes, no).unwrap();
+        self.cg.builder.position_at_end(yes);
+        let r = self.build_variant(ret, 0, &[value]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+        self.cg.builder.position_at_end(no);
+        let msg = self.cg.builder.build_load(self.cg.ptr_ty(), err, "msg").unwrap().into_pointer_value();
+        let e = self.cg.error_value(msg);
+        let r = self.build_variant(ret, 1, &[e]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+        self.cg.builder.position_at_end(done);
+        self.load_result(slot, ret)
+    }
+
+    /// `Result<_, Error>` of a channel operation's status: `Ok(value)`, or an error
+    /// `channel closed` / `cancelled`.
+    fn status_result(&mut self, status: IntValue<'ctx>, value: BasicValueEnum<'ctx>, ret: &Ty) -> Val<'ctx> {
+        let slot = self.result_slot(ret);
+        let done = self.block_bb("result");
+        let ok = self.block_bb("ok");
+        let closed = self.block_bb("closed");
+        let cancelled = self.block_bb("cancelled");
+        let i32t = self.cg.ctx.i32_type();
+        self.cg
+            .builder
+            .build_switch(status, cancelled, &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)])
+            .unwrap();
+        self.cg.builder.position_at_end(ok);
+        let r = self.build_variant(ret, 0, &[value]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+        for (bb, text) in [(closed, "channel closed"), (cancelled, "cancelled")] {
+            self.cg.builder.position_at_end(bb);
+            let msg = self.cg.string_literal(text);
+            let e = self.cg.error_value(msg);
+            let r = self.build_variant(ret, 1, &[e]);
+            self.store_result(slot, Val::owned(r));
+            self.br(done);
+        }
+        self.cg.builder.position_at_end(done);
+        self.load_result(slot, ret)
+    }
+
+    /// `Result<T, RecvError>` of `recvTimeout`: closed → `Closed`, timed out (or the task
+    /// cancelled) → `Timeout`.
+    fn recv_timeout_result(&mut self, status: IntValue<'ctx>, value: BasicValueEnum<'ctx>, ret: &Ty) -> Val<'ctx> {
+        let err_ty = match ret {
+            Ty::Adt(_, a) => a.get(1).cloned().unwrap_or(Ty::Error),
+            _ => Ty::Error,
+        };
+        let slot = self.result_slot(ret);
+        let done = self.block_bb("result");
+        let ok = self.block_bb("ok");
+        let closed = self.block_bb("closed");
+        let late = self.block_bb("timeout");
+        let i32t = self.cg.ctx.i32_type();
+        self.cg
+            .builder
+            .build_switch(status, late, &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)])
+            .unwrap();
+        self.cg.builder.position_at_end(ok);
+        let r = self.build_variant(ret, 0, &[value]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+        for (bb, variant) in [(closed, RECV_CLOSED), (late, RECV_TIMEOUT)] {
+            self.cg.builder.position_at_end(bb);
+            let e = self.build_variant(&err_ty, variant, &[]);
+            let r = self.build_variant(ret, 1, &[e]);
+            self.store_result(slot, Val::owned(r));
+            self.br(done);
+        }
+        self.cg.builder.position_at_end(done);
+        self.load_result(slot, ret)
+    }
+
+    /// `Result<void, TaskError>` of joining an OS thread (0 ok, 1 panicked).
+    fn thread_join_result(&mut self, th: PointerValue<'ctx>, status: IntValue<'ctx>, ret: &Ty) -> Val<'ctx> {
+        let err_ty = match ret {
+            Ty::Adt(_, a) => a.get(1).cloned().unwrap_or(Ty::Error),
+            _ => Ty::Error,
+        };
+        let slot = self.result_slot(ret);
+        let done = self.block_bb("joined");
+        let ok = self.block_bb("ok");
+        let panicked = self.block_bb("panicked");
+        let is_ok = self.is_zero(status);
+        self.cg.builder.build_conditional_branch(is_ok, ok, panicked).unwrap();
+        self.cg.builder.position_at_end(ok);
+        let unit = self.unit().v;
+        let r = self.build_variant(ret, 0, &[unit]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+        self.cg.builder.position_at_end(panicked);
+        let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
+        let msg = self.rt_value("weft_rt_thread_panic_message", &[th.into(), len.into()]);
+        let n = self.cg.builder.build_load(self.cg.ctx.i64_type(), len, "n").unwrap();
+        let s = self.rt_value("weft_rt_str_from_bytes", &[msg.into(), n.into()]);
+        let e = self.build_variant(&err_ty, 0, &[s]);
+        let r = self.build_variant(ret, 1, &[e]);
+        self.store_result(slot, Val::owned(r));
+        self.br(done);
+        self.cg.builder.position_at_end(done);
+        self.load_result(slot, ret)
+    }
+
+    /// `m.withLock(f)`: lock, `f(&mut value)`, unlock; `Ok(f's result)`.
+    fn with_lock(&mut self, args: &'p [Arg], lock: &str, unlock: &str, value: &str, ret: &Ty, span: Span) -> Val<'ctx> {
+        let h = self.arg_val(&args[0]);
+        let cv = self.expr(&args[1].expr);
+        let cv = self.consume_temp(cv, &args[1].expr.ty).into_struct_value();
+        let Ty::Fn(ft) = &args[1].expr.ty else {
+            return self.undef(ret);
+        };
+        let loc = self.cg.loc(span);
+        self.call_void(lock, &[h.into(), loc.into()]);
+        let vp = self.rt_value(value, &[h.into()]).into_pointer_value();
+        let fty = self.cg.fn_type(&ft.params, &ft.ret, true);
+        let fp = self.cg.builder.build_extract_value(cv, 0, "fn").unwrap().into_pointer_value();
+        let env = self.cg.builder.build_extract_value(cv, 1, "env").unwrap();
+        let mut largs: Vec<BasicMetadataValueEnum> = vec![env.into()];
+        for (mode, t) in &ft.params {
+            if self.cg.param_ty(*mode, t).is_none() {
+                continue;
+            }
+            if *mode == PassMode::RefMut || self.cg.by_pointer(t) {
+                largs.push(vp.into());
+            } else {
+                let lt = self.cg.llvm_ty(t);
+                largs.push(self.cg.builder.build_load(lt, vp, "guarded").unwrap().into());
+            }
+        }
+        let r = self.cg.builder.build_indirect_call(fty, fp, &largs, "r").unwrap();
+        let r = r.try_as_basic_value().basic().unwrap_or_else(|| self.unit().v);
+        self.call_void(unlock, &[h.into(), loc.into()]);
+        Val::owned(self.build_variant(ret, 0, &[r]))
+    }
+
+    /// An integer or bool as the runtime's i64 (sign- or zero-extended).
+    fn widen(&mut self, v: IntValue<'ctx>, ty: &Ty) -> IntValue<'ctx> {
+        let signed = matches!(ty, Ty::Int(i) if i.signed());
+        self.cg
+            .builder
+            .build_int_cast_sign_flag(v, self.cg.ctx.i64_type(), signed, "wide")
+            .unwrap()
+    }
+
+    /// The runtime's ordering code from a `MemoryOrdering` value (its variant index).
+    fn ordering(&mut self, a: &'p Arg) -> IntValue<'ctx> {
+        let v = self.arg_val(a).into_struct_value();
+        self.cg.builder.build_extract_value(v, 0, "ordering").unwrap().into_int_value()
+    }
+
+    fn atomic_op(&mut self, name: &str, args: &'p [Arg], ret: &Ty, span: Span) -> Val<'ctx> {
+        let a = self.arg_val(&args[0]);
+        let loc = self.cg.loc(span);
+        let narrow = |s: &mut Self, v: BasicValueEnum<'ctx>| -> BasicValueEnum<'ctx> {
+            match ret {
+                Ty::Int(_) | Ty::Bool => {
+                    let lt = s.cg.llvm_ty(ret).into_int_type();
+                    s.cg.builder.build_int_truncate_or_bit_cast(v.into_int_value(), lt, "narrow").unwrap().into()
+                }
+                _ => v,
+            }
+        };
+        match name {
+            "atomic_load" => {
+                let o = self.ordering(&args[1]);
+                let v = self.rt_value("weft_rt_atomic_load", &[a.into(), o.into(), loc.into()]);
+                Val::stat(narrow(self, v))
+            }
+            "atomic_store" => {
+                let x = self.arg_val(&args[1]).into_int_value();
+                let x = self.widen(x, &args[1].expr.ty);
+                let o = self.ordering(&args[2]);
+                self.call_void("weft_rt_atomic_store", &[a.into(), x.into(), o.into(), loc.into()]);
+                self.unit()
+            }
+            "atomic_compare_exchange" => {
+                let e = self.arg_val(&args[1]).into_int_value();
+                let e = self.widen(e, &args[1].expr.ty);
+                let n = self.arg_val(&args[2]).into_int_value();
+                let n = self.widen(n, &args[2].expr.ty);
+                let o = self.ordering(&args[3]);
+                Val::stat(self.rt_value("weft_rt_atomic_compare_exchange", &[a.into(), e.into(), n.into(), o.into(), loc.into()]))
+            }
+            _ => {
+                let x = self.arg_val(&args[1]).into_int_value();
+                let x = self.widen(x, &args[1].expr.ty);
+                let o = self.ordering(&args[2]);
+                let f = if name == "atomic_swap" { "weft_rt_atomic_swap" } else { "weft_rt_atomic_fetch_add" };
+                let old = self.rt_value(f, &[a.into(), x.into(), o.into(), loc.into()]).into_int_value();
+                let v = if name == "atomic_add" {
+                    self.cg.builder.build_int_add(old, x, "new").unwrap()
+                } else {
+                    old
+                };
+                Val::stat(narrow(self, v.into()))
+            }
+        }
+    }
+}

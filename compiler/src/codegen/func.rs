@@ -586,15 +586,23 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 }
             }
             Some(op) => {
+                // As for `=`, the right operand is evaluated first, then the place, once
+                // (its index expressions run once, and no address is held while the right
+                // operand runs). The right operand is owned here: it may be borrowed from
+                // the very place that is written.
+                let rhs = self.expr(value);
+                let rhs = if rhs.own == Own::Borrowed && self.cg.needs_drop(&value.ty) {
+                    Val::owned(self.owned(rhs, &value.ty))
+                } else {
+                    rhs
+                };
+                let rhs = self.consume_temp(rhs, &value.ty);
+                self.ensure_open();
                 let p = self.place(place, true);
                 let lt = self.cg.llvm_ty(&ty);
                 let old = self.cg.builder.build_load(lt, p, "old").unwrap();
-                let rhs = self.expr(value);
-                let rhs = self.consume_temp(rhs, &value.ty);
                 let new = self.binary_values(op, old, rhs, &ty, &value.ty, place.span);
                 let new = self.owned(new, &ty);
-                self.ensure_open();
-                let p = self.place(place, true);
                 self.cg.builder.build_store(p, new).unwrap();
                 self.drop_now(Val::owned(old), &ty);
             }

@@ -44,6 +44,19 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.call_rt("weft_rt_panic", &[msg.into(), loc.into()]);
                 self.diverge()
             }
+            "assert" => {
+                let cond = self.arg_val(&args[0]).into_int_value();
+                let fail = self.block_bb("assert_failed");
+                let ok = self.block_bb("assert_ok");
+                self.cg.builder.build_conditional_branch(cond, ok, fail).unwrap();
+                self.cg.builder.position_at_end(fail);
+                let msg = self.arg_val(&args[1]);
+                let loc = self.cg.loc(span);
+                self.call_rt("weft_rt_panic", &[msg.into(), loc.into()]);
+                self.cg.builder.build_unreachable().unwrap();
+                self.cg.builder.position_at_end(ok);
+                self.unit()
+            }
             "print" | "eprint" => {
                 let arr = self.string_array(args);
                 let n = self.cg.ctx.i64_type().const_int(args.len() as u64, false);

@@ -63,7 +63,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_thread_current", "p"),
     ("weft_rt_thread_name", "pp"),
     ("weft_rt_ncpu", "i"),
-    ("weft_rt_blocking_spawn", "ppppp"),
+    ("weft_rt_blocking_spawn", "pppip"),
 ];
 
 impl<'ctx> Cg<'ctx, '_> {

@@ -110,7 +110,8 @@ pub enum EmitKind {
     Tokens,
     /// The parsed syntax tree.
     Ast,
-    /// The typed intermediate representation.
+    /// The typed intermediate representation (also `ir`).
+    #[value(alias = "ir")]
     Hir,
     /// LLVM IR.
     Llvm,

@@ -628,6 +628,7 @@ impl Collector<'_> {
                 item: idx,
                 impl_item: Some(j as u32),
             };
+            self.check_item_annotations(m, it);
             let def = self.lower_fn(m, it, decl, &generics, Some(&target), body);
             self.add_method(head, def);
         }

@@ -326,8 +326,12 @@ pub enum TExprKind {
     AddrOf(Box<TExpr>),
     /// `*p` on a raw pointer.
     Deref(Box<TExpr>),
-    /// `blocking { }`: runs on the blocking pool.
-    Blocking(TBlock),
+    /// `blocking { }`: runs on the blocking pool of OS threads while the task waits, so it
+    /// may use the task's variables by reference (`captures`).
+    Blocking {
+        body: TBlock,
+        captures: Vec<Capture>,
+    },
     /// `a..b` used as a value (only inside `for`).
     Range {
         start: Box<TExpr>,

@@ -480,6 +480,11 @@ impl FnLower<'_, '_> {
     /// `e!`: the value, or a panic with the error (or a fixed message for `None`).
     fn unwrap(&mut self, inner: &TExpr, kind: Fallible, to_string: Option<&tast::FnRef>, ty: Ty, span: Span) -> Expr {
         let s = self.boxed(inner);
+        self.unwrap_lowered(s, kind, to_string, ty, span)
+    }
+
+    /// `s!` for an already lowered operand.
+    pub fn unwrap_lowered(&mut self, s: Box<Expr>, kind: Fallible, to_string: Option<&tast::FnRef>, ty: Ty, span: Span) -> Expr {
         let (ok, bad) = self.payload_arms(kind, &s.ty, span);
         let x = self.new_local("$value", ty.clone(), false, span);
         let (bad_pat, msg) = match kind {
@@ -496,7 +501,9 @@ impl FnLower<'_, '_> {
                 let ev = local_expr(e, err_ty, span);
                 let text = match to_string {
                     Some(r) => self.call_ref(r, ev, Ty::Str, span),
-                    None => ev,
+                    None if ev.ty == Ty::Str => ev,
+                    // An error type that cannot be printed.
+                    None => expr(ExprKind::Str("unwrapped an `Err` value".into()), Ty::Str, span),
                 };
                 (self.variant_pat(&s.ty, bad, Some(e), span), text)
             }

@@ -230,7 +230,8 @@ impl<'c, 'a> FnLower<'c, 'a> {
                     })
                     .collect(),
             },
-            TExprKind::Block(b) | TExprKind::Blocking(b) => ExprKind::Block(self.block(b)),
+            TExprKind::Block(b) => ExprKind::Block(self.block(b)),
+            TExprKind::Blocking { body, captures } => return self.blocking(body, captures, &e.ty, e.span),
             TExprKind::Loop(b) => ExprKind::Loop {
                 body: self.block(b),
                 latch: None,
@@ -401,6 +402,52 @@ impl<'c, 'a> FnLower<'c, 'a> {
             ty: p.ty.clone(),
             span: p.span,
         }
+    }
+
+    /// `blocking { body }`: `Promise.blocking(() => { body }).await()!` with the body as a
+    /// local closure (the pool thread uses the task's variables while the task waits).
+    fn blocking(&mut self, body: &tast::TBlock, captures: &[tast::Capture], ty: &Ty, span: Span) -> Expr {
+        let clo = tast::TClosure {
+            params: Vec::new(),
+            ret: ty.clone(),
+            body: TExpr {
+                kind: TExprKind::Block(body.clone()),
+                ty: ty.clone(),
+                span,
+            },
+            captures: captures.to_vec(),
+            is_move: false,
+        };
+        let make = Expr {
+            kind: self.closure(&clo, span),
+            ty: Ty::Fn(Box::new(crate::sema::ty::FnTy { params: Vec::new(), ret: ty.clone() })),
+            span,
+        };
+        let runtime = |name: &str| self.cx.checked.defs.modules.iter().find(|m| m.name == "std/runtime").and_then(|m| m.types.get(name).copied());
+        let (Some(crate::sema::defs::TypeDef::Adt(promise)), Some(crate::sema::defs::TypeDef::Adt(task_error))) = (runtime("Promise"), runtime("TaskError")) else {
+            return Expr { kind: ExprKind::Unreachable, ty: ty.clone(), span };
+        };
+        let call = |name: &str, arg: Expr, ret: Ty| Expr {
+            kind: ExprKind::Call {
+                target: CallTarget::Intrinsic { name: name.into(), type_args: vec![ty.clone()] },
+                args: vec![Arg { expr: arg, mode: PassMode::Value }],
+            },
+            ty: ret,
+            span,
+        };
+        let spawned = call("promise_blocking", make, Ty::Adt(promise, vec![ty.clone()]));
+        let err_ty = Ty::Adt(task_error, Vec::new());
+        let result = self.cx.checked.defs.lang.result_of(ty.clone(), err_ty);
+        let awaited = call("promise_await", spawned, result);
+        let to_string = self
+            .cx
+            .checked
+            .defs
+            .methods
+            .get(&(crate::sema::defs::TypeHead::Adt(task_error), "toString".to_string()))
+            .and_then(|fs| fs.first().copied())
+            .map(|fn_id| tast::FnRef { fn_id, type_args: Vec::new() });
+        self.unwrap_lowered(Box::new(awaited), tast::Fallible::Result, to_string.as_ref(), ty.clone(), span)
     }
 
     /// Closure conversion: the body becomes a function of its own; the closure value is

@@ -581,6 +581,7 @@ impl FnCx<'_, '_> {
             captures: Vec::new(),
             loops: Vec::new(),
             returns: false,
+            defer_loops: None,
         });
         let te = self.check_coerce(d, &p.ty);
         self.frames.pop();

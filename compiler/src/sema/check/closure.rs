@@ -60,6 +60,7 @@ impl FnCx<'_, '_> {
             captures: Vec::new(),
             loops: Vec::new(),
             returns: true,
+            defer_loops: None,
         });
         self.push_scope();
         let mut params = Vec::new();
@@ -78,6 +79,7 @@ impl FnCx<'_, '_> {
             _ => {
                 let te = self.check_expr(&c.body, Some(&ret));
                 if self.resolve(&ret).is_void() {
+                    self.warn_unused_result(&te);
                     te
                 } else {
                     self.check_escape(&te, "be returned");

@@ -78,11 +78,7 @@ impl FnCx<'_, '_> {
                 self.unsafe_depth -= 1;
                 r
             }
-            ExprKind::Blocking(b) => {
-                let block = self.check_block(b, expected);
-                let ty = self.block_type(&block);
-                mk(TExprKind::Blocking(block), ty)
-            }
+            ExprKind::Blocking(b) => self.check_blocking(b, expected, span),
             ExprKind::While { cond, body } => self.check_while(cond, body, span),
             ExprKind::Loop(body) => self.check_loop(body, span),
             ExprKind::For {
@@ -108,6 +104,34 @@ impl FnCx<'_, '_> {
                 self.error_expr(span)
             }
             ExprKind::Error => self.error_expr(span),
+        }
+    }
+
+    /// `blocking { }`: checked as the body of a local closure (the pool thread reaches the
+    /// task's variables by reference while the task waits), without `return`.
+    fn check_blocking(&mut self, b: &ast::Block, expected: Option<&Ty>, span: Span) -> TExpr {
+        let scope_base = self.scope_depth();
+        let ret = expected.cloned().unwrap_or_else(|| self.new_var(VarKind::General, span));
+        self.frames.push(super::fncx::Frame {
+            ret,
+            is_closure: true,
+            is_move: false,
+            scope_base,
+            captures: Vec::new(),
+            loops: Vec::new(),
+            returns: false,
+            defer_loops: None,
+        });
+        let body = self.check_block(b, expected);
+        let frame = self.frames.pop().expect("blocking frame");
+        let ty = self.block_type(&body);
+        TExpr {
+            kind: TExprKind::Blocking {
+                body,
+                captures: frame.captures,
+            },
+            ty,
+            span,
         }
     }
 
@@ -179,8 +203,16 @@ impl FnCx<'_, '_> {
         match t {
             Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Str | Ty::Error | Ty::Never => true,
             Ty::Infer(_) => matches!(self.var_kind(t), Some(VarKind::Int | VarKind::Float)),
-            _ => self.find_method(t, "toString").is_some(),
+            _ => self
+                .find_method(t, "toString")
+                .is_some_and(|f| self.is_conversion(f, &Ty::Str)),
         }
+    }
+
+    /// Is method `f` a conversion `fn name(self): ret` (no other parameters)?
+    pub fn is_conversion(&self, f: crate::sema::defs::FnId, ret: &Ty) -> bool {
+        let def = self.g.defs.func(f);
+        def.receiver.is_some() && def.params.is_empty() && def.ret == *ret
     }
 
     // ----- names -----
@@ -790,8 +822,8 @@ impl FnCx<'_, '_> {
         match cond {
             ast::Cond::Expr(c) => {
                 let c = self.check_coerce(c, &Ty::Bool);
-                let then = self.check_block(then_block, want);
-                let (els, ty) = self.check_else(&then, else_branch, expected, span);
+                let mut then = self.check_block(then_block, want);
+                let (els, ty) = self.check_else(&mut then, else_branch, expected, span);
                 TExpr {
                     kind: TExprKind::If {
                         cond: Box::new(c),
@@ -806,9 +838,9 @@ impl FnCx<'_, '_> {
                 let s = self.check_expr(scrut, None);
                 self.push_scope();
                 let p = self.check_pattern(pat, &s.ty, crate::sema::tast::LocalKind::Binding);
-                let then = self.check_block(then_block, want);
+                let mut then = self.check_block(then_block, want);
                 self.pop_scope();
-                let (els, ty) = self.check_else(&then, else_branch, expected, span);
+                let (els, ty) = self.check_else(&mut then, else_branch, expected, span);
                 TExpr {
                     kind: TExprKind::IfLet {
                         pat: p,
@@ -826,7 +858,7 @@ impl FnCx<'_, '_> {
     /// Checks an `else` branch and computes the `if`'s type.
     fn check_else(
         &mut self,
-        then: &TBlock,
+        then: &mut TBlock,
         else_branch: Option<&ast::Expr>,
         expected: Option<&Ty>,
         span: Span,
@@ -846,6 +878,21 @@ impl FnCx<'_, '_> {
             }
             return (None, Ty::Void);
         };
+        // With a known expected type, both branches convert to it (`T` → `T?` and so on).
+        let target = expected
+            .map(|t| self.resolve(t))
+            .filter(|t| !t.is_void() && !t.is_error() && !matches!(t, Ty::Infer(_)));
+        if let Some(target) = target {
+            if let Some(v) = then.value.take() {
+                let v = if self.resolve(&v.ty).is_never() { *v } else { self.coerce(*v, &target) };
+                then.value = Some(Box::new(v));
+            }
+            let els = self.check_expr(e, Some(&target));
+            let els_never = self.resolve(&els.ty).is_never();
+            let els = if els_never { els } else { self.coerce(els, &target) };
+            let ty = if then_ty.is_never() && els_never { Ty::Never } else { target };
+            return (Some(Box::new(els)), ty);
+        }
         let want = expected.cloned().or_else(|| (!then_ty.is_never()).then(|| then_ty.clone()));
         let mut els = self.check_expr(e, want.as_ref());
         let ty = if then_ty.is_never() {
@@ -910,6 +957,7 @@ impl FnCx<'_, '_> {
     }
 
     fn check_return(&mut self, value: Option<&ast::Expr>, span: Span) -> TExpr {
+        self.check_defer_exit("return", false, span);
         if !self.frame().returns {
             self.push(
                 Diagnostic::error(diag::E0224, span, "`return` outside a function")
@@ -953,6 +1001,7 @@ impl FnCx<'_, '_> {
 
     fn check_break(&mut self, e: &ast::Expr) -> TExpr {
         let is_break = matches!(e.kind, ExprKind::Break);
+        self.check_defer_exit(if is_break { "break" } else { "continue" }, true, e.span);
         match self.frame().loops.last_mut() {
             Some(has_break) => {
                 if is_break {

@@ -37,6 +37,9 @@ pub struct Frame {
     /// A function or closure body, where `return` and `?` may leave it (not a constant
     /// initializer or a default argument).
     pub returns: bool,
+    /// Inside a `defer`/`errdefer` statement: the number of enclosing loops when it
+    /// began (a deferred statement may not jump out of itself).
+    pub defer_loops: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -107,6 +110,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             captures: Vec::new(),
             loops: Vec::new(),
             returns: true,
+            defer_loops: None,
         });
         let mut params = Vec::new();
         if let (Some(mutable), Some(self_ty)) = (f.receiver, &f.self_ty) {
@@ -247,6 +251,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             captures: Vec::new(),
             loops: Vec::new(),
             returns: false,
+            defer_loops: None,
         });
         let defs = cx.g.defs;
         let module = cx.module;
@@ -501,6 +506,19 @@ impl<'g, 'a> FnCx<'g, 'a> {
         })
     }
 
+    /// Like [`zonk`](Self::zonk), with literal variables given their default types
+    /// (general variables stay open).
+    pub fn zonk_literals(&self, t: &Ty) -> Ty {
+        self.zonk(t).map(&mut |x| match x {
+            Ty::Infer(v) => match self.vars[*v as usize] {
+                Var::Unbound(VarKind::Int) => Some(Ty::i64()),
+                Var::Unbound(VarKind::Float) => Some(Ty::Float(crate::sema::ty::FloatTy::F64)),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
     /// The kind of an unbound variable.
     pub fn var_kind(&self, t: &Ty) -> Option<VarKind> {
         match self.resolve(t) {
@@ -681,6 +699,9 @@ impl<'g, 'a> FnCx<'g, 'a> {
         };
         let ids = self.g.defs.methods.get(&(head, "toError".to_string()))?;
         let f = *ids.first()?;
+        if !self.is_conversion(f, &self.g.defs.lang.error_ty()) {
+            return None;
+        }
         Some(FnRef {
             fn_id: f,
             type_args: args.clone(),

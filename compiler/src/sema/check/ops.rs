@@ -378,6 +378,7 @@ impl FnCx<'_, '_> {
             self.not_fallible("?", &te);
             return self.error_expr(span);
         };
+        self.check_defer_exit("?", false, span);
         let convert = if self.frame().returns {
             let ret = self.frame().ret.clone();
             self.check_try_target(kind, err.as_ref(), &ret, span)

@@ -372,7 +372,9 @@ impl FnCx<'_, '_> {
 
     /// E0208 for a non-exhaustive match, W0102 for unreachable arms.
     fn check_coverage(&mut self, sty: &Ty, arms: &[MatchArm], span: Span) {
-        let t = self.zonk(sty);
+        // A literal's still-open type (`{integer}`) is an integer type: only a wildcard
+        // covers it, whichever integer type it becomes.
+        let t = self.zonk_literals(sty);
         if t.has_error() || self.is_opaque(&t) || t.has_infer() {
             return;
         }

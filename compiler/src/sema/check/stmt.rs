@@ -91,9 +91,12 @@ impl FnCx<'_, '_> {
     }
 
     fn check_deferred(&mut self, inner: &ast::Stmt) -> TBlock {
+        let loops = self.frame().loops.len();
+        let outer = self.frame().defer_loops.replace(loops);
         self.push_scope();
         let ts = self.check_stmt(inner);
         self.pop_scope();
+        self.frame().defer_loops = outer;
         TBlock {
             stmts: vec![ts],
             value: None,
@@ -101,8 +104,23 @@ impl FnCx<'_, '_> {
         }
     }
 
+    /// E0009 when `what` (`return`, `?`, `break`, `continue`) would jump out of a
+    /// deferred statement; `loop_jump` for `break`/`continue`, which may stay inside a loop
+    /// of the deferred statement itself.
+    pub(super) fn check_defer_exit(&mut self, what: &str, loop_jump: bool, span: Span) {
+        let frame = self.frame();
+        let Some(at) = frame.defer_loops else { return };
+        if loop_jump && frame.loops.len() > at {
+            return;
+        }
+        self.push(
+            Diagnostic::error(diag::E0009, span, format!("`{what}` cannot leave a `defer` or `errdefer` statement"))
+                .with_note("deferred statements run while their block is being left"),
+        );
+    }
+
     /// W0101 for a dropped `Result`.
-    fn warn_unused_result(&mut self, te: &TExpr) {
+    pub(super) fn warn_unused_result(&mut self, te: &TExpr) {
         let t = self.resolve(&te.ty);
         if self.g.defs.lang.as_result(&t).is_some() {
             self.push(

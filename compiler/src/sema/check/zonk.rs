@@ -268,7 +268,7 @@ impl FnCx<'_, '_> {
                     self.fin_expr(&mut a.body, seen);
                 }
             }
-            TExprKind::Block(b) | TExprKind::Loop(b) | TExprKind::Blocking(b) => self.fin_block(b, seen),
+            TExprKind::Block(b) | TExprKind::Loop(b) | TExprKind::Blocking { body: b, .. } => self.fin_block(b, seen),
             TExprKind::While { cond, body } => {
                 self.fin_expr(cond, seen);
                 self.fin_block(body, seen);
@@ -353,6 +353,9 @@ impl FnCx<'_, '_> {
             return None;
         }
         let f = self.find_method(t, "toString")?;
+        if !self.is_conversion(f, &Ty::Str) {
+            return None;
+        }
         let def = self.g.defs.func(f).clone();
         let type_args = self.instantiate_generics(&def, &[], span);
         if let Some(self_ty) = &def.self_ty {

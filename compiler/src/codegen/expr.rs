@@ -43,13 +43,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Array(elems) => self.aggregate(elems, &e.ty),
             ExprKind::ArrayRepeat { value, count } => self.array_repeat(value, *count, &e.ty),
             ExprKind::Variant { variant, fields, .. } => {
-                let vals: Vec<BasicValueEnum> = fields
-                    .iter()
-                    .map(|f| {
-                        let v = self.expr(f);
-                        self.owned(v, &f.ty)
-                    })
-                    .collect();
+                let mut vals = Vec::new();
+                let mut held = Vec::new();
+                for f in fields {
+                    let v = self.expr(f);
+                    let v = self.owned(v, &f.ty);
+                    held.push(self.hold(v, &f.ty));
+                    vals.push(v);
+                }
+                self.unhold(&held);
                 Val::owned(self.build_variant(&e.ty, *variant, &vals))
             }
             ExprKind::VecLit(elems) => self.vec_literal(elems, &e.ty),
@@ -250,15 +252,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn aggregate(&mut self, fields: &'p [Expr], ty: &Ty) -> Val<'ctx> {
         let lt = self.cg.llvm_ty(ty);
         let mut agg = super::func::undef_of(lt);
+        let mut held = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             let v = self.expr(f);
             let v = self.owned(v, &f.ty);
+            held.push(self.hold(v, &f.ty));
             agg = match agg {
                 BasicValueEnum::StructValue(s) => self.cg.builder.build_insert_value(s, v, i as u32, "agg").unwrap().as_basic_value_enum(),
                 BasicValueEnum::ArrayValue(a) => self.cg.builder.build_insert_value(a, v, i as u32, "agg").unwrap().as_basic_value_enum(),
                 other => other,
             };
         }
+        self.unhold(&held);
         Val::owned(agg)
     }
 
@@ -315,16 +320,19 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let f = self.cg.rt("weft_rt_vec_with_capacity");
         let v = self.cg.builder.build_call(f, &[n.into(), glue.into()], "vec").unwrap();
         let v = v.try_as_basic_value().basic().unwrap().into_pointer_value();
-        // Keep the vector in a slot so it is released if an element expression panics
-        // or returns early (elements are stored as they are computed).
+        // The vector is held while the elements are computed (an element expression may
+        // return early): its length counts the elements stored so far.
+        let held = self.hold(v.into(), ty);
         for (i, e) in elems.iter().enumerate() {
             let x = self.expr(e);
             let x = self.owned(x, &elem);
             let idx = self.cg.ctx.i64_type().const_int(i as u64, false);
             let ep = self.cg.vec_data_ptr(v, idx, &elem);
             self.cg.builder.build_store(ep, x).unwrap();
+            let len = self.cg.ctx.i64_type().const_int(i as u64 + 1, false);
+            self.cg.set_vec_len(v, len);
         }
-        self.cg.set_vec_len(v, n);
+        self.unhold(&[held]);
         Val::owned(v.into())
     }
 

@@ -365,6 +365,32 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
+    /// Keeps an owned value that is on its way into an aggregate (a field, an element, a
+    /// map key) safe while the rest of the aggregate is evaluated: until [`FnCg::unhold`],
+    /// an exit from the scope (`return`, `?`, `break`) releases it. Nothing is released
+    /// when control reaches `unhold`: the value has then been moved to its owner.
+    pub fn hold(&mut self, v: BasicValueEnum<'ctx>, ty: &Ty) -> Option<PointerValue<'ctx>> {
+        if !self.cg.needs_drop(ty) {
+            return None;
+        }
+        let lt = self.cg.llvm_ty(ty);
+        if v.get_type() != lt {
+            return None;
+        }
+        let p = self.alloca(lt, "held");
+        self.cg.builder.build_store(p, v).unwrap();
+        self.schedule_drop(p, ty);
+        Some(p)
+    }
+
+    /// Ends the holds of [`FnCg::hold`] (in the same scope): the values now have owners.
+    pub fn unhold(&mut self, held: &[Option<PointerValue<'ctx>>]) {
+        let scope = self.scopes.last_mut().expect("a scope");
+        scope
+            .exits
+            .retain(|e| !matches!(e, Exit::Drop { ptr, .. } if held.contains(&Some(*ptr))));
+    }
+
     /// Schedules the release of the value at `p` when the innermost scope ends.
     pub fn schedule_drop(&mut self, p: PointerValue<'ctx>, ty: &Ty) {
         if self.cg.needs_drop(ty) {
@@ -575,7 +601,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let v = self.expr(value);
                 let new = self.owned(v, &ty);
                 self.ensure_open();
+                // The place's index expressions may still exit (`?`, a panic is fine).
+                let held = self.hold(new, &ty);
                 let p = self.place(place, true);
+                self.unhold(&[held]);
                 let lt = self.cg.llvm_ty(&ty);
                 if self.cg.needs_drop(&ty) {
                     let old = self.cg.builder.build_load(lt, p, "old").unwrap();

@@ -480,8 +480,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             "map_insert" => {
                 let slot = self.arg_place(&args[0]);
                 let key = self.arg_owned(&args[1]);
-                let key = self.key_bits(key, k);
+                let held = self.hold(key, k);
                 let val = self.arg_owned(&args[2]);
+                self.unhold(&[held]);
+                let key = self.key_bits(key, k);
                 let lt = self.cg.llvm_ty(v);
                 let p = self.alloca(lt, "value");
                 self.cg.builder.build_store(p, val).unwrap();

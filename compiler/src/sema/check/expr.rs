@@ -883,14 +883,19 @@ impl FnCx<'_, '_> {
             .map(|t| self.resolve(t))
             .filter(|t| !t.is_void() && !t.is_error() && !matches!(t, Ty::Infer(_)));
         if let Some(target) = target {
+            let els = self.check_expr(e, Some(&target));
+            let els_ty = self.resolve(&els.ty);
+            // A branch without a value makes the whole `if` value-less: the caller reports it.
+            if then_ty.is_void() || els_ty.is_void() {
+                let ty = if then_ty.is_never() { els_ty } else { Ty::Void };
+                return (Some(Box::new(els)), ty);
+            }
             if let Some(v) = then.value.take() {
                 let v = if self.resolve(&v.ty).is_never() { *v } else { self.coerce(*v, &target) };
                 then.value = Some(Box::new(v));
             }
-            let els = self.check_expr(e, Some(&target));
-            let els_never = self.resolve(&els.ty).is_never();
-            let els = if els_never { els } else { self.coerce(els, &target) };
-            let ty = if then_ty.is_never() && els_never { Ty::Never } else { target };
+            let els = if els_ty.is_never() { els } else { self.coerce(els, &target) };
+            let ty = if then_ty.is_never() && els_ty.is_never() { Ty::Never } else { target };
             return (Some(Box::new(els)), ty);
         }
         let want = expected.cloned().or_else(|| (!then_ty.is_never()).then(|| then_ty.clone()));

@@ -46,7 +46,7 @@ fn check(path: &PathBuf) -> Result<(), String> {
     }
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut cmd = Command::new("valgrind");
-    cmd.args(["--leak-check=full", "--error-exitcode=1", "--errors-for-leak-kinds=definite", "--max-stackframe=137438953472"])
+    cmd.args(["--leak-check=full", "--error-exitcode=1", "--errors-for-leak-kinds=definite"])
         .arg(&exe)
         .current_dir(common::root())
         .env("WEFT_THREADS", "1");

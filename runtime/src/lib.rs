@@ -24,4 +24,5 @@ pub mod string;
 pub mod sync;
 pub mod thread;
 pub mod time;
+pub mod valgrind;
 pub mod vec;

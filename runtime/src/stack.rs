@@ -149,6 +149,7 @@ impl Stack {
     /// Maps a stack of exactly `size` bytes (a multiple of the page size) on its own.
     fn map(size: usize) -> Stack {
         let base = map_anonymous(size, libc::PROT_READ | libc::PROT_WRITE);
+        crate::valgrind::register_unmappable_stack(base.as_ptr() as usize, size);
         Stack { base, size }
     }
 
@@ -211,6 +212,7 @@ impl Global {
                 self.end = self.cursor + size * SLAB_STACKS;
             }
             let base = NonNull::new(self.cursor as *mut u8).expect("slab cursor is non-null");
+            crate::valgrind::register_stack(self.cursor, size);
             self.cursor += size;
             out.push(Stack { base, size });
         }
@@ -253,6 +255,7 @@ impl StackPool {
     /// Returns a stack taken from any pool (stacks of other sizes are unmapped).
     pub fn give(&mut self, stack: Stack) {
         if stack.size != default_size() {
+            crate::valgrind::deregister_stack(stack.base() as usize);
             // SAFETY: a non-default stack is its own mapping and is no longer used.
             unsafe { libc::munmap(stack.base().cast(), stack.size) };
             return;
@@ -306,6 +309,7 @@ impl GuardedStack {
         let mapping = map_anonymous(size + page, libc::PROT_READ | libc::PROT_WRITE);
         // SAFETY: the first page belongs to the fresh mapping.
         unsafe { libc::mprotect(mapping.as_ptr().cast(), page, libc::PROT_NONE) };
+        crate::valgrind::register_unmappable_stack(mapping.as_ptr() as usize + page, size);
         GuardedStack {
             mapping,
             len: size + page,
@@ -327,6 +331,7 @@ impl GuardedStack {
 
 impl Drop for GuardedStack {
     fn drop(&mut self) {
+        crate::valgrind::deregister_stack(self.mapping.as_ptr() as usize + page_size());
         // SAFETY: the mapping is owned by this value and no longer in use.
         unsafe { libc::munmap(self.mapping.as_ptr().cast(), self.len) };
     }

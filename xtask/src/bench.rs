@@ -30,19 +30,28 @@ struct Bench {
     peers: &'static [Peer],
     /// Compare wall time and memory with WEFT_THREADS=1 and 2 (else CPU time).
     concurrent: bool,
+    /// Operations per run (round trips, messages, lock operations): when non-zero, the
+    /// report also gives nanoseconds per operation.
+    ops: u64,
 }
 
 const BENCHES: &[Bench] = &[
-    Bench { name: "fib", weft: "benches/fib/fib.weft", args: &[], peers: &[Peer::Clang("benches/fib/fib.c"), Peer::Gcc("benches/fib/fib.c")], concurrent: false },
-    Bench { name: "nbody", weft: "examples/nbody.weft", args: &["5000000"], peers: &[Peer::Clang("benches/nbody/nbody.c"), Peer::Gcc("benches/nbody/nbody.c")], concurrent: false },
-    Bench { name: "spectralnorm", weft: "examples/spectralnorm.weft", args: &["2000"], peers: &[Peer::Clang("benches/spectralnorm/spectralnorm.c"), Peer::Gcc("benches/spectralnorm/spectralnorm.c")], concurrent: false },
-    Bench { name: "strvec", weft: "benches/strvec/strvec.weft", args: &[], peers: &[Peer::Clang("benches/strvec/strvec.c"), Peer::Gcc("benches/strvec/strvec.c")], concurrent: false },
-    Bench { name: "skynet", weft: "benches/skynet/skynet.weft", args: &[], peers: &[Peer::Go("benches/skynet/skynet.go"), Peer::Crystal("benches/skynet/skynet.cr")], concurrent: true },
-    Bench { name: "spawn_await", weft: "benches/spawn_await/spawn_await.weft", args: &[], peers: &[Peer::Go("benches/spawn_await/spawn_await.go"), Peer::Crystal("benches/spawn_await/spawn_await.cr")], concurrent: true },
-    Bench { name: "sleep_fanout", weft: "benches/sleep_fanout/sleep_fanout.weft", args: &[], peers: &[Peer::Go("benches/sleep_fanout/sleep_fanout.go"), Peer::Crystal("benches/sleep_fanout/sleep_fanout.cr")], concurrent: true },
-    Bench { name: "yield_pingpong", weft: "benches/yield_pingpong/yield_pingpong.weft", args: &[], peers: &[Peer::Go("benches/yield_pingpong/yield_pingpong.go"), Peer::Crystal("benches/yield_pingpong/yield_pingpong.cr")], concurrent: true },
-    Bench { name: "parked", weft: "benches/parked/parked.weft", args: &["100000"], peers: &[], concurrent: true },
-    Bench { name: "parked_1m", weft: "benches/parked/parked.weft", args: &["1000000"], peers: &[], concurrent: true },
+    Bench { name: "fib", weft: "benches/fib/fib.weft", args: &[], peers: &[Peer::Clang("benches/fib/fib.c"), Peer::Gcc("benches/fib/fib.c")], concurrent: false, ops: 0 },
+    Bench { name: "nbody", weft: "examples/nbody.weft", args: &["5000000"], peers: &[Peer::Clang("benches/nbody/nbody.c"), Peer::Gcc("benches/nbody/nbody.c")], concurrent: false, ops: 0 },
+    Bench { name: "spectralnorm", weft: "examples/spectralnorm.weft", args: &["2000"], peers: &[Peer::Clang("benches/spectralnorm/spectralnorm.c"), Peer::Gcc("benches/spectralnorm/spectralnorm.c")], concurrent: false, ops: 0 },
+    Bench { name: "strvec", weft: "benches/strvec/strvec.weft", args: &[], peers: &[Peer::Clang("benches/strvec/strvec.c"), Peer::Gcc("benches/strvec/strvec.c")], concurrent: false, ops: 0 },
+    Bench { name: "skynet", weft: "benches/skynet/skynet.weft", args: &[], peers: &[Peer::Go("benches/skynet/skynet.go"), Peer::Crystal("benches/skynet/skynet.cr")], concurrent: true, ops: 0 },
+    Bench { name: "spawn_await", weft: "benches/spawn_await/spawn_await.weft", args: &[], peers: &[Peer::Go("benches/spawn_await/spawn_await.go"), Peer::Crystal("benches/spawn_await/spawn_await.cr")], concurrent: true, ops: 0 },
+    Bench { name: "sleep_fanout", weft: "benches/sleep_fanout/sleep_fanout.weft", args: &[], peers: &[Peer::Go("benches/sleep_fanout/sleep_fanout.go"), Peer::Crystal("benches/sleep_fanout/sleep_fanout.cr")], concurrent: true, ops: 0 },
+    Bench { name: "yield_pingpong", weft: "benches/yield_pingpong/yield_pingpong.weft", args: &[], peers: &[Peer::Go("benches/yield_pingpong/yield_pingpong.go"), Peer::Crystal("benches/yield_pingpong/yield_pingpong.cr")], concurrent: true, ops: 0 },
+    Bench { name: "pingpong", weft: "benches/pingpong/pingpong.weft", args: &[], peers: &[Peer::Go("benches/pingpong/pingpong.go"), Peer::Crystal("benches/pingpong/pingpong.cr"), Peer::Clang("benches/pingpong/pingpong.c")], concurrent: true, ops: 1_000_000 },
+    Bench { name: "threadring", weft: "benches/threadring/threadring.weft", args: &[], peers: &[Peer::Go("benches/threadring/threadring.go"), Peer::Crystal("benches/threadring/threadring.cr")], concurrent: true, ops: 10_000_000 },
+    Bench { name: "mpmc", weft: "benches/mpmc/mpmc.weft", args: &[], peers: &[Peer::Go("benches/mpmc/mpmc.go"), Peer::Crystal("benches/mpmc/mpmc.cr"), Peer::Clang("benches/mpmc/mpmc.c")], concurrent: true, ops: 10_000_000 },
+    Bench { name: "mutex", weft: "benches/mutex/mutex.weft", args: &[], peers: &[Peer::Go("benches/mutex/mutex.go"), Peer::Crystal("benches/mutex/mutex.cr"), Peer::Clang("benches/mutex/mutex.c")], concurrent: true, ops: 4_000_000 },
+    Bench { name: "lock_uncontended", weft: "benches/lock_uncontended/lock_uncontended.weft", args: &[], peers: &[Peer::Go("benches/lock_uncontended/lock_uncontended.go"), Peer::Clang("benches/lock_uncontended/lock_uncontended.c")], concurrent: true, ops: 10_000_000 },
+    Bench { name: "chan_buffered", weft: "benches/chan_buffered/chan_buffered.weft", args: &[], peers: &[Peer::Go("benches/chan_buffered/chan_buffered.go"), Peer::Crystal("benches/chan_buffered/chan_buffered.cr")], concurrent: true, ops: 10_000_000 },
+    Bench { name: "parked", weft: "benches/parked/parked.weft", args: &["100000"], peers: &[], concurrent: true, ops: 0 },
+    Bench { name: "parked_1m", weft: "benches/parked/parked.weft", args: &["1000000"], peers: &[], concurrent: true, ops: 0 },
 ];
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -164,7 +173,7 @@ fn build_peer(p: Peer, out: &Path) -> Result<String, String> {
 
 fn cc_cmd(cc: &str, src: &Path, out: &Path) -> Command {
     let mut c = Command::new(cc);
-    c.arg("-O2").arg(src).arg("-o").arg(out).arg("-lm");
+    c.arg("-O2").arg("-pthread").arg(src).arg("-o").arg(out).arg("-lm");
     c
 }
 
@@ -220,6 +229,9 @@ fn report(b: &Bench, variants: &[Variant], samples: &[Vec<Result<Sample, String>
         let rss = ok.iter().map(|s| s.rss_kib).max().unwrap_or(0);
         let same = reference.as_deref() == Some(ok[0].stdout.as_str());
         let _ = write!(line, " | {} {:.3} s {} MiB{}", v.label, m.as_secs_f64(), rss / 1024, if same { "" } else { " (DIFFERENT OUTPUT)" });
+        if b.ops > 0 {
+            let _ = write!(line, " {:.1} ns/op", m.as_secs_f64() * 1e9 / b.ops as f64);
+        }
         medians.push(Some((m, rss)));
     }
     let weft_idx: Vec<usize> = (0..variants.len()).filter(|&i| variants[i].label.starts_with("weft")).collect();

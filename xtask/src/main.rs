@@ -3,6 +3,7 @@
 //! - `setup`: installs missing system packages (apt), idempotently; fast when all present.
 //! - `test`: setup, build, then every test suite.
 //! - `bench`: setup, then the benchmarks with their peer ratios.
+//! - `stress [RUNS]`: the concurrency stress tests, RUNS times in a row (default 20).
 //!
 //! Every command runs `setup` first.
 
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         "setup" => Ok(()),
         "test" => test(&args[1..]),
         "bench" => bench::run(&args[1..]),
+        "stress" => stress(&args[1..]),
         _ => {
             usage();
             return ExitCode::from(2);
@@ -40,7 +42,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() {
-    eprintln!("usage: cargo xtask <setup|test|bench>");
+    eprintln!("usage: cargo xtask <setup|test|bench [NAME...]|stress [RUNS]>");
 }
 
 /// The workspace root (the parent of this crate's directory).
@@ -79,6 +81,32 @@ fn test(extra: &[String]) -> Result<(), String> {
     run(&mut cmd)?;
     eprintln!(
         "xtask test: every suite passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Runs the stress tests `runs` times in a row (default 20): the Weft stress programs
+/// (tests/stress, each under WEFT_THREADS=1 and 2, repeated through `WEFT_STRESS_RUNS`)
+/// and the runtime's multi-threaded torture tests (channels, locks, scheduler), whose
+/// names contain `stress` or `torture`. Stops at the first failure.
+fn stress(args: &[String]) -> Result<(), String> {
+    let runs: usize = match args.first() {
+        Some(a) => a.parse().map_err(|_| format!("not a run count: {a}"))?,
+        None => 20,
+    };
+    let started = std::time::Instant::now();
+    run(cargo()
+        .args(["test", "--release", "-p", "weft", "--test", "stress"])
+        .env("WEFT_STRESS_RUNS", runs.to_string()))?;
+    for i in 1..=runs {
+        eprintln!("xtask stress: runtime torture tests, run {i} of {runs}");
+        for filter in ["stress", "torture"] {
+            run(cargo().args(["test", "--release", "-p", "weft_rt", "--tests", "-q", filter]))?;
+        }
+    }
+    eprintln!(
+        "xtask stress: {runs} runs passed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -345,15 +345,11 @@ impl<'a> Lexer<'a> {
                 }
                 _ => {}
             },
-            Punct::RParen => {
-                if self.ctx.last() == Some(&Ctx::Paren) {
-                    self.ctx.pop();
-                }
+            Punct::RParen if self.ctx.last() == Some(&Ctx::Paren) => {
+                self.ctx.pop();
             }
-            Punct::RBracket => {
-                if self.ctx.last() == Some(&Ctx::Bracket) {
-                    self.ctx.pop();
-                }
+            Punct::RBracket if self.ctx.last() == Some(&Ctx::Bracket) => {
+                self.ctx.pop();
             }
             _ => {}
         }
@@ -564,9 +560,7 @@ impl<'a> Lexer<'a> {
     fn escape(&mut self) -> Option<char> {
         let start = self.pos;
         self.pos += 1;
-        let Some(c) = self.peek() else {
-            return None;
-        };
+        let c = self.peek()?;
         self.pos += 1;
         let ch = match c {
             b'n' => '\n',

@@ -47,7 +47,7 @@ pub fn analyze(defs: &Defs, ty: &Ty, arms: &[MatchArm]) -> Coverage {
     let mut unreachable = Vec::new();
     for (i, arm) in arms.iter().enumerate() {
         let p = lower(defs, &arm.pat);
-        if cx.useful(&rows, &[p.clone()], std::slice::from_ref(ty)).is_none() {
+        if cx.useful(&rows, std::slice::from_ref(&p), std::slice::from_ref(ty)).is_none() {
             unreachable.push(i);
         }
         if arm.guard.is_none() {

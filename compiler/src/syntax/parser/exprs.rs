@@ -487,7 +487,7 @@ fn interpolation<'a>(g: &Grammar<'a>) -> PBox<'a, Expr> {
         .expr_open
         .clone()
         .delimited_by(just(Token::HoleStart), just(Token::HoleEnd))
-        .map(InterpPart::Expr);
+        .map(|e| InterpPart::Expr(Box::new(e)));
     spanned(
         choice((text, hole))
             .repeated()

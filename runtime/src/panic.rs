@@ -118,7 +118,10 @@ fn panic_fmt(args: core::fmt::Arguments, loc: Option<&WeftLoc>) -> ! {
 #[cold]
 #[inline(never)]
 pub fn panic_bounds(index: i64, len: i64, loc: Option<&WeftLoc>) -> ! {
-    panic_fmt(format_args!("index {index} out of bounds (length {len})"), loc)
+    panic_fmt(
+        format_args!("index {index} out of bounds (length {len})"),
+        loc,
+    )
 }
 
 /// Panics with `integer overflow`.
@@ -139,9 +142,15 @@ pub fn panic_div_zero(loc: Option<&WeftLoc>) -> ! {
 #[inline(never)]
 fn panic_range(start: i64, end: i64, len: usize, loc: Option<&WeftLoc>) -> ! {
     if start > end {
-        panic_fmt(format_args!("slice start {start} is greater than end {end}"), loc)
+        panic_fmt(
+            format_args!("slice start {start} is greater than end {end}"),
+            loc,
+        )
     }
-    panic_fmt(format_args!("slice {start}..{end} out of bounds (length {len})"), loc)
+    panic_fmt(
+        format_args!("slice {start}..{end} out of bounds (length {len})"),
+        loc,
+    )
 }
 
 /// Checks `0 <= index < len` and returns the index, or panics with the bounds message.
@@ -242,7 +251,9 @@ mod tests {
         assert_eq!(location_buf(Some(&loc)).as_str(), "src/main.weft:3:14");
         assert_eq!(location_buf(None).as_str(), "<unknown>");
         let long: &'static [u8] = Box::leak(vec![b'a'; 2000].into_boxed_slice());
-        let text = location_buf(Some(&WeftLoc::new(long, 1, 2))).as_bytes().to_vec();
+        let text = location_buf(Some(&WeftLoc::new(long, 1, 2)))
+            .as_bytes()
+            .to_vec();
         assert!(text.starts_with(b"...aaa") && text.ends_with(b"a:1:2"));
         assert!(text.len() <= LOCATION_MAX);
     }

@@ -10,7 +10,20 @@ use inkwell::values::{BasicValue, BasicValueEnum, IntValue, PointerValue};
 use inkwell::{FloatPredicate, IntPredicate};
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
+    /// Evaluates an expression. An operand marked by [`FnCg::mark_operands`] is owned
+    /// rather than borrowed.
     pub fn expr(&mut self, e: &'p Expr) -> Val<'ctx> {
+        let v = self.eval(e);
+        if v.own == Own::Borrowed
+            && !self.must_own.is_empty()
+            && self.must_own.contains(&(e as *const Expr))
+        {
+            return Val::owned(self.owned(v, &e.ty));
+        }
+        v
+    }
+
+    fn eval(&mut self, e: &'p Expr) -> Val<'ctx> {
         self.ensure_open();
         let cx = self.cg.ctx;
         match &e.kind {
@@ -32,6 +45,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Binary { op: BinOp::And, lhs, rhs } => self.short_circuit(true, lhs, rhs),
             ExprKind::Binary { op: BinOp::Or, lhs, rhs } => self.short_circuit(false, lhs, rhs),
             ExprKind::Binary { op, lhs, rhs } => {
+                self.mark_operands(&[lhs, rhs]);
                 let l = self.expr(lhs);
                 let l = self.consume_temp(l, &lhs.ty);
                 let r = self.expr(rhs);
@@ -210,6 +224,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// `s[i]`: a byte of a string.
     fn string_byte(&mut self, base: &'p Expr, index: &'p Expr, span: Span) -> Val<'ctx> {
+        self.mark_operands(&[base, index]);
         let s = self.expr(base);
         let s = self.consume_temp(s, &base.ty).into_pointer_value();
         let i = self.expr(index);
@@ -343,13 +358,22 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let result = match target {
             CallTarget::Func(id) => {
                 let f = self.cg.func_value(*id);
-                let largs = self.lower_args(args);
+                let largs = self.lower_args(args, crate::hir::call_may_write(target, args));
                 self.debug_loc(span);
                 let call = self.cg.builder.build_call(f, &largs, "call").unwrap();
                 call.try_as_basic_value().basic()
             }
             CallTarget::Closure(c) => {
+                let mut ops: Vec<&'p Expr> = vec![c];
+                ops.extend(args.iter().map(|a| &a.expr));
+                self.mark_operands(&ops);
                 let cv = self.expr(c);
+                // The closure may write the variable it was read from.
+                let cv = if cv.own == Own::Borrowed && self.reads_mutable(c) {
+                    Val::owned(self.owned(cv, &c.ty))
+                } else {
+                    cv
+                };
                 let cv = self.consume_temp(cv, &c.ty).into_struct_value();
                 let Ty::Fn(ft) = &c.ty else {
                     return self.undef(ret);
@@ -358,13 +382,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let fp = self.cg.builder.build_extract_value(cv, 0, "fn").unwrap().into_pointer_value();
                 let env = self.cg.builder.build_extract_value(cv, 1, "env").unwrap();
                 let mut largs = vec![env.into()];
-                largs.extend(self.lower_args(args));
+                largs.extend(self.lower_args(args, true));
                 let call = self.cg.builder.build_indirect_call(fty, fp, &largs, "call").unwrap();
                 call.try_as_basic_value().basic()
             }
             CallTarget::Extern { symbol } => {
                 let f = self.extern_fn(symbol, args, ret);
-                let largs = self.lower_args(args);
+                let largs = self.lower_args(args, crate::hir::call_may_write(target, args));
                 let call = self.cg.builder.build_call(f, &largs, "call").unwrap();
                 call.try_as_basic_value().basic()
             }
@@ -390,7 +414,44 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
         let params: Vec<(PassMode, Ty)> = args.iter().map(|a| (a.mode, a.expr.ty.clone())).collect();
         let fty = self.cg.fn_type(&params, ret, false);
-        self.cg.module.add_function(symbol, fty, Some(inkwell::module::Linkage::External))
+        let f = self
+            .cg
+            .module
+            .add_function(symbol, fty, Some(inkwell::module::Linkage::External));
+        // The C ABI extends `_Bool`, `char` and `short` arguments and results to a register.
+        let mut index = 0;
+        for (mode, t) in &params {
+            if self.cg.param_ty(*mode, t).is_none() {
+                continue;
+            }
+            if *mode != PassMode::RefMut {
+                if let Some(a) = self.c_extension(t) {
+                    f.add_attribute(inkwell::attributes::AttributeLoc::Param(index), a);
+                }
+            }
+            index += 1;
+        }
+        if let Some(a) = self.c_extension(ret) {
+            f.add_attribute(inkwell::attributes::AttributeLoc::Return, a);
+        }
+        f
+    }
+
+    /// `zeroext` / `signext` for C arguments narrower than `int`.
+    fn c_extension(&self, t: &Ty) -> Option<inkwell::attributes::Attribute> {
+        let name = match t {
+            Ty::Bool => "zeroext",
+            Ty::Int(i) if i.bits() < 32 => {
+                if i.signed() {
+                    "signext"
+                } else {
+                    "zeroext"
+                }
+            }
+            _ => return None,
+        };
+        let kind = inkwell::attributes::Attribute::get_named_enum_kind_id(name);
+        Some(self.cg.ctx.create_enum_attribute(kind, 0))
     }
 
     // ----- operators -----

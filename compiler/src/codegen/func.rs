@@ -91,6 +91,10 @@ pub struct FnCg<'a, 'ctx, 'p> {
     pub func: FunctionValue<'ctx>,
     pub slots: Vec<Option<Slot<'ctx>>>,
     pub scopes: Vec<Scope<'ctx, 'p>>,
+    /// Operands whose evaluation must produce an owned value although they read a
+    /// variable: a later operand of the same expression may write that variable
+    /// ([`FnCg::mark_operands`]).
+    pub must_own: std::collections::HashSet<*const Expr>,
     entry: BasicBlock<'ctx>,
 }
 
@@ -108,12 +112,76 @@ impl<'ctx, 'p> Cg<'ctx, 'p> {
         let mut fc = FnCg {
             slots: vec![None; f.locals.len()],
             scopes: Vec::new(),
+            must_own: Default::default(),
             cg: self,
             f,
             func,
             entry,
         };
         fc.emit_body();
+    }
+}
+
+impl<'ctx> Cg<'ctx, '_> {
+    /// Emits, at the current position of `func`, the comparison of the stack pointer with
+    /// the current task's limit and the call of `weft_rt_stack_overflow` below it.
+    /// `window`: overflow only when the stack pointer is at most that many bytes below the
+    /// limit (for glue, which the runtime may also run on a scheduler's own stack, where
+    /// the thread-local limit can be another stack's: a recursion on a task stack crosses
+    /// the window first, since glue frames are small).
+    pub fn emit_stack_check(&mut self, func: FunctionValue<'ctx>, window: Option<u64>) {
+        let limit_g = match self.module.get_global("weft_rt_stack_limit") {
+            Some(g) => g,
+            None => {
+                let g = self
+                    .module
+                    .add_global(self.ctx.i64_type(), None, "weft_rt_stack_limit");
+                g.set_thread_local(true);
+                g.set_thread_local_mode(Some(inkwell::ThreadLocalMode::InitialExecTLSModel));
+                g
+            }
+        };
+        let i64t = self.ctx.i64_type();
+        let limit = self
+            .builder
+            .build_load(i64t, limit_g.as_pointer_value(), "limit")
+            .unwrap()
+            .into_int_value();
+        let sp_fn = inkwell::intrinsics::Intrinsic::find("llvm.stacksave")
+            .and_then(|i| i.get_declaration(&self.module, &[self.ptr_ty().into()]))
+            .expect("llvm.stacksave");
+        let sp = self.builder.build_call(sp_fn, &[], "sp").unwrap();
+        let sp = sp
+            .try_as_basic_value()
+            .basic()
+            .unwrap()
+            .into_pointer_value();
+        let sp = self.builder.build_ptr_to_int(sp, i64t, "spi").unwrap();
+        let mut low = self
+            .builder
+            .build_int_compare(inkwell::IntPredicate::ULT, sp, limit, "low")
+            .unwrap();
+        if let Some(w) = window {
+            let depth = self.builder.build_int_sub(limit, sp, "depth").unwrap();
+            let near = self
+                .builder
+                .build_int_compare(
+                    inkwell::IntPredicate::ULE,
+                    depth,
+                    i64t.const_int(w, false),
+                    "near",
+                )
+                .unwrap();
+            low = self.builder.build_and(low, near, "overflow").unwrap();
+        }
+        let bad = self.ctx.append_basic_block(func, "stack_overflow");
+        let ok = self.ctx.append_basic_block(func, "body");
+        self.builder.build_conditional_branch(low, bad, ok).unwrap();
+        self.builder.position_at_end(bad);
+        let f = self.rt("weft_rt_stack_overflow");
+        self.builder.build_call(f, &[], "").unwrap();
+        self.builder.build_unreachable().unwrap();
+        self.builder.position_at_end(ok);
     }
 }
 
@@ -145,40 +213,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Compares the stack pointer with the current task's limit (no guard pages on task
     /// stacks: ARCHITECTURE.md, Stacks).
     fn stack_check(&mut self) {
-        let cg = &mut *self.cg;
-        let limit_g = match cg.module.get_global("weft_rt_stack_limit") {
-            Some(g) => g,
-            None => {
-                let g = cg.module.add_global(cg.ctx.i64_type(), None, "weft_rt_stack_limit");
-                g.set_thread_local(true);
-                g.set_thread_local_mode(Some(inkwell::ThreadLocalMode::InitialExecTLSModel));
-                g
-            }
-        };
-        let i64t = cg.ctx.i64_type();
-        let limit = cg
-            .builder
-            .build_load(i64t, limit_g.as_pointer_value(), "limit")
-            .unwrap()
-            .into_int_value();
-        let sp_fn = inkwell::intrinsics::Intrinsic::find("llvm.stacksave")
-            .and_then(|i| i.get_declaration(&cg.module, &[cg.ptr_ty().into()]))
-            .expect("llvm.stacksave");
-        let sp = cg.builder.build_call(sp_fn, &[], "sp").unwrap();
-        let sp = sp.try_as_basic_value().basic().unwrap().into_pointer_value();
-        let sp = cg.builder.build_ptr_to_int(sp, i64t, "spi").unwrap();
-        let low = cg
-            .builder
-            .build_int_compare(inkwell::IntPredicate::ULT, sp, limit, "low")
-            .unwrap();
-        let bad = cg.ctx.append_basic_block(self.func, "stack_overflow");
-        let ok = cg.ctx.append_basic_block(self.func, "body");
-        cg.builder.build_conditional_branch(low, bad, ok).unwrap();
-        cg.builder.position_at_end(bad);
-        let f = cg.rt("weft_rt_stack_overflow");
-        cg.builder.build_call(f, &[], "").unwrap();
-        cg.builder.build_unreachable().unwrap();
-        cg.builder.position_at_end(ok);
+        self.cg.emit_stack_check(self.func, None);
     }
 
     /// Gives every parameter (and closure capture) its slot.
@@ -332,6 +367,34 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             self.retain_value(v.v, ty);
         }
         v.v
+    }
+
+    /// Does the value of `e` live in a variable that may change while the value is in
+    /// use (a field or element of a `var`, an in-out parameter, ...)? Values borrowed
+    /// from `let`s, value parameters and temporaries stay valid to the statement's end.
+    pub fn reads_mutable(&self, e: &Expr) -> bool {
+        match &e.kind {
+            hir::ExprKind::Local(l) => self.f.locals[l.0 as usize].mutable,
+            hir::ExprKind::Field { base, .. }
+            | hir::ExprKind::Index { base, .. }
+            | hir::ExprKind::Deref(base) => self.reads_mutable(base),
+            _ => false,
+        }
+    }
+
+    /// Borrowed values are valid while the place they were read from is not written. When
+    /// a later operand of `ops` may write a variable (an assignment in a block, a `&mut`
+    /// argument, a call that may run a local closure), the earlier operands that read a
+    /// mutable place are evaluated as owned copies instead (see [`FnCg::expr`]).
+    pub fn mark_operands(&mut self, ops: &[&'p Expr]) {
+        let mut later_writes = false;
+        for (i, e) in ops.iter().enumerate().rev() {
+            if later_writes && self.reads_mutable(e) && self.cg.needs_drop(&e.ty) {
+                self.must_own.insert(*e as *const Expr);
+            }
+            // Whether the first operand writes matters to no other operand.
+            later_writes = later_writes || (i > 0 && e.may_write());
+        }
     }
 
     /// Uses the value for the moment only: an owned value is released when the innermost
@@ -752,9 +815,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    /// Arguments of a call in LLVM form, plus whether any is passed `&mut`.
-    pub fn lower_args(&mut self, args: &'p [hir::Arg]) -> Vec<inkwell::values::BasicMetadataValueEnum<'ctx>> {
-        let has_ref_mut = args.iter().any(|a| a.mode == PassMode::RefMut);
+    /// Arguments of a call in LLVM form. `call_writes`: the callee may write the caller's
+    /// variables (`hir::call_may_write`), so arguments read from mutable places are
+    /// passed as copies rather than borrowed.
+    pub fn lower_args(
+        &mut self,
+        args: &'p [hir::Arg],
+        call_writes: bool,
+    ) -> Vec<inkwell::values::BasicMetadataValueEnum<'ctx>> {
+        let ops: Vec<&'p Expr> = args.iter().map(|a| &a.expr).collect();
+        self.mark_operands(&ops);
         let mut out = Vec::new();
         for a in args {
             let ty = a.expr.ty.clone();
@@ -767,16 +837,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let _ = v;
                 continue;
             }
-            if self.cg.by_pointer(&ty) && !has_ref_mut {
+            let unstable = self.reads_mutable(&a.expr)
+                && (call_writes || self.must_own.contains(&(&a.expr as *const Expr)));
+            if self.cg.by_pointer(&ty) && !unstable {
                 if let Some(p) = self.try_place(&a.expr) {
                     out.push(p.into());
                     continue;
                 }
             }
             let v = self.expr(&a.expr);
-            // Beside a `&mut` argument, a borrowed value could be invalidated by the callee:
-            // pass a copy.
-            let v = if has_ref_mut && v.own == Own::Borrowed && self.cg.needs_drop(&ty) {
+            // A borrowed value the callee could invalidate (through a `&mut` argument or a
+            // closure writing the variable): pass a copy.
+            let v = if unstable && v.own == Own::Borrowed && self.cg.needs_drop(&ty) {
                 let owned = self.owned(v, &ty);
                 Val::owned(owned)
             } else {

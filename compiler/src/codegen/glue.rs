@@ -31,6 +31,10 @@ pub struct GlueCache<'ctx> {
     obj_release: Option<FunctionValue<'ctx>>,
 }
 
+/// How far below a stack's limit a glue function still reports an overflow: half the
+/// runtime's reserve under the limit (runtime/src/stack.rs), far more than a glue frame.
+const GLUE_STACK_WINDOW: u64 = 8 * 1024;
+
 /// Offsets in the runtime's objects (docs/runtime.md).
 const VEC_LEN: u64 = 1;
 const VEC_DATA_BYTES: u64 = 24;
@@ -52,6 +56,14 @@ impl<'ctx> Cg<'ctx, '_> {
             },
             _ => false,
         }
+    }
+
+    /// Do the release and equality glue of `t` check the stack? Glue recurses through
+    /// recursive types (a long `Box` list is released node by node), and every recursive
+    /// type is a struct or enum, so their glue checks, like every Weft function, that the
+    /// task's stack (which has no guard page) has room.
+    fn glue_checks_stack(&self, t: &Ty) -> bool {
+        self.opts.stack_checks && matches!(t, Ty::Adt(..)) && !self.is_handle(t)
     }
 
     /// Runs `body` with the builder free for building another function, then restores
@@ -202,6 +214,9 @@ impl<'ctx> Cg<'ctx, '_> {
             cg.glue.release.insert(t.clone(), f);
             let entry = cg.ctx.append_basic_block(f, "entry");
             cg.builder.position_at_end(entry);
+            if cg.glue_checks_stack(t) {
+                cg.emit_stack_check(f, Some(GLUE_STACK_WINDOW));
+            }
             let p = f.get_nth_param(0).unwrap().into_pointer_value();
             cg.visit_refs(f, p, t, false);
             cg.builder.build_return(None).unwrap();
@@ -497,6 +512,9 @@ impl<'ctx> Cg<'ctx, '_> {
             let yes = cg.ctx.append_basic_block(f, "equal");
             let no = cg.ctx.append_basic_block(f, "different");
             cg.builder.position_at_end(entry);
+            if cg.glue_checks_stack(t) {
+                cg.emit_stack_check(f, Some(GLUE_STACK_WINDOW));
+            }
             let a = f.get_nth_param(0).unwrap().into_pointer_value();
             let b = f.get_nth_param(1).unwrap().into_pointer_value();
             cg.emit_eq(f, a, b, t, no);

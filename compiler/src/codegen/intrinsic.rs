@@ -14,6 +14,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Emits intrinsic `name`; `type_args` are its declaration's type arguments.
     pub fn intrinsic(&mut self, name: &str, type_args: &[Ty], args: &'p [Arg], ret: &Ty, span: Span) -> Val<'ctx> {
         self.debug_loc(span);
+        let ops: Vec<&'p crate::hir::Expr> = args.iter().map(|a| &a.expr).collect();
+        self.mark_operands(&ops);
         let targ = |i: usize| type_args.get(i).cloned().unwrap_or(Ty::Error);
         if let Some(v) = self.string_intrinsic(name, args, span) {
             return v;

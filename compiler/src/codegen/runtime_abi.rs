@@ -119,6 +119,19 @@ impl<'ctx> Cg<'ctx, '_> {
             c => self.abi_ty(c).fn_type(&params, false),
         };
         let f = self.module.add_function(name, fty, Some(Linkage::External));
+        // C's `_Bool` travels zero-extended (docs/runtime.md): without the attribute an
+        // `i1` argument may carry garbage in the rest of its register.
+        let zeroext = self
+            .ctx
+            .create_enum_attribute(Attribute::get_named_enum_kind_id("zeroext"), 0);
+        for (i, c) in sig.chars().skip(1).enumerate() {
+            if c == 'b' {
+                f.add_attribute(AttributeLoc::Param(i as u32), zeroext);
+            }
+        }
+        if ret == 'b' {
+            f.add_attribute(AttributeLoc::Return, zeroext);
+        }
         if is_noreturn(sig) {
             for attr in ["noreturn", "cold"] {
                 let kind = Attribute::get_named_enum_kind_id(attr);

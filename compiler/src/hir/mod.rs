@@ -126,6 +126,10 @@ pub struct LocalDecl {
     /// The local's slot holds a pointer to the value rather than the value (`&mut`
     /// parameters, `mut self`, by-reference captures).
     pub indirect: bool,
+    /// The local's value may change while it is in scope (a `var`, an in-out parameter, a
+    /// `var` captured by reference, a desugaring counter); `let`s and value parameters
+    /// keep their value, so values borrowed from them stay valid.
+    pub mutable: bool,
     pub span: Span,
 }
 
@@ -320,4 +324,86 @@ pub enum PatternKind {
         fields: Vec<(u32, Pattern)>,
     },
     Or(Vec<Pattern>),
+}
+
+impl Expr {
+    /// May evaluating this expression change the value of a variable of the enclosing
+    /// function (or of a place inside one)? True for assignments, `&mut` arguments and
+    /// calls that may run a closure (a closure called directly or passed as an
+    /// argument: a local closure writes the variables it captures by reference).
+    /// Closure literals are not evaluated bodies: creating one writes nothing.
+    pub fn may_write(&self) -> bool {
+        match &self.kind {
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Str(_)
+            | ExprKind::Unit
+            | ExprKind::Local(_)
+            | ExprKind::FuncValue(_)
+            | ExprKind::MakeClosure { .. }
+            | ExprKind::Break
+            | ExprKind::Continue
+            | ExprKind::Unreachable => false,
+            ExprKind::Call { target, args } => {
+                call_may_write(target, args)
+                    || args.iter().any(|a| a.expr.may_write())
+                    || matches!(target, CallTarget::Closure(c) if c.may_write())
+            }
+            ExprKind::Field { base, .. } => base.may_write(),
+            ExprKind::Index { base, index, .. } => base.may_write() || index.may_write(),
+            ExprKind::Unary { operand, .. } => operand.may_write(),
+            ExprKind::Binary { lhs, rhs, .. } => lhs.may_write() || rhs.may_write(),
+            ExprKind::Cast(e) | ExprKind::Deref(e) | ExprKind::AddrOf(e) => e.may_write(),
+            ExprKind::Struct { fields, .. }
+            | ExprKind::Variant { fields, .. }
+            | ExprKind::Tuple(fields)
+            | ExprKind::Array(fields)
+            | ExprKind::VecLit(fields) => fields.iter().any(Expr::may_write),
+            ExprKind::ArrayRepeat { value, .. } => value.may_write(),
+            ExprKind::If {
+                cond,
+                then_block,
+                else_block,
+            } => {
+                cond.may_write()
+                    || then_block.may_write()
+                    || else_block.as_ref().is_some_and(Block::may_write)
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                scrutinee.may_write()
+                    || arms.iter().any(|a| {
+                        a.guard.as_ref().is_some_and(Expr::may_write) || a.body.may_write()
+                    })
+            }
+            ExprKind::Block(b) => b.may_write(),
+            ExprKind::Loop { body, latch } => {
+                body.may_write() || latch.as_ref().is_some_and(Block::may_write)
+            }
+            ExprKind::Return(v) => v.as_ref().is_some_and(|v| v.may_write()),
+        }
+    }
+}
+
+impl Block {
+    /// [`Expr::may_write`] for the statements (deferred ones included) and the value.
+    pub fn may_write(&self) -> bool {
+        self.stmts.iter().any(|s| match s {
+            Stmt::Assign { .. } => true,
+            Stmt::Let {
+                init, else_block, ..
+            } => init.may_write() || else_block.as_ref().is_some_and(Block::may_write),
+            Stmt::Expr(e) => e.may_write(),
+            Stmt::Defer(b) | Stmt::Errdefer(b) => b.may_write(),
+        }) || self.value.as_ref().is_some_and(|v| v.may_write())
+    }
+}
+
+/// May the call itself (its callee running) write the caller's variables: through a
+/// `&mut` argument, or by running a closure (the callee, or one passed to it)?
+pub fn call_may_write(target: &CallTarget, args: &[Arg]) -> bool {
+    matches!(target, CallTarget::Closure(_))
+        || args
+            .iter()
+            .any(|a| a.mode == PassMode::RefMut || matches!(a.expr.ty, Ty::Fn(_)))
 }

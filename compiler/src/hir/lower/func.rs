@@ -88,17 +88,20 @@ impl<'c, 'a> FnLower<'c, 'a> {
             t.kind,
             LocalKind::Param(PassMode::RefMut) | LocalKind::SelfParam { mutable: true }
         );
+        let mutable = t.is_mutable();
         let l = self.new_local(&t.name.clone(), t.ty.clone(), indirect, t.span);
+        self.locals[l.0 as usize].mutable = mutable;
         self.map.insert(id, l);
         l
     }
 
-    /// A fresh local (desugaring temporaries are named `$...`).
+    /// A fresh local (desugaring temporaries are named `$...`; they count as mutable).
     pub fn new_local(&mut self, name: &str, ty: Ty, indirect: bool, span: Span) -> LocalId {
         self.locals.push(LocalDecl {
             name: name.to_string(),
             ty,
             indirect,
+            mutable: true,
             span,
         });
         LocalId(self.locals.len() as u32 - 1)
@@ -462,8 +465,11 @@ impl<'c, 'a> FnLower<'c, 'a> {
             .iter()
             .map(|cap| {
                 let t = &inner.tast_locals[cap.local.0 as usize];
-                let (name, ty) = (t.name.clone(), t.ty.clone());
+                let (name, ty, mutable) = (t.name.clone(), t.ty.clone(), t.is_mutable());
                 let l = inner.new_local(&name, ty, by_ref, t.span);
+                // A copy in the environment never changes; a reference sees the
+                // creator's writes.
+                inner.locals[l.0 as usize].mutable = by_ref && mutable;
                 inner.map.insert(cap.local, l);
                 l
             })

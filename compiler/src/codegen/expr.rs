@@ -114,6 +114,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.place_inner(e, false)
     }
 
+    /// The place `*p` of a raw pointer: a `getelementptr` without `inbounds`, which keeps
+    /// the accesses through it untagged for TBAA (a raw pointer may view memory of any
+    /// type; codegen/tbaa.rs).
+    fn raw_place(&mut self, p: PointerValue<'ctx>) -> PointerValue<'ctx> {
+        let zero = self.cg.ctx.i64_type().const_zero();
+        let i8t = self.cg.ctx.i8_type();
+        // SAFETY: a zero offset; no `inbounds` promise is made.
+        unsafe { self.cg.builder.build_gep(i8t, p, &[zero], "raw").unwrap() }
+    }
+
     fn place_inner(&mut self, e: &'p Expr, write: bool) -> Option<PointerValue<'ctx>> {
         match &e.kind {
             ExprKind::Local(l) => Some(self.local_ptr(*l)),
@@ -156,7 +166,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 }
             }
             ExprKind::Deref(inner) => match &inner.ty {
-                Ty::Ptr(_) => Some(self.expr(inner).v.into_pointer_value()),
+                Ty::Ptr(_) => {
+                    let p = self.expr(inner).v.into_pointer_value();
+                    Some(self.raw_place(p))
+                }
                 Ty::Box(t) => {
                     let t = (**t).clone();
                     let bp = self.place_inner(inner, write);

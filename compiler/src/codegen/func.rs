@@ -122,75 +122,14 @@ impl<'ctx, 'p> Cg<'ctx, 'p> {
     }
 }
 
-impl<'ctx> Cg<'ctx, '_> {
-    /// Emits, at the current position of `func`, the comparison of the stack pointer with
-    /// the current task's limit and the call of `weft_rt_stack_overflow` below it.
-    /// `window`: overflow only when the stack pointer is at most that many bytes below the
-    /// limit (for glue, which the runtime may also run on a scheduler's own stack, where
-    /// the thread-local limit can be another stack's: a recursion on a task stack crosses
-    /// the window first, since glue frames are small).
-    pub fn emit_stack_check(&mut self, func: FunctionValue<'ctx>, window: Option<u64>) {
-        let limit_g = match self.module.get_global("weft_rt_stack_limit") {
-            Some(g) => g,
-            None => {
-                let g = self
-                    .module
-                    .add_global(self.ctx.i64_type(), None, "weft_rt_stack_limit");
-                g.set_thread_local(true);
-                g.set_thread_local_mode(Some(inkwell::ThreadLocalMode::InitialExecTLSModel));
-                g
-            }
-        };
-        let i64t = self.ctx.i64_type();
-        let limit = self
-            .builder
-            .build_load(i64t, limit_g.as_pointer_value(), "limit")
-            .unwrap()
-            .into_int_value();
-        let sp_fn = inkwell::intrinsics::Intrinsic::find("llvm.stacksave")
-            .and_then(|i| i.get_declaration(&self.module, &[self.ptr_ty().into()]))
-            .expect("llvm.stacksave");
-        let sp = self.builder.build_call(sp_fn, &[], "sp").unwrap();
-        let sp = sp
-            .try_as_basic_value()
-            .basic()
-            .unwrap()
-            .into_pointer_value();
-        let sp = self.builder.build_ptr_to_int(sp, i64t, "spi").unwrap();
-        let mut low = self
-            .builder
-            .build_int_compare(inkwell::IntPredicate::ULT, sp, limit, "low")
-            .unwrap();
-        if let Some(w) = window {
-            let depth = self.builder.build_int_sub(limit, sp, "depth").unwrap();
-            let near = self
-                .builder
-                .build_int_compare(
-                    inkwell::IntPredicate::ULE,
-                    depth,
-                    i64t.const_int(w, false),
-                    "near",
-                )
-                .unwrap();
-            low = self.builder.build_and(low, near, "overflow").unwrap();
-        }
-        let bad = self.ctx.append_basic_block(func, "stack_overflow");
-        let ok = self.ctx.append_basic_block(func, "body");
-        self.builder.build_conditional_branch(low, bad, ok).unwrap();
-        self.builder.position_at_end(bad);
-        let f = self.rt("weft_rt_stack_overflow");
-        self.builder.build_call(f, &[], "").unwrap();
-        self.builder.build_unreachable().unwrap();
-        self.builder.position_at_end(ok);
-    }
-}
-
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn emit_body(&mut self) {
         self.push_scope(ScopeKind::Plain);
-        if self.cg.opts.stack_checks {
-            self.stack_check();
-        }
+        let check = self
+            .cg
+            .opts
+            .stack_checks
+            .then(|| self.cg.emit_stack_check(self.func, None));
         self.bind_params();
         let body = &self.f.body;
         let v = self.block(body);
@@ -201,6 +140,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             self.emit_ret(value, &ret);
         }
         self.scopes.clear();
+        if let Some(check) = check {
+            self.cg.elide_stack_check_of_leaf(self.func, check);
+        }
+        self.cg.tag_accesses(self.func);
     }
 
     fn emit_ret(&mut self, v: BasicValueEnum<'ctx>, ret: &Ty) {
@@ -208,12 +151,6 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Ty::Void | Ty::Never => self.cg.builder.build_return(None).unwrap(),
             _ => self.cg.builder.build_return(Some(&v)).unwrap(),
         };
-    }
-
-    /// Compares the stack pointer with the current task's limit (no guard pages on task
-    /// stacks: ARCHITECTURE.md, Stacks).
-    fn stack_check(&mut self) {
-        self.cg.emit_stack_check(self.func, None);
     }
 
     /// Gives every parameter (and closure capture) its slot.

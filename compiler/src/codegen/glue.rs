@@ -176,6 +176,20 @@ impl<'ctx> Cg<'ctx, '_> {
         f
     }
 
+    /// Whether the object `obj` has count 1 (copy on write: it may be written in place).
+    ///
+    /// The count is read with an `unordered` atomic load, as Swift's
+    /// `isUniquelyReferenced` reads it relaxed: an object of count 1 has no other owner
+    /// left to race with, and the last other owner's release decrement (`Release`) came
+    /// after its own reads of the object. Unlike an `acquire` load, an unordered one lets
+    /// LLVM keep the count in a register across the stores of a loop body, so writing
+    /// many elements of a unique vector does not re-read its count each time.
+    pub fn is_unique(&self, obj: PointerValue<'ctx>) -> IntValue<'ctx> {
+        let rc = self.load_rc(obj, AtomicOrdering::Unordered);
+        let one = self.ctx.i64_type().const_int(1, false);
+        self.builder.build_int_compare(IntPredicate::EQ, rc, one, "unique").unwrap()
+    }
+
     /// Atomic load of an object's count.
     pub fn load_rc(&self, obj: PointerValue<'ctx>, order: AtomicOrdering) -> IntValue<'ctx> {
         let i64t = self.ctx.i64_type();
@@ -798,9 +812,7 @@ impl<'ctx> Cg<'ctx, '_> {
     /// Makes the vector stored at `slot` unique (copy on write) before a write.
     pub fn vec_make_unique(&mut self, f: FunctionValue<'ctx>, slot: PointerValue<'ctx>, elem: &Ty) {
         let v = self.builder.build_load(self.ptr_ty(), slot, "vec").unwrap().into_pointer_value();
-        let rc = self.load_rc(v, AtomicOrdering::Acquire);
-        let one = self.ctx.i64_type().const_int(1, false);
-        let unique = self.builder.build_int_compare(IntPredicate::EQ, rc, one, "unique").unwrap();
+        let unique = self.is_unique(v);
         let copy = self.ctx.append_basic_block(f, "cow");
         let done = self.ctx.append_basic_block(f, "unique");
         self.builder.build_conditional_branch(unique, done, copy).unwrap();
@@ -808,8 +820,20 @@ impl<'ctx> Cg<'ctx, '_> {
         let g = self.glue_const(elem);
         let mu = self.rt("weft_rt_vec_make_unique");
         self.builder.build_call(mu, &[slot.into(), g.into()], "").unwrap();
+        self.assume_unique_at(slot);
         self.builder.build_unconditional_branch(done).unwrap();
         self.builder.position_at_end(done);
+    }
+
+    /// Tells LLVM that the object in `slot` now has count 1 (right after the runtime made
+    /// it unique), so that the next write's uniqueness check folds away on both paths.
+    fn assume_unique_at(&mut self, slot: PointerValue<'ctx>) {
+        let obj = self.builder.build_load(self.ptr_ty(), slot, "unique_obj").unwrap().into_pointer_value();
+        let unique = self.is_unique(obj);
+        let assume = inkwell::intrinsics::Intrinsic::find("llvm.assume")
+            .and_then(|i| i.get_declaration(&self.module, &[]))
+            .expect("llvm.assume");
+        self.builder.build_call(assume, &[unique.into()], "").unwrap();
     }
 
     /// `{ i64 rc, T value }`: a box object.
@@ -821,9 +845,7 @@ impl<'ctx> Cg<'ctx, '_> {
     /// Makes the box stored at `slot` unique before its contents are written.
     pub fn box_make_unique(&mut self, f: FunctionValue<'ctx>, slot: PointerValue<'ctx>, t: &Ty) {
         let obj = self.builder.build_load(self.ptr_ty(), slot, "box").unwrap().into_pointer_value();
-        let rc = self.load_rc(obj, AtomicOrdering::Acquire);
-        let one = self.ctx.i64_type().const_int(1, false);
-        let unique = self.builder.build_int_compare(IntPredicate::EQ, rc, one, "unique").unwrap();
+        let unique = self.is_unique(obj);
         let copy = self.ctx.append_basic_block(f, "box_cow");
         let done = self.ctx.append_basic_block(f, "box_unique");
         self.builder.build_conditional_branch(unique, done, copy).unwrap();

@@ -8,7 +8,7 @@ use crate::hir::Arg;
 use crate::sema::ty::{FloatTy, Ty};
 use crate::source::Span;
 use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, IntValue, PointerValue};
-use inkwell::{AtomicOrdering, IntPredicate};
+use inkwell::IntPredicate;
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Emits intrinsic `name`; `type_args` are its declaration's type arguments.
@@ -416,9 +416,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn vec_push(&mut self, slot: PointerValue<'ctx>, x: BasicValueEnum<'ctx>, t: &Ty) {
         let ptr = self.cg.ptr_ty();
         let v = self.cg.builder.build_load(ptr, slot, "vec").unwrap().into_pointer_value();
-        let rc = self.cg.load_rc(v, AtomicOrdering::Acquire);
+        let unique = self.cg.is_unique(v);
         let one = self.cg.ctx.i64_type().const_int(1, false);
-        let unique = self.cg.builder.build_int_compare(IntPredicate::EQ, rc, one, "unique").unwrap();
         let len = self.cg.vec_len(v);
         let cap = self.cg.vec_cap(v);
         let room = self.cg.builder.build_int_compare(IntPredicate::ULT, len, cap, "room").unwrap();

@@ -85,6 +85,9 @@ impl<'ctx> Cg<'ctx, '_> {
             }
             AdtKind::Enum(variants) => {
                 let st = self.ctx.opaque_struct_type(&format!("{}.{}", adt.name, self.types.len()));
+                if let Some(name) = st.get_name() {
+                    self.enum_structs.insert(name.to_bytes().to_vec());
+                }
                 self.types.insert(t.clone(), st.into());
                 let mut words = 0;
                 for v in variants {

@@ -15,9 +15,11 @@ mod intrinsic;
 mod layout;
 mod pattern;
 mod runtime_abi;
+mod stack_check;
 mod sync;
 pub mod target;
 mod task;
+mod tbaa;
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, FuncId, FuncKind};
@@ -62,6 +64,10 @@ pub struct Cg<'ctx, 'p> {
     /// Task entry functions by closure type.
     task_entries: HashMap<Ty, FunctionValue<'ctx>>,
     pub debug: Option<debug::DebugCx<'ctx>>,
+    /// The TBAA type tree, once an access has been tagged.
+    tbaa: Option<tbaa::Tbaa<'ctx>>,
+    /// Names of the LLVM struct types of enums (their payload accesses stay untagged).
+    enum_structs: std::collections::HashSet<Vec<u8>>,
     /// Problems found while generating (unimplemented intrinsics).
     pub diags: Vec<Diagnostic>,
 }
@@ -93,6 +99,8 @@ pub fn generate<'ctx>(
         glue: Default::default(),
         task_entries: HashMap::new(),
         debug: None,
+        tbaa: None,
+        enum_structs: Default::default(),
         diags: Vec::new(),
     };
     if opts.debug {
@@ -170,3 +178,6 @@ impl<'ctx> Cg<'ctx, '_> {
         self.builder.build_return(Some(&code)).unwrap();
     }
 }
+
+#[cfg(test)]
+mod tests;

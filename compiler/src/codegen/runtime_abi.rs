@@ -1,7 +1,10 @@
 //! Declarations of the runtime's C ABI (`weft_rt_*`), mirroring `runtime/src/abi/` and
-//! documented in docs/runtime.md. Signatures are written compactly: `p` pointer, `i`
-//! i64 (also `size_t` and `uint64_t`), `w` i32, `b` bool, `d` double, `f` float; the
-//! first letter is the return type (`v` void, `!` noreturn).
+//! documented in docs/runtime.md. Signatures are written compactly: `p` pointer, `r` a
+//! pointer the function only reads or writes through during the call (a variable's slot,
+//! an out-parameter: declared `nocapture`, so the slot's address does not escape and
+//! LLVM may keep its value in a register across stores elsewhere), `i` i64 (also `size_t`
+//! and `uint64_t`), `w` i32, `b` bool, `d` double, `f` float; the first letter is the
+//! return type (`v` void, `!` noreturn).
 
 use super::Cg;
 use inkwell::attributes::{Attribute, AttributeLoc};
@@ -17,7 +20,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_str_from_bytes", "ppi"),
     ("weft_rt_str_free", "vp"),
     ("weft_rt_str_concat", "ppp"),
-    ("weft_rt_str_concat_n", "ppi"),
+    ("weft_rt_str_concat_n", "pri"),
     ("weft_rt_str_eq", "bpp"),
     ("weft_rt_str_cmp", "wpp"),
     ("weft_rt_str_slice", "ppiip"),
@@ -29,8 +32,8 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_str_trim", "pp"),
     ("weft_rt_str_to_upper", "pp"),
     ("weft_rt_str_to_lower", "pp"),
-    ("weft_rt_str_parse_int", "bpp"),
-    ("weft_rt_str_parse_float", "bpp"),
+    ("weft_rt_str_parse_int", "bpr"),
+    ("weft_rt_str_parse_float", "bpr"),
     ("weft_rt_str_bytes", "pp"),
     ("weft_rt_str_from_i64", "pi"),
     ("weft_rt_str_from_u64", "pi"),
@@ -40,36 +43,36 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_str_from_bool", "pb"),
     // Vectors.
     ("weft_rt_vec_with_capacity", "pip"),
-    ("weft_rt_vec_reserve", "vpip"),
-    ("weft_rt_vec_make_unique", "vpp"),
+    ("weft_rt_vec_reserve", "vrip"),
+    ("weft_rt_vec_make_unique", "vrp"),
     ("weft_rt_vec_free", "vpp"),
     ("weft_rt_vec_slice", "ppiipp"),
-    ("weft_rt_vec_insert", "vpippp"),
-    ("weft_rt_vec_remove", "vpippp"),
-    ("weft_rt_vec_pop", "bppp"),
-    ("weft_rt_vec_reverse", "vpp"),
-    ("weft_rt_vec_sort", "vpp"),
+    ("weft_rt_vec_insert", "vrirpp"),
+    ("weft_rt_vec_remove", "vrirpp"),
+    ("weft_rt_vec_pop", "brrp"),
+    ("weft_rt_vec_reverse", "vrp"),
+    ("weft_rt_vec_sort", "vrp"),
     ("weft_rt_vec_str_join", "ppp"),
     // Maps.
     ("weft_rt_map_new", "pwp"),
     ("weft_rt_map_free", "vp"),
-    ("weft_rt_map_make_unique", "vp"),
-    ("weft_rt_map_insert", "vpip"),
+    ("weft_rt_map_make_unique", "vr"),
+    ("weft_rt_map_insert", "vrir"),
     ("weft_rt_map_get", "ppi"),
     ("weft_rt_map_contains", "bpi"),
-    ("weft_rt_map_remove", "bpip"),
+    ("weft_rt_map_remove", "brir"),
     ("weft_rt_map_len", "ip"),
     ("weft_rt_map_keys", "ppp"),
     ("weft_rt_map_values", "pp"),
-    ("weft_rt_map_next", "bpppp"),
+    ("weft_rt_map_next", "bprrr"),
     // Printing and I/O.
-    ("weft_rt_print", "vpiw"),
+    ("weft_rt_print", "vriw"),
     ("weft_rt_args", "p"),
     ("weft_rt_program_name", "p"),
-    ("weft_rt_read_file", "bpp"),
-    ("weft_rt_write_file", "bppp"),
-    ("weft_rt_read_line", "bp"),
-    ("weft_rt_getenv", "bpp"),
+    ("weft_rt_read_file", "bpr"),
+    ("weft_rt_write_file", "bppr"),
+    ("weft_rt_read_line", "br"),
+    ("weft_rt_getenv", "bpr"),
     ("weft_rt_exit", "!w"),
     // Panics.
     ("weft_rt_panic", "!pp"),
@@ -121,12 +124,13 @@ impl<'ctx> Cg<'ctx, '_> {
         let f = self.module.add_function(name, fty, Some(Linkage::External));
         // C's `_Bool` travels zero-extended (docs/runtime.md): without the attribute an
         // `i1` argument may carry garbage in the rest of its register.
-        let zeroext = self
-            .ctx
-            .create_enum_attribute(Attribute::get_named_enum_kind_id("zeroext"), 0);
+        let zeroext = self.enum_attr("zeroext");
+        let nocapture = self.enum_attr("nocapture");
         for (i, c) in sig.chars().skip(1).enumerate() {
-            if c == 'b' {
-                f.add_attribute(AttributeLoc::Param(i as u32), zeroext);
+            match c {
+                'b' => f.add_attribute(AttributeLoc::Param(i as u32), zeroext),
+                'r' => f.add_attribute(AttributeLoc::Param(i as u32), nocapture),
+                _ => {}
             }
         }
         if ret == 'b' {
@@ -134,16 +138,21 @@ impl<'ctx> Cg<'ctx, '_> {
         }
         if is_noreturn(sig) {
             for attr in ["noreturn", "cold"] {
-                let kind = Attribute::get_named_enum_kind_id(attr);
-                f.add_attribute(AttributeLoc::Function, self.ctx.create_enum_attribute(kind, 0));
+                f.add_attribute(AttributeLoc::Function, self.enum_attr(attr));
             }
         }
         f
     }
 
+    /// The LLVM enum attribute `name` (without a value).
+    fn enum_attr(&self, name: &str) -> Attribute {
+        self.ctx
+            .create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
+    }
+
     fn abi_ty(&self, c: char) -> inkwell::types::BasicTypeEnum<'ctx> {
         match c {
-            'p' => self.ptr_ty().into(),
+            'p' | 'r' => self.ptr_ty().into(),
             'i' => self.ctx.i64_type().into(),
             'w' => self.ctx.i32_type().into(),
             'b' => self.ctx.bool_type().into(),

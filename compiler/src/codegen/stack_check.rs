@@ -1,0 +1,168 @@
+//! The prologue stack check: task stacks have no guard page (ARCHITECTURE.md, Stacks), so
+//! every function compares the stack pointer with the running task's limit, the
+//! thread-local `weft_rt_stack_limit`, and calls `weft_rt_stack_overflow` below it.
+//!
+//! Small leaf functions skip the check, as Go's linker does for small `NOSPLIT` leaves
+//! (cmd/internal/obj/x86/obj6.go, `StackSmall`): a function that calls no other Weft
+//! function and whose frame is at most [`LEAF_FRAME_LIMIT`] bytes runs within the
+//! reserve the runtime keeps below every limit (`runtime/src/stack.rs`, `RESERVE`: 16 KiB
+//! for runtime and C code, which are unchecked too). Without the check such functions
+//! inline cleanly and touch no thread-local in hot loops.
+
+use super::Cg;
+use inkwell::basic_block::BasicBlock;
+use inkwell::types::BasicType;
+use inkwell::values::{CallSiteValue, FunctionValue, InstructionOpcode, InstructionValue};
+
+/// Largest frame (sum of the function's `alloca`s, in bytes) of a leaf that runs unchecked.
+pub const LEAF_FRAME_LIMIT: u64 = 1024;
+
+/// An emitted check: what [`Cg::elide_stack_check_of_leaf`] removes.
+pub struct StackCheck<'ctx> {
+    /// The instructions of the comparison, in order, ending with the conditional branch.
+    instructions: Vec<InstructionValue<'ctx>>,
+    /// The block that reports the overflow.
+    overflow: BasicBlock<'ctx>,
+    /// Where execution continues when the stack is fine.
+    body: BasicBlock<'ctx>,
+}
+
+impl<'ctx> Cg<'ctx, '_> {
+    /// Emits, at the current position of `func`, the comparison of the stack pointer with
+    /// the current task's limit and the call of `weft_rt_stack_overflow` below it.
+    /// `window`: overflow only when the stack pointer is at most that many bytes below the
+    /// limit (for glue, which the runtime may also run on a scheduler's own stack, where
+    /// the thread-local limit can be another stack's: a recursion on a task stack crosses
+    /// the window first, since glue frames are small).
+    pub fn emit_stack_check(
+        &mut self,
+        func: FunctionValue<'ctx>,
+        window: Option<u64>,
+    ) -> StackCheck<'ctx> {
+        let i64t = self.ctx.i64_type();
+        let limit_g = self.stack_limit_global();
+        let mut instructions = Vec::new();
+        let limit = self
+            .builder
+            .build_load(i64t, limit_g.as_pointer_value(), "limit")
+            .unwrap()
+            .into_int_value();
+        instructions.extend(limit.as_instruction());
+        let sp_fn = inkwell::intrinsics::Intrinsic::find("llvm.stacksave")
+            .and_then(|i| i.get_declaration(&self.module, &[self.ptr_ty().into()]))
+            .expect("llvm.stacksave");
+        let call = self.builder.build_call(sp_fn, &[], "sp").unwrap();
+        let sp = call
+            .try_as_basic_value()
+            .basic()
+            .unwrap()
+            .into_pointer_value();
+        instructions.extend(sp.as_instruction());
+        let sp = self.builder.build_ptr_to_int(sp, i64t, "spi").unwrap();
+        instructions.extend(sp.as_instruction());
+        let mut low = self
+            .builder
+            .build_int_compare(inkwell::IntPredicate::ULT, sp, limit, "low")
+            .unwrap();
+        instructions.extend(low.as_instruction());
+        if let Some(w) = window {
+            let depth = self.builder.build_int_sub(limit, sp, "depth").unwrap();
+            let near = self
+                .builder
+                .build_int_compare(
+                    inkwell::IntPredicate::ULE,
+                    depth,
+                    i64t.const_int(w, false),
+                    "near",
+                )
+                .unwrap();
+            low = self.builder.build_and(low, near, "overflow").unwrap();
+            instructions.extend([depth, near, low].iter().filter_map(|v| v.as_instruction()));
+        }
+        let overflow = self.ctx.append_basic_block(func, "stack_overflow");
+        let body = self.ctx.append_basic_block(func, "body");
+        let br = self
+            .builder
+            .build_conditional_branch(low, overflow, body)
+            .unwrap();
+        instructions.push(br);
+        self.builder.position_at_end(overflow);
+        let f = self.rt("weft_rt_stack_overflow");
+        self.builder.build_call(f, &[], "").unwrap();
+        self.builder.build_unreachable().unwrap();
+        self.builder.position_at_end(body);
+        StackCheck {
+            instructions,
+            overflow,
+            body,
+        }
+    }
+
+    /// Removes `check` from `func` when `func` is a small leaf (see the module docs);
+    /// call it once the whole body is emitted.
+    pub fn elide_stack_check_of_leaf(
+        &mut self,
+        func: FunctionValue<'ctx>,
+        check: StackCheck<'ctx>,
+    ) {
+        if !self.is_small_leaf(func) {
+            return;
+        }
+        let Some(&branch) = check.instructions.last() else {
+            return;
+        };
+        self.builder.position_before(&branch);
+        self.builder.build_unconditional_branch(check.body).unwrap();
+        for inst in check.instructions.iter().rev() {
+            inst.erase_from_basic_block();
+        }
+        // SAFETY: the overflow block's only predecessor was the branch erased above.
+        unsafe { check.overflow.delete() }.expect("overflow block is detached");
+    }
+
+    /// Whether `func` calls no function defined in this module (other Weft functions,
+    /// glue, closures through pointers) and its `alloca`s total at most
+    /// [`LEAF_FRAME_LIMIT`] bytes. Declarations (the runtime, C functions) and LLVM
+    /// intrinsics are allowed: they run within the reserve.
+    fn is_small_leaf(&self, func: FunctionValue<'ctx>) -> bool {
+        let mut frame = 0u64;
+        for block in func.get_basic_block_iter() {
+            for inst in block.get_instructions() {
+                match inst.get_opcode() {
+                    InstructionOpcode::Alloca => match inst.get_allocated_type() {
+                        Ok(ty) if ty.is_sized() => frame += self.td.get_abi_size(&ty),
+                        _ => return false,
+                    },
+                    InstructionOpcode::Call | InstructionOpcode::Invoke => {
+                        if !calls_declaration(inst) {
+                            return false;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        frame <= LEAF_FRAME_LIMIT
+    }
+
+    /// The thread-local `weft_rt_stack_limit` (defined by the runtime, `stack_limit.c`).
+    fn stack_limit_global(&mut self) -> inkwell::values::GlobalValue<'ctx> {
+        if let Some(g) = self.module.get_global("weft_rt_stack_limit") {
+            return g;
+        }
+        let g = self
+            .module
+            .add_global(self.ctx.i64_type(), None, "weft_rt_stack_limit");
+        g.set_thread_local(true);
+        g.set_thread_local_mode(Some(inkwell::ThreadLocalMode::InitialExecTLSModel));
+        g
+    }
+}
+
+/// Whether the call instruction `inst` calls a function declared but not defined here.
+fn calls_declaration(inst: InstructionValue<'_>) -> bool {
+    CallSiteValue::try_from(inst)
+        .ok()
+        .and_then(|call| call.get_called_fn_value())
+        .is_some_and(|f| f.count_basic_blocks() == 0)
+}

@@ -1,0 +1,119 @@
+//! Unit tests of code generation choices visible in the unoptimized IR: prologue stack
+//! checks and their elision in small leaves, TBAA tags, the uniqueness assumption.
+
+use super::target::{machine, TargetSpec};
+use super::{generate, Options};
+use crate::diagnostics::Diagnostics;
+use crate::source::SourceMap;
+use crate::{hir, sema};
+use inkwell::context::Context;
+
+/// The unoptimized LLVM IR of a program.
+fn ir(src: &str) -> String {
+    let mut map = SourceMap::new();
+    let root = map.add("t.weft", None, src.to_string());
+    let mut diags = Diagnostics::new();
+    let program = sema::analyze(&mut map, root, &mut diags);
+    assert!(!diags.has_errors(), "the test program has errors");
+    let hir = hir::lower(&program, &map);
+    let ctx = Context::create();
+    let tm = machine(&TargetSpec::host(), 0).expect("host target");
+    let opts = Options {
+        debug: false,
+        stack_checks: true,
+    };
+    let module = generate(&ctx, &hir, tm.get_target_data(), &tm.get_triple(), &opts)
+        .unwrap_or_else(|_| panic!("code generation failed"));
+    module.print_to_string().to_string()
+}
+
+/// The text of the definition of the function `weft.<name>.<n>`.
+fn function<'a>(ir: &'a str, name: &str) -> &'a str {
+    let needle = format!("@weft.{name}.");
+    let start = ir
+        .match_indices("define ")
+        .map(|(i, _)| i)
+        .find(|&i| ir[i..].lines().next().is_some_and(|l| l.contains(&needle)))
+        .unwrap_or_else(|| panic!("no function {name} in:\n{ir}"));
+    let end = ir[start..].find("\n}\n").map_or(ir.len(), |e| start + e);
+    &ir[start..end]
+}
+
+const PROGRAM: &str = r#"
+enum Shape {
+    Circle(f64),
+    Square(i64),
+}
+
+fn leaf(a: f64, b: f64): f64 {
+    a * b + 1.0
+}
+
+fn fib(n: i64): i64 {
+    if n < 2 {
+        return n
+    }
+    fib(n - 1) + fib(n - 2)
+}
+
+fn scale(v: &mut Vec<f64>, k: f64) {
+    for i in 0..v.len() {
+        v[i] = v[i] * k
+    }
+}
+
+fn area(s: Shape): f64 {
+    match s {
+        Circle(r) => r * r * 3.0,
+        Square(n) => (n * n) as f64,
+    }
+}
+
+fn main() {
+    var v = [1.0, 2.0]
+    scale(&mut v, leaf(2.0, 3.0))
+    var s = Shape.Square(3)
+    s = Shape.Circle(1.0)
+    print(fib(10), v[1], area(s))
+}
+"#;
+
+#[test]
+fn small_leaves_skip_the_stack_check() {
+    let ir = ir(PROGRAM);
+    assert!(!function(&ir, "leaf").contains("stacksave"));
+    assert!(function(&ir, "fib").contains("@weft_rt_stack_overflow"));
+    assert!(function(&ir, "main").contains("@weft_rt_stack_overflow"));
+}
+
+#[test]
+fn element_and_slot_accesses_are_tagged_by_type() {
+    let ir = ir(PROGRAM);
+    let scale = function(&ir, "scale");
+    assert!(scale
+        .lines()
+        .any(|l| l.contains("store double") && l.contains("!tbaa")));
+    assert!(scale
+        .lines()
+        .any(|l| l.contains("load ptr") && l.contains("!tbaa")));
+}
+
+#[test]
+fn enum_payload_accesses_stay_untagged() {
+    let ir = ir(PROGRAM);
+    let area = function(&ir, "area");
+    let payload_loads: Vec<&str> = area
+        .lines()
+        .filter(|l| l.contains(" = load ") && l.contains("ptr %vfield"))
+        .collect();
+    assert!(!payload_loads.is_empty(), "{area}");
+    assert!(payload_loads.iter().all(|l| !l.contains("!tbaa")), "{area}");
+}
+
+#[test]
+fn writes_check_uniqueness_unordered_and_assume_it_after_copying() {
+    let ir = ir(PROGRAM);
+    let scale = function(&ir, "scale");
+    assert!(scale.contains("load atomic i64, ptr") && scale.contains("unordered"));
+    assert!(scale.contains("@llvm.assume"));
+}

@@ -168,10 +168,14 @@ impl Thread {
     }
 
     /// Waits until the thread has finished (parking a green caller) and returns whether it
-    /// panicked. Panics `thread already joined` on a second join.
+    /// panicked. Panics `thread already joined` on a second join, and `a thread cannot join
+    /// itself` when called on the calling thread's own handle.
     pub fn join(&self, loc: Option<&crate::panic::WeftLoc>) -> bool {
         if self.id == 0 {
             crate::panic::panic_at("cannot join the main thread", loc);
+        }
+        if std::ptr::eq(CURRENT.with(|c| c.get()), self) {
+            crate::panic::panic_at("a thread cannot join itself", loc);
         }
         if self.joined.swap(true, Ordering::AcqRel) {
             crate::panic::panic_at("thread already joined", loc);
@@ -277,6 +281,7 @@ extern "C" fn thread_start(arg: *mut c_void) -> *mut c_void {
     let (entry, env) = (start.entry, start.env);
     // SAFETY: the caller of `spawn` vouched for `entry` and `env`.
     let panic = run_catching(&mut || unsafe { entry(env) });
+    release_or_orphan_locks(panic.is_some());
     thread.finish(panic);
     CURRENT.with(|c| c.set(ptr::null()));
     // SAFETY: the life count.
@@ -321,6 +326,13 @@ struct Escape {
 /// Bytes left between the caller's frame and the context `f` runs on.
 const ESCAPE_GAP: usize = 16 * 1024;
 
+/// The gap under Valgrind. Valgrind takes a move of the stack pointer within one stack by
+/// less than 2 MB (its `--max-stackframe`) for a frame being pushed and marks the frame's
+/// bytes undefined, so switching to the context would read its prepared registers as
+/// uninitialised; a larger move is taken for a stack switch. (A thread's whole stack is
+/// one stack to Valgrind, so registering the region below would not help.)
+const VALGRIND_ESCAPE_GAP: usize = 2560 * 1024;
+
 /// Runs `f` on the calling thread's own stack, just below this frame, so that a Weft panic
 /// inside it ([`os_thread_panicked`]) can abandon `f`'s frames by switching back here (a
 /// `longjmp` built from the scheduler's context switch). Returns the panic's message and
@@ -335,7 +347,12 @@ fn run_catching(f: &mut dyn FnMut()) -> Option<(String, String)> {
     };
     let e: *mut Escape = &mut escape;
     let marker = 0u8;
-    let top = (std::hint::black_box(&marker) as *const u8 as usize - ESCAPE_GAP) & !15;
+    let gap = if crate::valgrind::running() {
+        VALGRIND_ESCAPE_GAP
+    } else {
+        ESCAPE_GAP
+    };
+    let top = (std::hint::black_box(&marker) as *const u8 as usize - gap) & !15;
     let previous = ESCAPE.with(|c| c.replace(e));
     // SAFETY: the region below `top` is unused stack of this thread (at least 8 MiB minus
     // what the caller used); the context runs `escape_start(e)` and switches back to the
@@ -355,6 +372,17 @@ unsafe extern "C" fn escape_start(arg: *mut u8) -> ! {
     let mut abandoned: *mut u8 = ptr::null_mut();
     context::switch(&mut abandoned, (*e).control);
     unreachable!("an escaped context was resumed")
+}
+
+/// After a thread's body or a pool job: releases the locks it still holds if it panicked
+/// (its frames were abandoned, not unwound), else leaves a mutex it never unlocked locked
+/// by nobody (see `sync::held`) — a pool thread runs other jobs later.
+fn release_or_orphan_locks(panicked: bool) {
+    if panicked {
+        crate::sync::held::release_thread_locks();
+    } else {
+        crate::sync::held::orphan_thread_locks();
+    }
 }
 
 /// Called by `sched::panic_current` for a panic on an OS thread. On a Weft thread that can
@@ -509,6 +537,7 @@ fn run_job(job: Job) {
     let slot = task.result_slot().cast::<c_void>();
     // SAFETY: the caller of `blocking_spawn` vouched for `entry` and `env`.
     let panic = run_catching(&mut || unsafe { entry(env, slot) });
+    release_or_orphan_locks(panic.is_some());
     let outcome = match panic {
         None => {
             task.flags

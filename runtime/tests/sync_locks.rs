@@ -345,3 +345,82 @@ fn atomics_count_exactly_and_keep_their_layout() {
         weft_rt_atomic_release(a.p());
     }
 }
+
+#[test]
+fn a_panicking_task_releases_the_locks_it_holds() {
+    let zero = 0i64;
+    let m = H(unsafe { weft_rt_mutex_new(&I64, (&zero as *const i64).cast()) });
+    let bare = H(unsafe { weft_rt_mutex_new(ptr::null(), ptr::null()) });
+    let rw = H(unsafe { weft_rt_rwlock_new(&PAIR, [0i64; 2].as_ptr().cast()) });
+    // A task takes all three (a read lock, a mutex inside it, a bare mutex) and panics.
+    let t = sched::spawn(move || unsafe {
+        weft_rt_rwlock_read_lock(rw.p(), None);
+        weft_rt_mutex_lock(m.p(), None);
+        *weft_rt_mutex_value(m.p()).cast::<i64>() = 7;
+        weft_rt_mutex_lock(bare.p(), None);
+        weft_rt::panic::panic_at("boom while holding locks", None)
+    });
+    assert!(matches!(t.join(), Err(sched::TaskError::Panicked(_))));
+    // A waiter on another task gets each lock; what the holder wrote stays written.
+    let got = sched::spawn(move || unsafe {
+        weft_rt_rwlock_write_lock(rw.p(), None);
+        weft_rt_rwlock_write_unlock(rw.p(), None);
+        weft_rt_mutex_lock(bare.p(), None);
+        weft_rt_mutex_unlock(bare.p(), None);
+        weft_rt_mutex_lock(m.p(), None);
+        let v = *weft_rt_mutex_value(m.p()).cast::<i64>();
+        weft_rt_mutex_unlock(m.p(), None);
+        v
+    })
+    .join();
+    assert_eq!(got, Ok(7));
+    // A task parked on the lock when the holder panics is woken.
+    let release = Arc::new(AtomicBool::new(false));
+    let r = release.clone();
+    let holder = sched::spawn(move || unsafe {
+        weft_rt_rwlock_write_lock(rw.p(), None);
+        while !r.load(Ordering::SeqCst) {
+            weft_rt::abi::task::weft_rt_sleep_ms(1);
+        }
+        weft_rt::panic::panic_at("boom while writing", None)
+    });
+    let waiter = os_thread(move || unsafe {
+        weft_rt_rwlock_read_lock(rw.p(), None);
+        weft_rt_rwlock_read_unlock(rw.p(), None);
+        true
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    release.store(true, Ordering::SeqCst);
+    assert!(holder.join().is_err());
+    assert!(waiter.join().unwrap());
+    unsafe {
+        weft_rt_mutex_release(m.p());
+        weft_rt_mutex_release(bare.p());
+        weft_rt_rwlock_release(rw.p());
+    }
+}
+
+#[test]
+fn a_mutex_kept_by_a_finished_task_is_orphaned() {
+    let m = H(unsafe { weft_rt_mutex_new(ptr::null(), ptr::null()) });
+    sched::spawn(move || unsafe { weft_rt_mutex_lock(m.p(), None) })
+        .join()
+        .unwrap();
+    // Any later task — a recycled task object included — is not its holder.
+    for _ in 0..8 {
+        let r = sched::spawn(move || unsafe { weft_rt_mutex_unlock(m.p(), None) }).join();
+        assert_eq!(
+            r,
+            Err(sched::TaskError::Panicked(
+                "mutex not locked by this task".into()
+            ))
+        );
+    }
+    let tried = sched::spawn(move || unsafe {
+        weft_rt::sync::mutex::Mutex::try_lock(&*m.p().cast(), None)
+    })
+    .join();
+    assert_eq!(tried, Ok(false));
+    // Its last handle frees it (nobody holds it any more).
+    unsafe { weft_rt_mutex_release(m.p()) };
+}

@@ -209,3 +209,59 @@ fn threads_and_tasks_share_channels() {
     }
     assert_eq!(CHANNEL_SUM.load(Ordering::SeqCst), 45);
 }
+
+unsafe extern "C" fn lock_and_panic(env: *mut c_void) {
+    weft_rt_mutex_lock(env, None);
+    weft_rt::panic::panic_at("thread boom with a lock", None)
+}
+
+unsafe extern "C" fn lock_and_return(env: *mut c_void) {
+    weft_rt_mutex_lock(env, None);
+}
+
+#[test]
+fn a_panicking_thread_releases_its_locks() {
+    let m = H(unsafe { weft_rt_mutex_new(ptr::null(), ptr::null()) });
+    let t = H(unsafe { weft_rt_thread_spawn(lock_and_panic, m.p(), ptr::null_mut()) });
+    assert_eq!(unsafe { weft_rt_thread_join(t.p(), None) }, 1);
+    let relocked = sched::spawn(move || unsafe {
+        weft_rt_mutex_lock(m.p(), None);
+        weft_rt_mutex_unlock(m.p(), None);
+        true
+    })
+    .join();
+    assert_eq!(relocked, Ok(true));
+    // A thread that returns holding it leaves it locked by nobody.
+    let u = H(unsafe { weft_rt_thread_spawn(lock_and_return, m.p(), ptr::null_mut()) });
+    assert_eq!(unsafe { weft_rt_thread_join(u.p(), None) }, 0);
+    let tried = sched::spawn(move || unsafe {
+        weft_rt::sync::mutex::Mutex::try_lock(&*m.p().cast(), None)
+    })
+    .join();
+    assert_eq!(tried, Ok(false));
+    unsafe {
+        weft_rt_thread_release(t.p());
+        weft_rt_thread_release(u.p());
+        weft_rt_mutex_release(m.p());
+    }
+}
+
+static CANCEL_CHANNEL: std::sync::atomic::AtomicPtr<c_void> =
+    std::sync::atomic::AtomicPtr::new(ptr::null_mut());
+
+#[test]
+fn a_task_that_re_raises_its_cancellation_ends_cancelled() {
+    let ch = unsafe { weft_rt_channel_new(1, &I64, ptr::null_mut()) };
+    CANCEL_CHANNEL.store(ch, Ordering::SeqCst);
+    let t = sched::spawn(|| unsafe {
+        let mut out = 0i64;
+        let status = weft_rt_channel_recv(CANCEL_CHANNEL.load(Ordering::SeqCst), (&mut out as *mut i64).cast(), None);
+        assert_eq!(status, 2);
+        // What `ch.recv()!` does with the error.
+        weft_rt::panic::panic_at("cancelled", None)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    t.cancel();
+    assert_eq!(t.join(), Err(sched::TaskError::Cancelled));
+    unsafe { weft_rt_channel_release(ch) };
+}

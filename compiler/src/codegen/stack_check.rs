@@ -133,10 +133,8 @@ impl<'ctx> Cg<'ctx, '_> {
                         Ok(ty) if ty.is_sized() => frame += self.td.get_abi_size(&ty),
                         _ => return false,
                     },
-                    InstructionOpcode::Call | InstructionOpcode::Invoke => {
-                        if !calls_declaration(inst) {
-                            return false;
-                        }
+                    InstructionOpcode::Call | InstructionOpcode::Invoke if !calls_declaration(inst) => {
+                        return false;
                     }
                     _ => {}
                 }

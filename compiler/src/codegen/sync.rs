@@ -8,10 +8,16 @@
 use super::func::{FnCg, Val};
 use super::Cg;
 use crate::hir::Arg;
-use crate::sema::ty::{FnTy, PassMode, Ty};
+use crate::sema::ty::{FnTy, IntTy, PassMode, Ty};
 use crate::source::Span;
 use inkwell::module::Linkage;
 use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+
+/// The kind byte of the runtime's atomic objects (`runtime/src/sync/atomic.rs`): its
+/// offset, and the codes of `AtomicBool` and `Atomic<T>` (`AtomicI64` is 0).
+const ATOMIC_KIND_OFFSET: u64 = 17;
+const ATOMIC_KIND_BOOL: u64 = 1;
+const ATOMIC_KIND_GENERIC: u64 = 2;
 
 /// Variants of std/sync's `RecvError`.
 const RECV_CLOSED: u32 = 0;
@@ -50,6 +56,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_wait_group_add", "vpip"),
     ("weft_rt_wait_group_done", "vpp"),
     ("weft_rt_wait_group_wait", "vpp"),
+    ("weft_rt_wait_group_destroy", "vpp"),
     ("weft_rt_atomic_new", "pi"),
     ("weft_rt_atomic_load", "ipwp"),
     ("weft_rt_atomic_store", "vpiwp"),
@@ -186,7 +193,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 Val::stat(self.rt_value("weft_rt_channel_len", &[ch.into(), l]))
             }
             "channel_close" | "channel_destroy" | "mutex_lock" | "mutex_unlock" | "mutex_destroy" | "rwlock_destroy"
-            | "condvar_signal" | "condvar_broadcast" | "condvar_destroy" | "wait_group_done" | "wait_group_wait" | "atomic_destroy" => {
+            | "condvar_signal" | "condvar_broadcast" | "condvar_destroy" | "wait_group_done" | "wait_group_wait" | "wait_group_destroy" | "atomic_destroy" => {
                 let h = self.arg_val(&args[0]);
                 let l = loc(self);
                 self.call_void(&format!("weft_rt_{name}"), &[h.into(), l]);
@@ -230,7 +237,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             "atomic_new" => {
                 let v = self.arg_val(&args[0]).into_int_value();
                 let w = self.widen(v, &args[0].expr.ty);
-                Val::owned(self.rt_value("weft_rt_atomic_new", &[w.into()]))
+                let h = self.rt_value("weft_rt_atomic_new", &[w.into()]);
+                self.set_atomic_kind(h.into_pointer_value(), ret);
+                Val::owned(h)
             }
             "atomic_load" | "atomic_store" | "atomic_add" | "atomic_fetch_add" | "atomic_swap" | "atomic_compare_exchange" => {
                 self.atomic_op(name, args, ret, span)
@@ -478,6 +487,57 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         Val::owned(self.build_variant(ret, 0, &[r]))
     }
 
+    /// `fetchAdd` on an `Atomic<T>` narrower than 64 bits, wrapping in `T` (the runtime's
+    /// word always holds a value of `T`, sign- or zero-extended, so that `compareExchange`
+    /// and `load` agree): a compare-exchange loop. Returns (previous, new) as `T`.
+    fn narrow_fetch_add(
+        &mut self,
+        a: BasicValueEnum<'ctx>,
+        delta: IntValue<'ctx>,
+        ordering: IntValue<'ctx>,
+        loc: PointerValue<'ctx>,
+        ty: &Ty,
+    ) -> (IntValue<'ctx>, IntValue<'ctx>) {
+        let lt = self.cg.llvm_ty(ty).into_int_type();
+        let relaxed = self.cg.ctx.i32_type().const_zero();
+        let retry = self.block_bb("atomic_retry");
+        let done = self.block_bb("atomic_done");
+        self.br(retry);
+        self.cg.builder.position_at_end(retry);
+        let cur = self
+            .rt_value("weft_rt_atomic_load", &[a.into(), relaxed.into(), loc.into()])
+            .into_int_value();
+        let sum = self.cg.builder.build_int_add(cur, delta, "sum").unwrap();
+        let new = self.cg.builder.build_int_truncate(sum, lt, "new").unwrap();
+        let stored = self.widen(new, ty);
+        let swapped = self
+            .rt_value(
+                "weft_rt_atomic_compare_exchange",
+                &[a.into(), cur.into(), stored.into(), ordering.into(), loc.into()],
+            )
+            .into_int_value();
+        self.cg.builder.build_conditional_branch(swapped, done, retry).unwrap();
+        self.cg.builder.position_at_end(done);
+        let old = self.cg.builder.build_int_truncate(cur, lt, "old").unwrap();
+        (old, new)
+    }
+
+    /// Records which std type a new atomic object is (the byte at offset 17 of the
+    /// runtime's `WeftAtomic`, read by its `use of destroyed <Kind>` panic); the runtime
+    /// makes an `AtomicI64` by default.
+    fn set_atomic_kind(&mut self, h: PointerValue<'ctx>, ty: &Ty) {
+        let kind = match self.cg.handle_kind(ty).as_deref() {
+            Some("atomic_bool") => ATOMIC_KIND_BOOL,
+            Some("atomic") => ATOMIC_KIND_GENERIC,
+            _ => return,
+        };
+        let i8t = self.cg.ctx.i8_type();
+        let offset = self.cg.ctx.i64_type().const_int(ATOMIC_KIND_OFFSET, false);
+        // SAFETY: the runtime's atomic objects are 24 bytes; offset 17 is inside.
+        let p = unsafe { self.cg.builder.build_in_bounds_gep(i8t, h, &[offset], "kind") }.unwrap();
+        self.cg.builder.build_store(p, i8t.const_int(kind, false)).unwrap();
+    }
+
     /// An integer or bool as the runtime's i64 (sign- or zero-extended).
     fn widen(&mut self, v: IntValue<'ctx>, ty: &Ty) -> IntValue<'ctx> {
         let signed = matches!(ty, Ty::Int(i) if i.signed());
@@ -526,6 +586,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let o = self.ordering(&args[3]);
                 Val::stat(self.rt_value("weft_rt_atomic_compare_exchange", &[a.into(), e.into(), n.into(), o.into(), loc.into()]))
             }
+            "atomic_add" | "atomic_fetch_add" if narrower_than_i64(ret) => {
+                let x = self.arg_val(&args[1]).into_int_value();
+                let x = self.widen(x, &args[1].expr.ty);
+                let o = self.ordering(&args[2]);
+                let (old, new) = self.narrow_fetch_add(a, x, o, loc, ret);
+                Val::stat(if name == "atomic_add" { new } else { old }.into())
+            }
             _ => {
                 let x = self.arg_val(&args[1]).into_int_value();
                 let x = self.widen(x, &args[1].expr.ty);
@@ -540,5 +607,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 Val::stat(narrow(self, v.into()))
             }
         }
+    }
+}
+
+/// Whether an atomic's value type is an integer or bool narrower than the runtime's word.
+fn narrower_than_i64(ty: &Ty) -> bool {
+    match ty {
+        Ty::Int(i) => !matches!(i, IntTy::I64 | IntTy::U64),
+        Ty::Bool => true,
+        _ => false,
     }
 }

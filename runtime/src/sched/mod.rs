@@ -177,9 +177,15 @@ unsafe extern "C" fn main_entry(env: *mut c_void, slot: *mut c_void) {
     slot.cast::<i32>().write(code);
 }
 
+/// The message of the error a wait returns when the waiting task is cancelled (and of
+/// `TaskError.Cancelled`): a panic with it in a cancelled task re-raises the cancellation.
+pub const CANCELLED_MESSAGE: &str = "cancelled";
+
 /// Ends the current task, thread or process after a panic; called by the panic module with
 /// the formatted message and its `file:line:col` location. Never returns.
 ///
+/// - In a cancelled task, a panic whose message is [`CANCELLED_MESSAGE`] (unwrapping the
+///   error of a wait the cancellation ended) finishes the task as `Cancelled`, silently.
 /// - In a task that can be joined (a Promise, or a `Task.spawn` task that has been joined):
 ///   records the message, marks the task `Panicked`, wakes its joiners and finishes it
 ///   without returning (its stack is freed; nothing is printed).
@@ -204,6 +210,16 @@ pub fn panic_current(message: &str, location: &str) -> ! {
         print_panic(message, location, "task main");
         runtime::exit_process(101)
     }
+    // The task's frames are abandoned, not unwound: release the locks it holds, as
+    // unwinding would drop its guards.
+    release_task_locks(task);
+    if task.is_cancelled() && message == CANCELLED_MESSAGE {
+        // The task re-raises its own cancellation (`ch.recv()!` or `p.await()!` after a
+        // wait that returned `Err(cancelled)`): it ends cancelled, as a cancelled task that
+        // returns does, printing nothing even when detached.
+        worker::switch_out(worker::Post::Finish(Outcome::Cancelled));
+        unreachable!("a cancelled task was resumed")
+    }
     if task.has_flag(DETACHED) {
         print_panic(message, location, &format!("task {}", task.name()));
         if std::env::var("WEFT_TASK_PANIC").as_deref() != Ok("log") {
@@ -224,10 +240,19 @@ pub fn fail_current(status: i32, message: &str, location: &str) -> ! {
         panic_current(message, location)
     };
     if status == 2 && !task.has_flag(MAIN) {
+        release_task_locks(task);
         worker::switch_out(worker::Post::Finish(Outcome::Cancelled));
         unreachable!("a cancelled task was resumed")
     }
     panic_current(message, location)
+}
+
+/// Releases every lock `task` (the running task, ending by a panic) holds.
+fn release_task_locks(task: &Task) {
+    if let Some(list) = task.held_locks_if_any() {
+        // SAFETY: the running task's own list, of live locks it holds (`sync::held`).
+        unsafe { crate::sync::held::release_all(list) };
+    }
 }
 
 fn print_panic(message: &str, location: &str, who: &str) {

@@ -34,6 +34,7 @@ use super::lock::SpinLock;
 use super::waiter::{Owner, WaitNode};
 use super::worker;
 use crate::stack::Stack;
+use crate::sync::held::HeldList;
 
 /// `entry(env, result_slot)`: the code a task runs (C ABI `weft_task_fn`).
 pub type TaskFn = unsafe extern "C" fn(env: *mut c_void, result_slot: *mut c_void);
@@ -96,6 +97,9 @@ pub struct Task {
     cancelled: AtomicBool,
     outcome: AtomicU8,
     inline: UnsafeCell<[u64; INLINE_RESULT / 8]>,
+    /// The locks the task holds (`sync::held`), allocated on its first lock and kept for
+    /// the object's later tasks; only the running task touches it.
+    held: UnsafeCell<*mut HeldList>,
 }
 
 /// What a task's lock guards.
@@ -240,7 +244,30 @@ impl Task {
             cancelled: AtomicBool::new(false),
             outcome: AtomicU8::new(Outcome::Ok as u8),
             inline: UnsafeCell::new([0; INLINE_RESULT / 8]),
+            held: UnsafeCell::new(ptr::null_mut()),
         }
+    }
+
+    /// The list of locks the task holds (see `sync::held`), allocated on first use.
+    /// Only the running task may call this and use the list.
+    pub(crate) fn held_locks(&self) -> *mut HeldList {
+        // SAFETY: only the running task touches its list pointer.
+        unsafe {
+            let list = *self.held.get();
+            if !list.is_null() {
+                return list;
+            }
+            let list = Box::into_raw(Box::new(HeldList::new()));
+            *self.held.get() = list;
+            list
+        }
+    }
+
+    /// The list of held locks if the task ever had one.
+    pub(crate) fn held_locks_if_any(&self) -> Option<*mut HeldList> {
+        // SAFETY: as above.
+        let list = unsafe { *self.held.get() };
+        (!list.is_null()).then_some(list)
     }
 
     /// The task whose embedded wait node is `node`.

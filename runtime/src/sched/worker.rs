@@ -377,6 +377,10 @@ pub(crate) unsafe extern "C" fn task_start(arg: *mut u8) -> ! {
         entry(env, task.result_slot().cast());
         task.flags.fetch_or(task::RESULT_SET, Ordering::Release);
     }
+    if let Some(list) = task.held_locks_if_any() {
+        // A mutex still locked by a task that returned stays locked, by nobody.
+        crate::sync::held::orphan_all(list);
+    }
     switch_out(Post::Finish(Outcome::Ok));
     unreachable!("a finished task was resumed")
 }

@@ -8,13 +8,17 @@
 //!     _Atomic int64_t rc;      /* offset 0: reference count */
 //!     _Atomic int64_t value;   /* offset 8: the value (narrower types use its low bytes) */
 //!     _Atomic uint8_t destroyed; /* offset 16: set by destroy */
+//!     uint8_t kind;            /* offset 17: 0 AtomicI64, 1 AtomicBool, 2 Atomic<T> */
 //! };
 //! ```
 //! Invariants: `value` stays at offset 8 and the destroyed flag at offset 16 (after the
 //! value, so generated code may treat `{ rc, value }` as a prefix); the out-of-line
 //! operations check the flag, inline atomic instructions in generated code do not.
+//! `kind` only names the type in the `use of destroyed <Kind>` panic: `new` makes an
+//! `AtomicI64`, and generated code stores the kind of the other types right after `new`,
+//! before the handle is shared.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 
 use super::handle::{self, Handle};
 use crate::panic::WeftLoc;
@@ -27,6 +31,8 @@ pub struct Atomic {
     /// The value (offset 8).
     pub value: AtomicI64,
     destroyed: AtomicBool,
+    /// Which std type this is, for panics (offset 17; see the module docs).
+    kind: AtomicU8,
 }
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
@@ -38,15 +44,29 @@ unsafe impl Handle for Atomic {
     fn destroyed(&self) -> &AtomicBool {
         &self.destroyed
     }
+    fn kind(&self) -> &'static str {
+        match self.kind.load(Ordering::Relaxed) {
+            KIND_BOOL => "AtomicBool",
+            KIND_GENERIC => "Atomic",
+            _ => "AtomicI64",
+        }
+    }
     unsafe fn free(this: *mut Self) {
         handle::free_box(this);
     }
 }
 
+/// `kind` of an `AtomicBool`.
+pub const KIND_BOOL: u8 = 1;
+/// `kind` of an `Atomic<T>`.
+pub const KIND_GENERIC: u8 = 2;
+
 /// Byte offset of `value` in the object (ABI).
 pub const VALUE_OFFSET: usize = std::mem::offset_of!(Atomic, value);
 /// Byte offset of the destroyed flag in the object (ABI).
 pub const DESTROYED_OFFSET: usize = std::mem::offset_of!(Atomic, destroyed);
+/// Byte offset of the kind byte in the object (ABI).
+pub const KIND_OFFSET: usize = std::mem::offset_of!(Atomic, kind);
 
 /// The ABI's ordering codes: 0 Relaxed, 1 Acquire, 2 Release, 3 AcqRel, 4 SeqCst (any
 /// other value counts as SeqCst).
@@ -94,6 +114,7 @@ impl Atomic {
             rc: AtomicI64::new(1),
             value: AtomicI64::new(value),
             destroyed: AtomicBool::new(false),
+            kind: AtomicU8::new(0),
         })
     }
 
@@ -140,7 +161,8 @@ impl Atomic {
         }
     }
 
-    /// Marks the atomic destroyed; panics `use of destroyed AtomicI64` if it already was.
+    /// Marks the atomic destroyed; panics `use of destroyed AtomicI64` (or its kind) if it
+    /// already was.
     pub fn destroy(&self, loc: Option<&WeftLoc>) {
         self.mark_destroyed(loc);
     }
@@ -154,6 +176,7 @@ mod tests {
     fn layout_is_the_abi() {
         assert_eq!(VALUE_OFFSET, 8);
         assert_eq!(DESTROYED_OFFSET, 16);
+        assert_eq!(KIND_OFFSET, 17);
         assert_eq!(std::mem::size_of::<Atomic>(), 24);
     }
 

@@ -132,7 +132,8 @@ unsafe impl Handle for Channel {
 
 impl Channel {
     /// A new channel of capacity `cap` for elements described by `glue`, with count 1;
-    /// `Err` with the message for a negative capacity.
+    /// `Err` with the message for a negative capacity or one whose buffer cannot be
+    /// allocated.
     ///
     /// # Safety
     /// `glue` is a static glue.
@@ -142,12 +143,24 @@ impl Channel {
         }
         let g = &*glue;
         let elem_size = g.elem_size();
+        let too_large = || format!("cannot allocate a channel of capacity {cap}");
         let cap = cap as usize;
-        let bytes = crate::rc::object_size(0, cap, elem_size);
+        let bytes = cap
+            .checked_mul(elem_size)
+            .filter(|&b| b <= isize::MAX as usize)
+            .ok_or_else(too_large)?;
         let buf = if bytes == 0 {
             ptr::null_mut()
+        } else if g.align <= 16 {
+            // malloc's own alignment suffices; a refused buffer is the caller's error,
+            // not a fatal one.
+            let p = libc::malloc(bytes).cast::<u8>();
+            if p.is_null() {
+                return Err(too_large());
+            }
+            p
         } else {
-            crate::rc::alloc(bytes, g.align.max(1) as usize).as_ptr()
+            crate::rc::alloc(bytes, g.align as usize).as_ptr()
         };
         Ok(handle::into_raw(Channel {
             rc: AtomicI64::new(1),

@@ -28,6 +28,12 @@ pub unsafe trait Handle: Sized {
     /// The destroyed flag.
     fn destroyed(&self) -> &AtomicBool;
 
+    /// The type name for panics: [`Handle::KIND`] unless one kind of object serves several
+    /// types (atomics).
+    fn kind(&self) -> &'static str {
+        Self::KIND
+    }
+
     /// Frees the object (and whatever it still holds) once its count reached 0.
     ///
     /// # Safety
@@ -38,14 +44,14 @@ pub unsafe trait Handle: Sized {
     #[inline(always)]
     fn check_live(&self, loc: Option<&WeftLoc>) {
         if self.destroyed().load(Ordering::Relaxed) {
-            panic_destroyed(Self::KIND, loc)
+            panic_destroyed(self.kind(), loc)
         }
     }
 
     /// Marks the object destroyed; panics `use of destroyed <Kind>` if it already was.
     fn mark_destroyed(&self, loc: Option<&WeftLoc>) {
         if self.destroyed().swap(true, Ordering::AcqRel) {
-            panic_destroyed(Self::KIND, loc)
+            panic_destroyed(self.kind(), loc)
         }
     }
 }
@@ -54,7 +60,19 @@ pub unsafe trait Handle: Sized {
 #[cold]
 #[inline(never)]
 pub fn panic_destroyed(kind: &str, loc: Option<&WeftLoc>) -> ! {
-    panic_at(&format!("use of destroyed {kind}"), loc)
+    // A static message: a panic abandons this frame, so a formatted `String` would leak.
+    let message = match kind {
+        "Channel" => "use of destroyed Channel",
+        "Mutex" => "use of destroyed Mutex",
+        "RwLock" => "use of destroyed RwLock",
+        "Condvar" => "use of destroyed Condvar",
+        "WaitGroup" => "use of destroyed WaitGroup",
+        "AtomicI64" => "use of destroyed AtomicI64",
+        "AtomicBool" => "use of destroyed AtomicBool",
+        "Atomic" => "use of destroyed Atomic",
+        _ => "use of a destroyed handle",
+    };
+    panic_at(message, loc)
 }
 
 /// Adds one reference (nothing for a null or immortal object).

@@ -17,6 +17,7 @@ pub mod atomic;
 pub mod channel;
 pub mod condvar;
 pub mod handle;
+pub mod held;
 pub mod mutex;
 pub mod rawlock;
 pub mod rwlock;
@@ -50,7 +51,7 @@ pub fn current_owner() -> usize {
 }
 
 #[inline(never)]
-fn thread_owner_id() -> usize {
+pub(crate) fn thread_owner_id() -> usize {
     use std::cell::Cell;
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(1);

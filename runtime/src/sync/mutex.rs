@@ -3,15 +3,20 @@
 //!
 //! The lock word follows Rust std's futex mutex (`sys/sync/mutex/futex.rs`): 0 unlocked,
 //! 1 locked, 2 locked with possible waiters. Uncontended lock and unlock are one atomic
-//! instruction each (plus the owner bookkeeping); a contended locker spins briefly, then
-//! parks on the mutex's wait queue through the scheduler's [`Waiter`] (a task parks alone,
-//! a thread sleeps on its futex) instead of sleeping on the word itself.
+//! instruction each (plus the owner bookkeeping: the holder's identity, and the entry on
+//! its list of held locks that lets a panic release the mutex, [`super::held`]); a
+//! contended locker spins briefly, then parks on the mutex's wait queue through the
+//! scheduler's [`Waiter`] (a task parks alone, a thread sleeps on its futex) instead of
+//! sleeping on the word itself.
 //!
 //! Invariants:
 //! - `owner` is the holder's identity ([`super::current_owner`]: the task, which keeps it
-//!   when it migrates, or the OS thread) while locked, and 0 while unlocked; the holder
-//!   writes it after acquiring and clears it before releasing, so only the holder ever
-//!   reads its own identity there — relocking and unlocking checks need no more;
+//!   when it migrates, or the OS thread) while locked, [`held::ORPHANED`] when its holder
+//!   ended without unlocking it, and 0 while unlocked; the holder writes it after
+//!   acquiring and clears it before releasing, so only the holder ever reads its own
+//!   identity there — relocking and unlocking checks need no more;
+//! - a locked mutex is on its holder's list of held locks (from after `lock` until
+//!   `unlock`, condition-variable waits included), so it is never freed while listed;
 //! - a locker enqueues itself only after checking, under the queue lock, that the word is
 //!   still 2; an unlock that swaps 2 out takes the queue lock and wakes the first
 //!   claimable waiter, so no wake-up is lost (woken lockers retry and may be overtaken:
@@ -20,8 +25,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
 
-use super::current_owner;
 use super::handle::{self, Handle, Payload};
+use super::held::{self, HeldKind};
 use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
 use crate::panic::{panic_at, WeftLoc};
@@ -59,7 +64,15 @@ unsafe impl Handle for Mutex {
         &self.destroyed
     }
     unsafe fn free(this: *mut Self) {
-        (*(*this).value.get()).drop_value();
+        let m = &*this;
+        if m.state.load(Ordering::Acquire) != UNLOCKED
+            && m.owner.load(Ordering::Relaxed) != held::ORPHANED
+        {
+            // Still held by a live task or thread, whose list of held locks points here
+            // (`sync::held`): leaked, not freed.
+            return;
+        }
+        (*m.value.get()).drop_value();
         handle::free_box(this);
     }
 }
@@ -96,7 +109,7 @@ impl Mutex {
     #[inline]
     pub fn lock(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
-        let me = current_owner();
+        let (me, list) = held::current();
         if self
             .state
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
@@ -105,10 +118,16 @@ impl Mutex {
             self.lock_contended(me, loc);
         }
         self.owner.store(me, Ordering::Relaxed);
+        // SAFETY: the caller's own list.
+        unsafe { held::note(list, self.addr(), HeldKind::Mutex) };
+    }
+
+    fn addr(&self) -> *const u8 {
+        (self as *const Mutex).cast()
     }
 
     /// Acquires without the destroyed and relock checks (condition variables, which did
-    /// them).
+    /// them, and which keep the mutex on the caller's list of held locks while they wait).
     pub(crate) fn lock_as(&self, me: usize) {
         if self
             .state
@@ -123,13 +142,15 @@ impl Mutex {
     /// Tries to acquire without waiting.
     pub fn try_lock(&self, loc: Option<&WeftLoc>) -> bool {
         self.check_live(loc);
-        let me = current_owner();
+        let (me, list) = held::current();
         if self
             .state
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
         {
             self.owner.store(me, Ordering::Relaxed);
+            // SAFETY: the caller's own list.
+            unsafe { held::note(list, self.addr(), HeldKind::Mutex) };
             return true;
         }
         false
@@ -195,10 +216,12 @@ impl Mutex {
     #[inline]
     pub fn unlock(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
-        let me = current_owner();
+        let (me, list) = held::current();
         if self.owner.load(Ordering::Relaxed) != me {
             panic_at("mutex not locked by this task", loc);
         }
+        // SAFETY: the caller's own list.
+        unsafe { held::forget(list, self.addr(), HeldKind::Mutex) };
         self.unlock_held();
     }
 
@@ -207,7 +230,14 @@ impl Mutex {
         self.owner.load(Ordering::Relaxed) == me
     }
 
-    /// Releases a mutex the caller is known to hold.
+    /// Leaves the mutex locked by nobody that can ever unlock it: its holder ended without
+    /// unlocking it (see `sync::held`).
+    pub(crate) fn orphan(&self) {
+        self.owner.store(held::ORPHANED, Ordering::Relaxed);
+    }
+
+    /// Releases a mutex the caller is known to hold (or releases it for a holder that
+    /// panicked), leaving the holder's list of held locks alone.
     #[inline]
     pub(crate) fn unlock_held(&self) {
         self.owner.store(0, Ordering::Relaxed);

@@ -17,12 +17,14 @@
 //!   non-empty) after every wake-up decision; woken waiters retry from the start;
 //! - when the lock becomes free, one waiting writer is woken if there is one (once the
 //!   last reader has left), else every waiting reader;
-//! - `writer` holds the write holder's identity while write-locked, else 0.
+//! - `writer` holds the write holder's identity while write-locked, else 0;
+//! - every read or write hold is on its holder's list of held locks ([`super::held`]),
+//!   so a holder that panics releases it, and a held lock is never freed.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
 
-use super::current_owner;
 use super::handle::{self, Handle, Payload};
+use super::held::{self, HeldKind};
 use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
 use crate::panic::{panic_at, WeftLoc};
@@ -69,6 +71,11 @@ unsafe impl Handle for RwLock {
         &self.destroyed
     }
     unsafe fn free(this: *mut Self) {
+        if readers((*this).state.load(Ordering::Acquire)) != 0 {
+            // Still held by a live task or thread, whose list of held locks points here
+            // (`sync::held`): leaked, not freed.
+            return;
+        }
         (*(*this).value.get()).drop_value();
         handle::free_box(this);
     }
@@ -118,21 +125,26 @@ impl RwLock {
     #[inline]
     pub fn read_lock(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
+        let (me, list) = held::current();
         let s = self.state.load(Ordering::Relaxed);
-        if read_lockable(s)
+        if !(read_lockable(s)
             && self
                 .state
                 .compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
+                .is_ok())
         {
-            return;
+            self.read_contended(me, loc);
         }
-        self.read_contended(loc);
+        // SAFETY: the caller's own list.
+        unsafe { held::note(list, self.addr(), HeldKind::Read) };
+    }
+
+    fn addr(&self) -> *const u8 {
+        (self as *const RwLock).cast()
     }
 
     #[cold]
-    fn read_contended(&self, loc: Option<&WeftLoc>) {
-        let me = current_owner();
+    fn read_contended(&self, me: usize, loc: Option<&WeftLoc>) {
         loop {
             let mut s = self.state.load(Ordering::Relaxed);
             while read_lockable(s) {
@@ -186,10 +198,23 @@ impl RwLock {
     #[inline]
     pub fn read_unlock(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
+        let s = self.state.load(Ordering::Relaxed);
+        if readers(s) == 0 || is_write_locked(s) {
+            panic_at("rwlock not read-locked", loc);
+        }
+        let (_, list) = held::current();
+        // SAFETY: the caller's own list.
+        unsafe { held::forget(list, self.addr(), HeldKind::Read) };
+        self.read_unlock_held();
+    }
+
+    /// Releases a read lock the caller is known to hold (or releases it for a holder that
+    /// panicked), leaving the holder's list of held locks alone.
+    pub(crate) fn read_unlock_held(&self) {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             if readers(s) == 0 || is_write_locked(s) {
-                panic_at("rwlock not read-locked", loc);
+                return;
             }
             match self
                 .state
@@ -210,7 +235,7 @@ impl RwLock {
     #[inline]
     pub fn write_lock(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
-        let me = current_owner();
+        let (me, list) = held::current();
         if self
             .state
             .compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed)
@@ -219,6 +244,8 @@ impl RwLock {
             self.write_contended(me, loc);
         }
         self.writer.store(me, Ordering::Relaxed);
+        // SAFETY: the caller's own list.
+        unsafe { held::note(list, self.addr(), HeldKind::Write) };
     }
 
     #[cold]
@@ -273,11 +300,22 @@ impl RwLock {
     #[inline]
     pub fn write_unlock(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
-        let me = current_owner();
+        let (me, list) = held::current();
         if self.writer.load(Ordering::Relaxed) != me
             || !is_write_locked(self.state.load(Ordering::Relaxed))
         {
             panic_at("rwlock not write-locked by this task", loc);
+        }
+        // SAFETY: the caller's own list.
+        unsafe { held::forget(list, self.addr(), HeldKind::Write) };
+        self.write_unlock_held();
+    }
+
+    /// Releases the write lock the caller is known to hold (or releases it for a holder
+    /// that panicked), leaving the holder's list of held locks alone.
+    pub(crate) fn write_unlock_held(&self) {
+        if !is_write_locked(self.state.load(Ordering::Relaxed)) {
+            return;
         }
         self.writer.store(0, Ordering::Relaxed);
         let s = self.state.fetch_sub(WRITE_LOCKED, Ordering::Release) - WRITE_LOCKED;

@@ -75,7 +75,7 @@ pub fn location_text(loc: Option<&WeftLoc>) -> String {
 const LOCATION_MAX: usize = 512;
 
 /// `file:line:col` of `loc` (or `<unknown>`) in a stack buffer.
-fn location_buf(loc: Option<&WeftLoc>) -> LineBuf<LOCATION_MAX> {
+pub(crate) fn location_buf(loc: Option<&WeftLoc>) -> LineBuf<LOCATION_MAX> {
     let mut buf = LineBuf::new();
     let Some(loc) = loc else {
         let _ = buf.write_str("<unknown>");
@@ -190,7 +190,7 @@ pub fn fatal(msg: &str) -> ! {
 }
 
 /// A fixed-capacity text buffer on the stack (writing past its end is an error).
-struct LineBuf<const N: usize> {
+pub(crate) struct LineBuf<const N: usize> {
     bytes: [u8; N],
     len: usize,
 }
@@ -208,7 +208,7 @@ impl<const N: usize> LineBuf<N> {
     }
 
     /// The text written so far (whole `&str` pieces, so it is UTF-8).
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         core::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 }

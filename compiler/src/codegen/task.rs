@@ -26,7 +26,8 @@ const TIMEOUT: u32 = 2;
 
 impl<'ctx> Cg<'ctx, '_> {
     /// `void weft.task.N(ptr pair, ptr slot)`: runs the closure in `pair`, stores its
-    /// result, releases the closure and frees the pair.
+    /// result, releases the closure and frees the pair. With a null `slot` (the runtime's
+    /// cleanup call after the task failed inside the closure) it only releases and frees.
     fn task_entry(&mut self, t: &Ty) -> FunctionValue<'ctx> {
         let key = Ty::Fn(Box::new(FnTy { params: Vec::new(), ret: t.clone() }));
         if let Some(f) = self.task_entries.get(&key) {
@@ -44,6 +45,15 @@ impl<'ctx> Cg<'ctx, '_> {
         let pair = f.get_nth_param(0).unwrap().into_pointer_value();
         let slot = f.get_nth_param(1).unwrap().into_pointer_value();
         let ct = self.closure_ty();
+        let run = self.ctx.append_basic_block(f, "run");
+        let cleanup = self.ctx.append_basic_block(f, "cleanup");
+        let failed = self.builder.build_is_null(slot, "failed").unwrap();
+        self.builder.build_conditional_branch(failed, cleanup, run).unwrap();
+        self.builder.position_at_end(cleanup);
+        self.release_at(pair, &key);
+        self.free_object(pair, ct.into());
+        self.builder.build_return(None).unwrap();
+        self.builder.position_at_end(run);
         let clo = self.builder.build_load(ct, pair, "clo").unwrap().into_struct_value();
         let fp = self.builder.build_extract_value(clo, 0, "fn").unwrap().into_pointer_value();
         let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
@@ -133,38 +143,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         c.try_as_basic_value().basic()
     }
 
-    /// Starts the closure argument `f` (of type `() => t`) on a new green task.
-    fn spawn(&mut self, f: &'p Arg, t: &Ty, flags: u64, stack: Option<IntValue<'ctx>>, span: Span) -> Val<'ctx> {
-        let v = self.expr(&f.expr);
-        let clo = self.owned(v, &f.expr.ty);
-        let ct = self.cg.closure_ty();
-        let pair = self.cg.alloc_object(ct.into());
-        self.cg.builder.build_store(pair, clo).unwrap();
-        let entry = self.cg.task_entry(t).as_global_value().as_pointer_value();
-        let null = self.cg.ptr_ty().const_null();
-        let drop = if self.cg.needs_drop(t) {
-            self.cg.release_glue_ptr(t)
-        } else {
-            null
-        };
-        let i64t = self.cg.ctx.i64_type();
-        let size = if matches!(t, Ty::Void | Ty::Never) { 0 } else { self.cg.size_of(t) };
-        let size = i64t.const_int(size, false);
-        let stack = stack.unwrap_or_else(|| i64t.const_zero());
-        let flags = self.cg.ctx.i32_type().const_int(flags, false);
-        let site = self.cg.site_name(span);
-        let task = self
-            .rt_call(
-                "weft_rt_task_spawn",
-                &[entry.into(), pair.into(), size.into(), drop.into(), stack.into(), flags.into(), site.into()],
-            )
-            .unwrap();
-        Val::owned(task)
-    }
-
-    /// Runs the closure argument `f` (of type `() => t`) on the blocking pool of OS
-    /// threads; the handle is an ordinary task handle.
-    fn spawn_blocking(&mut self, f: &'p Arg, t: &Ty) -> Val<'ctx> {
+    /// The spawn arguments every task shares: the heap pair holding the closure argument
+    /// `f` (of type `() => t`, owned), the entry, the result size in bytes and the result's
+    /// release glue (null when `t` needs none).
+    fn task_args(&mut self, f: &'p Arg, t: &Ty) -> [BasicMetadataValueEnum<'ctx>; 4] {
         let v = self.expr(&f.expr);
         let clo = self.owned(v, &f.expr.ty);
         let ct = self.cg.closure_ty();
@@ -178,10 +160,24 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         };
         let size = if matches!(t, Ty::Void | Ty::Never) { 0 } else { self.cg.size_of(t) };
         let size = self.cg.ctx.i64_type().const_int(size, false);
-        let task = self
-            .rt_call("weft_rt_blocking_spawn", &[entry.into(), pair.into(), size.into(), drop.into()])
-            .unwrap();
-        Val::owned(task)
+        [entry.into(), pair.into(), size.into(), drop.into()]
+    }
+
+    /// Starts the closure argument `f` (of type `() => t`) on a new green task.
+    fn spawn(&mut self, f: &'p Arg, t: &Ty, flags: u64, stack: Option<IntValue<'ctx>>, span: Span) -> Val<'ctx> {
+        let [entry, pair, size, drop] = self.task_args(f, t);
+        let stack = stack.unwrap_or_else(|| self.cg.ctx.i64_type().const_zero());
+        let flags = self.cg.ctx.i32_type().const_int(flags, false);
+        let site = self.cg.site_name(span);
+        let args = [entry, pair, size, drop, stack.into(), flags.into(), site.into()];
+        Val::owned(self.rt_call("weft_rt_task_spawn", &args).unwrap())
+    }
+
+    /// Runs the closure argument `f` (of type `() => t`) on the blocking pool of OS
+    /// threads; the handle is an ordinary task handle.
+    fn spawn_blocking(&mut self, f: &'p Arg, t: &Ty) -> Val<'ctx> {
+        let args = self.task_args(f, t);
+        Val::owned(self.rt_call("weft_rt_blocking_spawn", &args).unwrap())
     }
 
     /// `Result<t, TaskError>` of joining `task` (with a timeout in ms when given).

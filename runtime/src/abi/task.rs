@@ -4,6 +4,10 @@
 //! typedef void (*weft_task_fn)(void *env, void *result_slot);
 //! typedef void (*weft_drop_fn)(void *slot);
 //! ```
+//! A `weft_task_fn` is called once with the task's result slot when the task runs. If the
+//! task then ends by a panic or cancellation before the entry returns (its frames are
+//! abandoned, not unwound), the runtime calls it a second time as `entry(env, NULL)`: the
+//! entry releases whatever of `env` it still owns and returns at once.
 //! A task handle (`void *task`) is a reference-counted object whose first field is an
 //! atomic `int64_t` count (negative = immortal), so the compiler may inline retain.
 //! Every function may be called from a green task (blocking ones park only the task), from
@@ -268,6 +272,8 @@ pub unsafe extern "C" fn weft_rt_task_fail(
     msg: crate::string::WeftStr,
     loc: Option<&crate::panic::WeftLoc>,
 ) -> ! {
-    let text = String::from_utf8_lossy(msg.as_bytes()).into_owned();
-    crate::sched::fail_current(status, &text, &crate::panic::location_text(loc))
+    // Nothing here may own heap memory: `fail_current` abandons this frame.
+    let text = std::str::from_utf8(msg.as_bytes()).unwrap_or("<invalid UTF-8 message>");
+    let location = crate::panic::location_buf(loc);
+    crate::sched::fail_current(status, text, location.as_str())
 }

@@ -171,6 +171,9 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
 }
 
 unsafe extern "C" fn main_entry(env: *mut c_void, slot: *mut c_void) {
+    if slot.is_null() {
+        return;
+    }
     // SAFETY: `env` is the `extern "C" fn() -> i32` given to `run_main`.
     let main_fn: extern "C" fn() -> i32 = std::mem::transmute(env);
     let code = main_fn();
@@ -213,6 +216,7 @@ pub fn panic_current(message: &str, location: &str) -> ! {
     // The task's frames are abandoned, not unwound: release the locks it holds, as
     // unwinding would drop its guards.
     release_task_locks(task);
+    task.release_env_after_failure();
     if task.is_cancelled() && message == CANCELLED_MESSAGE {
         // The task re-raises its own cancellation (`ch.recv()!` or `p.await()!` after a
         // wait that returned `Err(cancelled)`): it ends cancelled, as a cancelled task that
@@ -241,6 +245,7 @@ pub fn fail_current(status: i32, message: &str, location: &str) -> ! {
     };
     if status == 2 && !task.has_flag(MAIN) {
         release_task_locks(task);
+        task.release_env_after_failure();
         worker::switch_out(worker::Post::Finish(Outcome::Cancelled));
         unreachable!("a cancelled task was resumed")
     }
@@ -357,6 +362,10 @@ pub fn spawn_with<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
 }
 
 unsafe extern "C" fn closure_entry<F: FnOnce() -> R, R>(env: *mut c_void, slot: *mut c_void) {
+    if slot.is_null() {
+        // The cleanup call after a failure: `f` was moved out of `env` when the task began.
+        return;
+    }
     let f = Box::from_raw(env.cast::<F>());
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(value) => slot.cast::<R>().write(value),

@@ -405,10 +405,28 @@ impl Task {
         }
     }
 
-    /// Takes the entry function and environment (once, when the task first runs).
-    pub(crate) fn take_entry(&self) -> (Option<TaskFn>, *mut c_void) {
+    /// The entry function and environment (read when the task first runs; the entry
+    /// stays set for [`Task::release_env_after_failure`]).
+    pub(crate) fn entry(&self) -> (Option<TaskFn>, *mut c_void) {
         // SAFETY: only the running task reads its entry.
-        unsafe { ((*self.entry.get()).take(), *self.env.get()) }
+        unsafe { (*self.entry.get(), *self.env.get()) }
+    }
+
+    /// Called by the running task when it ends by a panic or cancellation instead of
+    /// returning from its entry: its frames are abandoned, not unwound, so the entry is
+    /// called once more as `entry(env, NULL)` to release what it still owns of `env`
+    /// (generated entries release the closure; see `weft_task_fn` in `abi/task.rs`).
+    pub(crate) fn release_env_after_failure(&self) {
+        if self.flags.load(Ordering::Relaxed) & RESULT_SET != 0 {
+            return;
+        }
+        // SAFETY: only the running task touches its entry; taking it first makes the
+        // cleanup run at most once even if it fails itself.
+        let (entry, env) = unsafe { ((*self.entry.get()).take(), *self.env.get()) };
+        if let Some(entry) = entry {
+            // SAFETY: the entry's contract allows the null-slot cleanup call.
+            unsafe { entry(env, ptr::null_mut()) };
+        }
     }
 
     /// The result slot (`result_size` bytes): inside the object when small, else on the

@@ -372,7 +372,7 @@ pub(crate) unsafe extern "C" fn task_start(arg: *mut u8) -> ! {
         .expect("tasks run on workers")
         .after_handoff();
     let task = &*(arg as *const Task);
-    let (entry, env) = task.take_entry();
+    let (entry, env) = task.entry();
     if let Some(entry) = entry {
         entry(env, task.result_slot().cast());
         task.flags.fetch_or(task::RESULT_SET, Ordering::Release);

@@ -490,8 +490,9 @@ mod tests {
 
     #[test]
     fn every_code_is_documented() {
-        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/errors.md"))
-            .expect("docs/errors.md exists");
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/errors.md"))
+                .expect("docs/errors.md exists");
         for (code, _) in ALL_CODES {
             assert!(
                 doc.contains(&format!("## {}", code.0)),

@@ -9,8 +9,8 @@
 
 pub mod codegen;
 pub mod diagnostics;
-pub mod hir;
 pub mod driver;
+pub mod hir;
 pub mod sema;
 pub mod source;
 pub mod stdlib;

@@ -24,8 +24,18 @@ fn valid_programs_check_cleanly() {
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!("{}:\n{}", p.display(), String::from_utf8_lossy(&out.stderr)))
+            Err(format!(
+                "{}:\n{}",
+                p.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ))
         }
     });
-    assert!(failures.is_empty(), "{} of {} programs fail `weft check`:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs fail `weft check`:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }

@@ -36,14 +36,35 @@ fn gdb_breaks_at_a_weft_line() {
         .arg(&exe)
         .output()
         .unwrap();
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     let out = Command::new("gdb")
-        .args(["-batch", "-nx", "-ex", "break dbg.weft:2", "-ex", "run", "-ex", "print n", "-ex", "kill"])
+        .args([
+            "-batch",
+            "-nx",
+            "-ex",
+            "break dbg.weft:2",
+            "-ex",
+            "run",
+            "-ex",
+            "print n",
+            "-ex",
+            "kill",
+        ])
         .arg(&exe)
         .env("WEFT_THREADS", "1")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Breakpoint 1 at"), "no breakpoint set:\n{text}");
-    assert!(text.contains("dbg.weft:2"), "did not stop at dbg.weft:2:\n{text}");
+    assert!(
+        text.contains("Breakpoint 1 at"),
+        "no breakpoint set:\n{text}"
+    );
+    assert!(
+        text.contains("dbg.weft:2"),
+        "did not stop at dbg.weft:2:\n{text}"
+    );
 }

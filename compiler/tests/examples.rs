@@ -17,7 +17,11 @@ fn build_example(name: &str, exe: &str) -> PathBuf {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     out
 }
 
@@ -28,7 +32,12 @@ fn coreutils_top10() -> Vec<String> {
     let script = format!(
         "tr -cs 'A-Za-z' '\\n' < {TEXT} | tr 'A-Z' 'a-z' | grep -v '^$' | sort | uniq -c | sort -k1,1nr -k2,2 | head -10"
     );
-    let out = Command::new("sh").arg("-c").arg(script).env("LC_ALL", "C").output().unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -43,8 +52,15 @@ fn wordfreq_matches_coreutils() {
     }
     let exe = build_example("wordfreq", "wordfreq");
     let out = Command::new(&exe).arg(TEXT).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let got: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
     let want = coreutils_top10();
     assert_eq!(want.len(), 10);
     assert_eq!(got, want);
@@ -53,7 +69,10 @@ fn wordfreq_matches_coreutils() {
 #[test]
 fn wordfreq_reports_a_missing_file() {
     let exe = build_example("wordfreq", "wordfreq-missing");
-    let out = Command::new(&exe).arg("/nonexistent/file.txt").output().unwrap();
+    let out = Command::new(&exe)
+        .arg("/nonexistent/file.txt")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
@@ -76,9 +95,20 @@ fn sieve_prints_the_first_primes_on_one_and_two_threads() {
     let exe = build_example("sieve", "sieve");
     let want: Vec<String> = primes(1000).iter().map(u64::to_string).collect();
     for threads in ["1", "2"] {
-        let out = Command::new(&exe).arg("1000").env("WEFT_THREADS", threads).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let got: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+        let out = Command::new(&exe)
+            .arg("1000")
+            .env("WEFT_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect();
         assert_eq!(got, want, "WEFT_THREADS={threads}");
     }
     let usage = Command::new(&exe).arg("many").output().unwrap();

@@ -39,15 +39,26 @@ fn expectations(text: &str) -> Vec<Expect> {
         };
         for part in comment.split("// ") {
             let part = part.trim();
-            if let Some(c) = part.strip_prefix("error:").or_else(|| part.strip_prefix("warning:")) {
+            if let Some(c) = part
+                .strip_prefix("error:")
+                .or_else(|| part.strip_prefix("warning:"))
+            {
                 // Prose that mentions the `// error:` syntax names no code.
                 let c = c.trim();
                 if !c.starts_with(['E', 'W']) || !c[1..].chars().all(|d| d.is_ascii_digit()) {
                     continue;
                 }
-                out.push(Expect { line: target + 1, code: Some(c.to_string()), msg: None });
+                out.push(Expect {
+                    line: target + 1,
+                    code: Some(c.to_string()),
+                    msg: None,
+                });
             } else if let Some(m) = part.strip_prefix("error-msg:") {
-                out.push(Expect { line: target + 1, code: None, msg: Some(m.trim().to_string()) });
+                out.push(Expect {
+                    line: target + 1,
+                    code: None,
+                    msg: Some(m.trim().to_string()),
+                });
             }
         }
     }
@@ -57,7 +68,11 @@ fn expectations(text: &str) -> Vec<Expect> {
 fn check_file(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let expects = expectations(&text);
-    let name = path.strip_prefix(common::root()).unwrap_or(path).display().to_string();
+    let name = path
+        .strip_prefix(common::root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     if expects.is_empty() {
         return Err(format!("{name}: no `// error:` expectation"));
     }
@@ -72,29 +87,53 @@ fn check_file(path: &Path) -> Result<(), String> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     let mut problems = Vec::new();
-    let expects_error = expects.iter().any(|e| e.code.as_deref().is_some_and(|c| c.starts_with('E')) || e.msg.is_some());
+    let expects_error = expects
+        .iter()
+        .any(|e| e.code.as_deref().is_some_and(|c| c.starts_with('E')) || e.msg.is_some());
     match out.status.code() {
         Some(1) if expects_error => {}
         Some(0) if !expects_error => {}
         other => problems.push(format!("exit code {other:?}")),
     }
     for e in &expects {
-        let on_line = diags.iter().filter(|d| d["line"].as_u64() == Some(e.line as u64));
+        let on_line = diags
+            .iter()
+            .filter(|d| d["line"].as_u64() == Some(e.line as u64));
         let found = on_line.clone().any(|d| {
-            e.code.as_deref().is_none_or(|c| d["code"].as_str() == Some(c))
-                && e.msg.as_deref().is_none_or(|m| d["message"].as_str().is_some_and(|s| s.contains(m)))
+            e.code
+                .as_deref()
+                .is_none_or(|c| d["code"].as_str() == Some(c))
+                && e.msg
+                    .as_deref()
+                    .is_none_or(|m| d["message"].as_str().is_some_and(|s| s.contains(m)))
         });
         if !found {
-            let got: Vec<String> = on_line.map(|d| format!("{} {}", d["code"], d["message"])).collect();
-            problems.push(format!("line {}: expected {:?}{}, got {:?}", e.line, e.code, e.msg.as_deref().map(|m| format!(" containing {m:?}")).unwrap_or_default(), got));
+            let got: Vec<String> = on_line
+                .map(|d| format!("{} {}", d["code"], d["message"]))
+                .collect();
+            problems.push(format!(
+                "line {}: expected {:?}{}, got {:?}",
+                e.line,
+                e.code,
+                e.msg
+                    .as_deref()
+                    .map(|m| format!(" containing {m:?}"))
+                    .unwrap_or_default(),
+                got
+            ));
         }
     }
     for d in &diags {
         let line = d["line"].as_u64().unwrap_or(0) as usize;
         let code = d["code"].as_str().unwrap_or("");
-        let expected = expects.iter().any(|e| e.line == line && e.code.as_deref().is_none_or(|c| c == code));
+        let expected = expects
+            .iter()
+            .any(|e| e.line == line && e.code.as_deref().is_none_or(|c| c == code));
         if d["severity"] == "error" && !expected {
-            problems.push(format!("unexpected {}:{}: {} {}", d["file"], line, code, d["message"]));
+            problems.push(format!(
+                "unexpected {}:{}: {} {}",
+                d["file"], line, code, d["message"]
+            ));
         }
     }
     if problems.is_empty() {
@@ -108,7 +147,12 @@ fn check_file(path: &Path) -> Result<(), String> {
 fn fail_files() -> Vec<std::path::PathBuf> {
     let dir = common::root().join("tests/fail");
     let mut files = common::weft_files(&dir);
-    files.retain(|f| !f.strip_prefix(&dir).unwrap_or(f).components().any(|c| c.as_os_str() == "lib"));
+    files.retain(|f| {
+        !f.strip_prefix(&dir)
+            .unwrap_or(f)
+            .components()
+            .any(|c| c.as_os_str() == "lib")
+    });
     files
 }
 
@@ -117,9 +161,19 @@ fn compile_fail_suite() {
     let mut files = fail_files();
     let examples = common::weft_files(&common::root().join("examples"));
     files.extend(examples.into_iter().filter(|f| common::expects_errors(f)));
-    assert!(files.len() >= 80, "tests/fail holds only {} programs", files.len());
+    assert!(
+        files.len() >= 80,
+        "tests/fail holds only {} programs",
+        files.len()
+    );
     let failures = common::parallel(&files, |p| check_file(p));
-    assert!(failures.is_empty(), "{} of {} compile-fail tests failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} compile-fail tests failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -138,7 +192,10 @@ fn every_error_code_is_covered() {
         .map(|(c, _)| c.0)
         .filter(|c| !seen.contains(*c) && !UNTESTABLE.contains(c))
         .collect();
-    assert!(missing.is_empty(), "codes without a compile-fail test: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a compile-fail test: {missing:?}"
+    );
 }
 
 /// Codes reserved for later stages that no program can trigger in this version.

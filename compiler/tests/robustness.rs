@@ -40,7 +40,9 @@ const VARIANTS: usize = 4;
 fn variants(text: &str, seed: u64) -> Vec<String> {
     let mut rng = Rng(seed | 1);
     let mut out = Vec::new();
-    let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+    let boundaries: Vec<usize> = (0..=text.len())
+        .filter(|&i| text.is_char_boundary(i))
+        .collect();
     for _ in 0..VARIANTS {
         let cut = boundaries[rng.below(boundaries.len())];
         out.push(text[..cut].to_string());
@@ -90,11 +92,20 @@ fn check_variant(name: &str, text: String) -> Result<(), String> {
         let file = map.get(d.primary.file);
         let flen = file.text.len() as u32;
         if d.primary.start > d.primary.end || d.primary.end > flen {
-            return Err(format!("{name}: diagnostic {} `{}` has span {:?} outside its file (len {})", d.code, d.message, d.primary, if file.is_std { flen } else { len }));
+            return Err(format!(
+                "{name}: diagnostic {} `{}` has span {:?} outside its file (len {})",
+                d.code,
+                d.message,
+                d.primary,
+                if file.is_std { flen } else { len }
+            ));
         }
         let (line, col) = file.line_col(d.primary.start);
         if line == 0 || col == 0 || line > file.line_count() {
-            return Err(format!("{name}: diagnostic {} has no valid location", d.code));
+            return Err(format!(
+                "{name}: diagnostic {} has no valid location",
+                d.code
+            ));
         }
     }
     Ok(())
@@ -127,12 +138,25 @@ fn exit_codes_are_zero_or_one() {
     let failures = common::parallel(&sample, |p| {
         let text = std::fs::read_to_string(p).map_err(|e| e.to_string())?;
         for (i, v) in variants(&text, 7).into_iter().enumerate().step_by(4) {
-            let f = dir.join(format!("{}-{i}.weft", p.file_stem().unwrap().to_string_lossy()));
+            let f = dir.join(format!(
+                "{}-{i}.weft",
+                p.file_stem().unwrap().to_string_lossy()
+            ));
             std::fs::write(&f, v).map_err(|e| e.to_string())?;
-            let out = Command::new(env!("CARGO_BIN_EXE_weft")).arg("check").arg(&f).output().map_err(|e| e.to_string())?;
+            let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+                .arg("check")
+                .arg(&f)
+                .output()
+                .map_err(|e| e.to_string())?;
             match out.status.code() {
                 Some(0) | Some(1) => {}
-                other => return Err(format!("{}: exit {other:?}: {}", f.display(), String::from_utf8_lossy(&out.stderr))),
+                other => {
+                    return Err(format!(
+                        "{}: exit {other:?}: {}",
+                        f.display(),
+                        String::from_utf8_lossy(&out.stderr)
+                    ))
+                }
             }
         }
         Ok(())

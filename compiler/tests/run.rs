@@ -30,7 +30,11 @@ fn check_program(path: &Path) -> Result<(), String> {
     let exe = out_dir().join(programs::exe_name(path));
     programs::build(path, &spec.build, &exe)?;
     for threads in spec.thread_counts() {
-        let label = if threads.is_empty() { name.clone() } else { format!("{name} (WEFT_THREADS={threads})") };
+        let label = if threads.is_empty() {
+            name.clone()
+        } else {
+            format!("{name} (WEFT_THREADS={threads})")
+        };
         programs::run_and_check(&exe, &spec, threads, &label, Duration::from_secs(60))?;
     }
     Ok(())
@@ -41,10 +45,16 @@ fn programs() -> Vec<PathBuf> {
     let run_dir = root.join("tests/run");
     let mut files = common::weft_files(&run_dir);
     // Files in a `lib/` folder are modules the programs import, not programs.
-    files.retain(|f| !f.strip_prefix(&run_dir).unwrap_or(f).components().any(|c| c.as_os_str() == "lib"));
+    files.retain(|f| {
+        !f.strip_prefix(&run_dir)
+            .unwrap_or(f)
+            .components()
+            .any(|c| c.as_os_str() == "lib")
+    });
     let examples = common::weft_files(&root.join("examples"));
     files.extend(examples.into_iter().filter(|f| {
-        !common::expects_errors(f) && std::fs::read_to_string(f).is_ok_and(|t| t.contains("// expect"))
+        !common::expects_errors(f)
+            && std::fs::read_to_string(f).is_ok_and(|t| t.contains("// expect"))
     }));
     files
 }
@@ -59,5 +69,11 @@ fn run_suite() {
         .filter(|f| f.to_string_lossy().contains(&filter))
         .collect();
     let failures = common::parallel(&files, |p| check_program(p));
-    assert!(failures.is_empty(), "{} of {} run tests failed:\n\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} run tests failed:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
 }

@@ -23,7 +23,10 @@ fn out_dir() -> PathBuf {
 
 fn runs() -> usize {
     match std::env::var("WEFT_STRESS_RUNS") {
-        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("WEFT_STRESS_RUNS={v:?} is not a count")),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("WEFT_STRESS_RUNS={v:?} is not a count")),
         Err(_) => 1,
     }
 }
@@ -49,7 +52,10 @@ fn check_program(path: &Path, runs: usize) -> Result<(), String> {
             programs::run_and_check(&exe, &spec, threads, &label, RUN_LIMIT)?;
         }
     }
-    eprintln!("{name}: {runs} run(s) in {:.2} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{name}: {runs} run(s) in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -57,11 +63,22 @@ fn check_program(path: &Path, runs: usize) -> Result<(), String> {
 fn stress_suite() {
     let dir = common::root().join("tests/stress");
     let mut files = common::weft_files(&dir);
-    files.retain(|f| !f.strip_prefix(&dir).unwrap_or(f).components().any(|c| c.as_os_str() == "lib"));
+    files.retain(|f| {
+        !f.strip_prefix(&dir)
+            .unwrap_or(f)
+            .components()
+            .any(|c| c.as_os_str() == "lib")
+    });
     assert!(!files.is_empty(), "no stress programs in {}", dir.display());
     let filter = std::env::var("WEFT_STRESS_FILTER").unwrap_or_default();
     files.retain(|f| f.to_string_lossy().contains(&filter));
     let runs = runs();
     let failures = common::parallel(&files, |p| check_program(p, runs));
-    assert!(failures.is_empty(), "{} of {} stress programs failed:\n\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} stress programs failed:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
 }

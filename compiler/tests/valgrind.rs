@@ -22,9 +22,13 @@ fn selection() -> Vec<PathBuf> {
         })
         .collect();
     files.extend(
-        ["examples/shapes.weft", "examples/nbody.weft", "examples/spectralnorm.weft"]
-            .iter()
-            .map(|p| root.join(p)),
+        [
+            "examples/shapes.weft",
+            "examples/nbody.weft",
+            "examples/spectralnorm.weft",
+        ]
+        .iter()
+        .map(|p| root.join(p)),
     );
     let step = (files.len() / WANT).max(1);
     files.into_iter().step_by(step).take(WANT + 4).collect()
@@ -42,14 +46,22 @@ fn check(path: &PathBuf) -> Result<(), String> {
         .output()
         .map_err(|e| e.to_string())?;
     if !build.status.success() {
-        return Err(format!("{}: build failed: {}", path.display(), String::from_utf8_lossy(&build.stderr)));
+        return Err(format!(
+            "{}: build failed: {}",
+            path.display(),
+            String::from_utf8_lossy(&build.stderr)
+        ));
     }
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut cmd = Command::new("valgrind");
-    cmd.args(["--leak-check=full", "--error-exitcode=1", "--errors-for-leak-kinds=definite"])
-        .arg(&exe)
-        .current_dir(common::root())
-        .env("WEFT_THREADS", "1");
+    cmd.args([
+        "--leak-check=full",
+        "--error-exitcode=1",
+        "--errors-for-leak-kinds=definite",
+    ])
+    .arg(&exe)
+    .current_dir(common::root())
+    .env("WEFT_THREADS", "1");
     for line in text.lines() {
         if let Some(env) = line.split("// env: ").nth(1) {
             for kv in env.split_whitespace() {
@@ -62,7 +74,11 @@ fn check(path: &PathBuf) -> Result<(), String> {
     let out = cmd.output().map_err(|e| format!("valgrind: {e}"))?;
     let err = String::from_utf8_lossy(&out.stderr);
     let clean = err.contains("definitely lost: 0 bytes") || err.contains("no leaks are possible");
-    if !out.status.success() || !clean || err.contains("Invalid read") || err.contains("Invalid write") {
+    if !out.status.success()
+        || !clean
+        || err.contains("Invalid read")
+        || err.contains("Invalid write")
+    {
         return Err(format!("{}:\n{}", path.display(), err));
     }
     Ok(())
@@ -74,7 +90,17 @@ fn leak_suite_under_valgrind() {
         panic!("valgrind is not installed (cargo xtask setup installs it)");
     }
     let files = selection();
-    assert!(files.len() >= 30, "only {} programs for the leak suite", files.len());
+    assert!(
+        files.len() >= 30,
+        "only {} programs for the leak suite",
+        files.len()
+    );
     let failures = common::parallel(&files, check);
-    assert!(failures.is_empty(), "{} of {} programs fail under valgrind:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs fail under valgrind:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
 }

@@ -255,7 +255,11 @@ fn a_task_that_re_raises_its_cancellation_ends_cancelled() {
     CANCEL_CHANNEL.store(ch, Ordering::SeqCst);
     let t = sched::spawn(|| unsafe {
         let mut out = 0i64;
-        let status = weft_rt_channel_recv(CANCEL_CHANNEL.load(Ordering::SeqCst), (&mut out as *mut i64).cast(), None);
+        let status = weft_rt_channel_recv(
+            CANCEL_CHANNEL.load(Ordering::SeqCst),
+            (&mut out as *mut i64).cast(),
+            None,
+        );
         assert_eq!(status, 2);
         // What `ch.recv()!` does with the error.
         weft_rt::panic::panic_at("cancelled", None)

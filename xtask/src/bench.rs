@@ -36,22 +36,179 @@ struct Bench {
 }
 
 const BENCHES: &[Bench] = &[
-    Bench { name: "fib", weft: "benches/fib/fib.weft", args: &[], peers: &[Peer::Clang("benches/fib/fib.c"), Peer::Gcc("benches/fib/fib.c")], concurrent: false, ops: 0 },
-    Bench { name: "nbody", weft: "examples/nbody.weft", args: &["5000000"], peers: &[Peer::Clang("benches/nbody/nbody.c"), Peer::Gcc("benches/nbody/nbody.c")], concurrent: false, ops: 0 },
-    Bench { name: "spectralnorm", weft: "examples/spectralnorm.weft", args: &["2000"], peers: &[Peer::Clang("benches/spectralnorm/spectralnorm.c"), Peer::Gcc("benches/spectralnorm/spectralnorm.c")], concurrent: false, ops: 0 },
-    Bench { name: "strvec", weft: "benches/strvec/strvec.weft", args: &[], peers: &[Peer::Clang("benches/strvec/strvec.c"), Peer::Gcc("benches/strvec/strvec.c")], concurrent: false, ops: 0 },
-    Bench { name: "skynet", weft: "benches/skynet/skynet.weft", args: &[], peers: &[Peer::Go("benches/skynet/skynet.go"), Peer::Crystal("benches/skynet/skynet.cr")], concurrent: true, ops: 0 },
-    Bench { name: "spawn_await", weft: "benches/spawn_await/spawn_await.weft", args: &[], peers: &[Peer::Go("benches/spawn_await/spawn_await.go"), Peer::Crystal("benches/spawn_await/spawn_await.cr")], concurrent: true, ops: 0 },
-    Bench { name: "sleep_fanout", weft: "benches/sleep_fanout/sleep_fanout.weft", args: &[], peers: &[Peer::Go("benches/sleep_fanout/sleep_fanout.go"), Peer::Crystal("benches/sleep_fanout/sleep_fanout.cr")], concurrent: true, ops: 0 },
-    Bench { name: "yield_pingpong", weft: "benches/yield_pingpong/yield_pingpong.weft", args: &[], peers: &[Peer::Go("benches/yield_pingpong/yield_pingpong.go"), Peer::Crystal("benches/yield_pingpong/yield_pingpong.cr")], concurrent: true, ops: 0 },
-    Bench { name: "pingpong", weft: "benches/pingpong/pingpong.weft", args: &[], peers: &[Peer::Go("benches/pingpong/pingpong.go"), Peer::Crystal("benches/pingpong/pingpong.cr"), Peer::Clang("benches/pingpong/pingpong.c")], concurrent: true, ops: 1_000_000 },
-    Bench { name: "threadring", weft: "benches/threadring/threadring.weft", args: &[], peers: &[Peer::Go("benches/threadring/threadring.go"), Peer::Crystal("benches/threadring/threadring.cr")], concurrent: true, ops: 10_000_000 },
-    Bench { name: "mpmc", weft: "benches/mpmc/mpmc.weft", args: &[], peers: &[Peer::Go("benches/mpmc/mpmc.go"), Peer::Crystal("benches/mpmc/mpmc.cr"), Peer::Clang("benches/mpmc/mpmc.c")], concurrent: true, ops: 10_000_000 },
-    Bench { name: "mutex", weft: "benches/mutex/mutex.weft", args: &[], peers: &[Peer::Go("benches/mutex/mutex.go"), Peer::Crystal("benches/mutex/mutex.cr"), Peer::Clang("benches/mutex/mutex.c")], concurrent: true, ops: 4_000_000 },
-    Bench { name: "lock_uncontended", weft: "benches/lock_uncontended/lock_uncontended.weft", args: &[], peers: &[Peer::Go("benches/lock_uncontended/lock_uncontended.go"), Peer::Clang("benches/lock_uncontended/lock_uncontended.c")], concurrent: true, ops: 10_000_000 },
-    Bench { name: "chan_buffered", weft: "benches/chan_buffered/chan_buffered.weft", args: &[], peers: &[Peer::Go("benches/chan_buffered/chan_buffered.go"), Peer::Crystal("benches/chan_buffered/chan_buffered.cr")], concurrent: true, ops: 10_000_000 },
-    Bench { name: "parked", weft: "benches/parked/parked.weft", args: &["100000"], peers: &[], concurrent: true, ops: 0 },
-    Bench { name: "parked_1m", weft: "benches/parked/parked.weft", args: &["1000000"], peers: &[], concurrent: true, ops: 0 },
+    Bench {
+        name: "fib",
+        weft: "benches/fib/fib.weft",
+        args: &[],
+        peers: &[
+            Peer::Clang("benches/fib/fib.c"),
+            Peer::Gcc("benches/fib/fib.c"),
+        ],
+        concurrent: false,
+        ops: 0,
+    },
+    Bench {
+        name: "nbody",
+        weft: "examples/nbody.weft",
+        args: &["5000000"],
+        peers: &[
+            Peer::Clang("benches/nbody/nbody.c"),
+            Peer::Gcc("benches/nbody/nbody.c"),
+        ],
+        concurrent: false,
+        ops: 0,
+    },
+    Bench {
+        name: "spectralnorm",
+        weft: "examples/spectralnorm.weft",
+        args: &["2000"],
+        peers: &[
+            Peer::Clang("benches/spectralnorm/spectralnorm.c"),
+            Peer::Gcc("benches/spectralnorm/spectralnorm.c"),
+        ],
+        concurrent: false,
+        ops: 0,
+    },
+    Bench {
+        name: "strvec",
+        weft: "benches/strvec/strvec.weft",
+        args: &[],
+        peers: &[
+            Peer::Clang("benches/strvec/strvec.c"),
+            Peer::Gcc("benches/strvec/strvec.c"),
+        ],
+        concurrent: false,
+        ops: 0,
+    },
+    Bench {
+        name: "skynet",
+        weft: "benches/skynet/skynet.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/skynet/skynet.go"),
+            Peer::Crystal("benches/skynet/skynet.cr"),
+        ],
+        concurrent: true,
+        ops: 0,
+    },
+    Bench {
+        name: "spawn_await",
+        weft: "benches/spawn_await/spawn_await.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/spawn_await/spawn_await.go"),
+            Peer::Crystal("benches/spawn_await/spawn_await.cr"),
+        ],
+        concurrent: true,
+        ops: 0,
+    },
+    Bench {
+        name: "sleep_fanout",
+        weft: "benches/sleep_fanout/sleep_fanout.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/sleep_fanout/sleep_fanout.go"),
+            Peer::Crystal("benches/sleep_fanout/sleep_fanout.cr"),
+        ],
+        concurrent: true,
+        ops: 0,
+    },
+    Bench {
+        name: "yield_pingpong",
+        weft: "benches/yield_pingpong/yield_pingpong.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/yield_pingpong/yield_pingpong.go"),
+            Peer::Crystal("benches/yield_pingpong/yield_pingpong.cr"),
+        ],
+        concurrent: true,
+        ops: 0,
+    },
+    Bench {
+        name: "pingpong",
+        weft: "benches/pingpong/pingpong.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/pingpong/pingpong.go"),
+            Peer::Crystal("benches/pingpong/pingpong.cr"),
+            Peer::Clang("benches/pingpong/pingpong.c"),
+        ],
+        concurrent: true,
+        ops: 1_000_000,
+    },
+    Bench {
+        name: "threadring",
+        weft: "benches/threadring/threadring.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/threadring/threadring.go"),
+            Peer::Crystal("benches/threadring/threadring.cr"),
+        ],
+        concurrent: true,
+        ops: 10_000_000,
+    },
+    Bench {
+        name: "mpmc",
+        weft: "benches/mpmc/mpmc.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/mpmc/mpmc.go"),
+            Peer::Crystal("benches/mpmc/mpmc.cr"),
+            Peer::Clang("benches/mpmc/mpmc.c"),
+        ],
+        concurrent: true,
+        ops: 10_000_000,
+    },
+    Bench {
+        name: "mutex",
+        weft: "benches/mutex/mutex.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/mutex/mutex.go"),
+            Peer::Crystal("benches/mutex/mutex.cr"),
+            Peer::Clang("benches/mutex/mutex.c"),
+        ],
+        concurrent: true,
+        ops: 4_000_000,
+    },
+    Bench {
+        name: "lock_uncontended",
+        weft: "benches/lock_uncontended/lock_uncontended.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/lock_uncontended/lock_uncontended.go"),
+            Peer::Clang("benches/lock_uncontended/lock_uncontended.c"),
+        ],
+        concurrent: true,
+        ops: 10_000_000,
+    },
+    Bench {
+        name: "chan_buffered",
+        weft: "benches/chan_buffered/chan_buffered.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/chan_buffered/chan_buffered.go"),
+            Peer::Crystal("benches/chan_buffered/chan_buffered.cr"),
+        ],
+        concurrent: true,
+        ops: 10_000_000,
+    },
+    Bench {
+        name: "parked",
+        weft: "benches/parked/parked.weft",
+        args: &["100000"],
+        peers: &[],
+        concurrent: true,
+        ops: 0,
+    },
+    Bench {
+        name: "parked_1m",
+        weft: "benches/parked/parked.weft",
+        args: &["1000000"],
+        peers: &[],
+        concurrent: true,
+        ops: 0,
+    },
 ];
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -93,7 +250,11 @@ struct Sample {
 /// Runs a command to completion, measuring it with wait4's resource usage.
 fn measure(cmd: &mut Command) -> Result<Sample, String> {
     let start = Instant::now();
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
     let pid = child.id() as libc::pid_t;
     let mut stdout = child.stdout.ok_or("no stdout")?;
     let mut stderr = child.stderr.ok_or("no stderr")?;
@@ -120,12 +281,23 @@ fn measure(cmd: &mut Command) -> Result<Sample, String> {
         return Err("wait4 failed".into());
     }
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        let how = if libc::WIFSIGNALED(status) { format!("signal {}", libc::WTERMSIG(status)) } else { format!("exit {}", libc::WEXITSTATUS(status)) };
+        let how = if libc::WIFSIGNALED(status) {
+            format!("signal {}", libc::WTERMSIG(status))
+        } else {
+            format!("exit {}", libc::WEXITSTATUS(status))
+        };
         let first = err.lines().next().unwrap_or("").to_string();
         return Err(format!("failed ({how}) {first}"));
     }
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    Ok(Sample { wall, cpu: tv(usage.ru_utime) + tv(usage.ru_stime), rss_kib: usage.ru_maxrss, stdout: out })
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    Ok(Sample {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        rss_kib: usage.ru_maxrss,
+        stdout: out,
+    })
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -141,9 +313,18 @@ struct Variant {
 }
 
 fn build_weft(src: &Path, out: &Path) -> Result<(), String> {
-    let o = Command::new(weft_exe()).arg("build").arg(src).arg("-o").arg(out).output().map_err(|e| e.to_string())?;
+    let o = Command::new(weft_exe())
+        .arg("build")
+        .arg(src)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .map_err(|e| e.to_string())?;
     if !o.status.success() {
-        return Err(format!("weft build failed: {}", String::from_utf8_lossy(&o.stderr)));
+        return Err(format!(
+            "weft build failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ));
     }
     Ok(())
 }
@@ -155,25 +336,41 @@ fn build_peer(p: Peer, out: &Path) -> Result<String, String> {
         Peer::Gcc(src) => ("gcc", cc_cmd("gcc", &root.join(src), out)),
         Peer::Go(src) => {
             let mut c = Command::new("go");
-            c.arg("build").arg("-o").arg(out).arg(root.join(src)).env("GOCACHE", root.join("target/bench/gocache")).env("GO111MODULE", "off");
+            c.arg("build")
+                .arg("-o")
+                .arg(out)
+                .arg(root.join(src))
+                .env("GOCACHE", root.join("target/bench/gocache"))
+                .env("GO111MODULE", "off");
             ("go", c)
         }
         Peer::Crystal(src) => {
             let mut c = Command::new("crystal");
-            c.args(["build", "--release", "--no-debug", "-o"]).arg(out).arg(root.join(src)).env("CRYSTAL_CACHE_DIR", root.join("target/bench/crystal-cache"));
+            c.args(["build", "--release", "--no-debug", "-o"])
+                .arg(out)
+                .arg(root.join(src))
+                .env("CRYSTAL_CACHE_DIR", root.join("target/bench/crystal-cache"));
             ("crystal", c)
         }
     };
     let o = cmd.output().map_err(|e| format!("{label}: {e}"))?;
     if !o.status.success() {
-        return Err(format!("{label} build failed: {}", String::from_utf8_lossy(&o.stderr)));
+        return Err(format!(
+            "{label} build failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ));
     }
     Ok(label.to_string())
 }
 
 fn cc_cmd(cc: &str, src: &Path, out: &Path) -> Command {
     let mut c = Command::new(cc);
-    c.arg("-O2").arg("-pthread").arg(src).arg("-o").arg(out).arg("-lm");
+    c.arg("-O2")
+        .arg("-pthread")
+        .arg(src)
+        .arg("-o")
+        .arg(out)
+        .arg("-lm");
     c
 }
 
@@ -184,20 +381,33 @@ fn bench(b: &Bench, dir: &Path) -> Result<(), String> {
     let mut variants = Vec::new();
     if b.concurrent {
         for (label, t) in [("weft(T=1)", "1"), ("weft(T=2)", "2")] {
-            variants.push(Variant { label: label.into(), exe: wexe.clone(), env: vec![("WEFT_THREADS", t)] });
+            variants.push(Variant {
+                label: label.into(),
+                exe: wexe.clone(),
+                env: vec![("WEFT_THREADS", t)],
+            });
         }
     } else {
-        variants.push(Variant { label: "weft".into(), exe: wexe.clone(), env: vec![] });
+        variants.push(Variant {
+            label: "weft".into(),
+            exe: wexe.clone(),
+            env: vec![],
+        });
     }
     let mut notes = Vec::new();
     for (i, p) in b.peers.iter().enumerate() {
         let exe = dir.join(format!("{}-peer{i}", b.name));
         match build_peer(*p, &exe) {
-            Ok(label) => variants.push(Variant { label, exe, env: vec![] }),
+            Ok(label) => variants.push(Variant {
+                label,
+                exe,
+                env: vec![],
+            }),
             Err(e) => notes.push(e),
         }
     }
-    let mut samples: Vec<Vec<Result<Sample, String>>> = (0..variants.len()).map(|_| Vec::new()).collect();
+    let mut samples: Vec<Vec<Result<Sample, String>>> =
+        (0..variants.len()).map(|_| Vec::new()).collect();
     for _ in 0..RUNS {
         for (i, v) in variants.iter().enumerate() {
             let mut cmd = Command::new(&v.exe);
@@ -212,7 +422,12 @@ fn bench(b: &Bench, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn report(b: &Bench, variants: &[Variant], samples: &[Vec<Result<Sample, String>>], notes: &[String]) -> String {
+fn report(
+    b: &Bench,
+    variants: &[Variant],
+    samples: &[Vec<Result<Sample, String>>],
+    notes: &[String],
+) -> String {
     let mut line = format!("{}:", b.name);
     let metric = |s: &Sample| if b.concurrent { s.wall } else { s.cpu };
     let mut medians: Vec<Option<(Duration, i64)>> = Vec::new();
@@ -220,7 +435,11 @@ fn report(b: &Bench, variants: &[Variant], samples: &[Vec<Result<Sample, String>
     for (v, ss) in variants.iter().zip(samples) {
         let ok: Vec<&Sample> = ss.iter().flatten().collect();
         if ok.len() < ss.len() {
-            let err = ss.iter().find_map(|s| s.as_ref().err()).cloned().unwrap_or_default();
+            let err = ss
+                .iter()
+                .find_map(|s| s.as_ref().err())
+                .cloned()
+                .unwrap_or_default();
             let _ = write!(line, " | {} {err}", v.label);
             medians.push(None);
             continue;
@@ -228,26 +447,54 @@ fn report(b: &Bench, variants: &[Variant], samples: &[Vec<Result<Sample, String>
         let m = median(ok.iter().map(|s| metric(s)).collect());
         let rss = ok.iter().map(|s| s.rss_kib).max().unwrap_or(0);
         let same = reference.as_deref() == Some(ok[0].stdout.as_str());
-        let _ = write!(line, " | {} {:.3} s {} MiB{}", v.label, m.as_secs_f64(), rss / 1024, if same { "" } else { " (DIFFERENT OUTPUT)" });
+        let _ = write!(
+            line,
+            " | {} {:.3} s {} MiB{}",
+            v.label,
+            m.as_secs_f64(),
+            rss / 1024,
+            if same { "" } else { " (DIFFERENT OUTPUT)" }
+        );
         if b.ops > 0 {
             let _ = write!(line, " {:.1} ns/op", m.as_secs_f64() * 1e9 / b.ops as f64);
         }
         medians.push(Some((m, rss)));
     }
-    let weft_idx: Vec<usize> = (0..variants.len()).filter(|&i| variants[i].label.starts_with("weft")).collect();
+    let weft_idx: Vec<usize> = (0..variants.len())
+        .filter(|&i| variants[i].label.starts_with("weft"))
+        .collect();
     for &w in &weft_idx {
-        let Some((wt, wrss)) = medians[w] else { continue };
-        for (i, v) in variants.iter().enumerate().filter(|(i, _)| !weft_idx.contains(i)) {
+        let Some((wt, wrss)) = medians[w] else {
+            continue;
+        };
+        for (i, v) in variants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !weft_idx.contains(i))
+        {
             if let Some((pt, prss)) = medians[i] {
-                let _ = write!(line, "\n    {}/{} time {:.2}", variants[w].label, v.label, wt.as_secs_f64() / pt.as_secs_f64());
+                let _ = write!(
+                    line,
+                    "\n    {}/{} time {:.2}",
+                    variants[w].label,
+                    v.label,
+                    wt.as_secs_f64() / pt.as_secs_f64()
+                );
                 if b.concurrent {
                     let _ = write!(line, ", memory {:.2}", wrss as f64 / prss.max(1) as f64);
                 }
             }
         }
     }
-    if let (Some(Some((t1, _))), Some(Some((t2, _)))) = (weft_idx.first().map(|&i| medians[i]), weft_idx.get(1).map(|&i| medians[i])) {
-        let _ = write!(line, "\n    weft T=2 / T=1 time {:.2}", t2.as_secs_f64() / t1.as_secs_f64());
+    if let (Some(Some((t1, _))), Some(Some((t2, _)))) = (
+        weft_idx.first().map(|&i| medians[i]),
+        weft_idx.get(1).map(|&i| medians[i]),
+    ) {
+        let _ = write!(
+            line,
+            "\n    weft T=2 / T=1 time {:.2}",
+            t2.as_secs_f64() / t1.as_secs_f64()
+        );
     }
     if b.name.starts_with("parked") {
         if let Some(Ok(s)) = samples[0].first() {
@@ -270,7 +517,11 @@ fn frontend(dir: &Path) -> Result<(), String> {
             .map(|_| measure(Command::new(weft_exe()).arg("check").arg(&file)).map(|s| s.wall))
             .collect::<Result<Vec<_>, _>>()?,
     );
-    println!("frontend: weft check of a {}-line program: {:.3} s (target < 0.300 s)", src.lines().count(), t.as_secs_f64());
+    println!(
+        "frontend: weft check of a {}-line program: {:.3} s (target < 0.300 s)",
+        src.lines().count(),
+        t.as_secs_f64()
+    );
     Ok(())
 }
 
@@ -279,15 +530,32 @@ fn build_time(dir: &Path) -> Result<(), String> {
     let file = dir.join("buildtime.weft");
     let src = generate_program(1000);
     std::fs::write(&file, &src).map_err(|e| e.to_string())?;
-    let mut line = format!("buildtime: weft build of a {}-line program:", src.lines().count());
+    let mut line = format!(
+        "buildtime: weft build of a {}-line program:",
+        src.lines().count()
+    );
     for (opt, target) in [("-O0", 1.0), ("-O2", 3.0)] {
         let out = dir.join(format!("buildtime{opt}"));
         let t = median(
             (0..RUNS)
-                .map(|_| measure(Command::new(weft_exe()).arg("build").arg(opt).arg(&file).arg("-o").arg(&out)).map(|s| s.wall))
+                .map(|_| {
+                    measure(
+                        Command::new(weft_exe())
+                            .arg("build")
+                            .arg(opt)
+                            .arg(&file)
+                            .arg("-o")
+                            .arg(&out),
+                    )
+                    .map(|s| s.wall)
+                })
                 .collect::<Result<Vec<_>, _>>()?,
         );
-        let _ = write!(line, " {opt} {:.3} s (target < {target:.1} s)", t.as_secs_f64());
+        let _ = write!(
+            line,
+            " {opt} {:.3} s (target < {target:.1} s)",
+            t.as_secs_f64()
+        );
     }
     println!("{line}");
     Ok(())
@@ -297,7 +565,9 @@ fn build_time(dir: &Path) -> Result<(), String> {
 /// structs, enums, generics, closures, matches, loops, collections and string work.
 pub fn generate_program(lines: usize) -> String {
     let mut s = String::new();
-    s.push_str("fn maxOf<T>(a: T, b: T): T {\n    if a > b {\n        return a\n    }\n    b\n}\n\n");
+    s.push_str(
+        "fn maxOf<T>(a: T, b: T): T {\n    if a > b {\n        return a\n    }\n    b\n}\n\n",
+    );
     let mut i = 0;
     while s.lines().count() < lines.saturating_sub(20) {
         unit(&mut s, i);

@@ -102,7 +102,15 @@ fn stress(args: &[String]) -> Result<(), String> {
     for i in 1..=runs {
         eprintln!("xtask stress: runtime torture tests, run {i} of {runs}");
         for filter in ["stress", "torture"] {
-            run(cargo().args(["test", "--release", "-p", "weft_rt", "--tests", "-q", filter]))?;
+            run(cargo().args([
+                "test",
+                "--release",
+                "-p",
+                "weft_rt",
+                "--tests",
+                "-q",
+                filter,
+            ]))?;
         }
     }
     eprintln!(

@@ -18,7 +18,12 @@ use inkwell::values::{BasicValueEnum, FunctionValue, PointerValue};
 
 impl<'ctx> Cg<'ctx, '_> {
     /// The environment struct of closure function `f` (header, then the captures).
-    pub fn env_struct(&mut self, f: &hir::Func, captures: &[LocalId], by_ref: bool) -> StructType<'ctx> {
+    pub fn env_struct(
+        &mut self,
+        f: &hir::Func,
+        captures: &[LocalId],
+        by_ref: bool,
+    ) -> StructType<'ctx> {
         let mut fields: Vec<BasicTypeEnum> = vec![self.ctx.i64_type().into(), self.ptr_ty().into()];
         for l in captures {
             if by_ref {
@@ -45,14 +50,21 @@ impl<'ctx> Cg<'ctx, '_> {
         let loc = self.builder.get_current_debug_location();
         self.builder.unset_current_debug_location();
         let fty = self.ctx.void_type().fn_type(&[self.ptr_ty().into()], false);
-        let f = self.module.add_function(&format!("weft.envdrop.{}", id.0), fty, Some(Linkage::Internal));
+        let f = self.module.add_function(
+            &format!("weft.envdrop.{}", id.0),
+            fty,
+            Some(Linkage::Internal),
+        );
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
         let env = f.get_nth_param(0).unwrap().into_pointer_value();
         let st = self.env_struct(func, captures, false);
         for (i, l) in captures.iter().enumerate() {
             let ty = func.locals[l.0 as usize].ty.clone();
-            let p = self.builder.build_struct_gep(st, env, (i + 2) as u32, "cap").unwrap();
+            let p = self
+                .builder
+                .build_struct_gep(st, env, (i + 2) as u32, "cap")
+                .unwrap();
             self.release_at(p, &ty);
         }
         self.free_object(env, st.into());
@@ -80,7 +92,11 @@ impl<'ctx> Cg<'ctx, '_> {
         let here = self.builder.get_insert_block();
         let loc = self.builder.get_current_debug_location();
         self.builder.unset_current_debug_location();
-        let f = self.module.add_function(&format!("{}.thunk", func.symbol), fty, Some(Linkage::Internal));
+        let f = self.module.add_function(
+            &format!("{}.thunk", func.symbol),
+            fty,
+            Some(Linkage::Internal),
+        );
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
         let args: Vec<inkwell::values::BasicMetadataValueEnum> =
@@ -100,9 +116,16 @@ impl<'ctx> Cg<'ctx, '_> {
         f
     }
 
-    fn closure_value(&self, fp: PointerValue<'ctx>, env: PointerValue<'ctx>) -> BasicValueEnum<'ctx> {
+    fn closure_value(
+        &self,
+        fp: PointerValue<'ctx>,
+        env: PointerValue<'ctx>,
+    ) -> BasicValueEnum<'ctx> {
         let ct = self.closure_ty();
-        let v = self.builder.build_insert_value(ct.get_undef(), fp, 0, "clo").unwrap();
+        let v = self
+            .builder
+            .build_insert_value(ct.get_undef(), fp, 0, "clo")
+            .unwrap();
         self.builder
             .build_insert_value(v.into_struct_value(), env, 1, "clo")
             .unwrap()
@@ -114,14 +137,21 @@ impl<'ctx> Cg<'ctx, '_> {
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Creates a closure value over the current function's `captures`.
     pub fn make_closure(&mut self, func: FuncId, captures: &[LocalId], by_ref: bool) -> Val<'ctx> {
-        let fp = self.cg.func_value(func).as_global_value().as_pointer_value();
+        let fp = self
+            .cg
+            .func_value(func)
+            .as_global_value()
+            .as_pointer_value();
         if captures.is_empty() {
             let null = self.cg.ptr_ty().const_null();
             return Val::stat(self.cg.closure_value(fp, null));
         }
         let prog = self.cg.prog;
         let target = prog.func(func);
-        let FuncKind::Closure { captures: inner, .. } = &target.kind else {
+        let FuncKind::Closure {
+            captures: inner, ..
+        } = &target.kind
+        else {
             unreachable!("MakeClosure names a closure function")
         };
         let st = self.cg.env_struct(target, inner, by_ref);
@@ -129,19 +159,41 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if by_ref {
             let env = self.alloca(st.into(), "env");
             let rc = self.cg.builder.build_struct_gep(st, env, 0, "rc").unwrap();
-            self.cg.builder.build_store(rc, i64t.const_all_ones()).unwrap();
-            let dp = self.cg.builder.build_struct_gep(st, env, 1, "drop").unwrap();
-            self.cg.builder.build_store(dp, self.cg.ptr_ty().const_null()).unwrap();
+            self.cg
+                .builder
+                .build_store(rc, i64t.const_all_ones())
+                .unwrap();
+            let dp = self
+                .cg
+                .builder
+                .build_struct_gep(st, env, 1, "drop")
+                .unwrap();
+            self.cg
+                .builder
+                .build_store(dp, self.cg.ptr_ty().const_null())
+                .unwrap();
             for (i, l) in captures.iter().enumerate() {
                 let p = self.local_ptr(*l);
-                let cp = self.cg.builder.build_struct_gep(st, env, (i + 2) as u32, "cap").unwrap();
+                let cp = self
+                    .cg
+                    .builder
+                    .build_struct_gep(st, env, (i + 2) as u32, "cap")
+                    .unwrap();
                 self.cg.builder.build_store(cp, p).unwrap();
             }
             return Val::stat(self.cg.closure_value(fp, env));
         }
         let env = self.cg.alloc_object(st.into());
-        let drop = self.cg.env_drop_fn(func).as_global_value().as_pointer_value();
-        let dp = self.cg.builder.build_struct_gep(st, env, 1, "drop").unwrap();
+        let drop = self
+            .cg
+            .env_drop_fn(func)
+            .as_global_value()
+            .as_pointer_value();
+        let dp = self
+            .cg
+            .builder
+            .build_struct_gep(st, env, 1, "drop")
+            .unwrap();
         self.cg.builder.build_store(dp, drop).unwrap();
         for (i, l) in captures.iter().enumerate() {
             let ty = self.f.locals[l.0 as usize].ty.clone();
@@ -149,7 +201,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             let src = self.local_ptr(*l);
             let v = self.cg.builder.build_load(lt, src, "capv").unwrap();
             let v = self.owned(Val::borrowed(v), &ty);
-            let cp = self.cg.builder.build_struct_gep(st, env, (i + 2) as u32, "cap").unwrap();
+            let cp = self
+                .cg
+                .builder
+                .build_struct_gep(st, env, (i + 2) as u32, "cap")
+                .unwrap();
             self.cg.builder.build_store(cp, v).unwrap();
         }
         Val::owned(self.cg.closure_value(fp, env))

@@ -23,10 +23,20 @@ impl<'ctx> DebugCx<'ctx> {
     pub fn new(module: &Module<'ctx>, prog: &hir::Program) -> Self {
         let ctx = module.get_context();
         let i32t = ctx.i32_type();
-        module.add_basic_value_flag("Debug Info Version", FlagBehavior::Warning, i32t.const_int(3, false));
-        module.add_basic_value_flag("Dwarf Version", FlagBehavior::Warning, i32t.const_int(4, false));
+        module.add_basic_value_flag(
+            "Debug Info Version",
+            FlagBehavior::Warning,
+            i32t.const_int(3, false),
+        );
+        module.add_basic_value_flag(
+            "Dwarf Version",
+            FlagBehavior::Warning,
+            i32t.const_int(4, false),
+        );
         let root = prog.files.get(prog.func(prog.main).span.file.0 as usize);
-        let (name, dir) = root.map(|f| (f.base.as_str(), f.dir.as_str())).unwrap_or(("main.weft", "."));
+        let (name, dir) = root
+            .map(|f| (f.base.as_str(), f.dir.as_str()))
+            .unwrap_or(("main.weft", "."));
         let (builder, cu) = module.create_debug_info_builder(
             true,
             DWARFSourceLanguage::C,
@@ -67,8 +77,12 @@ impl<'ctx> Cg<'ctx, '_> {
     pub fn debug_enter(&mut self, func: FunctionValue<'ctx>, f: &hir::Func) {
         let (line, _) = self.line_col(f.span);
         let Some(d) = self.debug.as_mut() else { return };
-        let Some(&file) = d.files.get(f.span.file.0 as usize) else { return };
-        let sty = d.builder.create_subroutine_type(file, None, &[], DIFlags::PUBLIC);
+        let Some(&file) = d.files.get(f.span.file.0 as usize) else {
+            return;
+        };
+        let sty = d
+            .builder
+            .create_subroutine_type(file, None, &[], DIFlags::PUBLIC);
         let sp = d.builder.create_function(
             file.as_debug_info_scope(),
             &f.name,
@@ -84,9 +98,9 @@ impl<'ctx> Cg<'ctx, '_> {
         );
         func.set_subprogram(sp);
         d.current = Some(sp);
-        let loc = d
-            .builder
-            .create_debug_location(self.ctx, line, 1, sp.as_debug_info_scope(), None);
+        let loc =
+            d.builder
+                .create_debug_location(self.ctx, line, 1, sp.as_debug_info_scope(), None);
         self.builder.set_current_debug_location(loc);
     }
 
@@ -104,7 +118,9 @@ impl FnCg<'_, '_, '_> {
         }
         let (line, col) = self.cg.line_col(span);
         let ctx = self.cg.ctx;
-        let Some(d) = self.cg.debug.as_ref() else { return };
+        let Some(d) = self.cg.debug.as_ref() else {
+            return;
+        };
         let Some(sp) = d.current else { return };
         let loc = d
             .builder

@@ -35,15 +35,28 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Bool(b) => Val::stat(cx.bool_type().const_int(*b as u64, false).into()),
             ExprKind::Str(s) => Val::stat(self.cg.string_literal(s).into()),
             ExprKind::Unit => self.unit(),
-            ExprKind::Local(_) | ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Deref(_) => {
-                self.read_place_expr(e)
-            }
+            ExprKind::Local(_)
+            | ExprKind::Field { .. }
+            | ExprKind::Index { .. }
+            | ExprKind::Deref(_) => self.read_place_expr(e),
             ExprKind::Call { target, args } => self.call(target, args, &e.ty, e.span),
-            ExprKind::MakeClosure { func, captures, by_ref } => self.make_closure(*func, captures, *by_ref),
+            ExprKind::MakeClosure {
+                func,
+                captures,
+                by_ref,
+            } => self.make_closure(*func, captures, *by_ref),
             ExprKind::FuncValue(f) => self.func_as_closure(*f),
             ExprKind::Unary { op, operand } => self.unary(*op, operand, &e.ty, e.span),
-            ExprKind::Binary { op: BinOp::And, lhs, rhs } => self.short_circuit(true, lhs, rhs),
-            ExprKind::Binary { op: BinOp::Or, lhs, rhs } => self.short_circuit(false, lhs, rhs),
+            ExprKind::Binary {
+                op: BinOp::And,
+                lhs,
+                rhs,
+            } => self.short_circuit(true, lhs, rhs),
+            ExprKind::Binary {
+                op: BinOp::Or,
+                lhs,
+                rhs,
+            } => self.short_circuit(false, lhs, rhs),
             ExprKind::Binary { op, lhs, rhs } => {
                 self.mark_operands(&[lhs, rhs]);
                 let l = self.expr(lhs);
@@ -53,10 +66,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.binary_values(*op, l, r, &lhs.ty, &rhs.ty, e.span)
             }
             ExprKind::Cast(inner) => self.cast(inner, &e.ty),
-            ExprKind::Struct { fields, .. } | ExprKind::Tuple(fields) => self.aggregate(fields, &e.ty),
+            ExprKind::Struct { fields, .. } | ExprKind::Tuple(fields) => {
+                self.aggregate(fields, &e.ty)
+            }
             ExprKind::Array(elems) => self.aggregate(elems, &e.ty),
             ExprKind::ArrayRepeat { value, count } => self.array_repeat(value, *count, &e.ty),
-            ExprKind::Variant { variant, fields, .. } => {
+            ExprKind::Variant {
+                variant, fields, ..
+            } => {
                 let mut vals = Vec::new();
                 let mut held = Vec::new();
                 for f in fields {
@@ -69,7 +86,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 Val::owned(self.build_variant(&e.ty, *variant, &vals))
             }
             ExprKind::VecLit(elems) => self.vec_literal(elems, &e.ty),
-            ExprKind::If { cond, then_block, else_block } => self.if_expr(cond, then_block, else_block.as_ref(), &e.ty),
+            ExprKind::If {
+                cond,
+                then_block,
+                else_block,
+            } => self.if_expr(cond, then_block, else_block.as_ref(), &e.ty),
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, &e.ty),
             ExprKind::Block(b) => self.block(b),
             ExprKind::Loop { body, latch } => self.loop_expr(body, latch.as_ref()),
@@ -130,7 +151,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Field { base, index } => {
                 let bp = self.place_inner(base, write)?;
                 let bt = self.cg.llvm_ty(&base.ty);
-                Some(self.cg.builder.build_struct_gep(bt, bp, *index, "field").unwrap())
+                Some(
+                    self.cg
+                        .builder
+                        .build_struct_gep(bt, bp, *index, "field")
+                        .unwrap(),
+                )
             }
             ExprKind::Index { base, index, kind } => {
                 let i = self.expr(index);
@@ -150,12 +176,19 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     }
                     IndexKind::Array => {
                         let bp = self.place_inner(base, write)?;
-                        let Ty::Array(_, n) = &base.ty else { return None };
+                        let Ty::Array(_, n) = &base.ty else {
+                            return None;
+                        };
                         let len = self.cg.ctx.i64_type().const_int(*n, false);
                         self.bounds_check(i, len, e.span);
                         let at = self.cg.llvm_ty(&base.ty);
                         let zero = self.cg.ctx.i64_type().const_zero();
-                        Some(unsafe { self.cg.builder.build_in_bounds_gep(at, bp, &[zero, i], "elem").unwrap() })
+                        Some(unsafe {
+                            self.cg
+                                .builder
+                                .build_in_bounds_gep(at, bp, &[zero, i], "elem")
+                                .unwrap()
+                        })
                     }
                     IndexKind::Ptr => {
                         let p = self.expr(base).v.into_pointer_value();
@@ -178,7 +211,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                             if write {
                                 self.cg.box_make_unique(self.func, bp, &t);
                             }
-                            self.cg.builder.build_load(self.cg.ptr_ty(), bp, "box").unwrap().into_pointer_value()
+                            self.cg
+                                .builder
+                                .build_load(self.cg.ptr_ty(), bp, "box")
+                                .unwrap()
+                                .into_pointer_value()
                         }
                         None => {
                             let v = self.expr(inner);
@@ -186,7 +223,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                         }
                     };
                     let bt = self.cg.box_struct(&t);
-                    Some(self.cg.builder.build_struct_gep(bt, obj, 1, "boxed").unwrap())
+                    Some(
+                        self.cg
+                            .builder
+                            .build_struct_gep(bt, obj, 1, "boxed")
+                            .unwrap(),
+                    )
                 }
                 _ => None,
             },
@@ -197,7 +239,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Reads a place expression: a load from its address, borrowed from the place; or,
     /// for values that are not places, the part of a temporary.
     fn read_place_expr(&mut self, e: &'p Expr) -> Val<'ctx> {
-        if let ExprKind::Index { base, index, kind: IndexKind::Str } = &e.kind {
+        if let ExprKind::Index {
+            base,
+            index,
+            kind: IndexKind::Str,
+        } = &e.kind
+        {
             return self.string_byte(base, index, e.span);
         }
         if let Some(p) = self.place_inner(e, false) {
@@ -225,11 +272,23 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// Pointer to element `i` of the vector stored at `slot` (bounds-checked; made unique
     /// first when writing).
-    fn vec_elem_ptr(&mut self, slot: PointerValue<'ctx>, i: IntValue<'ctx>, elem: &Ty, write: bool, span: Span) -> PointerValue<'ctx> {
+    fn vec_elem_ptr(
+        &mut self,
+        slot: PointerValue<'ctx>,
+        i: IntValue<'ctx>,
+        elem: &Ty,
+        write: bool,
+        span: Span,
+    ) -> PointerValue<'ctx> {
         if write {
             self.cg.vec_make_unique(self.func, slot, elem);
         }
-        let v = self.cg.builder.build_load(self.cg.ptr_ty(), slot, "vec").unwrap().into_pointer_value();
+        let v = self
+            .cg
+            .builder
+            .build_load(self.cg.ptr_ty(), slot, "vec")
+            .unwrap()
+            .into_pointer_value();
         let len = self.cg.vec_len(v);
         self.bounds_check(i, len, span);
         self.cg.vec_data_ptr(v, i, elem)
@@ -258,19 +317,32 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if i.get_type().get_bit_width() == 64 {
             return i;
         }
-        self.cg.builder.build_int_cast_sign_flag(i, i64t, signed, "idx").unwrap()
+        self.cg
+            .builder
+            .build_int_cast_sign_flag(i, i64t, signed, "idx")
+            .unwrap()
     }
 
     /// Panics with `index i out of bounds (length n)` unless `0 <= i < len`.
     pub fn bounds_check(&mut self, i: IntValue<'ctx>, len: IntValue<'ctx>, span: Span) {
-        let ok = self.cg.builder.build_int_compare(IntPredicate::ULT, i, len, "inb").unwrap();
+        let ok = self
+            .cg
+            .builder
+            .build_int_compare(IntPredicate::ULT, i, len, "inb")
+            .unwrap();
         let fail = self.block_bb("oob");
         let cont = self.block_bb("inb");
-        self.cg.builder.build_conditional_branch(ok, cont, fail).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(ok, cont, fail)
+            .unwrap();
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
         let f = self.cg.rt("weft_rt_panic_bounds");
-        self.cg.builder.build_call(f, &[i.into(), len.into(), loc.into()], "").unwrap();
+        self.cg
+            .builder
+            .build_call(f, &[i.into(), len.into(), loc.into()], "")
+            .unwrap();
         self.cg.builder.build_unreachable().unwrap();
         self.cg.builder.position_at_end(cont);
     }
@@ -286,8 +358,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             let v = self.owned(v, &f.ty);
             held.push(self.hold(v, &f.ty));
             agg = match agg {
-                BasicValueEnum::StructValue(s) => self.cg.builder.build_insert_value(s, v, i as u32, "agg").unwrap().as_basic_value_enum(),
-                BasicValueEnum::ArrayValue(a) => self.cg.builder.build_insert_value(a, v, i as u32, "agg").unwrap().as_basic_value_enum(),
+                BasicValueEnum::StructValue(s) => self
+                    .cg
+                    .builder
+                    .build_insert_value(s, v, i as u32, "agg")
+                    .unwrap()
+                    .as_basic_value_enum(),
+                BasicValueEnum::ArrayValue(a) => self
+                    .cg
+                    .builder
+                    .build_insert_value(a, v, i as u32, "agg")
+                    .unwrap()
+                    .as_basic_value_enum(),
                 other => other,
             };
         }
@@ -304,7 +386,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let zero = i64t.const_zero();
         for i in 0..count {
             let idx = i64t.const_int(i, false);
-            let ep = unsafe { self.cg.builder.build_in_bounds_gep(lt, p, &[zero, idx], "e").unwrap() };
+            let ep = unsafe {
+                self.cg
+                    .builder
+                    .build_in_bounds_gep(lt, p, &[zero, idx], "e")
+                    .unwrap()
+            };
             self.cg.builder.build_store(ep, v).unwrap();
             if i > 0 {
                 self.retain_value(v, &value.ty);
@@ -317,18 +404,34 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// Builds an enum value: tag and payload fields.
-    pub fn build_variant(&mut self, ty: &Ty, variant: u32, vals: &[BasicValueEnum<'ctx>]) -> BasicValueEnum<'ctx> {
+    pub fn build_variant(
+        &mut self,
+        ty: &Ty,
+        variant: u32,
+        vals: &[BasicValueEnum<'ctx>],
+    ) -> BasicValueEnum<'ctx> {
         let lt = self.cg.llvm_ty(ty);
         let p = self.alloca(lt, "variant");
         let st = lt.into_struct_type();
         let tag = self.cg.builder.build_struct_gep(st, p, 0, "tag").unwrap();
-        self.cg.builder.build_store(tag, self.cg.ctx.i32_type().const_int(variant as u64, false)).unwrap();
+        self.cg
+            .builder
+            .build_store(tag, self.cg.ctx.i32_type().const_int(variant as u64, false))
+            .unwrap();
         if !vals.is_empty() {
             let fields = self.cg.variant_fields(ty, variant);
             let vt = self.cg.variant_struct(&fields, &[]);
-            let payload = self.cg.builder.build_struct_gep(st, p, 1, "payload").unwrap();
+            let payload = self
+                .cg
+                .builder
+                .build_struct_gep(st, p, 1, "payload")
+                .unwrap();
             for (i, v) in vals.iter().enumerate() {
-                let fp = self.cg.builder.build_struct_gep(vt, payload, i as u32, "f").unwrap();
+                let fp = self
+                    .cg
+                    .builder
+                    .build_struct_gep(vt, payload, i as u32, "f")
+                    .unwrap();
                 self.cg.builder.build_store(fp, *v).unwrap();
             }
         }
@@ -346,7 +449,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let glue = self.cg.glue_const(&elem);
         let n = self.cg.ctx.i64_type().const_int(elems.len() as u64, false);
         let f = self.cg.rt("weft_rt_vec_with_capacity");
-        let v = self.cg.builder.build_call(f, &[n.into(), glue.into()], "vec").unwrap();
+        let v = self
+            .cg
+            .builder
+            .build_call(f, &[n.into(), glue.into()], "vec")
+            .unwrap();
         let v = v.try_as_basic_value().basic().unwrap().into_pointer_value();
         // The vector is held while the elements are computed (an element expression may
         // return early): its length counts the elements stored so far.
@@ -366,7 +473,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     // ----- calls -----
 
-    fn call(&mut self, target: &'p CallTarget, args: &'p [crate::hir::Arg], ret: &Ty, span: Span) -> Val<'ctx> {
+    fn call(
+        &mut self,
+        target: &'p CallTarget,
+        args: &'p [crate::hir::Arg],
+        ret: &Ty,
+        span: Span,
+    ) -> Val<'ctx> {
         self.debug_loc(span);
         let result = match target {
             CallTarget::Func(id) => {
@@ -392,11 +505,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     return self.undef(ret);
                 };
                 let fty = self.cg.fn_type(&ft.params, &ft.ret, true);
-                let fp = self.cg.builder.build_extract_value(cv, 0, "fn").unwrap().into_pointer_value();
+                let fp = self
+                    .cg
+                    .builder
+                    .build_extract_value(cv, 0, "fn")
+                    .unwrap()
+                    .into_pointer_value();
                 let env = self.cg.builder.build_extract_value(cv, 1, "env").unwrap();
                 let mut largs = vec![env.into()];
                 largs.extend(self.lower_args(args, true));
-                let call = self.cg.builder.build_indirect_call(fty, fp, &largs, "call").unwrap();
+                let call = self
+                    .cg
+                    .builder
+                    .build_indirect_call(fty, fp, &largs, "call")
+                    .unwrap();
                 call.try_as_basic_value().basic()
             }
             CallTarget::Extern { symbol } => {
@@ -421,11 +543,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// The declaration of a C function, typed from its call.
-    fn extern_fn(&mut self, symbol: &str, args: &[crate::hir::Arg], ret: &Ty) -> inkwell::values::FunctionValue<'ctx> {
+    fn extern_fn(
+        &mut self,
+        symbol: &str,
+        args: &[crate::hir::Arg],
+        ret: &Ty,
+    ) -> inkwell::values::FunctionValue<'ctx> {
         if let Some(f) = self.cg.module.get_function(symbol) {
             return f;
         }
-        let params: Vec<(PassMode, Ty)> = args.iter().map(|a| (a.mode, a.expr.ty.clone())).collect();
+        let params: Vec<(PassMode, Ty)> =
+            args.iter().map(|a| (a.mode, a.expr.ty.clone())).collect();
         let fty = self.cg.fn_type(&params, ret, false);
         let f = self
             .cg
@@ -475,9 +603,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let merge = self.block_bb("logic_end");
         let from = self.cg.builder.get_insert_block().unwrap();
         if is_and {
-            self.cg.builder.build_conditional_branch(l, rhs_bb, merge).unwrap();
+            self.cg
+                .builder
+                .build_conditional_branch(l, rhs_bb, merge)
+                .unwrap();
         } else {
-            self.cg.builder.build_conditional_branch(l, merge, rhs_bb).unwrap();
+            self.cg
+                .builder
+                .build_conditional_branch(l, merge, rhs_bb)
+                .unwrap();
         }
         self.cg.builder.position_at_end(rhs_bb);
         self.push_scope(super::func::ScopeKind::Plain);
@@ -486,7 +620,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let rhs_end = self.cg.builder.get_insert_block().unwrap();
         self.br(merge);
         self.cg.builder.position_at_end(merge);
-        let phi = self.cg.builder.build_phi(self.cg.ctx.bool_type(), "logic").unwrap();
+        let phi = self
+            .cg
+            .builder
+            .build_phi(self.cg.ctx.bool_type(), "logic")
+            .unwrap();
         let short = self.cg.ctx.bool_type().const_int(u64::from(!is_and), false);
         phi.add_incoming(&[(&short, from), (&r, rhs_end)]);
         Val::stat(phi.as_basic_value())
@@ -501,28 +639,57 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let v = self.expr(operand);
         let b = &self.cg.builder;
         let out: BasicValueEnum = match (op, ty) {
-            (UnOp::Neg, Ty::Float(_)) => b.build_float_neg(v.v.into_float_value(), "neg").unwrap().into(),
+            (UnOp::Neg, Ty::Float(_)) => b
+                .build_float_neg(v.v.into_float_value(), "neg")
+                .unwrap()
+                .into(),
             (UnOp::Neg, Ty::Int(_)) => {
                 let x = v.v.into_int_value();
                 let zero = x.get_type().const_zero();
                 return Val::stat(self.checked_arith("ssub", zero, x, span).into());
             }
-            (UnOp::Not, _) | (UnOp::BitNot, _) => b.build_not(v.v.into_int_value(), "not").unwrap().into(),
+            (UnOp::Not, _) | (UnOp::BitNot, _) => {
+                b.build_not(v.v.into_int_value(), "not").unwrap().into()
+            }
             _ => v.v,
         };
         Val::stat(out)
     }
 
     /// An arithmetic `llvm.<op>.with.overflow` that panics on overflow.
-    fn checked_arith(&mut self, op: &str, l: IntValue<'ctx>, r: IntValue<'ctx>, span: Span) -> IntValue<'ctx> {
+    fn checked_arith(
+        &mut self,
+        op: &str,
+        l: IntValue<'ctx>,
+        r: IntValue<'ctx>,
+        span: Span,
+    ) -> IntValue<'ctx> {
         let name = format!("llvm.{op}.with.overflow");
         let f = inkwell::intrinsics::Intrinsic::find(&name)
             .and_then(|i| i.get_declaration(&self.cg.module, &[l.get_type().into()]))
             .expect("overflow intrinsic");
-        let res = self.cg.builder.build_call(f, &[l.into(), r.into()], "ovf").unwrap();
-        let res = res.try_as_basic_value().basic().unwrap().into_struct_value();
-        let value = self.cg.builder.build_extract_value(res, 0, "v").unwrap().into_int_value();
-        let overflow = self.cg.builder.build_extract_value(res, 1, "o").unwrap().into_int_value();
+        let res = self
+            .cg
+            .builder
+            .build_call(f, &[l.into(), r.into()], "ovf")
+            .unwrap();
+        let res = res
+            .try_as_basic_value()
+            .basic()
+            .unwrap()
+            .into_struct_value();
+        let value = self
+            .cg
+            .builder
+            .build_extract_value(res, 0, "v")
+            .unwrap()
+            .into_int_value();
+        let overflow = self
+            .cg
+            .builder
+            .build_extract_value(res, 1, "o")
+            .unwrap()
+            .into_int_value();
         self.trap_if(overflow, "weft_rt_panic_overflow", span);
         value
     }
@@ -535,9 +702,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .and_then(|i| i.get_declaration(&self.cg.module, &[self.cg.ctx.bool_type().into()]))
             .expect("llvm.expect");
         let no = self.cg.ctx.bool_type().const_zero();
-        let c = self.cg.builder.build_call(expect, &[cond.into(), no.into()], "likely").unwrap();
+        let c = self
+            .cg
+            .builder
+            .build_call(expect, &[cond.into(), no.into()], "likely")
+            .unwrap();
         let c = c.try_as_basic_value().basic().unwrap().into_int_value();
-        self.cg.builder.build_conditional_branch(c, fail, cont).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(c, fail, cont)
+            .unwrap();
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
         let f = self.cg.rt(panic_fn);
@@ -547,16 +721,32 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// A binary operation on evaluated operands (`&&`/`||` are handled before).
-    pub fn binary_values(&mut self, op: BinOp, l: BasicValueEnum<'ctx>, r: BasicValueEnum<'ctx>, lt: &Ty, rt: &Ty, span: Span) -> Val<'ctx> {
+    pub fn binary_values(
+        &mut self,
+        op: BinOp,
+        l: BasicValueEnum<'ctx>,
+        r: BasicValueEnum<'ctx>,
+        lt: &Ty,
+        rt: &Ty,
+        span: Span,
+    ) -> Val<'ctx> {
         match lt {
-            Ty::Int(i) => Val::stat(self.int_binary(op, l.into_int_value(), r.into_int_value(), *i, rt, span)),
+            Ty::Int(i) => {
+                Val::stat(self.int_binary(op, l.into_int_value(), r.into_int_value(), *i, rt, span))
+            }
             Ty::Float(_) => Val::stat(self.float_binary(op, l, r)),
             Ty::Bool => {
                 let (a, b) = (l.into_int_value(), r.into_int_value());
                 let bld = &self.cg.builder;
                 Val::stat(match op {
-                    BinOp::Eq => bld.build_int_compare(IntPredicate::EQ, a, b, "eq").unwrap().into(),
-                    BinOp::Ne => bld.build_int_compare(IntPredicate::NE, a, b, "ne").unwrap().into(),
+                    BinOp::Eq => bld
+                        .build_int_compare(IntPredicate::EQ, a, b, "eq")
+                        .unwrap()
+                        .into(),
+                    BinOp::Ne => bld
+                        .build_int_compare(IntPredicate::NE, a, b, "ne")
+                        .unwrap()
+                        .into(),
                     BinOp::BitAnd => bld.build_and(a, b, "and").unwrap().into(),
                     BinOp::BitOr => bld.build_or(a, b, "or").unwrap().into(),
                     _ => bld.build_xor(a, b, "xor").unwrap().into(),
@@ -567,7 +757,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    fn int_binary(&mut self, op: BinOp, l: IntValue<'ctx>, r: IntValue<'ctx>, it: IntTy, rt: &Ty, span: Span) -> BasicValueEnum<'ctx> {
+    fn int_binary(
+        &mut self,
+        op: BinOp,
+        l: IntValue<'ctx>,
+        r: IntValue<'ctx>,
+        it: IntTy,
+        rt: &Ty,
+        span: Span,
+    ) -> BasicValueEnum<'ctx> {
         let signed = it.signed();
         let s = |a: &str, b: &str| if signed { a.to_string() } else { b.to_string() };
         match op {
@@ -589,30 +787,62 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             BinOp::BitXor => self.cg.builder.build_xor(l, r, "xor").unwrap().into(),
             cmp => {
                 let pred = int_predicate(cmp, signed);
-                self.cg.builder.build_int_compare(pred, l, r, "cmp").unwrap().into()
+                self.cg
+                    .builder
+                    .build_int_compare(pred, l, r, "cmp")
+                    .unwrap()
+                    .into()
             }
         }
     }
 
     /// The shift amount in the left operand's type, masked to its width (shifting by
     /// the width or more uses the amount modulo the width, as Java and Go's masks do).
-    fn shift_amount(&mut self, r: IntValue<'ctx>, lt: inkwell::types::IntType<'ctx>, rt: &Ty) -> IntValue<'ctx> {
+    fn shift_amount(
+        &mut self,
+        r: IntValue<'ctx>,
+        lt: inkwell::types::IntType<'ctx>,
+        rt: &Ty,
+    ) -> IntValue<'ctx> {
         let signed = matches!(rt, Ty::Int(t) if t.signed());
-        let r = self.cg.builder.build_int_cast_sign_flag(r, lt, signed, "amt").unwrap();
+        let r = self
+            .cg
+            .builder
+            .build_int_cast_sign_flag(r, lt, signed, "amt")
+            .unwrap();
         let mask = lt.const_int(u64::from(lt.get_bit_width() - 1), false);
         self.cg.builder.build_and(r, mask, "masked").unwrap()
     }
 
-    fn int_divide(&mut self, op: BinOp, l: IntValue<'ctx>, r: IntValue<'ctx>, signed: bool, span: Span) -> IntValue<'ctx> {
+    fn int_divide(
+        &mut self,
+        op: BinOp,
+        l: IntValue<'ctx>,
+        r: IntValue<'ctx>,
+        signed: bool,
+        span: Span,
+    ) -> IntValue<'ctx> {
         let t = l.get_type();
-        let zero = self.cg.builder.build_int_compare(IntPredicate::EQ, r, t.const_zero(), "div0").unwrap();
+        let zero = self
+            .cg
+            .builder
+            .build_int_compare(IntPredicate::EQ, r, t.const_zero(), "div0")
+            .unwrap();
         self.trap_if(zero, "weft_rt_panic_div_zero", span);
         if signed {
             // MIN / -1 overflows.
             let bits = t.get_bit_width();
             let min = t.const_int(1u64 << (bits - 1), false);
-            let is_min = self.cg.builder.build_int_compare(IntPredicate::EQ, l, min, "ismin").unwrap();
-            let neg1 = self.cg.builder.build_int_compare(IntPredicate::EQ, r, t.const_all_ones(), "isneg1").unwrap();
+            let is_min = self
+                .cg
+                .builder
+                .build_int_compare(IntPredicate::EQ, l, min, "ismin")
+                .unwrap();
+            let neg1 = self
+                .cg
+                .builder
+                .build_int_compare(IntPredicate::EQ, r, t.const_all_ones(), "isneg1")
+                .unwrap();
             let both = self.cg.builder.build_and(is_min, neg1, "ovf").unwrap();
             self.trap_if(both, "weft_rt_panic_overflow", span);
         }
@@ -625,7 +855,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    fn float_binary(&mut self, op: BinOp, l: BasicValueEnum<'ctx>, r: BasicValueEnum<'ctx>) -> BasicValueEnum<'ctx> {
+    fn float_binary(
+        &mut self,
+        op: BinOp,
+        l: BasicValueEnum<'ctx>,
+        r: BasicValueEnum<'ctx>,
+    ) -> BasicValueEnum<'ctx> {
         let (a, b) = (l.into_float_value(), r.into_float_value());
         let bld = &self.cg.builder;
         match op {
@@ -648,16 +883,29 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    fn string_binary(&mut self, op: BinOp, l: BasicValueEnum<'ctx>, r: BasicValueEnum<'ctx>) -> Val<'ctx> {
+    fn string_binary(
+        &mut self,
+        op: BinOp,
+        l: BasicValueEnum<'ctx>,
+        r: BasicValueEnum<'ctx>,
+    ) -> Val<'ctx> {
         match op {
             BinOp::Add => {
                 let f = self.cg.rt("weft_rt_str_concat");
-                let v = self.cg.builder.build_call(f, &[l.into(), r.into()], "concat").unwrap();
+                let v = self
+                    .cg
+                    .builder
+                    .build_call(f, &[l.into(), r.into()], "concat")
+                    .unwrap();
                 Val::owned(v.try_as_basic_value().basic().unwrap())
             }
             BinOp::Eq | BinOp::Ne => {
                 let f = self.cg.rt("weft_rt_str_eq");
-                let v = self.cg.builder.build_call(f, &[l.into(), r.into()], "streq").unwrap();
+                let v = self
+                    .cg
+                    .builder
+                    .build_call(f, &[l.into(), r.into()], "streq")
+                    .unwrap();
                 let v = v.try_as_basic_value().basic().unwrap().into_int_value();
                 if op == BinOp::Ne {
                     return Val::stat(self.cg.builder.build_not(v, "ne").unwrap().into());
@@ -666,21 +914,42 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             }
             cmp => {
                 let f = self.cg.rt("weft_rt_str_cmp");
-                let v = self.cg.builder.build_call(f, &[l.into(), r.into()], "strcmp").unwrap();
+                let v = self
+                    .cg
+                    .builder
+                    .build_call(f, &[l.into(), r.into()], "strcmp")
+                    .unwrap();
                 let v = v.try_as_basic_value().basic().unwrap().into_int_value();
                 let zero = self.cg.ctx.i32_type().const_zero();
                 let pred = int_predicate(cmp, true);
-                Val::stat(self.cg.builder.build_int_compare(pred, v, zero, "cmp").unwrap().into())
+                Val::stat(
+                    self.cg
+                        .builder
+                        .build_int_compare(pred, v, zero, "cmp")
+                        .unwrap()
+                        .into(),
+                )
             }
         }
     }
 
     /// `==` / `!=` on structs, tuples, enums, vectors, raw pointers and handles.
-    fn aggregate_compare(&mut self, op: BinOp, l: BasicValueEnum<'ctx>, r: BasicValueEnum<'ctx>, ty: &Ty) -> BasicValueEnum<'ctx> {
+    fn aggregate_compare(
+        &mut self,
+        op: BinOp,
+        l: BasicValueEnum<'ctx>,
+        r: BasicValueEnum<'ctx>,
+        ty: &Ty,
+    ) -> BasicValueEnum<'ctx> {
         let eq = if l.is_pointer_value() && !matches!(ty, Ty::Vec(_) | Ty::Box(_)) {
             self.cg
                 .builder
-                .build_int_compare(IntPredicate::EQ, l.into_pointer_value(), r.into_pointer_value(), "ptreq")
+                .build_int_compare(
+                    IntPredicate::EQ,
+                    l.into_pointer_value(),
+                    r.into_pointer_value(),
+                    "ptreq",
+                )
                 .unwrap()
         } else {
             let lt = self.cg.llvm_ty(ty);
@@ -689,7 +958,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             self.cg.builder.build_store(a, l).unwrap();
             self.cg.builder.build_store(b, r).unwrap();
             let f = self.cg.eq_fn(ty);
-            let v = self.cg.builder.build_call(f, &[a.into(), b.into()], "eq").unwrap();
+            let v = self
+                .cg
+                .builder
+                .build_call(f, &[a.into(), b.into()], "eq")
+                .unwrap();
             v.try_as_basic_value().basic().unwrap().into_int_value()
         };
         if op == BinOp::Ne {
@@ -709,30 +982,67 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let out: BasicValueEnum = match (from, to) {
             (Ty::Int(_) | Ty::Bool, Ty::Int(_)) => {
                 let signed = matches!(from, Ty::Int(i) if i.signed());
-                b.build_int_cast_sign_flag(v.v.into_int_value(), tt.into_int_type(), signed, "cast").unwrap().into()
+                b.build_int_cast_sign_flag(v.v.into_int_value(), tt.into_int_type(), signed, "cast")
+                    .unwrap()
+                    .into()
             }
             (Ty::Int(fi), Ty::Float(_)) => {
                 if fi.signed() {
-                    b.build_signed_int_to_float(v.v.into_int_value(), tt.into_float_type(), "itof").unwrap().into()
+                    b.build_signed_int_to_float(v.v.into_int_value(), tt.into_float_type(), "itof")
+                        .unwrap()
+                        .into()
                 } else {
-                    b.build_unsigned_int_to_float(v.v.into_int_value(), tt.into_float_type(), "utof").unwrap().into()
+                    b.build_unsigned_int_to_float(
+                        v.v.into_int_value(),
+                        tt.into_float_type(),
+                        "utof",
+                    )
+                    .unwrap()
+                    .into()
                 }
             }
             (Ty::Float(_), Ty::Int(ti)) => {
-                let name = if ti.signed() { "llvm.fptosi.sat" } else { "llvm.fptoui.sat" };
+                let name = if ti.signed() {
+                    "llvm.fptosi.sat"
+                } else {
+                    "llvm.fptoui.sat"
+                };
                 let f = inkwell::intrinsics::Intrinsic::find(name)
                     .and_then(|i| i.get_declaration(&self.cg.module, &[tt, v.v.get_type()]))
                     .expect("saturating conversion");
-                let r = self.cg.builder.build_call(f, &[v.v.into()], "ftoi").unwrap();
+                let r = self
+                    .cg
+                    .builder
+                    .build_call(f, &[v.v.into()], "ftoi")
+                    .unwrap();
                 r.try_as_basic_value().basic().unwrap()
             }
-            (Ty::Float(FloatTy::F32), Ty::Float(_)) => b.build_float_ext(v.v.into_float_value(), tt.into_float_type(), "fext").unwrap().into(),
-            (Ty::Float(_), Ty::Float(_)) => b.build_float_trunc(v.v.into_float_value(), tt.into_float_type(), "ftrunc").unwrap().into(),
-            (Ty::Ptr(_), Ty::Int(_)) => b.build_ptr_to_int(v.v.into_pointer_value(), tt.into_int_type(), "ptoi").unwrap().into(),
-            (Ty::Int(_), Ty::Ptr(_)) => b.build_int_to_ptr(v.v.into_int_value(), self.cg.ptr_ty(), "itop").unwrap().into(),
+            (Ty::Float(FloatTy::F32), Ty::Float(_)) => b
+                .build_float_ext(v.v.into_float_value(), tt.into_float_type(), "fext")
+                .unwrap()
+                .into(),
+            (Ty::Float(_), Ty::Float(_)) => b
+                .build_float_trunc(v.v.into_float_value(), tt.into_float_type(), "ftrunc")
+                .unwrap()
+                .into(),
+            (Ty::Ptr(_), Ty::Int(_)) => b
+                .build_ptr_to_int(v.v.into_pointer_value(), tt.into_int_type(), "ptoi")
+                .unwrap()
+                .into(),
+            (Ty::Int(_), Ty::Ptr(_)) => b
+                .build_int_to_ptr(v.v.into_int_value(), self.cg.ptr_ty(), "itop")
+                .unwrap()
+                .into(),
             _ => v.v,
         };
-        Val { v: out, own: if v.own == Own::Owned { Own::Owned } else { Own::Static } }
+        Val {
+            v: out,
+            own: if v.own == Own::Owned {
+                Own::Owned
+            } else {
+                Own::Static
+            },
+        }
     }
 }
 

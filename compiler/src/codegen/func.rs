@@ -45,11 +45,17 @@ impl<'ctx> Val<'ctx> {
     }
 
     pub fn borrowed(v: BasicValueEnum<'ctx>) -> Self {
-        Val { v, own: Own::Borrowed }
+        Val {
+            v,
+            own: Own::Borrowed,
+        }
     }
 
     pub fn stat(v: BasicValueEnum<'ctx>) -> Self {
-        Val { v, own: Own::Static }
+        Val {
+            v,
+            own: Own::Static,
+        }
     }
 }
 
@@ -65,7 +71,10 @@ pub enum Slot<'ctx> {
 /// Something to do when a scope is left.
 pub enum Exit<'ctx, 'p> {
     /// Release the value stored at `ptr`.
-    Drop { ptr: PointerValue<'ctx>, ty: Ty },
+    Drop {
+        ptr: PointerValue<'ctx>,
+        ty: Ty,
+    },
     Defer(&'p Block),
     Errdefer(&'p Block),
 }
@@ -195,7 +204,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 .unwrap();
             let s = self.alloca(self.cg.ptr_ty().into(), "capture");
             if by_ref {
-                let p = self.cg.builder.build_load(self.cg.ptr_ty(), field, "capref").unwrap();
+                let p = self
+                    .cg
+                    .builder
+                    .build_load(self.cg.ptr_ty(), field, "capref")
+                    .unwrap();
                 self.cg.builder.build_store(s, p).unwrap();
             } else {
                 self.cg.builder.build_store(s, field).unwrap();
@@ -451,7 +464,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let Some(flag) = error else { return };
                 let run = self.block_bb("errdefer");
                 let after = self.block_bb("after_errdefer");
-                self.cg.builder.build_conditional_branch(flag, run, after).unwrap();
+                self.cg
+                    .builder
+                    .build_conditional_branch(flag, run, after)
+                    .unwrap();
                 self.cg.builder.position_at_end(run);
                 let v = self.block(b);
                 let ty = b.value.as_ref().map(|v| v.ty.clone()).unwrap_or(Ty::Void);
@@ -469,7 +485,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// For functions returning a Result or an Option: is `value` an `Err` / `None`?
-    fn error_flag(&mut self, value: BasicValueEnum<'ctx>, ret: &Ty) -> Option<inkwell::values::IntValue<'ctx>> {
+    fn error_flag(
+        &mut self,
+        value: BasicValueEnum<'ctx>,
+        ret: &Ty,
+    ) -> Option<inkwell::values::IntValue<'ctx>> {
         let has_errdefer = self
             .scopes
             .iter()
@@ -522,7 +542,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     pub fn stmt(&mut self, s: &'p Stmt) {
         self.debug_loc(stmt_span(s));
         match s {
-            Stmt::Let { pat, init, else_block } => self.let_stmt(pat, init, else_block.as_ref()),
+            Stmt::Let {
+                pat,
+                init,
+                else_block,
+            } => self.let_stmt(pat, init, else_block.as_ref()),
             Stmt::Expr(e) => {
                 self.push_scope(ScopeKind::Plain);
                 let v = self.expr(e);
@@ -534,8 +558,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.assign(place, *op, value);
                 self.pop_scope();
             }
-            Stmt::Defer(b) => self.scopes.last_mut().expect("scope").exits.push(Exit::Defer(b)),
-            Stmt::Errdefer(b) => self.scopes.last_mut().expect("scope").exits.push(Exit::Errdefer(b)),
+            Stmt::Defer(b) => self
+                .scopes
+                .last_mut()
+                .expect("scope")
+                .exits
+                .push(Exit::Defer(b)),
+            Stmt::Errdefer(b) => self
+                .scopes
+                .last_mut()
+                .expect("scope")
+                .exits
+                .push(Exit::Errdefer(b)),
         }
     }
 
@@ -690,7 +724,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.br(latch_bb.unwrap_or(head));
         if let (Some(bb), Some(l)) = (latch_bb, latch) {
             self.cg.builder.position_at_end(bb);
-            self.push_scope(ScopeKind::Loop { brk: exit, cont: head });
+            self.push_scope(ScopeKind::Loop {
+                brk: exit,
+                cont: head,
+            });
             let v = self.block(l);
             self.drop_now(v, &Ty::Void);
             self.pop_scope();
@@ -701,14 +738,23 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `if`: each branch in its own scope, the result through a stack slot.
-    pub fn if_expr(&mut self, cond: &'p Expr, then_b: &'p Block, else_b: Option<&'p Block>, ty: &Ty) -> Val<'ctx> {
+    pub fn if_expr(
+        &mut self,
+        cond: &'p Expr,
+        then_b: &'p Block,
+        else_b: Option<&'p Block>,
+        ty: &Ty,
+    ) -> Val<'ctx> {
         let c = self.expr(cond);
         let c = c.v.into_int_value();
         let then_bb = self.block_bb("then");
         let else_bb = self.block_bb("else");
         let merge = self.block_bb("endif");
         let result = self.result_slot(ty);
-        self.cg.builder.build_conditional_branch(c, then_bb, else_bb).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(c, then_bb, else_bb)
+            .unwrap();
         self.cg.builder.position_at_end(then_bb);
         let v = self.block(then_b);
         self.store_result(result, v);
@@ -732,7 +778,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         Some((self.alloca(lt, "result"), lt))
     }
 
-    pub fn store_result(&mut self, slot: Option<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)>, v: Val<'ctx>) {
+    pub fn store_result(
+        &mut self,
+        slot: Option<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)>,
+        v: Val<'ctx>,
+    ) {
         if let (Some((p, _)), false) = (slot, self.terminated()) {
             self.cg.builder.build_store(p, v.v).unwrap();
         }
@@ -740,8 +790,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// The value of a branching expression at its merge block (`undef` in a merge block
     /// no branch reaches: every branch diverged).
-    pub fn load_result(&mut self, slot: Option<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)>, ty: &Ty) -> Val<'ctx> {
-        if self.cg.builder.get_insert_block().is_some_and(|b| !has_predecessors(b)) {
+    pub fn load_result(
+        &mut self,
+        slot: Option<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)>,
+        ty: &Ty,
+    ) -> Val<'ctx> {
+        if self
+            .cg
+            .builder
+            .get_insert_block()
+            .is_some_and(|b| !has_predecessors(b))
+        {
             self.cg.builder.build_unreachable().unwrap();
             self.ensure_open();
             return self.undef(ty);
@@ -831,4 +890,3 @@ pub fn undef_of(t: BasicTypeEnum) -> BasicValueEnum {
         BasicTypeEnum::ScalableVectorType(t) => t.get_undef().into(),
     }
 }
-

@@ -93,7 +93,10 @@ impl<'ctx> Cg<'ctx, '_> {
         };
         let f = self.module.add_function(name, fty, Some(Linkage::Internal));
         let kind = Attribute::get_named_enum_kind_id("nounwind");
-        f.add_attribute(AttributeLoc::Function, self.ctx.create_enum_attribute(kind, 0));
+        f.add_attribute(
+            AttributeLoc::Function,
+            self.ctx.create_enum_attribute(kind, 0),
+        );
         f
     }
 
@@ -129,11 +132,23 @@ impl<'ctx> Cg<'ctx, '_> {
             cg.builder.position_at_end(entry);
             let obj = f.get_nth_param(0).unwrap().into_pointer_value();
             let rc = cg.load_rc(obj, AtomicOrdering::Monotonic);
-            let mortal = cg.builder.build_int_compare(IntPredicate::SGE, rc, cg.ctx.i64_type().const_zero(), "mortal").unwrap();
-            cg.builder.build_conditional_branch(mortal, inc, done).unwrap();
+            let mortal = cg
+                .builder
+                .build_int_compare(
+                    IntPredicate::SGE,
+                    rc,
+                    cg.ctx.i64_type().const_zero(),
+                    "mortal",
+                )
+                .unwrap();
+            cg.builder
+                .build_conditional_branch(mortal, inc, done)
+                .unwrap();
             cg.builder.position_at_end(inc);
             let one = cg.ctx.i64_type().const_int(1, false);
-            cg.builder.build_atomicrmw(AtomicRMWBinOp::Add, obj, one, AtomicOrdering::Monotonic).unwrap();
+            cg.builder
+                .build_atomicrmw(AtomicRMWBinOp::Add, obj, one, AtomicOrdering::Monotonic)
+                .unwrap();
             cg.builder.build_unconditional_branch(done).unwrap();
             cg.builder.position_at_end(done);
             cg.builder.build_return(None).unwrap();
@@ -158,18 +173,37 @@ impl<'ctx> Cg<'ctx, '_> {
             let obj = f.get_nth_param(0).unwrap().into_pointer_value();
             let i64t = cg.ctx.i64_type();
             let rc = cg.load_rc(obj, AtomicOrdering::Monotonic);
-            let mortal = cg.builder.build_int_compare(IntPredicate::SGE, rc, i64t.const_zero(), "mortal").unwrap();
-            cg.builder.build_conditional_branch(mortal, dec, keep).unwrap();
+            let mortal = cg
+                .builder
+                .build_int_compare(IntPredicate::SGE, rc, i64t.const_zero(), "mortal")
+                .unwrap();
+            cg.builder
+                .build_conditional_branch(mortal, dec, keep)
+                .unwrap();
             cg.builder.position_at_end(dec);
             let one = i64t.const_int(1, false);
-            let old = cg.builder.build_atomicrmw(AtomicRMWBinOp::Sub, obj, one, AtomicOrdering::Release).unwrap();
-            let was_last = cg.builder.build_int_compare(IntPredicate::EQ, old, one, "last").unwrap();
-            cg.builder.build_conditional_branch(was_last, last, keep).unwrap();
+            let old = cg
+                .builder
+                .build_atomicrmw(AtomicRMWBinOp::Sub, obj, one, AtomicOrdering::Release)
+                .unwrap();
+            let was_last = cg
+                .builder
+                .build_int_compare(IntPredicate::EQ, old, one, "last")
+                .unwrap();
+            cg.builder
+                .build_conditional_branch(was_last, last, keep)
+                .unwrap();
             cg.builder.position_at_end(last);
-            cg.builder.build_fence(AtomicOrdering::Acquire, false, "").unwrap();
-            cg.builder.build_return(Some(&cg.ctx.bool_type().const_int(1, false))).unwrap();
+            cg.builder
+                .build_fence(AtomicOrdering::Acquire, false, "")
+                .unwrap();
+            cg.builder
+                .build_return(Some(&cg.ctx.bool_type().const_int(1, false)))
+                .unwrap();
             cg.builder.position_at_end(keep);
-            cg.builder.build_return(Some(&cg.ctx.bool_type().const_zero())).unwrap();
+            cg.builder
+                .build_return(Some(&cg.ctx.bool_type().const_zero()))
+                .unwrap();
             f
         });
         self.glue.obj_release = Some(f);
@@ -187,7 +221,9 @@ impl<'ctx> Cg<'ctx, '_> {
     pub fn is_unique(&self, obj: PointerValue<'ctx>) -> IntValue<'ctx> {
         let rc = self.load_rc(obj, AtomicOrdering::Unordered);
         let one = self.ctx.i64_type().const_int(1, false);
-        self.builder.build_int_compare(IntPredicate::EQ, rc, one, "unique").unwrap()
+        self.builder
+            .build_int_compare(IntPredicate::EQ, rc, one, "unique")
+            .unwrap()
     }
 
     /// Atomic load of an object's count.
@@ -247,7 +283,11 @@ impl<'ctx> Cg<'ctx, '_> {
         }
         match t {
             Ty::Str | Ty::Vec(_) | Ty::Map(..) | Ty::Box(_) => {
-                let obj = self.builder.build_load(self.ptr_ty(), p, "obj").unwrap().into_pointer_value();
+                let obj = self
+                    .builder
+                    .build_load(self.ptr_ty(), p, "obj")
+                    .unwrap()
+                    .into_pointer_value();
                 if retain {
                     let r = self.obj_retain();
                     self.builder.build_call(r, &[obj.into()], "").unwrap();
@@ -258,11 +298,17 @@ impl<'ctx> Cg<'ctx, '_> {
             Ty::Fn(_) => {
                 let ct = self.closure_ty();
                 let ep = self.builder.build_struct_gep(ct, p, 1, "envp").unwrap();
-                let env = self.builder.build_load(self.ptr_ty(), ep, "env").unwrap().into_pointer_value();
+                let env = self
+                    .builder
+                    .build_load(self.ptr_ty(), ep, "env")
+                    .unwrap()
+                    .into_pointer_value();
                 let some = self.ctx.append_basic_block(f, "has_env");
                 let done = self.ctx.append_basic_block(f, "no_env");
                 let null = self.builder.build_is_null(env, "null").unwrap();
-                self.builder.build_conditional_branch(null, done, some).unwrap();
+                self.builder
+                    .build_conditional_branch(null, done, some)
+                    .unwrap();
                 self.builder.position_at_end(some);
                 if retain {
                     let r = self.obj_retain();
@@ -287,12 +333,20 @@ impl<'ctx> Cg<'ctx, '_> {
                 let zero = self.ctx.i64_type().const_zero();
                 for i in 0..*n {
                     let idx = self.ctx.i64_type().const_int(i, false);
-                    let ep = unsafe { self.builder.build_in_bounds_gep(lt, p, &[zero, idx], "e").unwrap() };
+                    let ep = unsafe {
+                        self.builder
+                            .build_in_bounds_gep(lt, p, &[zero, idx], "e")
+                            .unwrap()
+                    };
                     self.call_glue(ep, e, retain);
                 }
             }
             Ty::Adt(..) if self.is_handle(t) => {
-                let obj = self.builder.build_load(self.ptr_ty(), p, "handle").unwrap().into_pointer_value();
+                let obj = self
+                    .builder
+                    .build_load(self.ptr_ty(), p, "handle")
+                    .unwrap()
+                    .into_pointer_value();
                 let kind = self.handle_kind(t).unwrap_or_default();
                 let name = handle_fn(&kind, retain);
                 let hf = self.handle_rt(&name);
@@ -304,7 +358,11 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     fn call_glue(&mut self, p: PointerValue<'ctx>, t: &Ty, retain: bool) {
-        let g = if retain { self.retain_fn(t) } else { self.release_fn(t) };
+        let g = if retain {
+            self.retain_fn(t)
+        } else {
+            self.release_fn(t)
+        };
         self.builder.build_call(g, &[p.into()], "").unwrap();
     }
 
@@ -312,7 +370,11 @@ impl<'ctx> Cg<'ctx, '_> {
     fn visit_enum(&mut self, f: FunctionValue<'ctx>, p: PointerValue<'ctx>, t: &Ty, retain: bool) {
         let st = self.llvm_ty(t).into_struct_type();
         let tp = self.builder.build_struct_gep(st, p, 0, "tagp").unwrap();
-        let tag = self.builder.build_load(self.ctx.i32_type(), tp, "tag").unwrap().into_int_value();
+        let tag = self
+            .builder
+            .build_load(self.ctx.i32_type(), tp, "tag")
+            .unwrap()
+            .into_int_value();
         let tag_bb = self.builder.get_insert_block().expect("positioned");
         let done = self.ctx.append_basic_block(f, "enum_done");
         let Ty::Adt(id, _) = t else { return };
@@ -330,7 +392,10 @@ impl<'ctx> Cg<'ctx, '_> {
             let vt = self.variant_struct(&fields, &[]);
             for (i, ft) in fields.iter().enumerate() {
                 if self.needs_drop(ft) {
-                    let fp = self.builder.build_struct_gep(vt, payload, i as u32, "vf").unwrap();
+                    let fp = self
+                        .builder
+                        .build_struct_gep(vt, payload, i as u32, "vf")
+                        .unwrap();
                     self.call_glue(fp, ft, retain);
                 }
             }
@@ -349,7 +414,9 @@ impl<'ctx> Cg<'ctx, '_> {
         let last = last.try_as_basic_value().basic().unwrap().into_int_value();
         let free_bb = self.ctx.append_basic_block(f, "free");
         let done = self.ctx.append_basic_block(f, "released");
-        self.builder.build_conditional_branch(last, free_bb, done).unwrap();
+        self.builder
+            .build_conditional_branch(last, free_bb, done)
+            .unwrap();
         self.builder.position_at_end(free_bb);
         match t {
             Ty::Str => {
@@ -359,7 +426,9 @@ impl<'ctx> Cg<'ctx, '_> {
             Ty::Vec(e) => {
                 let g = self.glue_const(e);
                 let free = self.rt("weft_rt_vec_free");
-                self.builder.build_call(free, &[obj.into(), g.into()], "").unwrap();
+                self.builder
+                    .build_call(free, &[obj.into(), g.into()], "")
+                    .unwrap();
             }
             Ty::Map(..) => {
                 let free = self.rt("weft_rt_map_free");
@@ -367,7 +436,10 @@ impl<'ctx> Cg<'ctx, '_> {
             }
             Ty::Box(inner) => {
                 let bt = self.box_struct(inner);
-                let payload = self.builder.build_struct_gep(bt, obj, 1, "payload").unwrap();
+                let payload = self
+                    .builder
+                    .build_struct_gep(bt, obj, 1, "payload")
+                    .unwrap();
                 self.release_at(payload, inner);
                 self.free_object(obj, bt.into());
             }
@@ -378,11 +450,23 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     /// Frees an object allocated with `weft_rt_alloc` for type `lt`.
-    pub fn free_object(&mut self, obj: PointerValue<'ctx>, lt: inkwell::types::BasicTypeEnum<'ctx>) {
-        let size = self.ctx.i64_type().const_int(self.td.get_abi_size(&lt), false);
-        let align = self.ctx.i64_type().const_int(u64::from(self.td.get_abi_alignment(&lt)), false);
+    pub fn free_object(
+        &mut self,
+        obj: PointerValue<'ctx>,
+        lt: inkwell::types::BasicTypeEnum<'ctx>,
+    ) {
+        let size = self
+            .ctx
+            .i64_type()
+            .const_int(self.td.get_abi_size(&lt), false);
+        let align = self
+            .ctx
+            .i64_type()
+            .const_int(u64::from(self.td.get_abi_alignment(&lt)), false);
         let free = self.rt("weft_rt_free");
-        self.builder.build_call(free, &[obj.into(), size.into(), align.into()], "").unwrap();
+        self.builder
+            .build_call(free, &[obj.into(), size.into(), align.into()], "")
+            .unwrap();
     }
 
     /// Releases a closure environment: at zero, its drop function (at offset 8) runs.
@@ -392,13 +476,21 @@ impl<'ctx> Cg<'ctx, '_> {
         let last = last.try_as_basic_value().basic().unwrap().into_int_value();
         let drop_bb = self.ctx.append_basic_block(f, "env_drop");
         let done = self.ctx.append_basic_block(f, "env_done");
-        self.builder.build_conditional_branch(last, drop_bb, done).unwrap();
+        self.builder
+            .build_conditional_branch(last, drop_bb, done)
+            .unwrap();
         self.builder.position_at_end(drop_bb);
         let hdr = self.env_header();
         let dp = self.builder.build_struct_gep(hdr, env, 1, "dropp").unwrap();
-        let dropf = self.builder.build_load(self.ptr_ty(), dp, "drop").unwrap().into_pointer_value();
+        let dropf = self
+            .builder
+            .build_load(self.ptr_ty(), dp, "drop")
+            .unwrap()
+            .into_pointer_value();
         let fty = self.ctx.void_type().fn_type(&[self.ptr_ty().into()], false);
-        self.builder.build_indirect_call(fty, dropf, &[env.into()], "").unwrap();
+        self.builder
+            .build_indirect_call(fty, dropf, &[env.into()], "")
+            .unwrap();
         self.builder.build_unconditional_branch(done).unwrap();
         self.builder.position_at_end(done);
     }
@@ -437,7 +529,10 @@ impl<'ctx> Cg<'ctx, '_> {
         } else {
             (null, null)
         };
-        let compare = self.cmp_fn(t).map(|f| f.as_global_value().as_pointer_value()).unwrap_or(null);
+        let compare = self
+            .cmp_fn(t)
+            .map(|f| f.as_global_value().as_pointer_value())
+            .unwrap_or(null);
         let i64t = self.ctx.i64_type();
         let init = self.ctx.const_struct(
             &[
@@ -482,21 +577,56 @@ impl<'ctx> Cg<'ctx, '_> {
             let r = match t {
                 Ty::Str => {
                     let c = cg.rt("weft_rt_str_cmp");
-                    let r = cg.builder.build_call(c, &[x.into(), y.into()], "c").unwrap();
+                    let r = cg
+                        .builder
+                        .build_call(c, &[x.into(), y.into()], "c")
+                        .unwrap();
                     r.try_as_basic_value().basic().unwrap().into_int_value()
                 }
                 _ => {
                     let (lt_, gt_) = match t {
                         Ty::Int(i) => {
-                            let (l, g) = if i.signed() { (IntPredicate::SLT, IntPredicate::SGT) } else { (IntPredicate::ULT, IntPredicate::UGT) };
+                            let (l, g) = if i.signed() {
+                                (IntPredicate::SLT, IntPredicate::SGT)
+                            } else {
+                                (IntPredicate::ULT, IntPredicate::UGT)
+                            };
                             (
-                                cg.builder.build_int_compare(l, x.into_int_value(), y.into_int_value(), "lt").unwrap(),
-                                cg.builder.build_int_compare(g, x.into_int_value(), y.into_int_value(), "gt").unwrap(),
+                                cg.builder
+                                    .build_int_compare(
+                                        l,
+                                        x.into_int_value(),
+                                        y.into_int_value(),
+                                        "lt",
+                                    )
+                                    .unwrap(),
+                                cg.builder
+                                    .build_int_compare(
+                                        g,
+                                        x.into_int_value(),
+                                        y.into_int_value(),
+                                        "gt",
+                                    )
+                                    .unwrap(),
                             )
                         }
                         _ => (
-                            cg.builder.build_float_compare(inkwell::FloatPredicate::OLT, x.into_float_value(), y.into_float_value(), "lt").unwrap(),
-                            cg.builder.build_float_compare(inkwell::FloatPredicate::OGT, x.into_float_value(), y.into_float_value(), "gt").unwrap(),
+                            cg.builder
+                                .build_float_compare(
+                                    inkwell::FloatPredicate::OLT,
+                                    x.into_float_value(),
+                                    y.into_float_value(),
+                                    "lt",
+                                )
+                                .unwrap(),
+                            cg.builder
+                                .build_float_compare(
+                                    inkwell::FloatPredicate::OGT,
+                                    x.into_float_value(),
+                                    y.into_float_value(),
+                                    "gt",
+                                )
+                                .unwrap(),
                         ),
                     };
                     let gtv = cg.builder.build_int_z_extend(gt_, i32t, "g").unwrap();
@@ -534,15 +664,26 @@ impl<'ctx> Cg<'ctx, '_> {
             cg.emit_eq(f, a, b, t, no);
             cg.builder.build_unconditional_branch(yes).unwrap();
             cg.builder.position_at_end(yes);
-            cg.builder.build_return(Some(&cg.ctx.bool_type().const_int(1, false))).unwrap();
+            cg.builder
+                .build_return(Some(&cg.ctx.bool_type().const_int(1, false)))
+                .unwrap();
             cg.builder.position_at_end(no);
-            cg.builder.build_return(Some(&cg.ctx.bool_type().const_zero())).unwrap();
+            cg.builder
+                .build_return(Some(&cg.ctx.bool_type().const_zero()))
+                .unwrap();
             f
         })
     }
 
     /// Branches to `no` unless the values at `a` and `b` are equal.
-    fn emit_eq(&mut self, f: FunctionValue<'ctx>, a: PointerValue<'ctx>, b: PointerValue<'ctx>, t: &Ty, no: inkwell::basic_block::BasicBlock<'ctx>) {
+    fn emit_eq(
+        &mut self,
+        f: FunctionValue<'ctx>,
+        a: PointerValue<'ctx>,
+        b: PointerValue<'ctx>,
+        t: &Ty,
+        no: inkwell::basic_block::BasicBlock<'ctx>,
+    ) {
         let cont = |cg: &mut Self, c: IntValue<'ctx>| {
             let next = cg.ctx.append_basic_block(f, "eq_next");
             cg.builder.build_conditional_branch(c, next, no).unwrap();
@@ -554,30 +695,69 @@ impl<'ctx> Cg<'ctx, '_> {
                 let x = self.builder.build_load(lt, a, "x").unwrap();
                 let y = self.builder.build_load(lt, b, "y").unwrap();
                 let c = if x.is_pointer_value() {
-                    self.builder.build_int_compare(IntPredicate::EQ, x.into_pointer_value(), y.into_pointer_value(), "eq").unwrap()
+                    self.builder
+                        .build_int_compare(
+                            IntPredicate::EQ,
+                            x.into_pointer_value(),
+                            y.into_pointer_value(),
+                            "eq",
+                        )
+                        .unwrap()
                 } else {
-                    self.builder.build_int_compare(IntPredicate::EQ, x.into_int_value(), y.into_int_value(), "eq").unwrap()
+                    self.builder
+                        .build_int_compare(
+                            IntPredicate::EQ,
+                            x.into_int_value(),
+                            y.into_int_value(),
+                            "eq",
+                        )
+                        .unwrap()
                 };
                 cont(self, c);
             }
             Ty::Float(_) => {
                 let lt = self.llvm_ty(t);
-                let x = self.builder.build_load(lt, a, "x").unwrap().into_float_value();
-                let y = self.builder.build_load(lt, b, "y").unwrap().into_float_value();
-                let c = self.builder.build_float_compare(inkwell::FloatPredicate::OEQ, x, y, "eq").unwrap();
+                let x = self
+                    .builder
+                    .build_load(lt, a, "x")
+                    .unwrap()
+                    .into_float_value();
+                let y = self
+                    .builder
+                    .build_load(lt, b, "y")
+                    .unwrap()
+                    .into_float_value();
+                let c = self
+                    .builder
+                    .build_float_compare(inkwell::FloatPredicate::OEQ, x, y, "eq")
+                    .unwrap();
                 cont(self, c);
             }
             Ty::Str => {
                 let x = self.builder.build_load(self.ptr_ty(), a, "x").unwrap();
                 let y = self.builder.build_load(self.ptr_ty(), b, "y").unwrap();
                 let e = self.rt("weft_rt_str_eq");
-                let c = self.builder.build_call(e, &[x.into(), y.into()], "eq").unwrap();
-                cont(self, c.try_as_basic_value().basic().unwrap().into_int_value());
+                let c = self
+                    .builder
+                    .build_call(e, &[x.into(), y.into()], "eq")
+                    .unwrap();
+                cont(
+                    self,
+                    c.try_as_basic_value().basic().unwrap().into_int_value(),
+                );
             }
             Ty::Box(inner) => {
                 let bt = self.box_struct(inner);
-                let x = self.builder.build_load(self.ptr_ty(), a, "x").unwrap().into_pointer_value();
-                let y = self.builder.build_load(self.ptr_ty(), b, "y").unwrap().into_pointer_value();
+                let x = self
+                    .builder
+                    .build_load(self.ptr_ty(), a, "x")
+                    .unwrap()
+                    .into_pointer_value();
+                let y = self
+                    .builder
+                    .build_load(self.ptr_ty(), b, "y")
+                    .unwrap()
+                    .into_pointer_value();
                 let px = self.builder.build_struct_gep(bt, x, 1, "px").unwrap();
                 let py = self.builder.build_struct_gep(bt, y, 1, "py").unwrap();
                 self.call_eq(px, py, inner, cont, no);
@@ -586,8 +766,14 @@ impl<'ctx> Cg<'ctx, '_> {
             Ty::Tuple(_) | Ty::Adt(..) if !self.is_enum(t) && !self.is_handle(t) => {
                 let lt = self.llvm_ty(t);
                 for (i, ft) in self.field_tys(t).iter().enumerate() {
-                    let pa = self.builder.build_struct_gep(lt, a, i as u32, "fa").unwrap();
-                    let pb = self.builder.build_struct_gep(lt, b, i as u32, "fb").unwrap();
+                    let pa = self
+                        .builder
+                        .build_struct_gep(lt, a, i as u32, "fa")
+                        .unwrap();
+                    let pb = self
+                        .builder
+                        .build_struct_gep(lt, b, i as u32, "fb")
+                        .unwrap();
                     self.call_eq(pa, pb, ft, cont, no);
                 }
             }
@@ -596,15 +782,34 @@ impl<'ctx> Cg<'ctx, '_> {
                 let zero = self.ctx.i64_type().const_zero();
                 for i in 0..*n {
                     let idx = self.ctx.i64_type().const_int(i, false);
-                    let pa = unsafe { self.builder.build_in_bounds_gep(lt, a, &[zero, idx], "ea").unwrap() };
-                    let pb = unsafe { self.builder.build_in_bounds_gep(lt, b, &[zero, idx], "eb").unwrap() };
+                    let pa = unsafe {
+                        self.builder
+                            .build_in_bounds_gep(lt, a, &[zero, idx], "ea")
+                            .unwrap()
+                    };
+                    let pb = unsafe {
+                        self.builder
+                            .build_in_bounds_gep(lt, b, &[zero, idx], "eb")
+                            .unwrap()
+                    };
                     self.call_eq(pa, pb, e, cont, no);
                 }
             }
             Ty::Adt(..) if self.is_handle(t) => {
-                let x = self.builder.build_load(self.ptr_ty(), a, "x").unwrap().into_pointer_value();
-                let y = self.builder.build_load(self.ptr_ty(), b, "y").unwrap().into_pointer_value();
-                let c = self.builder.build_int_compare(IntPredicate::EQ, x, y, "eq").unwrap();
+                let x = self
+                    .builder
+                    .build_load(self.ptr_ty(), a, "x")
+                    .unwrap()
+                    .into_pointer_value();
+                let y = self
+                    .builder
+                    .build_load(self.ptr_ty(), b, "y")
+                    .unwrap()
+                    .into_pointer_value();
+                let c = self
+                    .builder
+                    .build_int_compare(IntPredicate::EQ, x, y, "eq")
+                    .unwrap();
                 cont(self, c);
             }
             Ty::Adt(..) => self.emit_enum_eq(f, a, b, t, no),
@@ -621,21 +826,44 @@ impl<'ctx> Cg<'ctx, '_> {
         _no: inkwell::basic_block::BasicBlock<'ctx>,
     ) {
         let e = self.eq_fn(t);
-        let c = self.builder.build_call(e, &[a.into(), b.into()], "eq").unwrap();
+        let c = self
+            .builder
+            .build_call(e, &[a.into(), b.into()], "eq")
+            .unwrap();
         let c = c.try_as_basic_value().basic().unwrap().into_int_value();
         cont(self, c);
     }
 
-    fn emit_enum_eq(&mut self, f: FunctionValue<'ctx>, a: PointerValue<'ctx>, b: PointerValue<'ctx>, t: &Ty, no: inkwell::basic_block::BasicBlock<'ctx>) {
+    fn emit_enum_eq(
+        &mut self,
+        f: FunctionValue<'ctx>,
+        a: PointerValue<'ctx>,
+        b: PointerValue<'ctx>,
+        t: &Ty,
+        no: inkwell::basic_block::BasicBlock<'ctx>,
+    ) {
         let st = self.llvm_ty(t).into_struct_type();
         let i32t = self.ctx.i32_type();
         let ta = self.builder.build_struct_gep(st, a, 0, "ta").unwrap();
         let tb = self.builder.build_struct_gep(st, b, 0, "tb").unwrap();
-        let x = self.builder.build_load(i32t, ta, "x").unwrap().into_int_value();
-        let y = self.builder.build_load(i32t, tb, "y").unwrap().into_int_value();
-        let same = self.builder.build_int_compare(IntPredicate::EQ, x, y, "same").unwrap();
+        let x = self
+            .builder
+            .build_load(i32t, ta, "x")
+            .unwrap()
+            .into_int_value();
+        let y = self
+            .builder
+            .build_load(i32t, tb, "y")
+            .unwrap()
+            .into_int_value();
+        let same = self
+            .builder
+            .build_int_compare(IntPredicate::EQ, x, y, "same")
+            .unwrap();
         let next = self.ctx.append_basic_block(f, "same_tag");
-        self.builder.build_conditional_branch(same, next, no).unwrap();
+        self.builder
+            .build_conditional_branch(same, next, no)
+            .unwrap();
         self.builder.position_at_end(next);
         let done = self.ctx.append_basic_block(f, "payload_equal");
         let Ty::Adt(id, _) = t else { return };
@@ -654,10 +882,19 @@ impl<'ctx> Cg<'ctx, '_> {
             let pb = self.builder.build_struct_gep(st, b, 1, "pb").unwrap();
             let vt = self.variant_struct(&fields, &[]);
             for (i, ft) in fields.iter().enumerate() {
-                let fa = self.builder.build_struct_gep(vt, pa, i as u32, "fa").unwrap();
-                let fb = self.builder.build_struct_gep(vt, pb, i as u32, "fb").unwrap();
+                let fa = self
+                    .builder
+                    .build_struct_gep(vt, pa, i as u32, "fa")
+                    .unwrap();
+                let fb = self
+                    .builder
+                    .build_struct_gep(vt, pb, i as u32, "fb")
+                    .unwrap();
                 let e = self.eq_fn(ft);
-                let c = self.builder.build_call(e, &[fa.into(), fb.into()], "eq").unwrap();
+                let c = self
+                    .builder
+                    .build_call(e, &[fa.into(), fb.into()], "eq")
+                    .unwrap();
                 let c = c.try_as_basic_value().basic().unwrap().into_int_value();
                 let nb = self.ctx.append_basic_block(f, "field_eq");
                 self.builder.build_conditional_branch(c, nb, no).unwrap();
@@ -670,34 +907,65 @@ impl<'ctx> Cg<'ctx, '_> {
         self.builder.position_at_end(done);
     }
 
-    fn emit_vec_eq(&mut self, f: FunctionValue<'ctx>, a: PointerValue<'ctx>, b: PointerValue<'ctx>, e: &Ty, no: inkwell::basic_block::BasicBlock<'ctx>) {
-        let va = self.builder.build_load(self.ptr_ty(), a, "va").unwrap().into_pointer_value();
-        let vb = self.builder.build_load(self.ptr_ty(), b, "vb").unwrap().into_pointer_value();
+    fn emit_vec_eq(
+        &mut self,
+        f: FunctionValue<'ctx>,
+        a: PointerValue<'ctx>,
+        b: PointerValue<'ctx>,
+        e: &Ty,
+        no: inkwell::basic_block::BasicBlock<'ctx>,
+    ) {
+        let va = self
+            .builder
+            .build_load(self.ptr_ty(), a, "va")
+            .unwrap()
+            .into_pointer_value();
+        let vb = self
+            .builder
+            .build_load(self.ptr_ty(), b, "vb")
+            .unwrap()
+            .into_pointer_value();
         let la = self.vec_len(va);
         let lb = self.vec_len(vb);
-        let same = self.builder.build_int_compare(IntPredicate::EQ, la, lb, "same_len").unwrap();
+        let same = self
+            .builder
+            .build_int_compare(IntPredicate::EQ, la, lb, "same_len")
+            .unwrap();
         let head = self.ctx.append_basic_block(f, "veq_head");
         let body = self.ctx.append_basic_block(f, "veq_body");
         let done = self.ctx.append_basic_block(f, "veq_done");
         let i64t = self.ctx.i64_type();
         let pre = self.builder.get_insert_block().unwrap();
-        self.builder.build_conditional_branch(same, head, no).unwrap();
+        self.builder
+            .build_conditional_branch(same, head, no)
+            .unwrap();
         self.builder.position_at_end(head);
         let i = self.builder.build_phi(i64t, "i").unwrap();
         i.add_incoming(&[(&i64t.const_zero(), pre)]);
         let iv = i.as_basic_value().into_int_value();
-        let more = self.builder.build_int_compare(IntPredicate::ULT, iv, la, "more").unwrap();
-        self.builder.build_conditional_branch(more, body, done).unwrap();
+        let more = self
+            .builder
+            .build_int_compare(IntPredicate::ULT, iv, la, "more")
+            .unwrap();
+        self.builder
+            .build_conditional_branch(more, body, done)
+            .unwrap();
         self.builder.position_at_end(body);
         let pa = self.vec_data_ptr(va, iv, e);
         let pb = self.vec_data_ptr(vb, iv, e);
         let eqf = self.eq_fn(e);
-        let c = self.builder.build_call(eqf, &[pa.into(), pb.into()], "eq").unwrap();
+        let c = self
+            .builder
+            .build_call(eqf, &[pa.into(), pb.into()], "eq")
+            .unwrap();
         let c = c.try_as_basic_value().basic().unwrap().into_int_value();
         let step = self.ctx.append_basic_block(f, "veq_step");
         self.builder.build_conditional_branch(c, step, no).unwrap();
         self.builder.position_at_end(step);
-        let next = self.builder.build_int_add(iv, i64t.const_int(1, false), "next").unwrap();
+        let next = self
+            .builder
+            .build_int_add(iv, i64t.const_int(1, false), "next")
+            .unwrap();
         i.add_incoming(&[(&next, step)]);
         self.builder.build_unconditional_branch(head).unwrap();
         self.builder.position_at_end(done);
@@ -766,7 +1034,9 @@ impl<'ctx> Cg<'ctx, '_> {
     pub fn empty_vec(&mut self) -> PointerValue<'ctx> {
         let g = match self.module.get_global("weft_rt_empty_vec") {
             Some(g) => g,
-            None => self.module.add_global(self.ptr_ty(), None, "weft_rt_empty_vec"),
+            None => self
+                .module
+                .add_global(self.ptr_ty(), None, "weft_rt_empty_vec"),
         };
         self.builder
             .build_load(self.ptr_ty(), g.as_pointer_value(), "empty")
@@ -777,12 +1047,19 @@ impl<'ctx> Cg<'ctx, '_> {
     fn i64_field(&self, obj: PointerValue<'ctx>, index: u64) -> PointerValue<'ctx> {
         let i64t = self.ctx.i64_type();
         let idx = i64t.const_int(index, false);
-        unsafe { self.builder.build_in_bounds_gep(i64t, obj, &[idx], "fieldp").unwrap() }
+        unsafe {
+            self.builder
+                .build_in_bounds_gep(i64t, obj, &[idx], "fieldp")
+                .unwrap()
+        }
     }
 
     pub fn vec_len(&self, v: PointerValue<'ctx>) -> IntValue<'ctx> {
         let p = self.i64_field(v, VEC_LEN);
-        self.builder.build_load(self.ctx.i64_type(), p, "len").unwrap().into_int_value()
+        self.builder
+            .build_load(self.ctx.i64_type(), p, "len")
+            .unwrap()
+            .into_int_value()
     }
 
     pub fn set_vec_len(&self, v: PointerValue<'ctx>, n: IntValue<'ctx>) {
@@ -792,34 +1069,61 @@ impl<'ctx> Cg<'ctx, '_> {
 
     pub fn vec_cap(&self, v: PointerValue<'ctx>) -> IntValue<'ctx> {
         let p = self.i64_field(v, 2);
-        self.builder.build_load(self.ctx.i64_type(), p, "cap").unwrap().into_int_value()
+        self.builder
+            .build_load(self.ctx.i64_type(), p, "cap")
+            .unwrap()
+            .into_int_value()
     }
 
     pub fn str_len(&self, s: PointerValue<'ctx>) -> IntValue<'ctx> {
         let p = self.i64_field(s, STR_LEN);
-        self.builder.build_load(self.ctx.i64_type(), p, "slen").unwrap().into_int_value()
+        self.builder
+            .build_load(self.ctx.i64_type(), p, "slen")
+            .unwrap()
+            .into_int_value()
     }
 
     /// Pointer to element `i` of vector object `v`.
-    pub fn vec_data_ptr(&mut self, v: PointerValue<'ctx>, i: IntValue<'ctx>, elem: &Ty) -> PointerValue<'ctx> {
+    pub fn vec_data_ptr(
+        &mut self,
+        v: PointerValue<'ctx>,
+        i: IntValue<'ctx>,
+        elem: &Ty,
+    ) -> PointerValue<'ctx> {
         let i8t = self.ctx.i8_type();
         let off = self.ctx.i64_type().const_int(VEC_DATA_BYTES, false);
-        let data = unsafe { self.builder.build_in_bounds_gep(i8t, v, &[off], "data").unwrap() };
+        let data = unsafe {
+            self.builder
+                .build_in_bounds_gep(i8t, v, &[off], "data")
+                .unwrap()
+        };
         let et = self.llvm_ty(elem);
-        unsafe { self.builder.build_in_bounds_gep(et, data, &[i], "elem").unwrap() }
+        unsafe {
+            self.builder
+                .build_in_bounds_gep(et, data, &[i], "elem")
+                .unwrap()
+        }
     }
 
     /// Makes the vector stored at `slot` unique (copy on write) before a write.
     pub fn vec_make_unique(&mut self, f: FunctionValue<'ctx>, slot: PointerValue<'ctx>, elem: &Ty) {
-        let v = self.builder.build_load(self.ptr_ty(), slot, "vec").unwrap().into_pointer_value();
+        let v = self
+            .builder
+            .build_load(self.ptr_ty(), slot, "vec")
+            .unwrap()
+            .into_pointer_value();
         let unique = self.is_unique(v);
         let copy = self.ctx.append_basic_block(f, "cow");
         let done = self.ctx.append_basic_block(f, "unique");
-        self.builder.build_conditional_branch(unique, done, copy).unwrap();
+        self.builder
+            .build_conditional_branch(unique, done, copy)
+            .unwrap();
         self.builder.position_at_end(copy);
         let g = self.glue_const(elem);
         let mu = self.rt("weft_rt_vec_make_unique");
-        self.builder.build_call(mu, &[slot.into(), g.into()], "").unwrap();
+        self.builder
+            .build_call(mu, &[slot.into(), g.into()], "")
+            .unwrap();
         self.assume_unique_at(slot);
         self.builder.build_unconditional_branch(done).unwrap();
         self.builder.position_at_end(done);
@@ -828,27 +1132,40 @@ impl<'ctx> Cg<'ctx, '_> {
     /// Tells LLVM that the object in `slot` now has count 1 (right after the runtime made
     /// it unique), so that the next write's uniqueness check folds away on both paths.
     fn assume_unique_at(&mut self, slot: PointerValue<'ctx>) {
-        let obj = self.builder.build_load(self.ptr_ty(), slot, "unique_obj").unwrap().into_pointer_value();
+        let obj = self
+            .builder
+            .build_load(self.ptr_ty(), slot, "unique_obj")
+            .unwrap()
+            .into_pointer_value();
         let unique = self.is_unique(obj);
         let assume = inkwell::intrinsics::Intrinsic::find("llvm.assume")
             .and_then(|i| i.get_declaration(&self.module, &[]))
             .expect("llvm.assume");
-        self.builder.build_call(assume, &[unique.into()], "").unwrap();
+        self.builder
+            .build_call(assume, &[unique.into()], "")
+            .unwrap();
     }
 
     /// `{ i64 rc, T value }`: a box object.
     pub fn box_struct(&mut self, t: &Ty) -> StructType<'ctx> {
         let inner = self.llvm_ty(t);
-        self.ctx.struct_type(&[self.ctx.i64_type().into(), inner], false)
+        self.ctx
+            .struct_type(&[self.ctx.i64_type().into(), inner], false)
     }
 
     /// Makes the box stored at `slot` unique before its contents are written.
     pub fn box_make_unique(&mut self, f: FunctionValue<'ctx>, slot: PointerValue<'ctx>, t: &Ty) {
-        let obj = self.builder.build_load(self.ptr_ty(), slot, "box").unwrap().into_pointer_value();
+        let obj = self
+            .builder
+            .build_load(self.ptr_ty(), slot, "box")
+            .unwrap()
+            .into_pointer_value();
         let unique = self.is_unique(obj);
         let copy = self.ctx.append_basic_block(f, "box_cow");
         let done = self.ctx.append_basic_block(f, "box_unique");
-        self.builder.build_conditional_branch(unique, done, copy).unwrap();
+        self.builder
+            .build_conditional_branch(unique, done, copy)
+            .unwrap();
         self.builder.position_at_end(copy);
         let bt = self.box_struct(t);
         let new = self.alloc_object(bt.into());
@@ -869,12 +1186,23 @@ impl<'ctx> Cg<'ctx, '_> {
 
     /// A new object of LLVM type `lt` (its first field, the count, set to 1).
     pub fn alloc_object(&mut self, lt: inkwell::types::BasicTypeEnum<'ctx>) -> PointerValue<'ctx> {
-        let size = self.ctx.i64_type().const_int(self.td.get_abi_size(&lt), false);
-        let align = self.ctx.i64_type().const_int(u64::from(self.td.get_abi_alignment(&lt)).max(8), false);
+        let size = self
+            .ctx
+            .i64_type()
+            .const_int(self.td.get_abi_size(&lt), false);
+        let align = self
+            .ctx
+            .i64_type()
+            .const_int(u64::from(self.td.get_abi_alignment(&lt)).max(8), false);
         let alloc = self.rt("weft_rt_alloc");
-        let p = self.builder.build_call(alloc, &[size.into(), align.into()], "obj").unwrap();
+        let p = self
+            .builder
+            .build_call(alloc, &[size.into(), align.into()], "obj")
+            .unwrap();
         let p = p.try_as_basic_value().basic().unwrap().into_pointer_value();
-        self.builder.build_store(p, self.ctx.i64_type().const_int(1, false)).unwrap();
+        self.builder
+            .build_store(p, self.ctx.i64_type().const_int(1, false))
+            .unwrap();
         p
     }
 }
@@ -886,5 +1214,8 @@ fn handle_fn(kind: &str, retain: bool) -> String {
         "atomic_i64" | "atomic_bool" | "atomic" => "atomic",
         other => other,
     };
-    format!("weft_rt_{base}_{}", if retain { "retain" } else { "release" })
+    format!(
+        "weft_rt_{base}_{}",
+        if retain { "retain" } else { "release" }
+    )
 }

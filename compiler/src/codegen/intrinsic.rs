@@ -12,7 +12,14 @@ use inkwell::IntPredicate;
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Emits intrinsic `name`; `type_args` are its declaration's type arguments.
-    pub fn intrinsic(&mut self, name: &str, type_args: &[Ty], args: &'p [Arg], ret: &Ty, span: Span) -> Val<'ctx> {
+    pub fn intrinsic(
+        &mut self,
+        name: &str,
+        type_args: &[Ty],
+        args: &'p [Arg],
+        ret: &Ty,
+        span: Span,
+    ) -> Val<'ctx> {
         self.debug_loc(span);
         let ops: Vec<&'p crate::hir::Expr> = args.iter().map(|a| &a.expr).collect();
         self.mark_operands(&ops);
@@ -50,7 +57,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let cond = self.arg_val(&args[0]).into_int_value();
                 let fail = self.block_bb("assert_failed");
                 let ok = self.block_bb("assert_ok");
-                self.cg.builder.build_conditional_branch(cond, ok, fail).unwrap();
+                self.cg
+                    .builder
+                    .build_conditional_branch(cond, ok, fail)
+                    .unwrap();
                 self.cg.builder.position_at_end(fail);
                 let msg = self.arg_val(&args[1]);
                 let loc = self.cg.loc(span);
@@ -62,7 +72,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             "print" | "eprint" => {
                 let arr = self.string_array(args);
                 let n = self.cg.ctx.i64_type().const_int(args.len() as u64, false);
-                let fd = self.cg.ctx.i32_type().const_int(if name == "print" { 1 } else { 2 }, false);
+                let fd = self
+                    .cg
+                    .ctx
+                    .i32_type()
+                    .const_int(if name == "print" { 1 } else { 2 }, false);
                 self.call_rt("weft_rt_print", &[arr.into(), n.into(), fd.into()]);
                 self.unit()
             }
@@ -71,7 +85,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let v = self.arg_owned(&args[0]);
                 let bt = self.cg.box_struct(&t);
                 let obj = self.cg.alloc_object(bt.into());
-                let p = self.cg.builder.build_struct_gep(bt, obj, 1, "payload").unwrap();
+                let p = self
+                    .cg
+                    .builder
+                    .build_struct_gep(bt, obj, 1, "payload")
+                    .unwrap();
                 self.cg.builder.build_store(p, v).unwrap();
                 Val::owned(obj.into())
             }
@@ -79,14 +97,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let t = targ(0);
                 let b = self.arg_val(&args[0]).into_pointer_value();
                 let bt = self.cg.box_struct(&t);
-                let p = self.cg.builder.build_struct_gep(bt, b, 1, "payload").unwrap();
+                let p = self
+                    .cg
+                    .builder
+                    .build_struct_gep(bt, b, 1, "payload")
+                    .unwrap();
                 let lt = self.cg.llvm_ty(&t);
                 let v = self.cg.builder.build_load(lt, p, "v").unwrap();
                 Val::owned(self.owned(Val::borrowed(v), &t))
             }
             "io_args" => self.rt_owned("weft_rt_args", &[]),
             "io_program_name" => self.rt_owned("weft_rt_program_name", &[]),
-            "io_read_file" | "io_read_line" | "io_getenv" | "io_write_file" => self.io_out_param(name, args),
+            "io_read_file" | "io_read_line" | "io_getenv" | "io_write_file" => {
+                self.io_out_param(name, args)
+            }
             "io_exit" => {
                 let code = self.arg_val(&args[0]);
                 self.call_rt("weft_rt_exit", &[code.into()]);
@@ -151,7 +175,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.place(&a.expr, true)
     }
 
-    fn call_rt(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) -> Option<BasicValueEnum<'ctx>> {
+    fn call_rt(
+        &mut self,
+        name: &str,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> Option<BasicValueEnum<'ctx>> {
         let f = self.cg.rt(name);
         let c = self.cg.builder.build_call(f, args, "rt").unwrap();
         c.try_as_basic_value().basic()
@@ -180,19 +208,33 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         for (i, a) in args.iter().enumerate() {
             let v = self.arg_val(a);
             let idx = self.cg.ctx.i64_type().const_int(i as u64, false);
-            let p = unsafe { self.cg.builder.build_in_bounds_gep(at, arr, &[zero, idx], "part").unwrap() };
+            let p = unsafe {
+                self.cg
+                    .builder
+                    .build_in_bounds_gep(at, arr, &[zero, idx], "part")
+                    .unwrap()
+            };
             self.cg.builder.build_store(p, v).unwrap();
         }
         arr
     }
 
     /// `Some(value at ptr)` when `ok`, else `None` (the value is moved, not retained).
-    fn option_from(&mut self, ok: IntValue<'ctx>, payload: PointerValue<'ctx>, opt: &Ty, elem: &Ty) -> Val<'ctx> {
+    fn option_from(
+        &mut self,
+        ok: IntValue<'ctx>,
+        payload: PointerValue<'ctx>,
+        opt: &Ty,
+        elem: &Ty,
+    ) -> Val<'ctx> {
         let slot = self.result_slot(opt);
         let some = self.block_bb("some");
         let none = self.block_bb("none");
         let done = self.block_bb("option");
-        self.cg.builder.build_conditional_branch(ok, some, none).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(ok, some, none)
+            .unwrap();
         self.cg.builder.position_at_end(some);
         let lt = self.cg.llvm_ty(elem);
         let v = self.cg.builder.build_load(lt, payload, "v").unwrap();
@@ -233,7 +275,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 return Some(Val::stat(self.cg.str_len(s).into()));
             }
             "str_slice" => {
-                let vals: Vec<BasicMetadataValueEnum> = args.iter().map(|a| self.arg_val(a).into()).collect();
+                let vals: Vec<BasicMetadataValueEnum> =
+                    args.iter().map(|a| self.arg_val(a).into()).collect();
                 let loc = self.cg.loc(span);
                 let mut all = vals;
                 all.push(loc.into());
@@ -241,21 +284,36 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             }
             _ => return None,
         };
-        let vals: Vec<BasicMetadataValueEnum> = args.iter().map(|a| self.arg_val(a).into()).collect();
+        let vals: Vec<BasicMetadataValueEnum> =
+            args.iter().map(|a| self.arg_val(a).into()).collect();
         Some(self.rt_owned(simple, &vals))
     }
 
     // ----- numbers -----
 
-    fn number_intrinsic(&mut self, name: &str, args: &'p [Arg], ret: &Ty, span: Span) -> Option<Val<'ctx>> {
+    fn number_intrinsic(
+        &mut self,
+        name: &str,
+        args: &'p [Arg],
+        ret: &Ty,
+        span: Span,
+    ) -> Option<Val<'ctx>> {
         let recv_ty = args.first().map(|a| a.expr.ty.clone()).unwrap_or(Ty::Error);
         match name {
             "int_to_string" => {
                 let x = self.arg_val(&args[0]).into_int_value();
                 let signed = matches!(recv_ty, Ty::Int(i) if i.signed());
                 let i64t = self.cg.ctx.i64_type();
-                let w = self.cg.builder.build_int_cast_sign_flag(x, i64t, signed, "w").unwrap();
-                let f = if signed { "weft_rt_str_from_i64" } else { "weft_rt_str_from_u64" };
+                let w = self
+                    .cg
+                    .builder
+                    .build_int_cast_sign_flag(x, i64t, signed, "w")
+                    .unwrap();
+                let f = if signed {
+                    "weft_rt_str_from_i64"
+                } else {
+                    "weft_rt_str_from_u64"
+                };
                 Some(self.rt_owned(f, &[w.into()]))
             }
             "bool_to_string" => {
@@ -264,7 +322,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             }
             "float_to_string" => {
                 let x = self.arg_val(&args[0]);
-                let f = if matches!(recv_ty, Ty::Float(FloatTy::F32)) { "weft_rt_str_from_f32" } else { "weft_rt_str_from_f64" };
+                let f = if matches!(recv_ty, Ty::Float(FloatTy::F32)) {
+                    "weft_rt_str_from_f32"
+                } else {
+                    "weft_rt_str_from_f64"
+                };
                 Some(self.rt_owned(f, &[x.into()]))
             }
             "float_to_fixed" => {
@@ -299,7 +361,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             }
             "float_is_nan" => {
                 let x = self.arg_val(&args[0]).into_float_value();
-                let v = self.cg.builder.build_float_compare(inkwell::FloatPredicate::UNO, x, x, "nan").unwrap();
+                let v = self
+                    .cg
+                    .builder
+                    .build_float_compare(inkwell::FloatPredicate::UNO, x, x, "nan")
+                    .unwrap();
                 Some(Val::stat(v.into()))
             }
             _ if name.starts_with("float_") => {
@@ -316,7 +382,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     "pow" => "llvm.pow",
                     _ => return None,
                 };
-                let vals: Vec<BasicMetadataValueEnum> = args.iter().map(|a| self.arg_val(a).into()).collect();
+                let vals: Vec<BasicMetadataValueEnum> =
+                    args.iter().map(|a| self.arg_val(a).into()).collect();
                 let ft = self.cg.llvm_ty(&recv_ty);
                 let f = inkwell::intrinsics::Intrinsic::find(llvm)
                     .and_then(|i| i.get_declaration(&self.cg.module, &[ft]))
@@ -330,20 +397,46 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `llvm.<op>.with.overflow`: (value, overflowed).
-    fn overflow_op(&mut self, op: &str, a: IntValue<'ctx>, b: IntValue<'ctx>) -> (IntValue<'ctx>, IntValue<'ctx>) {
+    fn overflow_op(
+        &mut self,
+        op: &str,
+        a: IntValue<'ctx>,
+        b: IntValue<'ctx>,
+    ) -> (IntValue<'ctx>, IntValue<'ctx>) {
         let f = inkwell::intrinsics::Intrinsic::find(&format!("llvm.{op}.with.overflow"))
             .and_then(|i| i.get_declaration(&self.cg.module, &[a.get_type().into()]))
             .expect("overflow intrinsic");
-        let r = self.cg.builder.build_call(f, &[a.into(), b.into()], "ovf").unwrap();
+        let r = self
+            .cg
+            .builder
+            .build_call(f, &[a.into(), b.into()], "ovf")
+            .unwrap();
         let r = r.try_as_basic_value().basic().unwrap().into_struct_value();
-        let v = self.cg.builder.build_extract_value(r, 0, "v").unwrap().into_int_value();
-        let o = self.cg.builder.build_extract_value(r, 1, "o").unwrap().into_int_value();
+        let v = self
+            .cg
+            .builder
+            .build_extract_value(r, 0, "v")
+            .unwrap()
+            .into_int_value();
+        let o = self
+            .cg
+            .builder
+            .build_extract_value(r, 1, "o")
+            .unwrap()
+            .into_int_value();
         (v, o)
     }
 
     // ----- vectors -----
 
-    fn vec_intrinsic(&mut self, name: &str, t: &Ty, args: &'p [Arg], ret: &Ty, span: Span) -> Option<Val<'ctx>> {
+    fn vec_intrinsic(
+        &mut self,
+        name: &str,
+        t: &Ty,
+        args: &'p [Arg],
+        ret: &Ty,
+        span: Span,
+    ) -> Option<Val<'ctx>> {
         let v = match name {
             "vec_new" => Val::stat(self.cg.empty_vec().into()),
             "vec_with_capacity" => {
@@ -366,7 +459,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let lt = self.cg.llvm_ty(t);
                 let out = self.alloca(lt, "popped");
                 let g = self.cg.glue_const(t);
-                let ok = self.call_rt("weft_rt_vec_pop", &[slot.into(), out.into(), g.into()]).unwrap();
+                let ok = self
+                    .call_rt("weft_rt_vec_pop", &[slot.into(), out.into(), g.into()])
+                    .unwrap();
                 self.option_from(ok.into_int_value(), out, ret, t)
             }
             "vec_insert" => {
@@ -378,7 +473,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.build_store(p, x).unwrap();
                 let g = self.cg.glue_const(t);
                 let loc = self.cg.loc(span);
-                self.call_rt("weft_rt_vec_insert", &[slot.into(), i.into(), p.into(), g.into(), loc.into()]);
+                self.call_rt(
+                    "weft_rt_vec_insert",
+                    &[slot.into(), i.into(), p.into(), g.into(), loc.into()],
+                );
                 self.unit()
             }
             "vec_remove" => {
@@ -388,13 +486,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let out = self.alloca(lt, "removed");
                 let g = self.cg.glue_const(t);
                 let loc = self.cg.loc(span);
-                self.call_rt("weft_rt_vec_remove", &[slot.into(), i.into(), out.into(), g.into(), loc.into()]);
+                self.call_rt(
+                    "weft_rt_vec_remove",
+                    &[slot.into(), i.into(), out.into(), g.into(), loc.into()],
+                );
                 Val::owned(self.cg.builder.build_load(lt, out, "v").unwrap())
             }
             "vec_sort" | "vec_reverse" => {
                 let slot = self.arg_place(&args[0]);
                 let g = self.cg.glue_const(t);
-                let f = if name == "vec_sort" { "weft_rt_vec_sort" } else { "weft_rt_vec_reverse" };
+                let f = if name == "vec_sort" {
+                    "weft_rt_vec_sort"
+                } else {
+                    "weft_rt_vec_reverse"
+                };
                 self.call_rt(f, &[slot.into(), g.into()]);
                 self.unit()
             }
@@ -404,7 +509,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let b = self.arg_val(&args[2]);
                 let g = self.cg.glue_const(t);
                 let loc = self.cg.loc(span);
-                self.rt_owned("weft_rt_vec_slice", &[v.into(), a.into(), b.into(), g.into(), loc.into()])
+                self.rt_owned(
+                    "weft_rt_vec_slice",
+                    &[v.into(), a.into(), b.into(), g.into(), loc.into()],
+                )
             }
             _ => return None,
         };
@@ -415,22 +523,39 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// (and copies, when shared) through the runtime first.
     fn vec_push(&mut self, slot: PointerValue<'ctx>, x: BasicValueEnum<'ctx>, t: &Ty) {
         let ptr = self.cg.ptr_ty();
-        let v = self.cg.builder.build_load(ptr, slot, "vec").unwrap().into_pointer_value();
+        let v = self
+            .cg
+            .builder
+            .build_load(ptr, slot, "vec")
+            .unwrap()
+            .into_pointer_value();
         let unique = self.cg.is_unique(v);
         let one = self.cg.ctx.i64_type().const_int(1, false);
         let len = self.cg.vec_len(v);
         let cap = self.cg.vec_cap(v);
-        let room = self.cg.builder.build_int_compare(IntPredicate::ULT, len, cap, "room").unwrap();
+        let room = self
+            .cg
+            .builder
+            .build_int_compare(IntPredicate::ULT, len, cap, "room")
+            .unwrap();
         let fast = self.cg.builder.build_and(unique, room, "fast").unwrap();
         let grow = self.block_bb("push_grow");
         let store = self.block_bb("push_store");
-        self.cg.builder.build_conditional_branch(fast, store, grow).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(fast, store, grow)
+            .unwrap();
         self.cg.builder.position_at_end(grow);
         let g = self.cg.glue_const(t);
         self.call_rt("weft_rt_vec_reserve", &[slot.into(), one.into(), g.into()]);
         self.cg.builder.build_unconditional_branch(store).unwrap();
         self.cg.builder.position_at_end(store);
-        let v = self.cg.builder.build_load(ptr, slot, "vec").unwrap().into_pointer_value();
+        let v = self
+            .cg
+            .builder
+            .build_load(ptr, slot, "vec")
+            .unwrap()
+            .into_pointer_value();
         let len = self.cg.vec_len(v);
         let p = self.cg.vec_data_ptr(v, len, t);
         self.cg.builder.build_store(p, x).unwrap();
@@ -454,24 +579,52 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn key_bits(&mut self, v: BasicValueEnum<'ctx>, k: &Ty) -> IntValue<'ctx> {
         let i64t = self.cg.ctx.i64_type();
         match k {
-            Ty::Str => self.cg.builder.build_ptr_to_int(v.into_pointer_value(), i64t, "key").unwrap(),
-            Ty::Int(i) => self.cg.builder.build_int_cast_sign_flag(v.into_int_value(), i64t, i.signed(), "key").unwrap(),
-            _ => self.cg.builder.build_int_z_extend(v.into_int_value(), i64t, "key").unwrap(),
+            Ty::Str => self
+                .cg
+                .builder
+                .build_ptr_to_int(v.into_pointer_value(), i64t, "key")
+                .unwrap(),
+            Ty::Int(i) => self
+                .cg
+                .builder
+                .build_int_cast_sign_flag(v.into_int_value(), i64t, i.signed(), "key")
+                .unwrap(),
+            _ => self
+                .cg
+                .builder
+                .build_int_z_extend(v.into_int_value(), i64t, "key")
+                .unwrap(),
         }
     }
 
     /// A key from the runtime's bits (borrowed).
     fn key_from_bits(&mut self, bits: IntValue<'ctx>, k: &Ty) -> BasicValueEnum<'ctx> {
         match k {
-            Ty::Str => self.cg.builder.build_int_to_ptr(bits, self.cg.ptr_ty(), "key").unwrap().into(),
+            Ty::Str => self
+                .cg
+                .builder
+                .build_int_to_ptr(bits, self.cg.ptr_ty(), "key")
+                .unwrap()
+                .into(),
             _ => {
                 let lt = self.cg.llvm_ty(k).into_int_type();
-                self.cg.builder.build_int_truncate_or_bit_cast(bits, lt, "key").unwrap().into()
+                self.cg
+                    .builder
+                    .build_int_truncate_or_bit_cast(bits, lt, "key")
+                    .unwrap()
+                    .into()
             }
         }
     }
 
-    fn map_intrinsic(&mut self, name: &str, k: &Ty, v: &Ty, args: &'p [Arg], ret: &Ty) -> Option<Val<'ctx>> {
+    fn map_intrinsic(
+        &mut self,
+        name: &str,
+        k: &Ty,
+        v: &Ty,
+        args: &'p [Arg],
+        ret: &Ty,
+    ) -> Option<Val<'ctx>> {
         let out = match name {
             "map_new" => {
                 let kind = self.cg.ctx.i32_type().const_int(self.key_kind(k), false);
@@ -495,7 +648,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let m = self.arg_val(&args[0]);
                 let key = self.arg_val(&args[1]);
                 let key = self.key_bits(key, k);
-                let p = self.call_rt("weft_rt_map_get", &[m.into(), key.into()]).unwrap().into_pointer_value();
+                let p = self
+                    .call_rt("weft_rt_map_get", &[m.into(), key.into()])
+                    .unwrap()
+                    .into_pointer_value();
                 let found = self.cg.builder.build_is_not_null(p, "found").unwrap();
                 self.option_copy(found, p, ret, v)
             }
@@ -511,7 +667,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let key = self.key_bits(key, k);
                 let lt = self.cg.llvm_ty(v);
                 let out = self.alloca(lt, "removed");
-                let ok = self.call_rt("weft_rt_map_remove", &[slot.into(), key.into(), out.into()]).unwrap();
+                let ok = self
+                    .call_rt("weft_rt_map_remove", &[slot.into(), key.into(), out.into()])
+                    .unwrap();
                 self.option_from(ok.into_int_value(), out, ret, v)
             }
             "map_len" => {
@@ -534,11 +692,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `Some(copy of the value at ptr)` (retained) when `found`, else `None`.
-    fn option_copy(&mut self, found: IntValue<'ctx>, p: PointerValue<'ctx>, opt: &Ty, elem: &Ty) -> Val<'ctx> {
+    fn option_copy(
+        &mut self,
+        found: IntValue<'ctx>,
+        p: PointerValue<'ctx>,
+        opt: &Ty,
+        elem: &Ty,
+    ) -> Val<'ctx> {
         let copy = self.block_bb("copy");
         let join = self.block_bb("copied");
         let before = self.cg.builder.get_insert_block().unwrap();
-        self.cg.builder.build_conditional_branch(found, copy, join).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(found, copy, join)
+            .unwrap();
         self.cg.builder.position_at_end(copy);
         self.cg.retain_at(p, elem);
         self.cg.builder.build_unconditional_branch(join).unwrap();
@@ -555,7 +722,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let key_out = self.alloca(i64t.into(), "key");
         let val_out = self.alloca(self.cg.ptr_ty().into(), "valp");
         let ok = self
-            .call_rt("weft_rt_map_next", &[m.into(), cursor.into(), key_out.into(), val_out.into()])
+            .call_rt(
+                "weft_rt_map_next",
+                &[m.into(), cursor.into(), key_out.into(), val_out.into()],
+            )
             .unwrap()
             .into_int_value();
         let pair_ty = Ty::Tuple(vec![k.clone(), v.clone()]);
@@ -563,18 +733,39 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let pair = self.alloca(pair_lt, "pair");
         let fill = self.block_bb("map_item");
         let join = self.block_bb("map_item_done");
-        self.cg.builder.build_conditional_branch(ok, fill, join).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(ok, fill, join)
+            .unwrap();
         self.cg.builder.position_at_end(fill);
-        let bits = self.cg.builder.build_load(i64t, key_out, "bits").unwrap().into_int_value();
+        let bits = self
+            .cg
+            .builder
+            .build_load(i64t, key_out, "bits")
+            .unwrap()
+            .into_int_value();
         let key = self.key_from_bits(bits, k);
         let key = self.owned(Val::borrowed(key), k);
-        let vp = self.cg.builder.build_load(self.cg.ptr_ty(), val_out, "vp").unwrap().into_pointer_value();
+        let vp = self
+            .cg
+            .builder
+            .build_load(self.cg.ptr_ty(), val_out, "vp")
+            .unwrap()
+            .into_pointer_value();
         let vlt = self.cg.llvm_ty(v);
         let val = self.cg.builder.build_load(vlt, vp, "v").unwrap();
         let val = self.owned(Val::borrowed(val), v);
-        let kp = self.cg.builder.build_struct_gep(pair_lt, pair, 0, "k").unwrap();
+        let kp = self
+            .cg
+            .builder
+            .build_struct_gep(pair_lt, pair, 0, "k")
+            .unwrap();
         self.cg.builder.build_store(kp, key).unwrap();
-        let vpp = self.cg.builder.build_struct_gep(pair_lt, pair, 1, "v").unwrap();
+        let vpp = self
+            .cg
+            .builder
+            .build_struct_gep(pair_lt, pair, 1, "v")
+            .unwrap();
         self.cg.builder.build_store(vpp, val).unwrap();
         self.cg.builder.build_unconditional_branch(join).unwrap();
         self.cg.builder.position_at_end(join);
@@ -592,19 +783,37 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             "io_read_line" => ("weft_rt_read_line", 0),
             _ => ("weft_rt_getenv", 1),
         };
-        let mut vals: Vec<BasicMetadataValueEnum> = args[..ins].iter().map(|a| self.arg_val(a).into()).collect();
+        let mut vals: Vec<BasicMetadataValueEnum> =
+            args[..ins].iter().map(|a| self.arg_val(a).into()).collect();
         let place = self.arg_place(&args[ins]);
         let ptr = self.cg.ptr_ty();
-        let old = self.cg.builder.build_load(ptr, place, "old").unwrap().into_pointer_value();
+        let old = self
+            .cg
+            .builder
+            .build_load(ptr, place, "old")
+            .unwrap()
+            .into_pointer_value();
         let tmp = self.alloca(ptr.into(), "out");
         self.cg.builder.build_store(tmp, old).unwrap();
         vals.push(tmp.into());
         let ok = self.call_rt(rt, &vals).unwrap();
-        let new = self.cg.builder.build_load(ptr, tmp, "new").unwrap().into_pointer_value();
-        let changed = self.cg.builder.build_int_compare(IntPredicate::NE, new, old, "changed").unwrap();
+        let new = self
+            .cg
+            .builder
+            .build_load(ptr, tmp, "new")
+            .unwrap()
+            .into_pointer_value();
+        let changed = self
+            .cg
+            .builder
+            .build_int_compare(IntPredicate::NE, new, old, "changed")
+            .unwrap();
         let swap = self.block_bb("out_swap");
         let done = self.block_bb("out_done");
-        self.cg.builder.build_conditional_branch(changed, swap, done).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(changed, swap, done)
+            .unwrap();
         self.cg.builder.position_at_end(swap);
         self.cg.builder.build_store(place, new).unwrap();
         let old_slot = self.alloca(ptr.into(), "old_value");

@@ -56,7 +56,9 @@ impl<'ctx> Cg<'ctx, '_> {
             Ty::Float(FloatTy::F32) => self.ctx.f32_type().into(),
             Ty::Float(FloatTy::F64) => self.ctx.f64_type().into(),
             Ty::Bool => self.ctx.bool_type().into(),
-            Ty::Void | Ty::Never | Ty::Error | Ty::Param(..) | Ty::Infer(_) => self.unit_ty().into(),
+            Ty::Void | Ty::Never | Ty::Error | Ty::Param(..) | Ty::Infer(_) => {
+                self.unit_ty().into()
+            }
             Ty::Str | Ty::Vec(_) | Ty::Map(..) | Ty::Box(_) | Ty::Ptr(_) => self.ptr_ty().into(),
             Ty::Fn(_) => self.closure_ty().into(),
             Ty::Tuple(ts) => {
@@ -75,16 +77,22 @@ impl<'ctx> Cg<'ctx, '_> {
         match &adt.kind {
             AdtKind::Handle(_) => self.ptr_ty().into(),
             AdtKind::Struct(fields) => {
-                let st = self.ctx.opaque_struct_type(&format!("{}.{}", adt.name, self.types.len()));
+                let st = self
+                    .ctx
+                    .opaque_struct_type(&format!("{}.{}", adt.name, self.types.len()));
                 // Register before the fields so recursive references through Box resolve.
                 self.types.insert(t.clone(), st.into());
-                let fs: Vec<BasicTypeEnum> =
-                    fields.iter().map(|f| self.llvm_ty(&f.ty.subst(args))).collect();
+                let fs: Vec<BasicTypeEnum> = fields
+                    .iter()
+                    .map(|f| self.llvm_ty(&f.ty.subst(args)))
+                    .collect();
                 st.set_body(&fs, false);
                 st.into()
             }
             AdtKind::Enum(variants) => {
-                let st = self.ctx.opaque_struct_type(&format!("{}.{}", adt.name, self.types.len()));
+                let st = self
+                    .ctx
+                    .opaque_struct_type(&format!("{}.{}", adt.name, self.types.len()));
                 if let Some(name) = st.get_name() {
                     self.enum_structs.insert(name.to_bytes().to_vec());
                 }
@@ -109,7 +117,10 @@ impl<'ctx> Cg<'ctx, '_> {
 
     /// The struct of one enum variant's fields, laid over the payload.
     pub fn variant_struct(&mut self, fields: &[Ty], args: &[Ty]) -> StructType<'ctx> {
-        let fs: Vec<BasicTypeEnum> = fields.iter().map(|f| self.llvm_ty(&f.subst(args))).collect();
+        let fs: Vec<BasicTypeEnum> = fields
+            .iter()
+            .map(|f| self.llvm_ty(&f.subst(args)))
+            .collect();
         self.ctx.struct_type(&fs, false)
     }
 
@@ -196,7 +207,12 @@ impl<'ctx> Cg<'ctx, '_> {
 
     /// The LLVM function type for parameters and a return type; `env` prepends the
     /// closure environment pointer.
-    pub fn fn_type(&mut self, params: &[(PassMode, Ty)], ret: &Ty, env: bool) -> FunctionType<'ctx> {
+    pub fn fn_type(
+        &mut self,
+        params: &[(PassMode, Ty)],
+        ret: &Ty,
+        env: bool,
+    ) -> FunctionType<'ctx> {
         let mut ps: Vec<inkwell::types::BasicMetadataTypeEnum> = Vec::new();
         if env {
             ps.push(self.ptr_ty().into());

@@ -137,7 +137,9 @@ impl<'ctx> Cg<'ctx, '_> {
             let params = self.param_sig(f);
             let env = matches!(f.kind, FuncKind::Closure { .. });
             let fty = self.fn_type(&params, &f.ret, env);
-            let fv = self.module.add_function(&f.symbol, fty, Some(Linkage::Internal));
+            let fv = self
+                .module
+                .add_function(&f.symbol, fty, Some(Linkage::Internal));
             self.funcs.push(fv);
         }
     }
@@ -151,7 +153,9 @@ impl<'ctx> Cg<'ctx, '_> {
         let i32t = self.ctx.i32_type();
         let user_main = self.func_value(self.prog.main);
         let entry_ty = i32t.fn_type(&[], false);
-        let entry = self.module.add_function("weft.entry", entry_ty, Some(Linkage::Internal));
+        let entry = self
+            .module
+            .add_function("weft.entry", entry_ty, Some(Linkage::Internal));
         let bb = self.ctx.append_basic_block(entry, "entry");
         self.builder.position_at_end(bb);
         let call = self.builder.build_call(user_main, &[], "code").unwrap();
@@ -163,7 +167,9 @@ impl<'ctx> Cg<'ctx, '_> {
         self.builder.build_return(Some(&code)).unwrap();
 
         let main_ty = i32t.fn_type(&[i32t.into(), self.ptr_ty().into()], false);
-        let main = self.module.add_function("main", main_ty, Some(Linkage::External));
+        let main = self
+            .module
+            .add_function("main", main_ty, Some(Linkage::External));
         let bb = self.ctx.append_basic_block(main, "entry");
         self.builder.position_at_end(bb);
         let start = self.rt("weft_rt_start");

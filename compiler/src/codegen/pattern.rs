@@ -30,7 +30,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let gv = self.expr(g).v.into_int_value();
                 let ok = self.block_bb("guard_ok");
                 let fail = self.block_bb("guard_fail");
-                self.cg.builder.build_conditional_branch(gv, ok, fail).unwrap();
+                self.cg
+                    .builder
+                    .build_conditional_branch(gv, ok, fail)
+                    .unwrap();
                 self.cg.builder.position_at_end(fail);
                 self.release_scope_bindings(scope);
                 self.br(next);
@@ -50,7 +53,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// Branches to `fail` unless the value at `ptr` matches `pat`; falls through on success.
-    pub fn test_pattern(&mut self, pat: &'p Pattern, ptr: PointerValue<'ctx>, fail: BasicBlock<'ctx>) {
+    pub fn test_pattern(
+        &mut self,
+        pat: &'p Pattern,
+        ptr: PointerValue<'ctx>,
+        fail: BasicBlock<'ctx>,
+    ) {
         match &pat.kind {
             PatternKind::Wild | PatternKind::Bind(_) => {}
             PatternKind::Lit(e) => {
@@ -78,20 +86,34 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             PatternKind::Tuple(ps) => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in ps.iter().enumerate() {
-                    let fp = self.cg.builder.build_struct_gep(lt, ptr, i as u32, "elem").unwrap();
+                    let fp = self
+                        .cg
+                        .builder
+                        .build_struct_gep(lt, ptr, i as u32, "elem")
+                        .unwrap();
                     self.test_pattern(p, fp, fail);
                 }
             }
             PatternKind::Struct { fields, .. } => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in fields {
-                    let fp = self.cg.builder.build_struct_gep(lt, ptr, *i, "field").unwrap();
+                    let fp = self
+                        .cg
+                        .builder
+                        .build_struct_gep(lt, ptr, *i, "field")
+                        .unwrap();
                     self.test_pattern(p, fp, fail);
                 }
             }
-            PatternKind::Variant { variant, fields, .. } => {
+            PatternKind::Variant {
+                variant, fields, ..
+            } => {
                 let lt = self.cg.llvm_ty(&pat.ty).into_struct_type();
-                let tp = self.cg.builder.build_struct_gep(lt, ptr, 0, "tagp").unwrap();
+                let tp = self
+                    .cg
+                    .builder
+                    .build_struct_gep(lt, ptr, 0, "tagp")
+                    .unwrap();
                 let tag = self
                     .cg
                     .builder
@@ -99,7 +121,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     .unwrap()
                     .into_int_value();
                 let want = self.cg.ctx.i32_type().const_int(*variant as u64, false);
-                let eq = self.cg.builder.build_int_compare(IntPredicate::EQ, tag, want, "is").unwrap();
+                let eq = self
+                    .cg
+                    .builder
+                    .build_int_compare(IntPredicate::EQ, tag, want, "is")
+                    .unwrap();
                 self.branch_on(eq, fail);
                 for (i, p) in fields.iter().enumerate() {
                     let fp = self.payload_field(&pat.ty, *variant, ptr, i as u32);
@@ -109,7 +135,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             PatternKind::Or(alts) => {
                 let ok = self.block_bb("or_ok");
                 for (i, alt) in alts.iter().enumerate() {
-                    let next = if i + 1 == alts.len() { fail } else { self.block_bb("or_next") };
+                    let next = if i + 1 == alts.len() {
+                        fail
+                    } else {
+                        self.block_bb("or_next")
+                    };
                     self.test_pattern(alt, ptr, next);
                     self.br(ok);
                     if i + 1 < alts.len() {
@@ -124,17 +154,33 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Continues when `cond` holds, else goes to `fail`.
     fn branch_on(&mut self, cond: IntValue<'ctx>, fail: BasicBlock<'ctx>) {
         let cont = self.block_bb("match_ok");
-        self.cg.builder.build_conditional_branch(cond, cont, fail).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(cond, cont, fail)
+            .unwrap();
         self.cg.builder.position_at_end(cont);
     }
 
     /// Pointer to field `i` of variant `v` inside the enum value at `ptr`.
-    pub fn payload_field(&mut self, ty: &Ty, v: u32, ptr: PointerValue<'ctx>, i: u32) -> PointerValue<'ctx> {
+    pub fn payload_field(
+        &mut self,
+        ty: &Ty,
+        v: u32,
+        ptr: PointerValue<'ctx>,
+        i: u32,
+    ) -> PointerValue<'ctx> {
         let lt = self.cg.llvm_ty(ty).into_struct_type();
-        let payload = self.cg.builder.build_struct_gep(lt, ptr, 1, "payload").unwrap();
+        let payload = self
+            .cg
+            .builder
+            .build_struct_gep(lt, ptr, 1, "payload")
+            .unwrap();
         let fields = self.cg.variant_fields(ty, v);
         let vt = self.cg.variant_struct(&fields, &[]);
-        self.cg.builder.build_struct_gep(vt, payload, i, "vfield").unwrap()
+        self.cg
+            .builder
+            .build_struct_gep(vt, payload, i, "vfield")
+            .unwrap()
     }
 
     /// Copies the parts of the value at `ptr` that `pat` binds into their locals
@@ -153,24 +199,37 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             PatternKind::Tuple(ps) => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in ps.iter().enumerate() {
-                    let fp = self.cg.builder.build_struct_gep(lt, ptr, i as u32, "elem").unwrap();
+                    let fp = self
+                        .cg
+                        .builder
+                        .build_struct_gep(lt, ptr, i as u32, "elem")
+                        .unwrap();
                     self.bind_pattern(p, fp, scope);
                 }
             }
             PatternKind::Struct { fields, .. } => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in fields {
-                    let fp = self.cg.builder.build_struct_gep(lt, ptr, *i, "field").unwrap();
+                    let fp = self
+                        .cg
+                        .builder
+                        .build_struct_gep(lt, ptr, *i, "field")
+                        .unwrap();
                     self.bind_pattern(p, fp, scope);
                 }
             }
-            PatternKind::Variant { variant, fields, .. } => {
+            PatternKind::Variant {
+                variant, fields, ..
+            } => {
                 for (i, p) in fields.iter().enumerate() {
                     let fp = self.payload_field(&pat.ty, *variant, ptr, i as u32);
                     self.bind_pattern(p, fp, scope);
                 }
             }
-            PatternKind::Wild | PatternKind::Lit(_) | PatternKind::Range { .. } | PatternKind::Or(_) => {}
+            PatternKind::Wild
+            | PatternKind::Lit(_)
+            | PatternKind::Range { .. }
+            | PatternKind::Or(_) => {}
         }
     }
 

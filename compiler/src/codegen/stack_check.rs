@@ -133,7 +133,9 @@ impl<'ctx> Cg<'ctx, '_> {
                         Ok(ty) if ty.is_sized() => frame += self.td.get_abi_size(&ty),
                         _ => return false,
                     },
-                    InstructionOpcode::Call | InstructionOpcode::Invoke if !calls_declaration(inst) => {
+                    InstructionOpcode::Call | InstructionOpcode::Invoke
+                        if !calls_declaration(inst) =>
+                    {
                         return false;
                     }
                     _ => {}

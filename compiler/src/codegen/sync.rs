@@ -11,7 +11,9 @@ use crate::hir::Arg;
 use crate::sema::ty::{FnTy, IntTy, PassMode, Ty};
 use crate::source::Span;
 use inkwell::module::Linkage;
-use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{
+    BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue,
+};
 
 /// The kind byte of the runtime's atomic objects (`runtime/src/sync/atomic.rs`): its
 /// offset, and the codes of `AtomicBool` and `Atomic<T>` (`AtomicI64` is 0).
@@ -84,17 +86,32 @@ impl<'ctx> Cg<'ctx, '_> {
         let loc = self.builder.get_current_debug_location();
         self.builder.unset_current_debug_location();
         let fty = self.ctx.void_type().fn_type(&[self.ptr_ty().into()], false);
-        let f = self.module.add_function("weft.thread.entry", fty, Some(Linkage::Internal));
+        let f = self
+            .module
+            .add_function("weft.thread.entry", fty, Some(Linkage::Internal));
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
         let pair = f.get_nth_param(0).unwrap().into_pointer_value();
         let ct = self.closure_ty();
-        let clo = self.builder.build_load(ct, pair, "clo").unwrap().into_struct_value();
-        let fp = self.builder.build_extract_value(clo, 0, "fn").unwrap().into_pointer_value();
+        let clo = self
+            .builder
+            .build_load(ct, pair, "clo")
+            .unwrap()
+            .into_struct_value();
+        let fp = self
+            .builder
+            .build_extract_value(clo, 0, "fn")
+            .unwrap()
+            .into_pointer_value();
         let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
         let cty = self.fn_type(&[], &Ty::Void, true);
-        self.builder.build_indirect_call(cty, fp, &[env.into()], "").unwrap();
-        let key = Ty::Fn(Box::new(FnTy { params: Vec::new(), ret: Ty::Void }));
+        self.builder
+            .build_indirect_call(cty, fp, &[env.into()], "")
+            .unwrap();
+        let key = Ty::Fn(Box::new(FnTy {
+            params: Vec::new(),
+            ret: Ty::Void,
+        }));
         self.release_at(pair, &key);
         self.free_object(pair, ct.into());
         self.builder.build_return(None).unwrap();
@@ -124,7 +141,14 @@ impl<'ctx> Cg<'ctx, '_> {
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Synchronization and thread intrinsics; None when `name` is not one.
-    pub fn sync_intrinsic(&mut self, name: &str, type_args: &[Ty], args: &'p [Arg], ret: &Ty, span: Span) -> Option<Val<'ctx>> {
+    pub fn sync_intrinsic(
+        &mut self,
+        name: &str,
+        type_args: &[Ty],
+        args: &'p [Arg],
+        ret: &Ty,
+        span: Span,
+    ) -> Option<Val<'ctx>> {
         let t = type_args.first().cloned().unwrap_or(Ty::Void);
         let loc = |s: &mut Self| -> BasicMetadataValueEnum<'ctx> { s.cg.loc(span).into() };
         let v = match name {
@@ -132,7 +156,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let cap = self.arg_val(&args[0]);
                 let g = self.cg.glue_const(&t);
                 let err = self.alloca(self.cg.ptr_ty().into(), "err");
-                let ch = self.rt_value("weft_rt_channel_new", &[cap.into(), g.into(), err.into()]).into_pointer_value();
+                let ch = self
+                    .rt_value("weft_rt_channel_new", &[cap.into(), g.into(), err.into()])
+                    .into_pointer_value();
                 let ok = self.cg.builder.build_is_not_null(ch, "ok").unwrap();
                 self.result_from(ok, ch.into(), err, ret)
             }
@@ -140,7 +166,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let ch = self.arg_val(&args[0]);
                 let p = self.owned_in_memory(&args[1]);
                 let l = loc(self);
-                let status = self.rt_value("weft_rt_channel_send", &[ch.into(), p.into(), l]).into_int_value();
+                let status = self
+                    .rt_value("weft_rt_channel_send", &[ch.into(), p.into(), l])
+                    .into_int_value();
                 let unit = self.unit().v;
                 self.status_result(status, unit, ret)
             }
@@ -151,7 +179,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let l = loc(self);
                 let status = if name == "channel_recv_timeout" {
                     let ms = self.arg_val(&args[1]);
-                    self.rt_value("weft_rt_channel_recv_timeout", &[ch.into(), out.into(), ms.into(), l])
+                    self.rt_value(
+                        "weft_rt_channel_recv_timeout",
+                        &[ch.into(), out.into(), ms.into(), l],
+                    )
                 } else {
                     self.rt_value("weft_rt_channel_recv", &[ch.into(), out.into(), l])
                 }
@@ -175,7 +206,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let ch = self.arg_val(&args[0]);
                 let p = self.owned_in_memory(&args[1]);
                 let l = loc(self);
-                let ok = self.rt_value("weft_rt_channel_try_send", &[ch.into(), p.into(), l]).into_int_value();
+                let ok = self
+                    .rt_value("weft_rt_channel_try_send", &[ch.into(), p.into(), l])
+                    .into_int_value();
                 self.release_unless(ok, p, &args[1].expr.ty);
                 Val::stat(ok.into())
             }
@@ -184,7 +217,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let lt = self.cg.llvm_ty(&t);
                 let out = self.alloca(lt, "received");
                 let l = loc(self);
-                let ok = self.rt_value("weft_rt_channel_try_recv", &[ch.into(), out.into(), l]).into_int_value();
+                let ok = self
+                    .rt_value("weft_rt_channel_try_recv", &[ch.into(), out.into(), l])
+                    .into_int_value();
                 self.option_from_out(ok, out, ret, &t)
             }
             "channel_len" => {
@@ -192,8 +227,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let l = loc(self);
                 Val::stat(self.rt_value("weft_rt_channel_len", &[ch.into(), l]))
             }
-            "channel_close" | "channel_destroy" | "mutex_lock" | "mutex_unlock" | "mutex_destroy" | "rwlock_destroy"
-            | "condvar_signal" | "condvar_broadcast" | "condvar_destroy" | "wait_group_done" | "wait_group_wait" | "wait_group_destroy" | "atomic_destroy" => {
+            "channel_close" | "channel_destroy" | "mutex_lock" | "mutex_unlock"
+            | "mutex_destroy" | "rwlock_destroy" | "condvar_signal" | "condvar_broadcast"
+            | "condvar_destroy" | "wait_group_done" | "wait_group_wait" | "wait_group_destroy"
+            | "atomic_destroy" => {
                 let h = self.arg_val(&args[0]);
                 let l = loc(self);
                 self.call_void(&format!("weft_rt_{name}"), &[h.into(), l]);
@@ -205,9 +242,30 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let h = self.rt_value(&format!("weft_rt_{name}"), &[g.into(), p.into()]);
                 Val::owned(self.build_variant(ret, 0, &[h]))
             }
-            "mutex_with_lock" => self.with_lock(args, "weft_rt_mutex_lock", "weft_rt_mutex_unlock", "weft_rt_mutex_value", ret, span),
-            "rwlock_with_read_lock" => self.with_lock(args, "weft_rt_rwlock_read_lock", "weft_rt_rwlock_read_unlock", "weft_rt_rwlock_value", ret, span),
-            "rwlock_with_write_lock" => self.with_lock(args, "weft_rt_rwlock_write_lock", "weft_rt_rwlock_write_unlock", "weft_rt_rwlock_value", ret, span),
+            "mutex_with_lock" => self.with_lock(
+                args,
+                "weft_rt_mutex_lock",
+                "weft_rt_mutex_unlock",
+                "weft_rt_mutex_value",
+                ret,
+                span,
+            ),
+            "rwlock_with_read_lock" => self.with_lock(
+                args,
+                "weft_rt_rwlock_read_lock",
+                "weft_rt_rwlock_read_unlock",
+                "weft_rt_rwlock_value",
+                ret,
+                span,
+            ),
+            "rwlock_with_write_lock" => self.with_lock(
+                args,
+                "weft_rt_rwlock_write_lock",
+                "weft_rt_rwlock_write_unlock",
+                "weft_rt_rwlock_value",
+                ret,
+                span,
+            ),
             "condvar_new" => {
                 let h = self.rt_value("weft_rt_condvar_new", &[]);
                 Val::owned(self.build_variant(ret, 0, &[h]))
@@ -224,7 +282,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let m = self.arg_val(&args[1]);
                 let ms = self.arg_val(&args[2]);
                 let l = loc(self);
-                Val::stat(self.rt_value("weft_rt_condvar_wait_timeout", &[cv.into(), m.into(), ms.into(), l]))
+                Val::stat(self.rt_value(
+                    "weft_rt_condvar_wait_timeout",
+                    &[cv.into(), m.into(), ms.into(), l],
+                ))
             }
             "wait_group_new" => Val::owned(self.rt_value("weft_rt_wait_group_new", &[])),
             "wait_group_add" => {
@@ -241,9 +302,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.set_atomic_kind(h.into_pointer_value(), ret);
                 Val::owned(h)
             }
-            "atomic_load" | "atomic_store" | "atomic_add" | "atomic_fetch_add" | "atomic_swap" | "atomic_compare_exchange" => {
-                self.atomic_op(name, args, ret, span)
-            }
+            "atomic_load"
+            | "atomic_store"
+            | "atomic_add"
+            | "atomic_fetch_add"
+            | "atomic_swap"
+            | "atomic_compare_exchange" => self.atomic_op(name, args, ret, span),
             "thread_spawn" => {
                 let v = self.expr(&args[0].expr);
                 let clo = self.owned(v, &args[0].expr.ty);
@@ -252,14 +316,21 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.build_store(pair, clo).unwrap();
                 let entry = self.cg.thread_entry().as_global_value().as_pointer_value();
                 let err = self.alloca(self.cg.ptr_ty().into(), "err");
-                let th = self.rt_value("weft_rt_thread_spawn", &[entry.into(), pair.into(), err.into()]).into_pointer_value();
+                let th = self
+                    .rt_value(
+                        "weft_rt_thread_spawn",
+                        &[entry.into(), pair.into(), err.into()],
+                    )
+                    .into_pointer_value();
                 let ok = self.cg.builder.build_is_not_null(th, "ok").unwrap();
                 self.result_from(ok, th.into(), err, ret)
             }
             "thread_join" => {
                 let th = self.arg_val(&args[0]).into_pointer_value();
                 let l = loc(self);
-                let status = self.rt_value("weft_rt_thread_join", &[th.into(), l]).into_int_value();
+                let status = self
+                    .rt_value("weft_rt_thread_join", &[th.into(), l])
+                    .into_int_value();
                 self.thread_join_result(th, status, ret)
             }
             "thread_current" => Val::owned(self.rt_value("weft_rt_thread_current", &[])),
@@ -273,10 +344,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         Some(v)
     }
 
-    fn rt_value(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) -> BasicValueEnum<'ctx> {
+    fn rt_value(
+        &mut self,
+        name: &str,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> BasicValueEnum<'ctx> {
         let f = self.cg.rt(name);
         let c = self.cg.builder.build_call(f, args, "rt").unwrap();
-        c.try_as_basic_value().basic().expect("a value-returning runtime function")
+        c.try_as_basic_value()
+            .basic()
+            .expect("a value-returning runtime function")
     }
 
     fn call_void(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) {
@@ -301,7 +378,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
         let drop = self.block_bb("not_taken");
         let done = self.block_bb("taken");
-        self.cg.builder.build_conditional_branch(kept, done, drop).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(kept, done, drop)
+            .unwrap();
         self.cg.builder.position_at_end(drop);
         self.cg.release_at(p, ty);
         self.cg.builder.build_unconditional_branch(done).unwrap();
@@ -318,17 +398,30 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// The received value (meaningful only when the status is 0: nothing was moved out
     /// otherwise, and the result built from the status ignores it).
-    fn load_received(&mut self, out: PointerValue<'ctx>, lt: inkwell::types::BasicTypeEnum<'ctx>) -> BasicValueEnum<'ctx> {
+    fn load_received(
+        &mut self,
+        out: PointerValue<'ctx>,
+        lt: inkwell::types::BasicTypeEnum<'ctx>,
+    ) -> BasicValueEnum<'ctx> {
         self.cg.builder.build_load(lt, out, "v").unwrap()
     }
 
     /// `Some(*out)` when `ok` (moved, not retained), else `None`.
-    fn option_from_out(&mut self, ok: IntValue<'ctx>, out: PointerValue<'ctx>, opt: &Ty, elem: &Ty) -> Val<'ctx> {
+    fn option_from_out(
+        &mut self,
+        ok: IntValue<'ctx>,
+        out: PointerValue<'ctx>,
+        opt: &Ty,
+        elem: &Ty,
+    ) -> Val<'ctx> {
         let slot = self.result_slot(opt);
         let some = self.block_bb("some");
         let none = self.block_bb("none");
         let done = self.block_bb("option");
-        self.cg.builder.build_conditional_branch(ok, some, none).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(ok, some, none)
+            .unwrap();
         self.cg.builder.position_at_end(some);
         let lt = self.cg.llvm_ty(elem);
         let v = self.cg.builder.build_load(lt, out, "v").unwrap();
@@ -344,18 +437,32 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `Ok(value)` when `ok`, else `Err(Error(*err))` (the runtime's message).
-    fn result_from(&mut self, ok: IntValue<'ctx>, value: BasicValueEnum<'ctx>, err: PointerValue<'ctx>, ret: &Ty) -> Val<'ctx> {
+    fn result_from(
+        &mut self,
+        ok: IntValue<'ctx>,
+        value: BasicValueEnum<'ctx>,
+        err: PointerValue<'ctx>,
+        ret: &Ty,
+    ) -> Val<'ctx> {
         let slot = self.result_slot(ret);
         let yes = self.block_bb("ok");
         let no = self.block_bb("err");
         let done = self.block_bb("result");
-        self.cg.builder.build_conditional_branch(ok, yes, no).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(ok, yes, no)
+            .unwrap();
         self.cg.builder.position_at_end(yes);
         let r = self.build_variant(ret, 0, &[value]);
         self.store_result(slot, Val::owned(r));
         self.br(done);
         self.cg.builder.position_at_end(no);
-        let msg = self.cg.builder.build_load(self.cg.ptr_ty(), err, "msg").unwrap().into_pointer_value();
+        let msg = self
+            .cg
+            .builder
+            .build_load(self.cg.ptr_ty(), err, "msg")
+            .unwrap()
+            .into_pointer_value();
         let e = self.cg.error_value(msg);
         let r = self.build_variant(ret, 1, &[e]);
         self.store_result(slot, Val::owned(r));
@@ -366,7 +473,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// `Result<_, Error>` of a channel operation's status: `Ok(value)`, or an error
     /// `channel closed` / `cancelled`.
-    fn status_result(&mut self, status: IntValue<'ctx>, value: BasicValueEnum<'ctx>, ret: &Ty) -> Val<'ctx> {
+    fn status_result(
+        &mut self,
+        status: IntValue<'ctx>,
+        value: BasicValueEnum<'ctx>,
+        ret: &Ty,
+    ) -> Val<'ctx> {
         let slot = self.result_slot(ret);
         let done = self.block_bb("result");
         let ok = self.block_bb("ok");
@@ -375,7 +487,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let i32t = self.cg.ctx.i32_type();
         self.cg
             .builder
-            .build_switch(status, cancelled, &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)])
+            .build_switch(
+                status,
+                cancelled,
+                &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)],
+            )
             .unwrap();
         self.cg.builder.position_at_end(ok);
         let r = self.build_variant(ret, 0, &[value]);
@@ -395,7 +511,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// `Result<T, RecvError>` of `recvTimeout`: closed → `Closed`, timed out (or the task
     /// cancelled) → `Timeout`.
-    fn recv_timeout_result(&mut self, status: IntValue<'ctx>, value: BasicValueEnum<'ctx>, ret: &Ty) -> Val<'ctx> {
+    fn recv_timeout_result(
+        &mut self,
+        status: IntValue<'ctx>,
+        value: BasicValueEnum<'ctx>,
+        ret: &Ty,
+    ) -> Val<'ctx> {
         let err_ty = match ret {
             Ty::Adt(_, a) => a.get(1).cloned().unwrap_or(Ty::Error),
             _ => Ty::Error,
@@ -408,7 +529,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let i32t = self.cg.ctx.i32_type();
         self.cg
             .builder
-            .build_switch(status, late, &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)])
+            .build_switch(
+                status,
+                late,
+                &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)],
+            )
             .unwrap();
         self.cg.builder.position_at_end(ok);
         let r = self.build_variant(ret, 0, &[value]);
@@ -426,7 +551,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `Result<void, TaskError>` of joining an OS thread (0 ok, 1 panicked).
-    fn thread_join_result(&mut self, th: PointerValue<'ctx>, status: IntValue<'ctx>, ret: &Ty) -> Val<'ctx> {
+    fn thread_join_result(
+        &mut self,
+        th: PointerValue<'ctx>,
+        status: IntValue<'ctx>,
+        ret: &Ty,
+    ) -> Val<'ctx> {
         let err_ty = match ret {
             Ty::Adt(_, a) => a.get(1).cloned().unwrap_or(Ty::Error),
             _ => Ty::Error,
@@ -436,7 +566,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let ok = self.block_bb("ok");
         let panicked = self.block_bb("panicked");
         let is_ok = self.is_zero(status);
-        self.cg.builder.build_conditional_branch(is_ok, ok, panicked).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(is_ok, ok, panicked)
+            .unwrap();
         self.cg.builder.position_at_end(ok);
         let unit = self.unit().v;
         let r = self.build_variant(ret, 0, &[unit]);
@@ -445,7 +578,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.position_at_end(panicked);
         let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
         let msg = self.rt_value("weft_rt_thread_panic_message", &[th.into(), len.into()]);
-        let n = self.cg.builder.build_load(self.cg.ctx.i64_type(), len, "n").unwrap();
+        let n = self
+            .cg
+            .builder
+            .build_load(self.cg.ctx.i64_type(), len, "n")
+            .unwrap();
         let s = self.rt_value("weft_rt_str_from_bytes", &[msg.into(), n.into()]);
         let e = self.build_variant(&err_ty, 0, &[s]);
         let r = self.build_variant(ret, 1, &[e]);
@@ -456,7 +593,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `m.withLock(f)`: lock, `f(&mut value)`, unlock; `Ok(f's result)`.
-    fn with_lock(&mut self, args: &'p [Arg], lock: &str, unlock: &str, value: &str, ret: &Ty, span: Span) -> Val<'ctx> {
+    fn with_lock(
+        &mut self,
+        args: &'p [Arg],
+        lock: &str,
+        unlock: &str,
+        value: &str,
+        ret: &Ty,
+        span: Span,
+    ) -> Val<'ctx> {
         let h = self.arg_val(&args[0]);
         let cv = self.expr(&args[1].expr);
         let cv = self.consume_temp(cv, &args[1].expr.ty).into_struct_value();
@@ -467,7 +612,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.call_void(lock, &[h.into(), loc.into()]);
         let vp = self.rt_value(value, &[h.into()]).into_pointer_value();
         let fty = self.cg.fn_type(&ft.params, &ft.ret, true);
-        let fp = self.cg.builder.build_extract_value(cv, 0, "fn").unwrap().into_pointer_value();
+        let fp = self
+            .cg
+            .builder
+            .build_extract_value(cv, 0, "fn")
+            .unwrap()
+            .into_pointer_value();
         let env = self.cg.builder.build_extract_value(cv, 1, "env").unwrap();
         let mut largs: Vec<BasicMetadataValueEnum> = vec![env.into()];
         for (mode, t) in &ft.params {
@@ -478,11 +628,24 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 largs.push(vp.into());
             } else {
                 let lt = self.cg.llvm_ty(t);
-                largs.push(self.cg.builder.build_load(lt, vp, "guarded").unwrap().into());
+                largs.push(
+                    self.cg
+                        .builder
+                        .build_load(lt, vp, "guarded")
+                        .unwrap()
+                        .into(),
+                );
             }
         }
-        let r = self.cg.builder.build_indirect_call(fty, fp, &largs, "r").unwrap();
-        let r = r.try_as_basic_value().basic().unwrap_or_else(|| self.unit().v);
+        let r = self
+            .cg
+            .builder
+            .build_indirect_call(fty, fp, &largs, "r")
+            .unwrap();
+        let r = r
+            .try_as_basic_value()
+            .basic()
+            .unwrap_or_else(|| self.unit().v);
         self.call_void(unlock, &[h.into(), loc.into()]);
         Val::owned(self.build_variant(ret, 0, &[r]))
     }
@@ -505,7 +668,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.br(retry);
         self.cg.builder.position_at_end(retry);
         let cur = self
-            .rt_value("weft_rt_atomic_load", &[a.into(), relaxed.into(), loc.into()])
+            .rt_value(
+                "weft_rt_atomic_load",
+                &[a.into(), relaxed.into(), loc.into()],
+            )
             .into_int_value();
         let sum = self.cg.builder.build_int_add(cur, delta, "sum").unwrap();
         let new = self.cg.builder.build_int_truncate(sum, lt, "new").unwrap();
@@ -513,10 +679,19 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let swapped = self
             .rt_value(
                 "weft_rt_atomic_compare_exchange",
-                &[a.into(), cur.into(), stored.into(), ordering.into(), loc.into()],
+                &[
+                    a.into(),
+                    cur.into(),
+                    stored.into(),
+                    ordering.into(),
+                    loc.into(),
+                ],
             )
             .into_int_value();
-        self.cg.builder.build_conditional_branch(swapped, done, retry).unwrap();
+        self.cg
+            .builder
+            .build_conditional_branch(swapped, done, retry)
+            .unwrap();
         self.cg.builder.position_at_end(done);
         let old = self.cg.builder.build_int_truncate(cur, lt, "old").unwrap();
         (old, new)
@@ -534,8 +709,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let i8t = self.cg.ctx.i8_type();
         let offset = self.cg.ctx.i64_type().const_int(ATOMIC_KIND_OFFSET, false);
         // SAFETY: the runtime's atomic objects are 24 bytes; offset 17 is inside.
-        let p = unsafe { self.cg.builder.build_in_bounds_gep(i8t, h, &[offset], "kind") }.unwrap();
-        self.cg.builder.build_store(p, i8t.const_int(kind, false)).unwrap();
+        let p = unsafe {
+            self.cg
+                .builder
+                .build_in_bounds_gep(i8t, h, &[offset], "kind")
+        }
+        .unwrap();
+        self.cg
+            .builder
+            .build_store(p, i8t.const_int(kind, false))
+            .unwrap();
     }
 
     /// An integer or bool as the runtime's i64 (sign- or zero-extended).
@@ -550,7 +733,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// The runtime's ordering code from a `MemoryOrdering` value (its variant index).
     fn ordering(&mut self, a: &'p Arg) -> IntValue<'ctx> {
         let v = self.arg_val(a).into_struct_value();
-        self.cg.builder.build_extract_value(v, 0, "ordering").unwrap().into_int_value()
+        self.cg
+            .builder
+            .build_extract_value(v, 0, "ordering")
+            .unwrap()
+            .into_int_value()
     }
 
     fn atomic_op(&mut self, name: &str, args: &'p [Arg], ret: &Ty, span: Span) -> Val<'ctx> {
@@ -560,7 +747,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             match ret {
                 Ty::Int(_) | Ty::Bool => {
                     let lt = s.cg.llvm_ty(ret).into_int_type();
-                    s.cg.builder.build_int_truncate_or_bit_cast(v.into_int_value(), lt, "narrow").unwrap().into()
+                    s.cg.builder
+                        .build_int_truncate_or_bit_cast(v.into_int_value(), lt, "narrow")
+                        .unwrap()
+                        .into()
                 }
                 _ => v,
             }
@@ -575,7 +765,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let x = self.arg_val(&args[1]).into_int_value();
                 let x = self.widen(x, &args[1].expr.ty);
                 let o = self.ordering(&args[2]);
-                self.call_void("weft_rt_atomic_store", &[a.into(), x.into(), o.into(), loc.into()]);
+                self.call_void(
+                    "weft_rt_atomic_store",
+                    &[a.into(), x.into(), o.into(), loc.into()],
+                );
                 self.unit()
             }
             "atomic_compare_exchange" => {
@@ -584,7 +777,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let n = self.arg_val(&args[2]).into_int_value();
                 let n = self.widen(n, &args[2].expr.ty);
                 let o = self.ordering(&args[3]);
-                Val::stat(self.rt_value("weft_rt_atomic_compare_exchange", &[a.into(), e.into(), n.into(), o.into(), loc.into()]))
+                Val::stat(self.rt_value(
+                    "weft_rt_atomic_compare_exchange",
+                    &[a.into(), e.into(), n.into(), o.into(), loc.into()],
+                ))
             }
             "atomic_add" | "atomic_fetch_add" if narrower_than_i64(ret) => {
                 let x = self.arg_val(&args[1]).into_int_value();
@@ -597,8 +793,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let x = self.arg_val(&args[1]).into_int_value();
                 let x = self.widen(x, &args[1].expr.ty);
                 let o = self.ordering(&args[2]);
-                let f = if name == "atomic_swap" { "weft_rt_atomic_swap" } else { "weft_rt_atomic_fetch_add" };
-                let old = self.rt_value(f, &[a.into(), x.into(), o.into(), loc.into()]).into_int_value();
+                let f = if name == "atomic_swap" {
+                    "weft_rt_atomic_swap"
+                } else {
+                    "weft_rt_atomic_fetch_add"
+                };
+                let old = self
+                    .rt_value(f, &[a.into(), x.into(), o.into(), loc.into()])
+                    .into_int_value();
                 let v = if name == "atomic_add" {
                     self.cg.builder.build_int_add(old, x, "new").unwrap()
                 } else {

@@ -37,7 +37,11 @@ impl TargetSpec {
             "aarch64-linux-gnu" | "aarch64-unknown-linux-gnu" => "aarch64",
             _ => return None,
         };
-        let host_arch = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86_64" };
+        let host_arch = if cfg!(target_arch = "aarch64") {
+            "aarch64"
+        } else {
+            "x86_64"
+        };
         let linker = if arch == host_arch {
             "cc".to_string()
         } else {
@@ -71,8 +75,20 @@ pub fn machine(spec: &TargetSpec, opt: u8) -> Result<TargetMachine, String> {
         _ => OptimizationLevel::Aggressive,
     };
     target
-        .create_target_machine(&triple, "generic", "", level, RelocMode::PIC, CodeModel::Default)
-        .ok_or_else(|| format!("LLVM cannot create a target machine for {}", spec.llvm_triple))
+        .create_target_machine(
+            &triple,
+            "generic",
+            "",
+            level,
+            RelocMode::PIC,
+            CodeModel::Default,
+        )
+        .ok_or_else(|| {
+            format!(
+                "LLVM cannot create a target machine for {}",
+                spec.llvm_triple
+            )
+        })
 }
 
 /// Runs LLVM's standard pipeline (`default<O2>`, ...) over the module.
@@ -85,7 +101,11 @@ pub fn optimize(module: &Module, tm: &TargetMachine, opt: u8) -> Result<(), Stri
 
 /// Object code or assembly for the module.
 pub fn emit(module: &Module, tm: &TargetMachine, asm: bool) -> Result<Vec<u8>, String> {
-    let kind = if asm { FileType::Assembly } else { FileType::Object };
+    let kind = if asm {
+        FileType::Assembly
+    } else {
+        FileType::Object
+    };
     let buf = tm
         .write_to_memory_buffer(module, kind)
         .map_err(|e| e.to_string())?;

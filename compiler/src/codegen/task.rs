@@ -29,7 +29,10 @@ impl<'ctx> Cg<'ctx, '_> {
     /// result, releases the closure and frees the pair. With a null `slot` (the runtime's
     /// cleanup call after the task failed inside the closure) it only releases and frees.
     fn task_entry(&mut self, t: &Ty) -> FunctionValue<'ctx> {
-        let key = Ty::Fn(Box::new(FnTy { params: Vec::new(), ret: t.clone() }));
+        let key = Ty::Fn(Box::new(FnTy {
+            params: Vec::new(),
+            ret: t.clone(),
+        }));
         if let Some(f) = self.task_entries.get(&key) {
             return *f;
         }
@@ -39,7 +42,9 @@ impl<'ctx> Cg<'ctx, '_> {
         self.builder.unset_current_debug_location();
         let p = self.ptr_ty();
         let fty = self.ctx.void_type().fn_type(&[p.into(), p.into()], false);
-        let f = self.module.add_function(&name, fty, Some(Linkage::Internal));
+        let f = self
+            .module
+            .add_function(&name, fty, Some(Linkage::Internal));
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
         let pair = f.get_nth_param(0).unwrap().into_pointer_value();
@@ -48,17 +53,30 @@ impl<'ctx> Cg<'ctx, '_> {
         let run = self.ctx.append_basic_block(f, "run");
         let cleanup = self.ctx.append_basic_block(f, "cleanup");
         let failed = self.builder.build_is_null(slot, "failed").unwrap();
-        self.builder.build_conditional_branch(failed, cleanup, run).unwrap();
+        self.builder
+            .build_conditional_branch(failed, cleanup, run)
+            .unwrap();
         self.builder.position_at_end(cleanup);
         self.release_at(pair, &key);
         self.free_object(pair, ct.into());
         self.builder.build_return(None).unwrap();
         self.builder.position_at_end(run);
-        let clo = self.builder.build_load(ct, pair, "clo").unwrap().into_struct_value();
-        let fp = self.builder.build_extract_value(clo, 0, "fn").unwrap().into_pointer_value();
+        let clo = self
+            .builder
+            .build_load(ct, pair, "clo")
+            .unwrap()
+            .into_struct_value();
+        let fp = self
+            .builder
+            .build_extract_value(clo, 0, "fn")
+            .unwrap()
+            .into_pointer_value();
         let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
         let cty = self.fn_type(&[], t, true);
-        let r = self.builder.build_indirect_call(cty, fp, &[env.into()], "r").unwrap();
+        let r = self
+            .builder
+            .build_indirect_call(cty, fp, &[env.into()], "r")
+            .unwrap();
         if let Some(v) = r.try_as_basic_value().basic() {
             self.builder.build_store(slot, v).unwrap();
         }
@@ -90,7 +108,14 @@ impl<'ctx> Cg<'ctx, '_> {
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Task and promise intrinsics; None when `name` is not one.
-    pub fn task_intrinsic(&mut self, name: &str, type_args: &[Ty], args: &'p [Arg], ret: &Ty, span: Span) -> Option<Val<'ctx>> {
+    pub fn task_intrinsic(
+        &mut self,
+        name: &str,
+        type_args: &[Ty],
+        args: &'p [Arg],
+        ret: &Ty,
+        span: Span,
+    ) -> Option<Val<'ctx>> {
         let t = type_args.first().cloned().unwrap_or(Ty::Void);
         let i64t = self.cg.ctx.i64_type();
         let v = match name {
@@ -117,12 +142,19 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.rt_call("weft_rt_task_cancel", &[task.into()]);
                 self.unit()
             }
-            "task_is_cancelled" => Val::stat(self.rt_call("weft_rt_task_is_cancelled", &[]).unwrap()),
+            "task_is_cancelled" => {
+                Val::stat(self.rt_call("weft_rt_task_is_cancelled", &[]).unwrap())
+            }
             "promise_wait_any" => {
                 let v = self.arg_val(&args[0]).into_pointer_value();
                 let n = self.cg.vec_len(v);
-                let data = self.cg.vec_data_ptr(v, i64t.const_zero(), &Ty::Ptr(Box::new(Ty::Void)));
-                Val::stat(self.rt_call("weft_rt_task_wait_any", &[data.into(), n.into()]).unwrap())
+                let data = self
+                    .cg
+                    .vec_data_ptr(v, i64t.const_zero(), &Ty::Ptr(Box::new(Ty::Void)));
+                Val::stat(
+                    self.rt_call("weft_rt_task_wait_any", &[data.into(), n.into()])
+                        .unwrap(),
+                )
             }
             "task_fail" => {
                 let e = self.arg_val(&args[0]);
@@ -137,7 +169,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         Some(v)
     }
 
-    fn rt_call(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) -> Option<inkwell::values::BasicValueEnum<'ctx>> {
+    fn rt_call(
+        &mut self,
+        name: &str,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> Option<inkwell::values::BasicValueEnum<'ctx>> {
         let f = self.cg.rt(name);
         let c = self.cg.builder.build_call(f, args, "rt").unwrap();
         c.try_as_basic_value().basic()
@@ -158,18 +194,37 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         } else {
             self.cg.ptr_ty().const_null()
         };
-        let size = if matches!(t, Ty::Void | Ty::Never) { 0 } else { self.cg.size_of(t) };
+        let size = if matches!(t, Ty::Void | Ty::Never) {
+            0
+        } else {
+            self.cg.size_of(t)
+        };
         let size = self.cg.ctx.i64_type().const_int(size, false);
         [entry.into(), pair.into(), size.into(), drop.into()]
     }
 
     /// Starts the closure argument `f` (of type `() => t`) on a new green task.
-    fn spawn(&mut self, f: &'p Arg, t: &Ty, flags: u64, stack: Option<IntValue<'ctx>>, span: Span) -> Val<'ctx> {
+    fn spawn(
+        &mut self,
+        f: &'p Arg,
+        t: &Ty,
+        flags: u64,
+        stack: Option<IntValue<'ctx>>,
+        span: Span,
+    ) -> Val<'ctx> {
         let [entry, pair, size, drop] = self.task_args(f, t);
         let stack = stack.unwrap_or_else(|| self.cg.ctx.i64_type().const_zero());
         let flags = self.cg.ctx.i32_type().const_int(flags, false);
         let site = self.cg.site_name(span);
-        let args = [entry, pair, size, drop, stack.into(), flags.into(), site.into()];
+        let args = [
+            entry,
+            pair,
+            size,
+            drop,
+            stack.into(),
+            flags.into(),
+            site.into(),
+        ];
         Val::owned(self.rt_call("weft_rt_task_spawn", &args).unwrap())
     }
 
@@ -181,11 +236,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `Result<t, TaskError>` of joining `task` (with a timeout in ms when given).
-    fn join(&mut self, task: PointerValue<'ctx>, t: &Ty, timeout: Option<IntValue<'ctx>>, ret: &Ty) -> Val<'ctx> {
+    fn join(
+        &mut self,
+        task: PointerValue<'ctx>,
+        t: &Ty,
+        timeout: Option<IntValue<'ctx>>,
+        ret: &Ty,
+    ) -> Val<'ctx> {
         let lt = self.cg.llvm_ty(t);
         let out = self.alloca(lt, "result");
         let status = match timeout {
-            Some(ms) => self.rt_call("weft_rt_task_join_timeout", &[task.into(), out.into(), ms.into()]),
+            Some(ms) => self.rt_call(
+                "weft_rt_task_join_timeout",
+                &[task.into(), out.into(), ms.into()],
+            ),
             None => self.rt_call("weft_rt_task_join", &[task.into(), out.into()]),
         }
         .unwrap()
@@ -203,7 +267,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let i32t = self.cg.ctx.i32_type();
         self.cg
             .builder
-            .build_switch(status, timed_out, &[(i32t.const_int(0, false), ok), (i32t.const_int(1, false), panicked), (i32t.const_int(2, false), cancelled)])
+            .build_switch(
+                status,
+                timed_out,
+                &[
+                    (i32t.const_int(0, false), ok),
+                    (i32t.const_int(1, false), panicked),
+                    (i32t.const_int(2, false), cancelled),
+                ],
+            )
             .unwrap();
         self.cg.builder.position_at_end(ok);
         let v = self.cg.builder.build_load(lt, out, "v").unwrap();
@@ -213,9 +285,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.br(done);
         self.cg.builder.position_at_end(panicked);
         let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
-        let msg = self.rt_call("weft_rt_task_panic_message", &[task.into(), len.into()]).unwrap();
-        let n = self.cg.builder.build_load(self.cg.ctx.i64_type(), len, "n").unwrap();
-        let s = self.rt_call("weft_rt_str_from_bytes", &[msg.into(), n.into()]).unwrap();
+        let msg = self
+            .rt_call("weft_rt_task_panic_message", &[task.into(), len.into()])
+            .unwrap();
+        let n = self
+            .cg
+            .builder
+            .build_load(self.cg.ctx.i64_type(), len, "n")
+            .unwrap();
+        let s = self
+            .rt_call("weft_rt_str_from_bytes", &[msg.into(), n.into()])
+            .unwrap();
         self.join_failure(slot, ret, &err_ty, PANICKED, &[s], done);
         self.cg.builder.position_at_end(cancelled);
         self.join_failure(slot, ret, &err_ty, CANCELLED, &[], done);
@@ -247,7 +327,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.build_store(p, e).unwrap();
         let st = lt.into_struct_type();
         let tp = self.cg.builder.build_struct_gep(st, p, 0, "tag").unwrap();
-        let tag = self.cg.builder.build_load(self.cg.ctx.i32_type(), tp, "tag").unwrap().into_int_value();
+        let tag = self
+            .cg
+            .builder
+            .build_load(self.cg.ctx.i32_type(), tp, "tag")
+            .unwrap()
+            .into_int_value();
         let loc = self.cg.loc(span);
         let i32t = self.cg.ctx.i32_type();
         let panic_bb = self.block_bb("fail_panicked");
@@ -255,16 +340,31 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let timeout_bb = self.block_bb("fail_timeout");
         self.cg
             .builder
-            .build_switch(tag, timeout_bb, &[(i32t.const_int(PANICKED as u64, false), panic_bb), (i32t.const_int(CANCELLED as u64, false), cancel_bb)])
+            .build_switch(
+                tag,
+                timeout_bb,
+                &[
+                    (i32t.const_int(PANICKED as u64, false), panic_bb),
+                    (i32t.const_int(CANCELLED as u64, false), cancel_bb),
+                ],
+            )
             .unwrap();
-        let cases = [(panic_bb, 1u64, None), (cancel_bb, 2, Some("cancelled")), (timeout_bb, 1, Some("timed out"))];
+        let cases = [
+            (panic_bb, 1u64, None),
+            (cancel_bb, 2, Some("cancelled")),
+            (timeout_bb, 1, Some("timed out")),
+        ];
         for (bb, status, text) in cases {
             self.cg.builder.position_at_end(bb);
             let msg = match text {
                 Some(t) => self.cg.string_literal(t),
                 None => {
                     let fp = self.payload_field(ety, PANICKED, p, 0);
-                    self.cg.builder.build_load(self.cg.ptr_ty(), fp, "msg").unwrap().into_pointer_value()
+                    self.cg
+                        .builder
+                        .build_load(self.cg.ptr_ty(), fp, "msg")
+                        .unwrap()
+                        .into_pointer_value()
                 }
             };
             let st = i32t.const_int(status, false);

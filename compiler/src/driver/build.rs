@@ -61,7 +61,10 @@ fn with_module<R>(
     program: &sema::defs::Program,
     req: &BuildRequest,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
-    use_module: impl FnOnce(&inkwell::module::Module, &inkwell::targets::TargetMachine) -> Result<R, String>,
+    use_module: impl FnOnce(
+        &inkwell::module::Module,
+        &inkwell::targets::TargetMachine,
+    ) -> Result<R, String>,
 ) -> Result<R, ExitCode> {
     let hir = hir::lower(program, map);
     let ctx = Context::create();
@@ -90,16 +93,25 @@ fn internal(msg: String) -> ExitCode {
 }
 
 /// Compiles and links an executable.
-pub fn build(req: &BuildRequest, report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool) -> Result<(), ExitCode> {
+pub fn build(
+    req: &BuildRequest,
+    report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
+) -> Result<(), ExitCode> {
     let mut map = SourceMap::new();
     let program = front_end(&mut map, req.file, report)?;
-    let object = with_module(&map, &program, req, report, |m, tm| codegen::target::emit(m, tm, false))?;
+    let object = with_module(&map, &program, req, report, |m, tm| {
+        codegen::target::emit(m, tm, false)
+    })?;
     let runtime = find_runtime(&req.target).map_err(internal)?;
     link(req, &object, &runtime).map_err(internal)
 }
 
 /// Prints an intermediate form.
-pub fn emit(req: &BuildRequest, stage: Stage, report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool) -> Result<Vec<u8>, ExitCode> {
+pub fn emit(
+    req: &BuildRequest,
+    stage: Stage,
+    report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
+) -> Result<Vec<u8>, ExitCode> {
     let mut map = SourceMap::new();
     let program = front_end(&mut map, req.file, report)?;
     if stage == Stage::Hir {
@@ -125,7 +137,10 @@ pub fn find_runtime(target: &TargetSpec) -> Result<PathBuf, String> {
     if let Ok(dir) = std::env::var("WEFT_RUNTIME_DIR") {
         candidates.push(PathBuf::from(dir).join(LIB));
     }
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
         candidates.push(exe_dir.join("../lib/weft").join(&target.name).join(LIB));
         if target.is_host() {
             candidates.push(exe_dir.join(LIB));
@@ -136,8 +151,20 @@ pub fn find_runtime(target: &TargetSpec) -> Result<PathBuf, String> {
             }
         }
         for profile in ["release", "debug"] {
-            candidates.push(exe_dir.join("..").join(&target.rust_triple).join(profile).join(LIB));
-            candidates.push(exe_dir.join("../..").join(&target.rust_triple).join(profile).join(LIB));
+            candidates.push(
+                exe_dir
+                    .join("..")
+                    .join(&target.rust_triple)
+                    .join(profile)
+                    .join(LIB),
+            );
+            candidates.push(
+                exe_dir
+                    .join("../..")
+                    .join(&target.rust_triple)
+                    .join(profile)
+                    .join(LIB),
+            );
         }
     }
     candidates
@@ -170,9 +197,12 @@ fn link(req: &BuildRequest, object: &[u8], runtime: &Path) -> Result<(), String>
         cmd.arg("-lgcc_s");
     }
     cmd.arg("-lc");
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run the linker `{}`: {e}; install a C compiler (gcc or clang)", compiler.display()))?;
+    let out = cmd.output().map_err(|e| {
+        format!(
+            "cannot run the linker `{}`: {e}; install a C compiler (gcc or clang)",
+            compiler.display()
+        )
+    })?;
     let _ = std::fs::remove_dir_all(&dir);
     if !out.status.success() {
         return Err(format!(

@@ -54,9 +54,10 @@ fn build_cmd(a: &cli::BuildArgs) -> i32 {
         Ok(t) => t,
         Err(c) => return c,
     };
-    let output = a.output.clone().unwrap_or_else(|| {
-        std::path::PathBuf::from(a.file.file_stem().unwrap_or_default())
-    });
+    let output = a
+        .output
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from(a.file.file_stem().unwrap_or_default()));
     let req = build::BuildRequest {
         file: &a.file,
         output,
@@ -177,7 +178,9 @@ fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
         EmitKind::Tokens => {
             for (tok, span) in syntax::lexer::lex(root, &text, &mut diags) {
                 let (line, col) = map.get(root).line_col(span.start);
-                let shown = if span.is_empty() && tok == syntax::token::Token::Punct(syntax::token::Punct::Semi) {
+                let shown = if span.is_empty()
+                    && tok == syntax::token::Token::Punct(syntax::token::Punct::Semi)
+                {
                     "; (inserted)".to_string()
                 } else {
                     format!("{tok}")

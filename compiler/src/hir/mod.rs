@@ -71,7 +71,12 @@ impl FileInfo {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let col = self.text.get(start..end).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        let col = self
+            .text
+            .get(start..end)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line as u32 + 1, col as u32)
     }
 }
@@ -190,9 +195,14 @@ pub enum CallTarget {
     Func(FuncId),
     /// A runtime-implemented operation of the standard library, with the type arguments
     /// of its declaration (impl parameters first).
-    Intrinsic { name: String, type_args: Vec<Ty> },
+    Intrinsic {
+        name: String,
+        type_args: Vec<Ty>,
+    },
     /// A C function.
-    Extern { symbol: String },
+    Extern {
+        symbol: String,
+    },
     /// A closure value: `{ fn, env }`.
     Closure(Box<Expr>),
 }

@@ -207,13 +207,11 @@ impl Collector<'_> {
             },
             StmtKind::Var { .. } => {
                 self.diags.push(
-                    Diagnostic::error(
-                        diag::E0009,
-                        stmt.span,
-                        "module-level `var` is not allowed",
-                    )
-                    .with_note("module-level state would be shared by every task and thread")
-                    .with_help("use a constant (`let`), or create the value in `main` and pass it on"),
+                    Diagnostic::error(diag::E0009, stmt.span, "module-level `var` is not allowed")
+                        .with_note("module-level state would be shared by every task and thread")
+                        .with_help(
+                            "use a constant (`let`), or create the value in `main` and pass it on",
+                        ),
                 );
                 return;
             }
@@ -260,7 +258,10 @@ impl Collector<'_> {
                 ItemKind::Fn(_) => &["link", "intrinsic", "test"],
                 _ => &[],
             };
-            let std_only = matches!(a.name.name.as_str(), "handle" | "intrinsic" | "requires_send");
+            let std_only = matches!(
+                a.name.name.as_str(),
+                "handle" | "intrinsic" | "requires_send"
+            );
             if !allowed.contains(&a.name.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(
@@ -554,7 +555,13 @@ impl Collector<'_> {
         }
     }
 
-    fn fn_body(&mut self, m: ModuleId, item: &ast::Item, decl: &ast::FnDecl, body: FnBody) -> FnBody {
+    fn fn_body(
+        &mut self,
+        m: ModuleId,
+        item: &ast::Item,
+        decl: &ast::FnDecl,
+        body: FnBody,
+    ) -> FnBody {
         let intrinsic = annotation_str(item, "intrinsic");
         match (&decl.body, decl.flags.is_extern, intrinsic) {
             (None, true, _) => FnBody::Extern,
@@ -726,7 +733,13 @@ impl Collector<'_> {
         }
     }
 
-    fn contains_by_value(&self, target: AdtId, cur: AdtId, seen: &mut Vec<AdtId>, depth: u32) -> bool {
+    fn contains_by_value(
+        &self,
+        target: AdtId,
+        cur: AdtId,
+        seen: &mut Vec<AdtId>,
+        depth: u32,
+    ) -> bool {
         if depth > 64 || seen.contains(&cur) {
             return false;
         }
@@ -906,7 +919,11 @@ fn lower_fields(cx: &TypeCx, fields: &[ast::FieldDecl], diags: &mut Diagnostics)
 }
 
 /// Lowers an enum's variant declarations, reporting duplicates.
-fn lower_variants(cx: &TypeCx, variants: &[ast::VariantDecl], diags: &mut Diagnostics) -> Vec<VariantDef> {
+fn lower_variants(
+    cx: &TypeCx,
+    variants: &[ast::VariantDecl],
+    diags: &mut Diagnostics,
+) -> Vec<VariantDef> {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     let mut out = Vec::new();
     for v in variants {

@@ -24,7 +24,9 @@ pub enum ValueDef {
     /// An enum variant usable by its bare name (`Some`, `None`, `Ok`, `Err`).
     Variant(AdtId, u32),
     /// `print` / `eprint`.
-    Print { stderr: bool },
+    Print {
+        stderr: bool,
+    },
 }
 
 /// The builtin type constructors.

@@ -111,8 +111,7 @@ impl TypeCx<'_> {
             )
             .with_primary_label("not found");
             let names = self.defs.visible_names(self.module);
-            if let Some(s) = super::scope::suggest(&name.name, names.iter().map(String::as_str))
-            {
+            if let Some(s) = super::scope::suggest(&name.name, names.iter().map(String::as_str)) {
                 d = d.with_help(format!("a type with a similar name exists: `{s}`"));
             }
             diags.push(d);
@@ -132,7 +131,11 @@ impl TypeCx<'_> {
                         format!(
                             "`{}` takes {} type argument{} but {} were given",
                             adt.name,
-                            if min == max { max.to_string() } else { format!("{min} to {max}") },
+                            if min == max {
+                                max.to_string()
+                            } else {
+                                format!("{min} to {max}")
+                            },
                             if max == 1 { "" } else { "s" },
                             lowered.len()
                         ),
@@ -212,10 +215,7 @@ impl TypeCx<'_> {
                         Diagnostic::error(
                             diag::E0226,
                             ty.span,
-                            format!(
-                                "`{}` cannot be a HashMap key",
-                                self.defs.show(&k)
-                            ),
+                            format!("`{}` cannot be a HashMap key", self.defs.show(&k)),
                         )
                         .with_note("HashMap keys are integers, bool or string"),
                     );
@@ -231,7 +231,8 @@ impl TypeCx<'_> {
         match &e.kind {
             ExprKind::Int(v, _) => Some(*v),
             ExprKind::Name(id) => {
-                let super::defs::ValueDef::Const(c) = self.defs.lookup_value(self.module, &id.name)?
+                let super::defs::ValueDef::Const(c) =
+                    self.defs.lookup_value(self.module, &id.name)?
                 else {
                     return None;
                 };

@@ -116,8 +116,7 @@ impl Loader<'_> {
         self.import_targets.push(HashMap::new());
         if let Some(path) = &self.map.get(file).path {
             if let Ok(canon) = path.canonicalize() {
-                self.by_key
-                    .insert(canon.to_string_lossy().into_owned(), id);
+                self.by_key.insert(canon.to_string_lossy().into_owned(), id);
             }
         }
         self.queue.push_back(id);

@@ -36,7 +36,9 @@ pub enum LocalKind {
     Var,
     Param(PassMode),
     /// The receiver; `mutable` for `mut self`.
-    SelfParam { mutable: bool },
+    SelfParam {
+        mutable: bool,
+    },
     /// A binding introduced by a pattern (`match`, `if let`, `for`).
     Binding,
 }

@@ -330,11 +330,7 @@ pub struct TyDisplay<'a> {
 
 impl fmt::Display for TyDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn list(
-            f: &mut fmt::Formatter<'_>,
-            ts: &[Ty],
-            names: &dyn AdtNames,
-        ) -> fmt::Result {
+        fn list(f: &mut fmt::Formatter<'_>, ts: &[Ty], names: &dyn AdtNames) -> fmt::Result {
             for (i, t) in ts.iter().enumerate() {
                 if i > 0 {
                     write!(f, ", ")?;

@@ -413,7 +413,10 @@ pub enum ExprKind {
     Name(Ident),
     /// A name with explicit type arguments in expression position: `Channel<i64>` in
     /// `Channel<i64>.new(8)`, `max<i64>` in `max<i64>(a, b)`.
-    Generic { name: Ident, args: Vec<Type> },
+    Generic {
+        name: Ident,
+        args: Vec<Type>,
+    },
     /// `()`
     Unit,
     /// `(a, b)`
@@ -421,7 +424,10 @@ pub enum ExprKind {
     /// `[a, b, c]`
     Array(Vec<Expr>),
     /// `[value; count]`
-    ArrayRepeat { value: Box<Expr>, count: Box<Expr> },
+    ArrayRepeat {
+        value: Box<Expr>,
+        count: Box<Expr>,
+    },
     /// `Point { x: 1.0, y }`, `Pair<i64, string> { ... }`
     StructLit {
         name: Ident,
@@ -429,7 +435,10 @@ pub enum ExprKind {
         fields: Vec<FieldInit>,
     },
     /// `base.name`; tuple fields are `base.0` (name `"0"`).
-    Field { base: Box<Expr>, name: Ident },
+    Field {
+        base: Box<Expr>,
+        name: Ident,
+    },
     /// `receiver.method<T>(args)`
     MethodCall {
         receiver: Box<Expr>,
@@ -438,17 +447,29 @@ pub enum ExprKind {
         args: Vec<Expr>,
     },
     /// `callee(args)`
-    Call { callee: Box<Expr>, args: Vec<Expr> },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
     /// `base[index]`
-    Index { base: Box<Expr>, index: Box<Expr> },
-    Unary { op: UnOp, expr: Box<Expr> },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Unary {
+        op: UnOp,
+        expr: Box<Expr>,
+    },
     Binary {
         op: BinOp,
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
     /// `e as T`
-    Cast { expr: Box<Expr>, ty: Type },
+    Cast {
+        expr: Box<Expr>,
+        ty: Type,
+    },
     /// `e!`
     Unwrap(Box<Expr>),
     /// `e?`
@@ -466,14 +487,20 @@ pub enum ExprKind {
         /// A `Block` or another `If`.
         else_branch: Option<Box<Expr>>,
     },
-    Match { scrutinee: Box<Expr>, arms: Vec<MatchArm> },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
     Block(Block),
     /// `unsafe { }`
     Unsafe(Block),
     /// `blocking { }`
     Blocking(Block),
     /// `while cond { }`
-    While { cond: Box<Cond>, body: Block },
+    While {
+        cond: Box<Cond>,
+        body: Block,
+    },
     /// `loop { }`
     Loop(Block),
     /// `for first[, second] in iter { }`

@@ -30,7 +30,9 @@ enum Ctx {
     /// The literal text of an interpolated string `$"..."`.
     Interp,
     /// An interpolation hole `{ ... }`; `depth` counts `{` opened inside it.
-    Hole { depth: u32 },
+    Hole {
+        depth: u32,
+    },
 }
 
 /// Lexes a whole file.
@@ -118,7 +120,12 @@ impl<'a> Lexer<'a> {
             match self.peek() {
                 None => {
                     self.push_part(text, start);
-                    self.error(diag::E0002, start, start, "unterminated interpolated string");
+                    self.error(
+                        diag::E0002,
+                        start,
+                        start,
+                        "unterminated interpolated string",
+                    );
                     self.ctx.pop();
                     return;
                 }
@@ -444,8 +451,8 @@ impl<'a> Lexer<'a> {
 
     fn number(&mut self) {
         let start = self.pos;
-        let after_dot = matches!(self.out.last(), Some((Token::Punct(Punct::Dot), _)))
-            && !self.pending_newline;
+        let after_dot =
+            matches!(self.out.last(), Some((Token::Punct(Punct::Dot), _))) && !self.pending_newline;
         let (radix, digits_start) = match (self.peek(), self.peek_at(1)) {
             (Some(b'0'), Some(b'x' | b'X')) => (16, start + 2),
             (Some(b'0'), Some(b'b' | b'B')) => (2, start + 2),
@@ -469,8 +476,7 @@ impl<'a> Lexer<'a> {
         let mut is_float = false;
         if radix == 10 && !after_dot {
             // A fraction needs a digit after the `.`, so `0..n` and `x.0.1` stay intact.
-            if self.peek() == Some(b'.') && self.peek_at(1).is_some_and(|c| c.is_ascii_digit())
-            {
+            if self.peek() == Some(b'.') && self.peek_at(1).is_some_and(|c| c.is_ascii_digit()) {
                 is_float = true;
                 self.pos += 1;
                 while self.peek().is_some_and(|c| c.is_ascii_digit() || c == b'_') {
@@ -614,7 +620,12 @@ impl<'a> Lexer<'a> {
         }
         let close = self.src[self.pos..].find('}').map(|i| self.pos + i);
         let Some(close) = close.filter(|&c| c - self.pos <= 7) else {
-            self.error(diag::E0004, start, self.pos, "unterminated `\\u{...}` escape");
+            self.error(
+                diag::E0004,
+                start,
+                self.pos,
+                "unterminated `\\u{...}` escape",
+            );
             return '\u{fffd}';
         };
         let hex = &self.src[self.pos + 1..close];
@@ -747,7 +758,10 @@ mod tests {
         assert_eq!(toks("let x = 1\nx"), ["let", "x", "=", "1", "⏎", "x", "⏎"]);
         assert_eq!(toks("a +\nb"), ["a", "+", "b", "⏎"]);
         assert_eq!(toks("return\n"), ["return", "⏎"]);
-        assert_eq!(toks("f()!\ng()?\n"), ["f", "(", ")", "!", "⏎", "g", "(", ")", "?", "⏎"]);
+        assert_eq!(
+            toks("f()!\ng()?\n"),
+            ["f", "(", ")", "!", "⏎", "g", "(", ")", "?", "⏎"]
+        );
     }
 
     #[test]
@@ -773,7 +787,10 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(toks("1_000 0xff 0b1010 42i32 7u8"), ["1000", "255", "10", "42i32", "7u8", "⏎"]);
+        assert_eq!(
+            toks("1_000 0xff 0b1010 42i32 7u8"),
+            ["1000", "255", "10", "42i32", "7u8", "⏎"]
+        );
         assert_eq!(toks("1.5 2e10 3f32"), ["1.5", "20000000000", "3", "⏎"]);
         assert_eq!(toks("0..n"), ["0", "..", "n", "⏎"]);
         assert_eq!(toks("t.0.1"), ["t", ".", "0", ".", "1", "⏎"]);
@@ -821,13 +838,34 @@ mod tests {
     fn generic_return_type_ends_a_signature() {
         assert_eq!(
             toks("fn f(): Vec<T>\n@intrinsic fn g()"),
-            ["fn", "f", "(", ")", ":", "Vec", "<", "T", ">", "⏎", "@", "intrinsic", "fn", "g", "(", ")", "⏎"]
+            [
+                "fn",
+                "f",
+                "(",
+                ")",
+                ":",
+                "Vec",
+                "<",
+                "T",
+                ">",
+                "⏎",
+                "@",
+                "intrinsic",
+                "fn",
+                "g",
+                "(",
+                ")",
+                "⏎"
+            ]
         );
         assert_eq!(toks("a >\nb"), ["a", ">", "b", "⏎"]);
     }
 
     #[test]
     fn generics_close_with_two_gt() {
-        assert_eq!(toks("Vec<Vec<i64>>"), ["Vec", "<", "Vec", "<", "i64", ">", ">", "⏎"]);
+        assert_eq!(
+            toks("Vec<Vec<i64>>"),
+            ["Vec", "<", "Vec", "<", "i64", ">", ">", "⏎"]
+        );
     }
 }

@@ -29,7 +29,9 @@ impl Spec {
     pub fn parse(text: &str) -> Spec {
         let mut s = Spec::default();
         for line in text.lines() {
-            let Some(pos) = line.find("// ") else { continue };
+            let Some(pos) = line.find("// ") else {
+                continue;
+            };
             let c = &line[pos + 3..];
             if let Some(v) = c.strip_prefix("expect: ") {
                 s.stdout.push(v.to_string());
@@ -67,7 +69,10 @@ impl Spec {
 
 /// The program's path relative to the workspace root, for messages.
 pub fn display_name(path: &Path) -> String {
-    path.strip_prefix(super::root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(super::root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// A file name for the program's executable, unique per source path.
@@ -97,7 +102,10 @@ pub fn build(path: &Path, flags: &[String], exe: &Path) -> Result<(), String> {
 }
 
 /// Runs a command with a time limit; returns (exit code, stdout, stderr).
-pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Result<(i32, String, String), String> {
+pub fn run_with_timeout(
+    cmd: &mut Command,
+    limit: Duration,
+) -> Result<(i32, String, String), String> {
     use std::io::Read;
     let mut child = cmd
         .stdout(std::process::Stdio::piped())
@@ -131,13 +139,21 @@ pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Result<(i32, Stri
     let o = String::from_utf8_lossy(&t1.join().unwrap()).into_owned();
     let e = String::from_utf8_lossy(&t2.join().unwrap()).into_owned();
     use std::os::unix::process::ExitStatusExt;
-    let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
     Ok((code, o, e))
 }
 
 /// Runs the built program once with `WEFT_THREADS=threads` (unset when empty) and checks
 /// what it did against `spec`; `label` names the run in messages.
-pub fn run_and_check(exe: &Path, spec: &Spec, threads: &str, label: &str, limit: Duration) -> Result<(), String> {
+pub fn run_and_check(
+    exe: &Path,
+    spec: &Spec,
+    threads: &str,
+    label: &str,
+    limit: Duration,
+) -> Result<(), String> {
     let mut cmd = Command::new(exe);
     cmd.args(&spec.args).current_dir(super::root());
     for (k, v) in &spec.env {
@@ -146,14 +162,18 @@ pub fn run_and_check(exe: &Path, spec: &Spec, threads: &str, label: &str, limit:
     if !threads.is_empty() {
         cmd.env("WEFT_THREADS", threads);
     }
-    let (code, out, err) = run_with_timeout(&mut cmd, limit).map_err(|e| format!("{label}: {e}"))?;
+    let (code, out, err) =
+        run_with_timeout(&mut cmd, limit).map_err(|e| format!("{label}: {e}"))?;
     let lines: Vec<&str> = out.lines().collect();
     let mut problems = Vec::new();
     if code != spec.exit {
         problems.push(format!("exit code {code}, expected {}", spec.exit));
     }
     if lines != spec.stdout.iter().map(String::as_str).collect::<Vec<_>>() {
-        problems.push(format!("stdout:\n{out}\nexpected:\n{}", spec.stdout.join("\n")));
+        problems.push(format!(
+            "stdout:\n{out}\nexpected:\n{}",
+            spec.stdout.join("\n")
+        ));
     }
     for s in &spec.stderr {
         if !err.contains(s.as_str()) {

@@ -82,11 +82,11 @@ thread_local! {
 #[inline(never)]
 pub fn current() -> (usize, *mut HeldList) {
     match crate::sched::current_task() {
-        Some(task) => (task as *const crate::sched::Task as usize, task.held_locks()),
-        None => (
-            super::thread_owner_id(),
-            THREAD_HELD.with(|h| h.get()),
+        Some(task) => (
+            task as *const crate::sched::Task as usize,
+            task.held_locks(),
         ),
+        None => (super::thread_owner_id(), THREAD_HELD.with(|h| h.get())),
     }
 }
 

@@ -184,7 +184,11 @@ impl FnLower<'_, '_> {
 
     /// `loop { if cond { body } else { break } }`
     fn while_loop(&mut self, cond: Expr, body: Block, span: Span) -> Expr {
-        let brk = block(Vec::new(), Some(expr(ExprKind::Break, Ty::Never, span)), span);
+        let brk = block(
+            Vec::new(),
+            Some(expr(ExprKind::Break, Ty::Never, span)),
+            span,
+        );
         let step = expr(
             ExprKind::If {
                 cond: Box::new(cond),
@@ -259,7 +263,11 @@ impl FnLower<'_, '_> {
                 let init = self.expr(iter);
                 let it = self.new_local("$iter", it_ty.clone(), false, span);
                 let opt = self.cx.checked.defs.lang.option_of(pat.ty.clone());
-                let mode = if mutable { PassMode::RefMut } else { PassMode::Ref };
+                let mode = if mutable {
+                    PassMode::RefMut
+                } else {
+                    PassMode::Ref
+                };
                 let next = expr(
                     ExprKind::Call {
                         target,
@@ -311,7 +319,14 @@ impl FnLower<'_, '_> {
         expr(ExprKind::Block(block(stmts, Some(value), span)), ty, span)
     }
 
-    fn for_range(&mut self, inclusive: bool, pat: &tast::TPattern, iter: &TExpr, body: &tast::TBlock, span: Span) -> Expr {
+    fn for_range(
+        &mut self,
+        inclusive: bool,
+        pat: &tast::TPattern,
+        iter: &TExpr,
+        body: &tast::TBlock,
+        span: Span,
+    ) -> Expr {
         let TExprKind::Range { start, end, .. } = &iter.kind else {
             return expr(ExprKind::Unreachable, Ty::Void, span);
         };
@@ -321,17 +336,40 @@ impl FnLower<'_, '_> {
         let i = self.new_local("$i", t.clone(), false, span);
         let n = self.new_local("$end", t.clone(), false, span);
         let cmp = if inclusive { ast_le() } else { ast_lt() };
-        let cond = self.binary(cmp, local_expr(i, t.clone(), span), local_expr(n, t.clone(), span), Ty::Bool, span);
+        let cond = self.binary(
+            cmp,
+            local_expr(i, t.clone(), span),
+            local_expr(n, t.clone(), span),
+            Ty::Bool,
+            span,
+        );
         let p = self.pattern(pat);
         let mut b = self.block(body);
-        b.stmts.insert(0, Stmt::Let { pat: p, init: local_expr(i, t.clone(), span), else_block: None });
+        b.stmts.insert(
+            0,
+            Stmt::Let {
+                pat: p,
+                init: local_expr(i, t.clone(), span),
+                else_block: None,
+            },
+        );
         let mut latch_stmts = Vec::new();
         if inclusive {
-            let at_end = self.binary(ast_eq(), local_expr(i, t.clone(), span), local_expr(n, t.clone(), span), Ty::Bool, span);
+            let at_end = self.binary(
+                ast_eq(),
+                local_expr(i, t.clone(), span),
+                local_expr(n, t.clone(), span),
+                Ty::Bool,
+                span,
+            );
             latch_stmts.push(Stmt::Expr(expr(
                 ExprKind::If {
                     cond: Box::new(at_end),
-                    then_block: block(Vec::new(), Some(expr(ExprKind::Break, Ty::Never, span)), span),
+                    then_block: block(
+                        Vec::new(),
+                        Some(expr(ExprKind::Break, Ty::Never, span)),
+                        span,
+                    ),
                     else_block: None,
                 },
                 Ty::Void,
@@ -340,7 +378,11 @@ impl FnLower<'_, '_> {
         }
         latch_stmts.push(self.increment(i, &t, span));
         let lp = self.counted_loop(cond, b, latch_stmts, span);
-        self.scoped(vec![self.let_local(i, s, span), self.let_local(n, en, span)], lp, span)
+        self.scoped(
+            vec![self.let_local(i, s, span), self.let_local(n, en, span)],
+            lp,
+            span,
+        )
     }
 
     /// `i = i.wrappingAdd(1)` (the loop condition already bounds `i`).
@@ -349,7 +391,10 @@ impl FnLower<'_, '_> {
         let add = intrinsic(
             "int_wrapping_add",
             Vec::new(),
-            vec![arg(local_expr(i, t.clone(), span), PassMode::Value), arg(one, PassMode::Value)],
+            vec![
+                arg(local_expr(i, t.clone(), span), PassMode::Value),
+                arg(one, PassMode::Value),
+            ],
             t.clone(),
             span,
         );
@@ -362,7 +407,11 @@ impl FnLower<'_, '_> {
 
     /// `loop { if cond { body } else { break } } latch { latch }`
     fn counted_loop(&self, cond: Expr, body: Block, latch: Vec<Stmt>, span: Span) -> Expr {
-        let brk = block(Vec::new(), Some(expr(ExprKind::Break, Ty::Never, span)), span);
+        let brk = block(
+            Vec::new(),
+            Some(expr(ExprKind::Break, Ty::Never, span)),
+            span,
+        );
         let step = expr(
             ExprKind::If {
                 cond: Box::new(cond),
@@ -415,33 +464,74 @@ impl FnLower<'_, '_> {
         let k = self.new_local("$k", Ty::i64(), false, span);
         let len = match &vty {
             Ty::Array(_, count) => expr(ExprKind::Int(*count), Ty::i64(), span),
-            _ => intrinsic("vec_len", vec![elem.clone()], vec![arg(local_expr(v, vty.clone(), span), PassMode::Ref)], Ty::i64(), span),
+            _ => intrinsic(
+                "vec_len",
+                vec![elem.clone()],
+                vec![arg(local_expr(v, vty.clone(), span), PassMode::Ref)],
+                Ty::i64(),
+                span,
+            ),
         };
-        let cond = self.binary(ast_lt(), local_expr(k, Ty::i64(), span), local_expr(n, Ty::i64(), span), Ty::Bool, span);
+        let cond = self.binary(
+            ast_lt(),
+            local_expr(k, Ty::i64(), span),
+            local_expr(n, Ty::i64(), span),
+            Ty::Bool,
+            span,
+        );
         let item = expr(
             ExprKind::Index {
                 base: Box::new(local_expr(v, vty.clone(), span)),
                 index: Box::new(local_expr(k, Ty::i64(), span)),
-                kind: if array { IndexKind::Array } else { IndexKind::Vec },
+                kind: if array {
+                    IndexKind::Array
+                } else {
+                    IndexKind::Vec
+                },
             },
             elem,
             span,
         );
         let mut b = self.block(body);
         let p = self.pattern(pat);
-        b.stmts.insert(0, Stmt::Let { pat: p, init: item, else_block: None });
+        b.stmts.insert(
+            0,
+            Stmt::Let {
+                pat: p,
+                init: item,
+                else_block: None,
+            },
+        );
         if let Some(ip) = index {
             let ip = self.pattern(ip);
-            b.stmts.insert(0, Stmt::Let { pat: ip, init: local_expr(k, Ty::i64(), span), else_block: None });
+            b.stmts.insert(
+                0,
+                Stmt::Let {
+                    pat: ip,
+                    init: local_expr(k, Ty::i64(), span),
+                    else_block: None,
+                },
+            );
         }
         let lp = self.counted_loop(cond, b, vec![self.increment(k, &Ty::i64(), span)], span);
         let zero = expr(ExprKind::Int(0), Ty::i64(), span);
-        let stmts = vec![self.let_local(v, init, span), self.let_local(n, len, span), self.let_local(k, zero, span)];
+        let stmts = vec![
+            self.let_local(v, init, span),
+            self.let_local(n, len, span),
+            self.let_local(k, zero, span),
+        ];
         self.scoped(stmts, lp, span)
     }
 
     /// `for (k, v) in map` / `for k, v in map` through the map cursor intrinsic.
-    fn for_map(&mut self, index: Option<&tast::TPattern>, pat: &tast::TPattern, iter: &TExpr, body: &tast::TBlock, span: Span) -> Expr {
+    fn for_map(
+        &mut self,
+        index: Option<&tast::TPattern>,
+        pat: &tast::TPattern,
+        iter: &TExpr,
+        body: &tast::TBlock,
+        span: Span,
+    ) -> Expr {
         let mty = iter.ty.clone();
         let (kt, vt) = match &mty {
             Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
@@ -474,23 +564,48 @@ impl FnLower<'_, '_> {
         let b = self.block(body);
         let lp = self.match_or_break(next, some, b, span);
         let zero = expr(ExprKind::Int(0), Ty::i64(), span);
-        self.scoped(vec![self.let_local(m, init, span), self.let_local(cur, zero, span)], lp, span)
+        self.scoped(
+            vec![
+                self.let_local(m, init, span),
+                self.let_local(cur, zero, span),
+            ],
+            lp,
+            span,
+        )
     }
 
     /// `e!`: the value, or a panic with the error (or a fixed message for `None`).
-    fn unwrap(&mut self, inner: &TExpr, kind: Fallible, to_string: Option<&tast::FnRef>, ty: Ty, span: Span) -> Expr {
+    fn unwrap(
+        &mut self,
+        inner: &TExpr,
+        kind: Fallible,
+        to_string: Option<&tast::FnRef>,
+        ty: Ty,
+        span: Span,
+    ) -> Expr {
         let s = self.boxed(inner);
         self.unwrap_lowered(s, kind, to_string, ty, span)
     }
 
     /// `s!` for an already lowered operand.
-    pub fn unwrap_lowered(&mut self, s: Box<Expr>, kind: Fallible, to_string: Option<&tast::FnRef>, ty: Ty, span: Span) -> Expr {
+    pub fn unwrap_lowered(
+        &mut self,
+        s: Box<Expr>,
+        kind: Fallible,
+        to_string: Option<&tast::FnRef>,
+        ty: Ty,
+        span: Span,
+    ) -> Expr {
         let (ok, bad) = self.payload_arms(kind, &s.ty, span);
         let x = self.new_local("$value", ty.clone(), false, span);
         let (bad_pat, msg) = match kind {
             Fallible::Option => (
                 self.variant_pat(&s.ty, bad, None, span),
-                expr(ExprKind::Str("unwrapped a `None` value".into()), Ty::Str, span),
+                expr(
+                    ExprKind::Str("unwrapped a `None` value".into()),
+                    Ty::Str,
+                    span,
+                ),
             ),
             Fallible::Result => {
                 let err_ty = match &s.ty {
@@ -503,12 +618,22 @@ impl FnLower<'_, '_> {
                     Some(r) => self.call_ref(r, ev, Ty::Str, span),
                     None if ev.ty == Ty::Str => ev,
                     // An error type that cannot be printed.
-                    None => expr(ExprKind::Str("unwrapped an `Err` value".into()), Ty::Str, span),
+                    None => expr(
+                        ExprKind::Str("unwrapped an `Err` value".into()),
+                        Ty::Str,
+                        span,
+                    ),
                 };
                 (self.variant_pat(&s.ty, bad, Some(e), span), text)
             }
         };
-        let panic = intrinsic("panic", Vec::new(), vec![arg(msg, PassMode::Value)], Ty::Never, span);
+        let panic = intrinsic(
+            "panic",
+            Vec::new(),
+            vec![arg(msg, PassMode::Value)],
+            Ty::Never,
+            span,
+        );
         let arms = vec![
             MatchArm {
                 pat: self.variant_pat(&s.ty, ok, Some(x), span),
@@ -525,7 +650,14 @@ impl FnLower<'_, '_> {
     }
 
     /// `e?`: the value, or an early return of the failure (converted).
-    fn try_op(&mut self, inner: &TExpr, kind: Fallible, convert: Option<&Coercion>, ty: Ty, span: Span) -> Expr {
+    fn try_op(
+        &mut self,
+        inner: &TExpr,
+        kind: Fallible,
+        convert: Option<&Coercion>,
+        ty: Ty,
+        span: Span,
+    ) -> Expr {
         let s = self.boxed(inner);
         let (ok, bad) = self.payload_arms(kind, &s.ty, span);
         let x = self.new_local("$value", ty.clone(), false, span);
@@ -605,7 +737,14 @@ impl FnLower<'_, '_> {
         match c {
             Coercion::WrapSome => self.variant_value(&ty, SOME, vec![value], span),
             Coercion::StrToError => match self.cx.checked.defs.lang.error {
-                Some(adt) => expr(ExprKind::Struct { adt, fields: vec![value] }, ty, span),
+                Some(adt) => expr(
+                    ExprKind::Struct {
+                        adt,
+                        fields: vec![value],
+                    },
+                    ty,
+                    span,
+                ),
                 None => expr(ExprKind::Unreachable, ty, span),
             },
             Coercion::ToError(r) | Coercion::ToString(r) => self.call_ref(r, value, ty, span),

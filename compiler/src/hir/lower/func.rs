@@ -234,7 +234,9 @@ impl<'c, 'a> FnLower<'c, 'a> {
                     .collect(),
             },
             TExprKind::Block(b) => ExprKind::Block(self.block(b)),
-            TExprKind::Blocking { body, captures } => return self.blocking(body, captures, &e.ty, e.span),
+            TExprKind::Blocking { body, captures } => {
+                return self.blocking(body, captures, &e.ty, e.span)
+            }
             TExprKind::Loop(b) => ExprKind::Loop {
                 body: self.block(b),
                 latch: None,
@@ -309,7 +311,13 @@ impl<'c, 'a> FnLower<'c, 'a> {
 
     /// A call of an `async fn`: the arguments are evaluated now, and a promise runs the
     /// body on a green task: `{ let a = arg; Promise.run(move () => f(a)) }`.
-    fn async_call(&mut self, r: &tast::FnRef, args: &[tast::TArg], ty: &Ty, span: Span) -> ExprKind {
+    fn async_call(
+        &mut self,
+        r: &tast::FnRef,
+        args: &[tast::TArg],
+        ty: &Ty,
+        span: Span,
+    ) -> ExprKind {
         let inner_ty = match ty {
             Ty::Adt(_, targs) => targs.first().cloned().unwrap_or(Ty::Void),
             _ => Ty::Void,
@@ -337,40 +345,74 @@ impl<'c, 'a> FnLower<'c, 'a> {
         let mut call_args = Vec::new();
         for t in &temps {
             let decl = self.locals[t.0 as usize].clone();
-            locals.push(LocalDecl { indirect: false, ..decl.clone() });
+            locals.push(LocalDecl {
+                indirect: false,
+                ..decl.clone()
+            });
             let l = LocalId(locals.len() as u32 - 1);
             captures.push(l);
             call_args.push(Arg {
-                expr: Expr { kind: ExprKind::Local(l), ty: decl.ty, span },
+                expr: Expr {
+                    kind: ExprKind::Local(l),
+                    ty: decl.ty,
+                    span,
+                },
                 mode: PassMode::Value,
             });
         }
         let body_call = Expr {
-            kind: ExprKind::Call { target, args: call_args },
+            kind: ExprKind::Call {
+                target,
+                args: call_args,
+            },
             ty: inner_ty.clone(),
             span,
         };
         let slot = &mut self.cx.funcs[func.0 as usize];
-        slot.kind = FuncKind::Closure { captures, by_ref: false };
+        slot.kind = FuncKind::Closure {
+            captures,
+            by_ref: false,
+        };
         slot.ret = inner_ty.clone();
         slot.locals = locals;
-        slot.body = Block { stmts: Vec::new(), value: Some(Box::new(body_call)), span };
+        slot.body = Block {
+            stmts: Vec::new(),
+            value: Some(Box::new(body_call)),
+            span,
+        };
         slot.span = span;
-        let closure_ty = Ty::Fn(Box::new(crate::sema::ty::FnTy { params: Vec::new(), ret: inner_ty.clone() }));
+        let closure_ty = Ty::Fn(Box::new(crate::sema::ty::FnTy {
+            params: Vec::new(),
+            ret: inner_ty.clone(),
+        }));
         let make = Expr {
-            kind: ExprKind::MakeClosure { func, captures: temps, by_ref: false },
+            kind: ExprKind::MakeClosure {
+                func,
+                captures: temps,
+                by_ref: false,
+            },
             ty: closure_ty,
             span,
         };
         let run = Expr {
             kind: ExprKind::Call {
-                target: CallTarget::Intrinsic { name: "promise_run".into(), type_args: vec![inner_ty] },
-                args: vec![Arg { expr: make, mode: PassMode::Value }],
+                target: CallTarget::Intrinsic {
+                    name: "promise_run".into(),
+                    type_args: vec![inner_ty],
+                },
+                args: vec![Arg {
+                    expr: make,
+                    mode: PassMode::Value,
+                }],
             },
             ty: ty.clone(),
             span,
         };
-        ExprKind::Block(Block { stmts, value: Some(Box::new(run)), span })
+        ExprKind::Block(Block {
+            stmts,
+            value: Some(Box::new(run)),
+            span,
+        })
     }
 
     pub fn pattern(&mut self, p: &tast::TPattern) -> Pattern {
@@ -409,7 +451,13 @@ impl<'c, 'a> FnLower<'c, 'a> {
 
     /// `blocking { body }`: `Promise.blocking(() => { body }).await()!` with the body as a
     /// local closure (the pool thread uses the task's variables while the task waits).
-    fn blocking(&mut self, body: &tast::TBlock, captures: &[tast::Capture], ty: &Ty, span: Span) -> Expr {
+    fn blocking(
+        &mut self,
+        body: &tast::TBlock,
+        captures: &[tast::Capture],
+        ty: &Ty,
+        span: Span,
+    ) -> Expr {
         let clo = tast::TClosure {
             params: Vec::new(),
             ret: ty.clone(),
@@ -423,17 +471,42 @@ impl<'c, 'a> FnLower<'c, 'a> {
         };
         let make = Expr {
             kind: self.closure(&clo, span),
-            ty: Ty::Fn(Box::new(crate::sema::ty::FnTy { params: Vec::new(), ret: ty.clone() })),
+            ty: Ty::Fn(Box::new(crate::sema::ty::FnTy {
+                params: Vec::new(),
+                ret: ty.clone(),
+            })),
             span,
         };
-        let runtime = |name: &str| self.cx.checked.defs.modules.iter().find(|m| m.name == "std/runtime").and_then(|m| m.types.get(name).copied());
-        let (Some(crate::sema::defs::TypeDef::Adt(promise)), Some(crate::sema::defs::TypeDef::Adt(task_error))) = (runtime("Promise"), runtime("TaskError")) else {
-            return Expr { kind: ExprKind::Unreachable, ty: ty.clone(), span };
+        let runtime = |name: &str| {
+            self.cx
+                .checked
+                .defs
+                .modules
+                .iter()
+                .find(|m| m.name == "std/runtime")
+                .and_then(|m| m.types.get(name).copied())
+        };
+        let (
+            Some(crate::sema::defs::TypeDef::Adt(promise)),
+            Some(crate::sema::defs::TypeDef::Adt(task_error)),
+        ) = (runtime("Promise"), runtime("TaskError"))
+        else {
+            return Expr {
+                kind: ExprKind::Unreachable,
+                ty: ty.clone(),
+                span,
+            };
         };
         let call = |name: &str, arg: Expr, ret: Ty| Expr {
             kind: ExprKind::Call {
-                target: CallTarget::Intrinsic { name: name.into(), type_args: vec![ty.clone()] },
-                args: vec![Arg { expr: arg, mode: PassMode::Value }],
+                target: CallTarget::Intrinsic {
+                    name: name.into(),
+                    type_args: vec![ty.clone()],
+                },
+                args: vec![Arg {
+                    expr: arg,
+                    mode: PassMode::Value,
+                }],
             },
             ty: ret,
             span,
@@ -447,10 +520,22 @@ impl<'c, 'a> FnLower<'c, 'a> {
             .checked
             .defs
             .methods
-            .get(&(crate::sema::defs::TypeHead::Adt(task_error), "toString".to_string()))
+            .get(&(
+                crate::sema::defs::TypeHead::Adt(task_error),
+                "toString".to_string(),
+            ))
             .and_then(|fs| fs.first().copied())
-            .map(|fn_id| tast::FnRef { fn_id, type_args: Vec::new() });
-        self.unwrap_lowered(Box::new(awaited), tast::Fallible::Result, to_string.as_ref(), ty.clone(), span)
+            .map(|fn_id| tast::FnRef {
+                fn_id,
+                type_args: Vec::new(),
+            });
+        self.unwrap_lowered(
+            Box::new(awaited),
+            tast::Fallible::Result,
+            to_string.as_ref(),
+            ty.clone(),
+            span,
+        )
     }
 
     /// Closure conversion: the body becomes a function of its own; the closure value is
@@ -491,10 +576,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
         let body = inner.body_block(&c.body);
         let locals = inner.locals;
         let slot = &mut self.cx.funcs[func_id.0 as usize];
-        slot.kind = FuncKind::Closure {
-            captures,
-            by_ref,
-        };
+        slot.kind = FuncKind::Closure { captures, by_ref };
         slot.params = params;
         slot.ret = c.ret.clone();
         slot.locals = locals;

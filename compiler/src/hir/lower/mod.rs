@@ -138,7 +138,13 @@ impl ProgramCx<'_> {
 fn symbol_for(name: &str, id: FuncId) -> String {
     let clean: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("weft.{clean}.{}", id.0)
 }

@@ -28,10 +28,17 @@ impl FnCx<'_, '_> {
             self.error(
                 diag::E0113,
                 span,
-                format!("`{}` takes {own} type argument{} but {} were given", def.display, if own == 1 { "" } else { "s" }, explicit.len()),
+                format!(
+                    "`{}` takes {own} type argument{} but {} were given",
+                    def.display,
+                    if own == 1 { "" } else { "s" },
+                    explicit.len()
+                ),
             );
         }
-        let mut args: Vec<Ty> = (0..def.impl_generics).map(|_| self.new_var(VarKind::General, span)).collect();
+        let mut args: Vec<Ty> = (0..def.impl_generics)
+            .map(|_| self.new_var(VarKind::General, span))
+            .collect();
         for i in 0..own {
             match explicit.get(i) {
                 Some(t) if explicit.len() == own => args.push(t.clone()),
@@ -48,8 +55,12 @@ impl FnCx<'_, '_> {
         let cands = self.g.defs.methods.get(&(head, name.to_string()))?.clone();
         for c in cands {
             let def = self.g.defs.func(c).clone();
-            let Some(self_ty) = &def.self_ty else { continue };
-            let fresh: Vec<Ty> = (0..def.generics.len()).map(|_| self.new_var(VarKind::General, Span::default())).collect();
+            let Some(self_ty) = &def.self_ty else {
+                continue;
+            };
+            let fresh: Vec<Ty> = (0..def.generics.len())
+                .map(|_| self.new_var(VarKind::General, Span::default()))
+                .collect();
             if self.try_unify(&self_ty.subst(&fresh), &t) {
                 return Some(c);
             }
@@ -102,7 +113,10 @@ impl FnCx<'_, '_> {
         if matches!(rty, Ty::Infer(_)) {
             self.push(
                 Diagnostic::error(diag::E0204, recv.span, "type annotations needed")
-                    .with_primary_label(format!("the type of this value must be known to call `{}`", method.name)),
+                    .with_primary_label(format!(
+                        "the type of this value must be known to call `{}`",
+                        method.name
+                    )),
             );
             self.check_args_loosely(args);
             return self.error_expr(span);
@@ -114,9 +128,13 @@ impl FnCx<'_, '_> {
         let Some(mutable) = def.receiver else {
             let shown = self.show(&rty);
             self.push(
-                Diagnostic::error(diag::E0108, method.span, format!("`{}` is not a method of `{shown}`", method.name))
-                    .with_note(format!("`{}` has no `self` parameter", def.display))
-                    .with_help(format!("call it on the type: `{}(...)`", def.display)),
+                Diagnostic::error(
+                    diag::E0108,
+                    method.span,
+                    format!("`{}` is not a method of `{shown}`", method.name),
+                )
+                .with_note(format!("`{}` has no `self` parameter", def.display))
+                .with_help(format!("call it on the type: `{}(...)`", def.display)),
             );
             self.check_args_loosely(args);
             return self.error_expr(span);
@@ -127,9 +145,16 @@ impl FnCx<'_, '_> {
             self.unify(&self_ty.subst(&type_args), &rty);
         }
         if mutable {
-            self.require_mutable_place(&recv, &format!("call `{}`, which takes `mut self`, on", method.name));
+            self.require_mutable_place(
+                &recv,
+                &format!("call `{}`, which takes `mut self`, on", method.name),
+            );
         }
-        let mode = if mutable { PassMode::RefMut } else { PassMode::Ref };
+        let mode = if mutable {
+            PassMode::RefMut
+        } else {
+            PassMode::Ref
+        };
         let recv_arg = TArg { expr: recv, mode };
         self.call_fn(f, type_args, Some(recv_arg), args, expected, span)
     }
@@ -155,9 +180,21 @@ impl FnCx<'_, '_> {
         }
         // `a.len()` of a fixed array is its static length (the receiver is still evaluated).
         if let (Ty::Array(_, n), "len", []) = (&rty, method.name.as_str(), args) {
-            let len = TExpr { kind: TExprKind::Int(*n), ty: Ty::i64(), span };
-            let block = TBlock { stmts: vec![TStmt::Expr(recv)], value: Some(Box::new(len)), span };
-            return TExpr { kind: TExprKind::Block(block), ty: Ty::i64(), span };
+            let len = TExpr {
+                kind: TExprKind::Int(*n),
+                ty: Ty::i64(),
+                span,
+            };
+            let block = TBlock {
+                stmts: vec![TStmt::Expr(recv)],
+                value: Some(Box::new(len)),
+                span,
+            };
+            return TExpr {
+                kind: TExprKind::Block(block),
+                ty: Ty::i64(),
+                span,
+            };
         }
         if let Ty::Adt(id, targs) = &rty {
             let fields = self.g.defs.adt(*id).fields();
@@ -165,7 +202,10 @@ impl FnCx<'_, '_> {
                 let fty = fields[i].ty.subst(targs);
                 if matches!(fty, Ty::Fn(_)) {
                     let field = TExpr {
-                        kind: TExprKind::Field { base: Box::new(recv), index: i as u32 },
+                        kind: TExprKind::Field {
+                            base: Box::new(recv),
+                            index: i as u32,
+                        },
                         ty: fty,
                         span,
                     };
@@ -174,8 +214,12 @@ impl FnCx<'_, '_> {
             }
         }
         let shown = self.show(&rty);
-        let mut d = Diagnostic::error(diag::E0108, method.span, format!("no method named `{}` found for `{shown}`", method.name))
-            .with_primary_label("method not found");
+        let mut d = Diagnostic::error(
+            diag::E0108,
+            method.span,
+            format!("no method named `{}` found for `{shown}`", method.name),
+        )
+        .with_primary_label("method not found");
         let lang = &self.g.defs.lang;
         let inner = match lang.as_result(&rty) {
             Some((ok, _)) => Some((ok.clone(), "a `Result`")),
@@ -191,8 +235,15 @@ impl FnCx<'_, '_> {
         }
         if let Some(head) = TypeHead::of(&rty) {
             if let Some(ids) = self.g.defs.methods.get(&(head, method.name.clone())) {
-                if let Some(t) = ids.first().and_then(|f| self.g.defs.func(*f).self_ty.clone()) {
-                    d = d.with_note(format!("`{}` exists for `{}`", method.name, self.g.defs.show(&t)));
+                if let Some(t) = ids
+                    .first()
+                    .and_then(|f| self.g.defs.func(*f).self_ty.clone())
+                {
+                    d = d.with_note(format!(
+                        "`{}` exists for `{}`",
+                        method.name,
+                        self.g.defs.show(&t)
+                    ));
                 }
             } else {
                 let names: Vec<String> = self
@@ -203,7 +254,9 @@ impl FnCx<'_, '_> {
                     .filter(|(h, _)| *h == head)
                     .map(|(_, n)| n.clone())
                     .collect();
-                if let Some(s) = crate::sema::scope::suggest(&method.name, names.iter().map(String::as_str)) {
+                if let Some(s) =
+                    crate::sema::scope::suggest(&method.name, names.iter().map(String::as_str))
+                {
                     d = d.with_help(format!("a method with a similar name exists: `{s}`"));
                 }
             }
@@ -228,7 +281,14 @@ impl FnCx<'_, '_> {
             return self.error_expr(span);
         }
         if let Ty::Adt(id, _) = &ty {
-            if let Some(v) = self.g.defs.adt(*id).variants().iter().position(|v| v.name == method.name) {
+            if let Some(v) = self
+                .g
+                .defs
+                .adt(*id)
+                .variants()
+                .iter()
+                .position(|v| v.name == method.name)
+            {
                 let exp = expected.cloned();
                 let r = self.variant_ctor(*id, v as u32, args, exp.as_ref().or(Some(&ty)), span);
                 self.unify(&r.ty, &ty);
@@ -240,15 +300,26 @@ impl FnCx<'_, '_> {
             let mut d = Diagnostic::error(
                 diag::E0108,
                 method.span,
-                format!("no function or variant named `{}` found for `{shown}`", method.name),
+                format!(
+                    "no function or variant named `{}` found for `{shown}`",
+                    method.name
+                ),
             );
             if let Ty::Adt(id, _) = &ty {
                 let adt = self.g.defs.adt(*id);
-                let mut names: Vec<String> = adt.variants().iter().map(|v| v.name.clone()).collect();
+                let mut names: Vec<String> =
+                    adt.variants().iter().map(|v| v.name.clone()).collect();
                 names.extend(
-                    self.g.defs.methods.keys().filter(|(h, _)| *h == TypeHead::Adt(*id)).map(|(_, n)| n.clone()),
+                    self.g
+                        .defs
+                        .methods
+                        .keys()
+                        .filter(|(h, _)| *h == TypeHead::Adt(*id))
+                        .map(|(_, n)| n.clone()),
                 );
-                if let Some(s) = crate::sema::scope::suggest(&method.name, names.iter().map(String::as_str)) {
+                if let Some(s) =
+                    crate::sema::scope::suggest(&method.name, names.iter().map(String::as_str))
+                {
                     d = d.with_help(format!("a similar name exists: `{s}`"));
                 }
             }
@@ -259,8 +330,12 @@ impl FnCx<'_, '_> {
         let def = self.g.defs.func(f).clone();
         if def.receiver.is_some() {
             self.push(
-                Diagnostic::error(diag::E0108, method.span, format!("`{}` is a method, not a function of the type", def.display))
-                    .with_help(format!("call it on a value: `value.{}(...)`", method.name)),
+                Diagnostic::error(
+                    diag::E0108,
+                    method.span,
+                    format!("`{}` is a method, not a function of the type", def.display),
+                )
+                .with_help(format!("call it on a value: `value.{}(...)`", method.name)),
             );
             self.check_args_loosely(args);
             return self.error_expr(span);
@@ -283,7 +358,13 @@ impl FnCx<'_, '_> {
     }
 
     /// `callee(args)`.
-    pub fn check_call(&mut self, callee: &ast::Expr, args: &[ast::Expr], expected: Option<&Ty>, span: Span) -> TExpr {
+    pub fn check_call(
+        &mut self,
+        callee: &ast::Expr,
+        args: &[ast::Expr],
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         match &callee.kind {
             ExprKind::Name(id) if !self.lookup_local_silent(&id.name) => {
                 match self.g.defs.lookup_value(self.module, &id.name) {
@@ -292,14 +373,20 @@ impl FnCx<'_, '_> {
                         let type_args = self.instantiate_generics(&def, &[], id.span);
                         return self.call_fn(f, type_args, None, args, expected, span);
                     }
-                    Some(ValueDef::Variant(adt, v)) => return self.variant_ctor(adt, v, args, expected, span),
-                    Some(ValueDef::Print { stderr }) => return self.check_print(args, stderr, span),
+                    Some(ValueDef::Variant(adt, v)) => {
+                        return self.variant_ctor(adt, v, args, expected, span)
+                    }
+                    Some(ValueDef::Print { stderr }) => {
+                        return self.check_print(args, stderr, span)
+                    }
                     Some(ValueDef::Const(_)) => {}
                     None => {
                         if let Some((adt, v)) = self.bare_variant(&id.name, expected, id.span) {
                             return self.variant_ctor(adt, v, args, expected, span);
                         }
-                        if let Some(TypeDef::Adt(a)) = self.g.defs.lookup_type(self.module, &id.name) {
+                        if let Some(TypeDef::Adt(a)) =
+                            self.g.defs.lookup_type(self.module, &id.name)
+                        {
                             let name = self.g.defs.adt(a).name.clone();
                             self.push(
                                 Diagnostic::error(diag::E0205, id.span, format!("`{name}` is a type, not a function"))
@@ -335,8 +422,12 @@ impl FnCx<'_, '_> {
             if !cty.has_error() && !self.is_opaque(&cty) {
                 let shown = self.show(&cty);
                 self.push(
-                    Diagnostic::error(diag::E0205, callee.span, format!("a value of type `{shown}` cannot be called"))
-                        .with_primary_label("not a function"),
+                    Diagnostic::error(
+                        diag::E0205,
+                        callee.span,
+                        format!("a value of type `{shown}` cannot be called"),
+                    )
+                    .with_primary_label("not a function"),
                 );
             }
             self.check_args_loosely(args);
@@ -409,7 +500,10 @@ impl FnCx<'_, '_> {
         targs.extend(self.check_args(&format!("`{}`", def.display), &params, args, span));
         TExpr {
             kind: TExprKind::Call {
-                callee: Callee::Fn(FnRef { fn_id: f, type_args }),
+                callee: Callee::Fn(FnRef {
+                    fn_id: f,
+                    type_args,
+                }),
                 args: targs,
             },
             ty: ret,
@@ -434,7 +528,13 @@ impl FnCx<'_, '_> {
 
     /// Matches arguments to parameters: arity (E0201), defaults, omitted `void`
     /// parameters, passing modes; closures are checked last so they see inferred types.
-    fn check_args(&mut self, callee: &str, params: &[ParamSig], args: &[ast::Expr], span: Span) -> Vec<TArg> {
+    fn check_args(
+        &mut self,
+        callee: &str,
+        params: &[ParamSig],
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Vec<TArg> {
         // A broken argument list is one error expression: its arity means nothing.
         if args.iter().any(|a| matches!(a.kind, ExprKind::Error)) {
             self.check_args_loosely(args);
@@ -468,7 +568,11 @@ impl FnCx<'_, '_> {
                 out[i] = Some(self.check_default(p, d, *module));
             } else if self.accepts_void(&p.ty) {
                 out[i] = Some(TArg {
-                    expr: TExpr { kind: TExprKind::Unit, ty: Ty::Void, span },
+                    expr: TExpr {
+                        kind: TExprKind::Unit,
+                        ty: Ty::Void,
+                        span,
+                    },
                     mode: PassMode::Value,
                 });
             } else {
@@ -481,7 +585,10 @@ impl FnCx<'_, '_> {
             }
         }
         if !missing.is_empty() {
-            let list: Vec<String> = missing.iter().map(|p| format!("`{}: {}`", p.name, self.show(&p.ty))).collect();
+            let list: Vec<String> = missing
+                .iter()
+                .map(|p| format!("`{}: {}`", p.name, self.show(&p.ty)))
+                .collect();
             self.push(
                 Diagnostic::error(
                     diag::E0201,
@@ -511,18 +618,32 @@ impl FnCx<'_, '_> {
             PassMode::RefMut => self.check_ref_mut_arg(p, arg),
             PassMode::Ref => {
                 let inner = match &arg.kind {
-                    ExprKind::Unary { op: UnOp::Ref, expr } => &**expr,
+                    ExprKind::Unary {
+                        op: UnOp::Ref,
+                        expr,
+                    } => &**expr,
                     _ => arg,
                 };
                 let te = self.check_coerce(inner, &p.ty);
-                TArg { expr: te, mode: PassMode::Ref }
+                TArg {
+                    expr: te,
+                    mode: PassMode::Ref,
+                }
             }
             PassMode::Value => {
                 let mut arg = arg;
-                if let ExprKind::Unary { op: UnOp::Ref | UnOp::RefMut, expr } = &arg.kind {
+                if let ExprKind::Unary {
+                    op: UnOp::Ref | UnOp::RefMut,
+                    expr,
+                } = &arg.kind
+                {
                     self.push(
-                        Diagnostic::error(diag::E0220, arg.span, format!("parameter `{}` takes a value, not a reference", p.name))
-                            .with_help("pass the value itself; it is copied"),
+                        Diagnostic::error(
+                            diag::E0220,
+                            arg.span,
+                            format!("parameter `{}` takes a value, not a reference", p.name),
+                        )
+                        .with_help("pass the value itself; it is copied"),
                     );
                     arg = &**expr;
                 }
@@ -539,34 +660,63 @@ impl FnCx<'_, '_> {
                 if p.is_move || !p.takes_closure {
                     self.check_escape(&te, "be passed here");
                 }
-                TArg { expr: te, mode: PassMode::Value }
+                TArg {
+                    expr: te,
+                    mode: PassMode::Value,
+                }
             }
         }
     }
 
     fn check_ref_mut_arg(&mut self, p: &ParamSig, arg: &ast::Expr) -> TArg {
-        let ExprKind::Unary { op: UnOp::RefMut, expr } = &arg.kind else {
+        let ExprKind::Unary {
+            op: UnOp::RefMut,
+            expr,
+        } = &arg.kind
+        else {
             self.push(
-                Diagnostic::error(diag::E0220, arg.span, format!("parameter `{}` is `&mut`: pass a mutable variable as `&mut x`", p.name))
-                    .with_help(format!("write `&mut {}`", crate::sema::check::stmt::snippet_name(match &arg.kind {
-                        ExprKind::Unary { op: UnOp::Ref, expr } => expr,
+                Diagnostic::error(
+                    diag::E0220,
+                    arg.span,
+                    format!(
+                        "parameter `{}` is `&mut`: pass a mutable variable as `&mut x`",
+                        p.name
+                    ),
+                )
+                .with_help(format!(
+                    "write `&mut {}`",
+                    crate::sema::check::stmt::snippet_name(match &arg.kind {
+                        ExprKind::Unary {
+                            op: UnOp::Ref,
+                            expr,
+                        } => expr,
                         _ => arg,
-                    }))),
+                    })
+                )),
             );
             // `&x` for `&mut x`: one error, not a second one about the stray `&`.
             let inner = match &arg.kind {
-                ExprKind::Unary { op: UnOp::Ref, expr } => &**expr,
+                ExprKind::Unary {
+                    op: UnOp::Ref,
+                    expr,
+                } => &**expr,
                 _ => arg,
             };
             let te = self.check_expr(inner, Some(&p.ty));
-            return TArg { expr: te, mode: PassMode::RefMut };
+            return TArg {
+                expr: te,
+                mode: PassMode::RefMut,
+            };
         };
         let te = self.check_expr(expr, Some(&p.ty));
         if !self.unify(&te.ty, &p.ty) {
             self.mismatch(te.span, &p.ty, &te.ty.clone());
         }
         self.require_mutable_place(&te, "pass `&mut`");
-        TArg { expr: te, mode: PassMode::RefMut }
+        TArg {
+            expr: te,
+            mode: PassMode::RefMut,
+        }
     }
 
     /// Checks a parameter's default value in the callee's module (no caller locals).
@@ -587,8 +737,14 @@ impl FnCx<'_, '_> {
         self.frames.pop();
         self.restore_scopes(saved);
         self.module = saved_module;
-        let te = TExpr { span: te.span, ..te };
-        TArg { expr: te, mode: p.mode }
+        let te = TExpr {
+            span: te.span,
+            ..te
+        };
+        TArg {
+            expr: te,
+            mode: p.mode,
+        }
     }
 
     /// Checks arguments of a call that already failed, so their own errors are reported.
@@ -599,11 +755,20 @@ impl FnCx<'_, '_> {
     }
 
     /// `Enum.Variant(args)` / `Variant(args)`.
-    pub fn variant_ctor(&mut self, adt: AdtId, v: u32, args: &[ast::Expr], expected: Option<&Ty>, span: Span) -> TExpr {
+    pub fn variant_ctor(
+        &mut self,
+        adt: AdtId,
+        v: u32,
+        args: &[ast::Expr],
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let def = self.g.defs.adt(adt).clone();
         let variant = def.variants()[v as usize].clone();
         let ty = self.fresh_adt(adt, expected, span);
-        let Ty::Adt(_, targs) = &ty else { unreachable!("fresh_adt returns an ADT") };
+        let Ty::Adt(_, targs) = &ty else {
+            unreachable!("fresh_adt returns an ADT")
+        };
         if args.len() != variant.fields.len() {
             self.push(Diagnostic::error(
                 diag::E0201,
@@ -630,7 +795,11 @@ impl FnCx<'_, '_> {
             })
             .collect();
         TExpr {
-            kind: TExprKind::Variant { adt, variant: v, fields },
+            kind: TExprKind::Variant {
+                adt,
+                variant: v,
+                fields,
+            },
             ty,
             span,
         }
@@ -642,7 +811,10 @@ impl FnCx<'_, '_> {
             .map(|a| {
                 let te = self.check_expr(a, None);
                 self.require_printable(&te);
-                TArg { expr: te, mode: PassMode::Value }
+                TArg {
+                    expr: te,
+                    mode: PassMode::Value,
+                }
             })
             .collect();
         TExpr {

@@ -13,7 +13,13 @@ use crate::syntax::ast::{self, ExprKind};
 impl FnCx<'_, '_> {
     /// Checks a closure literal. `ctx_move`: it is passed to a `move` parameter, so it is a
     /// move closure even without the keyword.
-    pub fn check_closure(&mut self, c: &ast::Closure, expected: Option<&Ty>, ctx_move: bool, span: Span) -> TExpr {
+    pub fn check_closure(
+        &mut self,
+        c: &ast::Closure,
+        expected: Option<&Ty>,
+        ctx_move: bool,
+        span: Span,
+    ) -> TExpr {
         let is_move = c.is_move || ctx_move;
         let exp_fn = match expected.map(|t| self.resolve(t)) {
             Some(Ty::Fn(f)) => Some(*f),
@@ -28,7 +34,10 @@ impl FnCx<'_, '_> {
                 reported = true;
                 // Shown without its `void` parameters, which take no argument.
                 let ret = exp_fn.as_ref().map(|f| f.ret.clone()).unwrap_or(Ty::Error);
-                let shown = self.show(&Ty::Fn(Box::new(FnTy { params: ps.clone(), ret })));
+                let shown = self.show(&Ty::Fn(Box::new(FnTy {
+                    params: ps.clone(),
+                    ret,
+                })));
                 self.push(
                     Diagnostic::error(
                         diag::E0201,
@@ -39,7 +48,11 @@ impl FnCx<'_, '_> {
                             if c.params.len() == 1 { "" } else { "s" }
                         ),
                     )
-                    .with_primary_label(format!("expected {} parameter{}", ps.len(), if ps.len() == 1 { "" } else { "s" })),
+                    .with_primary_label(format!(
+                        "expected {} parameter{}",
+                        ps.len(),
+                        if ps.len() == 1 { "" } else { "s" }
+                    )),
                 );
             }
         }
@@ -68,7 +81,12 @@ impl FnCx<'_, '_> {
         for (i, p) in c.params.iter().enumerate() {
             let exp = exp_params.as_ref().and_then(|ps| ps.get(i).cloned());
             let (mode, ty) = self.closure_param_type(p, exp, &mut reported);
-            let id = self.declare_local(&p.name.name, ty.clone(), LocalKind::Param(mode), p.name.span);
+            let id = self.declare_local(
+                &p.name.name,
+                ty.clone(),
+                LocalKind::Param(mode),
+                p.name.span,
+            );
             params.push((id, mode));
             ptys.push((mode, ty));
         }
@@ -131,8 +149,12 @@ impl FnCx<'_, '_> {
                 _ => {
                     let shown = self.show(ret);
                     self.push(
-                        Diagnostic::error(diag::E0209, b.span, format!("closure may end without returning a value of type `{shown}`"))
-                            .with_primary_label("the body can reach its end without a value"),
+                        Diagnostic::error(
+                            diag::E0209,
+                            b.span,
+                            format!("closure may end without returning a value of type `{shown}`"),
+                        )
+                        .with_primary_label("the body can reach its end without a value"),
                     );
                 }
             }
@@ -141,7 +163,12 @@ impl FnCx<'_, '_> {
         te
     }
 
-    fn closure_param_type(&mut self, p: &ast::Param, exp: Option<(PassMode, Ty)>, reported: &mut bool) -> (PassMode, Ty) {
+    fn closure_param_type(
+        &mut self,
+        p: &ast::Param,
+        exp: Option<(PassMode, Ty)>,
+        reported: &mut bool,
+    ) -> (PassMode, Ty) {
         match (&p.ty, exp) {
             (Some(t), exp) => {
                 let (mode, ty) = self.lower_param_type(t);
@@ -156,7 +183,9 @@ impl FnCx<'_, '_> {
                         self.error(
                             diag::E0200,
                             t.span,
-                            format!("mismatched types: this closure parameter must have type `{want}`"),
+                            format!(
+                                "mismatched types: this closure parameter must have type `{want}`"
+                            ),
                         );
                         *reported = true;
                     }
@@ -166,8 +195,15 @@ impl FnCx<'_, '_> {
             (None, Some(e)) => e,
             (None, None) => {
                 self.push(
-                    Diagnostic::error(diag::E0204, p.name.span, format!("cannot infer the type of closure parameter `{}`", p.name.name))
-                        .with_help(format!("annotate it: `({}: i64) => ...`", p.name.name)),
+                    Diagnostic::error(
+                        diag::E0204,
+                        p.name.span,
+                        format!(
+                            "cannot infer the type of closure parameter `{}`",
+                            p.name.name
+                        ),
+                    )
+                    .with_help(format!("annotate it: `({}: i64) => ...`", p.name.name)),
                 );
                 (PassMode::Value, Ty::Error)
             }
@@ -186,7 +222,10 @@ impl FnCx<'_, '_> {
                     }
                     if let Some(inner) = self.closure_facts.get(&cap.local) {
                         if facts.by_ref.is_none() {
-                            facts.by_ref = inner.by_ref.clone().or_else(|| inner.param.clone().map(|p| (p, cap.span)));
+                            facts.by_ref = inner
+                                .by_ref
+                                .clone()
+                                .or_else(|| inner.param.clone().map(|p| (p, cap.span)));
                         }
                         if facts.not_send.is_none() {
                             facts.not_send = inner.not_send.clone();
@@ -200,12 +239,22 @@ impl FnCx<'_, '_> {
             }
             TExprKind::Local(id) => self.closure_facts.get(id).cloned(),
             TExprKind::Block(b) => b.value.as_deref().and_then(|v| self.closure_facts_of(v)),
-            TExprKind::If { then_block, else_branch, .. } => then_block
+            TExprKind::If {
+                then_block,
+                else_branch,
+                ..
+            } => then_block
                 .value
                 .as_deref()
                 .and_then(|v| self.closure_facts_of(v))
-                .or_else(|| else_branch.as_deref().and_then(|e| self.closure_facts_of(e))),
-            TExprKind::Match { arms, .. } => arms.iter().find_map(|a| self.closure_facts_of(&a.body)),
+                .or_else(|| {
+                    else_branch
+                        .as_deref()
+                        .and_then(|e| self.closure_facts_of(e))
+                }),
+            TExprKind::Match { arms, .. } => {
+                arms.iter().find_map(|a| self.closure_facts_of(&a.body))
+            }
             _ => None,
         }
     }
@@ -225,9 +274,17 @@ impl FnCx<'_, '_> {
             );
         } else if let Some(name) = facts.param {
             self.push(
-                Diagnostic::error(diag::E0304, te.span, format!("closure parameter '{name}' may capture by reference and cannot escape"))
-                    .with_primary_label(format!("it would {what}"))
-                    .with_help(format!("declare the parameter as escaping: `move {name}: ...`")),
+                Diagnostic::error(
+                    diag::E0304,
+                    te.span,
+                    format!(
+                        "closure parameter '{name}' may capture by reference and cannot escape"
+                    ),
+                )
+                .with_primary_label(format!("it would {what}"))
+                .with_help(format!(
+                    "declare the parameter as escaping: `move {name}: ...`"
+                )),
             );
         }
     }
@@ -242,10 +299,14 @@ impl FnCx<'_, '_> {
             let shown = self.show(&ty);
             let why = self.why_not_send(&ty).unwrap_or_default();
             self.push(
-                Diagnostic::error(diag::E0301, arg_span, format!("cannot send '{name}' of type '{shown}' to another thread"))
-                    .with_primary_label("this closure runs on another task or thread")
-                    .with_label(cap_span, format!("'{name}' is captured here"))
-                    .with_note(why),
+                Diagnostic::error(
+                    diag::E0301,
+                    arg_span,
+                    format!("cannot send '{name}' of type '{shown}' to another thread"),
+                )
+                .with_primary_label("this closure runs on another task or thread")
+                .with_label(cap_span, format!("'{name}' is captured here"))
+                .with_note(why),
             );
         }
     }
@@ -259,9 +320,14 @@ impl FnCx<'_, '_> {
 
     fn not_send_reason(&self, t: &Ty, seen: &mut Vec<AdtId>) -> Option<String> {
         match t {
-            Ty::Ptr(_) => Some(format!("`{}` is a raw pointer, which is not Send", self.g.defs.show(t))),
+            Ty::Ptr(_) => Some(format!(
+                "`{}` is a raw pointer, which is not Send",
+                self.g.defs.show(t)
+            )),
             Ty::Vec(e) | Ty::Box(e) | Ty::Array(e, _) => self.not_send_reason(e, seen),
-            Ty::Map(k, v) => self.not_send_reason(k, seen).or_else(|| self.not_send_reason(v, seen)),
+            Ty::Map(k, v) => self
+                .not_send_reason(k, seen)
+                .or_else(|| self.not_send_reason(v, seen)),
             Ty::Tuple(ts) => ts.iter().find_map(|x| self.not_send_reason(x, seen)),
             Ty::Adt(id, args) => self.adt_not_send(*id, args, seen),
             _ => None,
@@ -278,14 +344,26 @@ impl FnCx<'_, '_> {
         let reason = match &adt.kind {
             AdtKind::Struct(fields) => fields.iter().find_map(|f| {
                 let ft = f.ty.subst(args);
-                self.not_send_reason(&ft, seen)
-                    .map(|r| format!("field `{}` of `{}` has type `{}`; {r}", f.name, adt.name, show(&ft)))
+                self.not_send_reason(&ft, seen).map(|r| {
+                    format!(
+                        "field `{}` of `{}` has type `{}`; {r}",
+                        f.name,
+                        adt.name,
+                        show(&ft)
+                    )
+                })
             }),
             AdtKind::Enum(vs) => vs.iter().find_map(|v| {
                 v.fields.iter().find_map(|ft| {
                     let ft = ft.subst(args);
-                    self.not_send_reason(&ft, seen)
-                        .map(|r| format!("variant `{}.{}` holds a `{}`; {r}", adt.name, v.name, show(&ft)))
+                    self.not_send_reason(&ft, seen).map(|r| {
+                        format!(
+                            "variant `{}.{}` holds a `{}`; {r}",
+                            adt.name,
+                            v.name,
+                            show(&ft)
+                        )
+                    })
                 })
             }),
             AdtKind::Handle(_) => Some(format!("`{}` is not Send", adt.name)),

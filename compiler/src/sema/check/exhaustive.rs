@@ -47,7 +47,10 @@ pub fn analyze(defs: &Defs, ty: &Ty, arms: &[MatchArm]) -> Coverage {
     let mut unreachable = Vec::new();
     for (i, arm) in arms.iter().enumerate() {
         let p = lower(defs, &arm.pat);
-        if cx.useful(&rows, std::slice::from_ref(&p), std::slice::from_ref(ty)).is_none() {
+        if cx
+            .useful(&rows, std::slice::from_ref(&p), std::slice::from_ref(ty))
+            .is_none()
+        {
             unreachable.push(i);
         }
         if arm.guard.is_none() {
@@ -57,7 +60,10 @@ pub fn analyze(defs: &Defs, ty: &Ty, arms: &[MatchArm]) -> Coverage {
     let missing = cx
         .useful(&rows, &[Pat::Wild], std::slice::from_ref(ty))
         .map(|w| cx.show(&w[0], ty));
-    Coverage { missing, unreachable }
+    Coverage {
+        missing,
+        unreachable,
+    }
 }
 
 fn lower(defs: &Defs, p: &TPattern) -> Pat {
@@ -69,7 +75,12 @@ fn lower(defs: &Defs, p: &TPattern) -> Pat {
             other => Pat::Ctor(Ctor::Opaque(format!("{other:?}")), vec![]),
         },
         TPatternKind::Range { lo, hi, inclusive } => Pat::Ctor(
-            Ctor::Opaque(format!("{:?}..{}{:?}", lo.kind, if *inclusive { "=" } else { "" }, hi.kind)),
+            Ctor::Opaque(format!(
+                "{:?}..{}{:?}",
+                lo.kind,
+                if *inclusive { "=" } else { "" },
+                hi.kind
+            )),
             vec![],
         ),
         TPatternKind::Tuple(ps) => Pat::Ctor(Ctor::Single, ps.iter().map(lower).collect()),
@@ -80,9 +91,9 @@ fn lower(defs: &Defs, p: &TPattern) -> Pat {
             }
             Pat::Ctor(Ctor::Single, sub)
         }
-        TPatternKind::Variant { variant, fields, .. } => {
-            Pat::Ctor(Ctor::Variant(*variant), fields.iter().map(lower).collect())
-        }
+        TPatternKind::Variant {
+            variant, fields, ..
+        } => Pat::Ctor(Ctor::Variant(*variant), fields.iter().map(lower).collect()),
         TPatternKind::Or(ps) => Pat::Or(ps.iter().map(lower).collect()),
     }
 }
@@ -168,7 +179,8 @@ impl Cx<'_> {
                     nv.extend_from_slice(&v[1..]);
                     let mut ntys = self.fields(c, &tys[0]);
                     ntys.extend_from_slice(&tys[1..]);
-                    self.useful(&spec, &nv, &ntys).map(|w| rebuild(c.clone(), arity, w))
+                    self.useful(&spec, &nv, &ntys)
+                        .map(|w| rebuild(c.clone(), arity, w))
                 });
             }
         }
@@ -212,7 +224,11 @@ impl Cx<'_> {
                         let adt = self.defs.adt(*id);
                         let name = &adt.variants()[*v as usize].name;
                         let prelude = self.defs.module(adt.module).is_std;
-                        let qual = if prelude { name.clone() } else { format!("{}.{name}", adt.name) };
+                        let qual = if prelude {
+                            name.clone()
+                        } else {
+                            format!("{}.{name}", adt.name)
+                        };
                         if parts.is_empty() {
                             qual
                         } else {

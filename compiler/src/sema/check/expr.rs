@@ -39,7 +39,9 @@ impl FnCx<'_, '_> {
             ExprKind::Generic { name, args } => self.check_generic_value(name, args, span),
             ExprKind::Tuple(es) => self.check_tuple(es, expected, span),
             ExprKind::Array(es) => self.check_array(es, expected, span),
-            ExprKind::ArrayRepeat { value, count } => self.check_repeat(value, count, expected, span),
+            ExprKind::ArrayRepeat { value, count } => {
+                self.check_repeat(value, count, expected, span)
+            }
             ExprKind::StructLit { name, args, fields } => {
                 self.check_struct_lit(name, args, fields, expected, span)
             }
@@ -70,7 +72,9 @@ impl FnCx<'_, '_> {
                 then_block,
                 else_branch,
             } => self.check_if(cond, then_block, else_branch.as_deref(), expected, span),
-            ExprKind::Match { scrutinee, arms } => self.check_match(scrutinee, arms, expected, span),
+            ExprKind::Match { scrutinee, arms } => {
+                self.check_match(scrutinee, arms, expected, span)
+            }
             ExprKind::Block(b) => self.block_expr(b, expected),
             ExprKind::Unsafe(b) => {
                 self.unsafe_depth += 1;
@@ -98,8 +102,12 @@ impl FnCx<'_, '_> {
             ExprKind::Yield(_) => self.not_yet(span, "generators (`yield`)"),
             ExprKind::Spawn(_) => {
                 self.push(
-                    Diagnostic::error(diag::E0305, span, "`spawn` is only valid inside a `concurrent` block")
-                        .with_help("use `Task.spawn(() => ...)` or a `Promise` from std/runtime"),
+                    Diagnostic::error(
+                        diag::E0305,
+                        span,
+                        "`spawn` is only valid inside a `concurrent` block",
+                    )
+                    .with_help("use `Task.spawn(() => ...)` or a `Promise` from std/runtime"),
                 );
                 self.error_expr(span)
             }
@@ -111,7 +119,9 @@ impl FnCx<'_, '_> {
     /// task's variables by reference while the task waits), without `return`.
     fn check_blocking(&mut self, b: &ast::Block, expected: Option<&Ty>, span: Span) -> TExpr {
         let scope_base = self.scope_depth();
-        let ret = expected.cloned().unwrap_or_else(|| self.new_var(VarKind::General, span));
+        let ret = expected
+            .cloned()
+            .unwrap_or_else(|| self.new_var(VarKind::General, span));
         self.frames.push(super::fncx::Frame {
             ret,
             is_closure: true,
@@ -140,7 +150,9 @@ impl FnCx<'_, '_> {
         self.push(
             Diagnostic::error(diag::E0900, span, format!("{what} are not implemented yet"))
                 .with_note("this version implements LANGUAGE.md sections 1-6.5")
-                .with_help("use `Promise`, `Task.spawn` or `Thread.spawn` from std/runtime and std/thread"),
+                .with_help(
+                    "use `Promise`, `Task.spawn` or `Thread.spawn` from std/runtime and std/thread",
+                ),
         );
         self.error_expr(span)
     }
@@ -239,7 +251,11 @@ impl FnCx<'_, '_> {
             Some(ValueDef::Fn(f)) => return self.fn_value(f, &[], expected, span),
             Some(ValueDef::Variant(adt, v)) => return self.unit_variant(adt, v, expected, span),
             Some(ValueDef::Print { .. }) => {
-                self.error(diag::E0205, span, format!("`{}` can only be called", id.name));
+                self.error(
+                    diag::E0205,
+                    span,
+                    format!("`{}` can only be called", id.name),
+                );
                 return self.error_expr(span);
             }
             None => {}
@@ -253,9 +269,21 @@ impl FnCx<'_, '_> {
 
     /// The enum variant a bare name refers to: one of the expected enum's variants, else
     /// the only visible variant with that name.
-    pub fn bare_variant(&mut self, name: &str, expected: Option<&Ty>, span: Span) -> Option<(AdtId, u32)> {
+    pub fn bare_variant(
+        &mut self,
+        name: &str,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> Option<(AdtId, u32)> {
         if let Some(Ty::Adt(id, _)) = expected.map(|t| self.resolve(t)) {
-            if let Some(i) = self.g.defs.adt(id).variants().iter().position(|v| v.name == name) {
+            if let Some(i) = self
+                .g
+                .defs
+                .adt(id)
+                .variants()
+                .iter()
+                .position(|v| v.name == name)
+            {
                 return Some((id, i as u32));
             }
         }
@@ -295,13 +323,20 @@ impl FnCx<'_, '_> {
         if let Some(TypeDef::Adt(a)) = self.g.defs.lookup_type(self.module, &id.name) {
             let adt = self.g.defs.adt(a);
             d = match &adt.kind {
-                AdtKind::Struct(_) => d.with_help(format!("`{0}` is a struct: write `{0} {{ ... }}`", adt.name)),
-                _ => d.with_help(format!("`{0}` is a type: call one of its functions, e.g. `{0}.new(...)`", adt.name)),
+                AdtKind::Struct(_) => d.with_help(format!(
+                    "`{0}` is a struct: write `{0} {{ ... }}`",
+                    adt.name
+                )),
+                _ => d.with_help(format!(
+                    "`{0}` is a type: call one of its functions, e.g. `{0}.new(...)`",
+                    adt.name
+                )),
             };
         } else {
             let mut names = self.g.defs.visible_names(self.module);
             names.extend(self.locals.iter().map(|l| l.name.clone()));
-            if let Some(s) = crate::sema::scope::suggest(&id.name, names.iter().map(String::as_str)) {
+            if let Some(s) = crate::sema::scope::suggest(&id.name, names.iter().map(String::as_str))
+            {
                 d = d.with_help(format!("a name with a similar spelling exists: `{s}`"));
             }
         }
@@ -341,7 +376,9 @@ impl FnCx<'_, '_> {
     /// `Adt<fresh vars>`, unified with the expected type when it names the same ADT.
     pub fn fresh_adt(&mut self, adt: AdtId, expected: Option<&Ty>, span: Span) -> Ty {
         let n = self.g.defs.adt(adt).generics.len();
-        let args: Vec<Ty> = (0..n).map(|_| self.new_var(VarKind::General, span)).collect();
+        let args: Vec<Ty> = (0..n)
+            .map(|_| self.new_var(VarKind::General, span))
+            .collect();
         let ty = Ty::Adt(adt, args);
         if let Some(exp) = expected {
             if matches!(self.resolve(exp), Ty::Adt(id, _) if id == adt) {
@@ -363,7 +400,13 @@ impl FnCx<'_, '_> {
     }
 
     /// A function used as a value: a closure-typed reference to it.
-    fn fn_value(&mut self, f: crate::sema::defs::FnId, explicit: &[Ty], expected: Option<&Ty>, span: Span) -> TExpr {
+    fn fn_value(
+        &mut self,
+        f: crate::sema::defs::FnId,
+        explicit: &[Ty],
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let def = self.g.defs.func(f).clone();
         if def.flags.is_extern || matches!(def.body, crate::sema::defs::FnBody::Intrinsic(_)) {
             self.error(
@@ -387,7 +430,10 @@ impl FnCx<'_, '_> {
             self.unify(&ty, exp);
         }
         TExpr {
-            kind: TExprKind::FnRef(FnRef { fn_id: f, type_args }),
+            kind: TExprKind::FnRef(FnRef {
+                fn_id: f,
+                type_args,
+            }),
             ty,
             span,
         }
@@ -436,7 +482,10 @@ impl FnCx<'_, '_> {
                     self.error(
                         diag::E0200,
                         span,
-                        format!("mismatched types: expected an array of {n} elements, found {}", es.len()),
+                        format!(
+                            "mismatched types: expected an array of {n} elements, found {}",
+                            es.len()
+                        ),
                     );
                 }
                 TExpr {
@@ -453,7 +502,13 @@ impl FnCx<'_, '_> {
         }
     }
 
-    fn check_repeat(&mut self, value: &ast::Expr, count: &ast::Expr, expected: Option<&Ty>, span: Span) -> TExpr {
+    fn check_repeat(
+        &mut self,
+        value: &ast::Expr,
+        count: &ast::Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let elem_exp = match expected.map(|t| self.resolve(t)) {
             Some(Ty::Array(t, _)) => Some(*t),
             _ => None,
@@ -471,8 +526,12 @@ impl FnCx<'_, '_> {
             Some(n) => (n, Ty::Array(Box::new(v.ty.clone()), n)),
             None => {
                 self.push(
-                    Diagnostic::error(diag::E0222, count.span, "the length of `[value; length]` must be an integer literal or a constant")
-                        .with_help("for a vector of runtime length, push in a loop"),
+                    Diagnostic::error(
+                        diag::E0222,
+                        count.span,
+                        "the length of `[value; length]` must be an integer literal or a constant",
+                    )
+                    .with_help("for a vector of runtime length, push in a loop"),
                 );
                 (0, Ty::Error)
             }
@@ -497,7 +556,11 @@ impl FnCx<'_, '_> {
     ) -> TExpr {
         let Some(TypeDef::Adt(adt)) = self.g.defs.lookup_type(self.module, &name.name) else {
             if !self.g.defs.failed_import(self.module, &name.name) {
-                self.error(diag::E0101, name.span, format!("cannot find struct `{}`", name.name));
+                self.error(
+                    diag::E0101,
+                    name.span,
+                    format!("cannot find struct `{}`", name.name),
+                );
             }
             self.check_field_values_only(fields);
             return self.error_expr(span);
@@ -518,7 +581,11 @@ impl FnCx<'_, '_> {
         } else {
             let targs: Vec<Ty> = args.iter().map(|t| self.lower_type(t)).collect();
             if targs.len() != def.generics.len() {
-                self.error(diag::E0113, name.span, format!("`{}` takes {} type arguments", def.name, def.generics.len()));
+                self.error(
+                    diag::E0113,
+                    name.span,
+                    format!("`{}` takes {} type arguments", def.name, def.generics.len()),
+                );
             }
             Ty::Adt(adt, targs)
         };
@@ -548,7 +615,11 @@ impl FnCx<'_, '_> {
             };
             self.check_escape(&v, "be stored in a struct field");
             if values[i].is_some() {
-                self.error(diag::E0112, f.name.span, format!("field `{}` is specified twice", f.name.name));
+                self.error(
+                    diag::E0112,
+                    f.name.span,
+                    format!("field `{}` is specified twice", f.name.name),
+                );
             }
             values[i] = Some(v);
         }
@@ -559,10 +630,22 @@ impl FnCx<'_, '_> {
             .map(|(d, _)| d.name.as_str())
             .collect();
         if !missing.is_empty() {
-            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             self.push(
-                Diagnostic::error(diag::E0112, span, format!("missing field{} {list} in `{}` literal", if missing.len() == 1 { "" } else { "s" }, def.name))
-                    .with_primary_label(format!("missing {list}")),
+                Diagnostic::error(
+                    diag::E0112,
+                    span,
+                    format!(
+                        "missing field{} {list} in `{}` literal",
+                        if missing.len() == 1 { "" } else { "s" },
+                        def.name
+                    ),
+                )
+                .with_primary_label(format!("missing {list}")),
             );
         }
         let fields = values
@@ -589,13 +672,27 @@ impl FnCx<'_, '_> {
             return;
         }
         let shown = self.show(ty);
-        let mut d = Diagnostic::error(diag::E0107, name.span, format!("no field `{}` on type `{shown}`", name.name))
-            .with_primary_label("unknown field");
+        let mut d = Diagnostic::error(
+            diag::E0107,
+            name.span,
+            format!("no field `{}` on type `{shown}`", name.name),
+        )
+        .with_primary_label("unknown field");
         let rt = self.resolve(ty);
         if self.find_method(&rt, &name.name).is_some() {
-            d = d.with_help(format!("`{0}` is a method: call it with `{0}(...)`", name.name));
+            d = d.with_help(format!(
+                "`{0}` is a method: call it with `{0}(...)`",
+                name.name
+            ));
         } else if let Ty::Adt(id, _) = &rt {
-            let names: Vec<&str> = self.g.defs.adt(*id).fields().iter().map(|f| f.name.as_str()).collect();
+            let names: Vec<&str> = self
+                .g
+                .defs
+                .adt(*id)
+                .fields()
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
             if let Some(s) = crate::sema::scope::suggest(&name.name, names.iter().copied()) {
                 d = d.with_help(format!("a field with a similar name exists: `{s}`"));
             } else if !names.is_empty() {
@@ -617,7 +714,12 @@ impl FnCx<'_, '_> {
         if self.lookup_local_silent(&name.name) {
             return None;
         }
-        if args.is_empty() && matches!(self.g.defs.lookup_value(self.module, &name.name), Some(ValueDef::Const(_))) {
+        if args.is_empty()
+            && matches!(
+                self.g.defs.lookup_value(self.module, &name.name),
+                Some(ValueDef::Const(_))
+            )
+        {
             return None;
         }
         let def = self.g.defs.lookup_type(self.module, &name.name)?;
@@ -625,12 +727,18 @@ impl FnCx<'_, '_> {
             TypeDef::Adt(id) => {
                 let n = self.g.defs.adt(id).generics.len();
                 let targs: Vec<Ty> = if args.is_empty() {
-                    (0..n).map(|_| self.new_var(VarKind::General, e.span)).collect()
+                    (0..n)
+                        .map(|_| self.new_var(VarKind::General, e.span))
+                        .collect()
                 } else {
                     args.iter().map(|t| self.lower_type(t)).collect()
                 };
                 if targs.len() != n {
-                    self.error(diag::E0113, e.span, format!("`{}` takes {n} type arguments", name.name));
+                    self.error(
+                        diag::E0113,
+                        e.span,
+                        format!("`{}` takes {n} type arguments", name.name),
+                    );
                     return Some((Ty::Error, e.span));
                 }
                 Ty::Adt(id, targs)
@@ -644,7 +752,9 @@ impl FnCx<'_, '_> {
                     span: e.span,
                 };
                 if args.is_empty() && b.arity() > 0 {
-                    let vars: Vec<Ty> = (0..b.arity()).map(|_| self.new_var(VarKind::General, e.span)).collect();
+                    let vars: Vec<Ty> = (0..b.arity())
+                        .map(|_| self.new_var(VarKind::General, e.span))
+                        .collect();
                     match b {
                         crate::sema::defs::BuiltinTy::Vec => Ty::Vec(Box::new(vars[0].clone())),
                         crate::sema::defs::BuiltinTy::Box => Ty::Box(Box::new(vars[0].clone())),
@@ -675,7 +785,14 @@ impl FnCx<'_, '_> {
     /// `Type.member` in value position: a unit variant.
     fn check_type_member(&mut self, ty: &Ty, name: &ast::Ident, span: Span) -> TExpr {
         if let Ty::Adt(id, _) = ty {
-            if let Some(v) = self.g.defs.adt(*id).variants().iter().position(|v| v.name == name.name) {
+            if let Some(v) = self
+                .g
+                .defs
+                .adt(*id)
+                .variants()
+                .iter()
+                .position(|v| v.name == name.name)
+            {
                 let r = self.unit_variant(*id, v as u32, None, span);
                 if !r.ty.is_error() {
                     self.unify(&r.ty, ty);
@@ -687,9 +804,16 @@ impl FnCx<'_, '_> {
             return self.error_expr(span);
         }
         let shown = self.show(ty);
-        let mut d = Diagnostic::error(diag::E0109, name.span, format!("no variant or constant `{}` on `{shown}`", name.name));
+        let mut d = Diagnostic::error(
+            diag::E0109,
+            name.span,
+            format!("no variant or constant `{}` on `{shown}`", name.name),
+        );
         if self.find_method(ty, &name.name).is_some() {
-            d = d.with_help(format!("`{0}` is a function: call it with `{shown}.{0}(...)`", name.name));
+            d = d.with_help(format!(
+                "`{0}` is a function: call it with `{shown}.{0}(...)`",
+                name.name
+            ));
         }
         self.push(d);
         self.error_expr(span)
@@ -700,7 +824,12 @@ impl FnCx<'_, '_> {
         let bty = self.resolve(&b.ty);
         match &bty {
             Ty::Tuple(ts) => {
-                if let Some(t) = name.name.parse::<usize>().ok().and_then(|i| ts.get(i).map(|t| (i, t.clone()))) {
+                if let Some(t) = name
+                    .name
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| ts.get(i).map(|t| (i, t.clone())))
+                {
                     return TExpr {
                         kind: TExprKind::Field {
                             base: Box::new(b),
@@ -762,7 +891,11 @@ impl FnCx<'_, '_> {
             t if self.is_opaque(t) => (IndexKind::Vec, Ty::Error),
             _ => {
                 let shown = self.show(&bty);
-                let mut d = Diagnostic::error(diag::E0206, b.span, format!("cannot index into a value of type `{shown}`"));
+                let mut d = Diagnostic::error(
+                    diag::E0206,
+                    b.span,
+                    format!("cannot index into a value of type `{shown}`"),
+                );
                 if matches!(bty, Ty::Map(..)) {
                     d = d.with_help("use `map.get(key)`");
                 }
@@ -773,9 +906,15 @@ impl FnCx<'_, '_> {
         };
         let i = self.check_expr(index, Some(&Ty::i64()));
         let ity = self.resolve(&i.ty);
-        if !matches!(ity, Ty::Int(_) | Ty::Error | Ty::Never) && self.var_kind(&ity) != Some(VarKind::Int) {
+        if !matches!(ity, Ty::Int(_) | Ty::Error | Ty::Never)
+            && self.var_kind(&ity) != Some(VarKind::Int)
+        {
             let shown = self.show(&ity);
-            self.error(diag::E0200, i.span, format!("mismatched types: expected an integer index, found `{shown}`"));
+            self.error(
+                diag::E0200,
+                i.span,
+                format!("mismatched types: expected an integer index, found `{shown}`"),
+            );
         }
         TExpr {
             kind: TExprKind::Index {
@@ -818,7 +957,11 @@ impl FnCx<'_, '_> {
         expected: Option<&Ty>,
         span: Span,
     ) -> TExpr {
-        let want = if else_branch.is_some() { expected } else { Some(&Ty::Void) };
+        let want = if else_branch.is_some() {
+            expected
+        } else {
+            Some(&Ty::Void)
+        };
         match cond {
             ast::Cond::Expr(c) => {
                 let c = self.check_coerce(c, &Ty::Bool);
@@ -867,10 +1010,21 @@ impl FnCx<'_, '_> {
         let Some(e) = else_branch else {
             if let Some(exp) = expected {
                 let r = self.resolve(exp);
-                if !r.is_void() && !r.is_error() && !matches!(r, Ty::Infer(_)) && !then_ty.is_never() {
+                if !r.is_void()
+                    && !r.is_error()
+                    && !matches!(r, Ty::Infer(_))
+                    && !then_ty.is_never()
+                {
                     self.push(
-                        Diagnostic::error(diag::E0200, span, format!("`if` without `else` has no value, but `{}` is expected", self.show(&r)))
-                            .with_help("add an `else` branch"),
+                        Diagnostic::error(
+                            diag::E0200,
+                            span,
+                            format!(
+                                "`if` without `else` has no value, but `{}` is expected",
+                                self.show(&r)
+                            ),
+                        )
+                        .with_help("add an `else` branch"),
                     );
                     // Reported: the caller must not report the `void` again.
                     return (None, Ty::Error);
@@ -891,14 +1045,28 @@ impl FnCx<'_, '_> {
                 return (Some(Box::new(els)), ty);
             }
             if let Some(v) = then.value.take() {
-                let v = if self.resolve(&v.ty).is_never() { *v } else { self.coerce(*v, &target) };
+                let v = if self.resolve(&v.ty).is_never() {
+                    *v
+                } else {
+                    self.coerce(*v, &target)
+                };
                 then.value = Some(Box::new(v));
             }
-            let els = if els_ty.is_never() { els } else { self.coerce(els, &target) };
-            let ty = if then_ty.is_never() && els_ty.is_never() { Ty::Never } else { target };
+            let els = if els_ty.is_never() {
+                els
+            } else {
+                self.coerce(els, &target)
+            };
+            let ty = if then_ty.is_never() && els_ty.is_never() {
+                Ty::Never
+            } else {
+                target
+            };
             return (Some(Box::new(els)), ty);
         }
-        let want = expected.cloned().or_else(|| (!then_ty.is_never()).then(|| then_ty.clone()));
+        let want = expected
+            .cloned()
+            .or_else(|| (!then_ty.is_never()).then(|| then_ty.clone()));
         let mut els = self.check_expr(e, want.as_ref());
         let ty = if then_ty.is_never() {
             els.ty.clone()
@@ -990,8 +1158,14 @@ impl FnCx<'_, '_> {
                 if !r.is_void() && !r.is_error() && !self.try_unify(&r, &Ty::Void) {
                     let shown = self.show(&r);
                     self.push(
-                        Diagnostic::error(diag::E0200, span, format!("`return` without a value in a function that returns `{shown}`"))
-                            .with_primary_label(format!("expected a value of type `{shown}`")),
+                        Diagnostic::error(
+                            diag::E0200,
+                            span,
+                            format!(
+                                "`return` without a value in a function that returns `{shown}`"
+                            ),
+                        )
+                        .with_primary_label(format!("expected a value of type `{shown}`")),
                     );
                 }
                 None
@@ -1019,7 +1193,11 @@ impl FnCx<'_, '_> {
             }
         }
         TExpr {
-            kind: if is_break { TExprKind::Break } else { TExprKind::Continue },
+            kind: if is_break {
+                TExprKind::Break
+            } else {
+                TExprKind::Continue
+            },
             ty: Ty::Never,
             span: e.span,
         }

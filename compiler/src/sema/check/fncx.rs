@@ -74,7 +74,12 @@ pub struct FnCx<'g, 'a> {
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
-    fn new(g: &'g mut GlobalCx<'a>, module: ModuleId, generics: Vec<GenericDef>, type_args: Vec<Ty>) -> Self {
+    fn new(
+        g: &'g mut GlobalCx<'a>,
+        module: ModuleId,
+        generics: Vec<GenericDef>,
+        type_args: Vec<Ty>,
+    ) -> Self {
         FnCx {
             g,
             module,
@@ -101,7 +106,11 @@ impl<'g, 'a> FnCx<'g, 'a> {
         cx.depth = depth;
         // A generator's declared type is what it yields; its body returns nothing (and
         // generators are reported as not implemented below).
-        let ret = if f.flags.is_gen { Ty::Void } else { f.ret.subst(&r.type_args) };
+        let ret = if f.flags.is_gen {
+            Ty::Void
+        } else {
+            f.ret.subst(&r.type_args)
+        };
         cx.frames.push(Frame {
             ret: ret.clone(),
             is_closure: false,
@@ -147,12 +156,12 @@ impl<'g, 'a> FnCx<'g, 'a> {
         }
         cx.check_effect_clause(f.effects.as_ref());
         let body = match &f.body {
-            FnBody::Ast { .. } => cx
-                .g
-                .defs
-                .fn_decl(r.fn_id)
-                .and_then(|d| d.body.clone())
-                .map(|b| cx.check_fn_body(&b, &ret, f.span)),
+            FnBody::Ast { .. } => {
+                cx.g.defs
+                    .fn_decl(r.fn_id)
+                    .and_then(|d| d.body.clone())
+                    .map(|b| cx.check_fn_body(&b, &ret, f.span))
+            }
             FnBody::Script => {
                 let block = script_block(cx.g.defs, f.module);
                 Some(cx.check_fn_body(&block, &Ty::Void, f.span))
@@ -197,11 +206,18 @@ impl<'g, 'a> FnCx<'g, 'a> {
             return expr;
         }
         let falls_off = match &expr.kind {
-            TExprKind::Block(b) => b.value.as_ref().is_none_or(|v| self.resolve(&v.ty).is_void()),
+            TExprKind::Block(b) => b
+                .value
+                .as_ref()
+                .is_none_or(|v| self.resolve(&v.ty).is_void()),
             _ => false,
         };
         if falls_off && !ret_r.is_error() {
-            let end = Span::new(body.span.file, body.span.end.saturating_sub(1) as usize, body.span.end as usize);
+            let end = Span::new(
+                body.span.file,
+                body.span.end.saturating_sub(1) as usize,
+                body.span.end as usize,
+            );
             self.push(
                 Diagnostic::error(
                     diag::E0209,
@@ -393,19 +409,22 @@ impl<'g, 'a> FnCx<'g, 'a> {
                 .with_help("choose another name, or assign to the existing variable (declare it with `var`)"),
             );
         }
-        self.scopes.last_mut().expect("a scope").push((name.to_string(), id));
+        self.scopes
+            .last_mut()
+            .expect("a scope")
+            .push((name.to_string(), id));
         id
     }
 
     /// Finds a local by name, recording captures for the closures between its scope and
     /// the current one.
     pub fn lookup_local(&mut self, name: &str, span: Span) -> Option<LocalId> {
-        let (scope_idx, id) = self
-            .scopes
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(i, s)| s.iter().rev().find(|(n, _)| n == name).map(|(_, id)| (i, *id)))?;
+        let (scope_idx, id) = self.scopes.iter().enumerate().rev().find_map(|(i, s)| {
+            s.iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, id)| (i, *id))
+        })?;
         let mutable = self.locals[id.0 as usize].is_mutable();
         for frame in self.frames.iter_mut().rev() {
             if frame.scope_base <= scope_idx {
@@ -447,7 +466,9 @@ impl<'g, 'a> FnCx<'g, 'a> {
 
     /// Names of every local in scope.
     pub fn locals_in_scope(&self) -> impl Iterator<Item = &str> {
-        self.scopes.iter().flat_map(|s| s.iter().map(|(n, _)| n.as_str()))
+        self.scopes
+            .iter()
+            .flat_map(|s| s.iter().map(|(n, _)| n.as_str()))
     }
 
     pub fn frame(&mut self) -> &mut Frame {
@@ -808,7 +829,9 @@ fn is_variant_ctor(defs: &crate::sema::defs::Defs, module: ModuleId, e: &ast::Ex
             },
             _ => false,
         },
-        K::MethodCall { receiver, method, .. } => match &receiver.kind {
+        K::MethodCall {
+            receiver, method, ..
+        } => match &receiver.kind {
             K::Name(t) => matches!(
                 defs.lookup_type(module, &t.name),
                 Some(TypeDef::Adt(id)) if defs.adt(id).variants().iter().any(|v| v.name == method.name)
@@ -822,19 +845,30 @@ fn is_variant_ctor(defs: &crate::sema::defs::Defs, module: ModuleId, e: &ast::Ex
 /// The first part of a constant initializer that is not a constant expression.
 /// `is_ctor` tells enum variant constructions (constant when their payloads are) from
 /// function calls (never constant).
-fn non_constant_part<'e>(e: &'e ast::Expr, is_ctor: &dyn Fn(&ast::Expr) -> bool) -> Option<&'e ast::Expr> {
+fn non_constant_part<'e>(
+    e: &'e ast::Expr,
+    is_ctor: &dyn Fn(&ast::Expr) -> bool,
+) -> Option<&'e ast::Expr> {
     use ast::ExprKind as K;
     let all = |es: &'e [ast::Expr]| es.iter().find_map(|x| non_constant_part(x, is_ctor));
     match &e.kind {
-        K::Int(..) | K::Float(..) | K::Bool(_) | K::Str(_) | K::Byte(_) | K::Unit | K::Name(_) => None,
+        K::Int(..) | K::Float(..) | K::Bool(_) | K::Str(_) | K::Byte(_) | K::Unit | K::Name(_) => {
+            None
+        }
         K::Field { base, .. } => non_constant_part(base, is_ctor),
-        K::Unary { op, expr } if !matches!(op, ast::UnOp::Ref | ast::UnOp::RefMut | ast::UnOp::Deref) => {
+        K::Unary { op, expr }
+            if !matches!(op, ast::UnOp::Ref | ast::UnOp::RefMut | ast::UnOp::Deref) =>
+        {
             non_constant_part(expr, is_ctor)
         }
-        K::Binary { lhs, rhs, .. } => non_constant_part(lhs, is_ctor).or_else(|| non_constant_part(rhs, is_ctor)),
+        K::Binary { lhs, rhs, .. } => {
+            non_constant_part(lhs, is_ctor).or_else(|| non_constant_part(rhs, is_ctor))
+        }
         K::Cast { expr, .. } => non_constant_part(expr, is_ctor),
         K::Tuple(es) | K::Array(es) => all(es),
-        K::ArrayRepeat { value, count } => non_constant_part(value, is_ctor).or_else(|| non_constant_part(count, is_ctor)),
+        K::ArrayRepeat { value, count } => {
+            non_constant_part(value, is_ctor).or_else(|| non_constant_part(count, is_ctor))
+        }
         K::StructLit { fields, .. } => fields
             .iter()
             .find_map(|f| f.value.as_ref().and_then(|v| non_constant_part(v, is_ctor))),

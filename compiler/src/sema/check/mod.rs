@@ -166,9 +166,15 @@ impl GlobalCx<'_> {
                 Diagnostic::error(
                     first.code,
                     span,
-                    format!("`{name}` cannot be used with these types: {}", first.message),
+                    format!(
+                        "`{name}` cannot be used with these types: {}",
+                        first.message
+                    ),
                 )
-                .with_label(first.primary, "required by this part of the standard library"),
+                .with_label(
+                    first.primary,
+                    "required by this part of the standard library",
+                ),
             );
         }
         inst

@@ -8,7 +8,13 @@ use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
 
 impl FnCx<'_, '_> {
-    pub fn check_unary(&mut self, op: UnOp, expr: &ast::Expr, expected: Option<&Ty>, span: Span) -> TExpr {
+    pub fn check_unary(
+        &mut self,
+        op: UnOp,
+        expr: &ast::Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let (operand, ty) = match op {
             UnOp::Neg | UnOp::BitNot => {
                 let te = self.check_expr(expr, expected);
@@ -19,14 +25,18 @@ impl FnCx<'_, '_> {
                     (Ty::Int(i), UnOp::Neg) => i.signed() || matches!(expr.kind, ExprKind::Int(..)),
                     (Ty::Float(_), UnOp::Neg) => true,
                     (Ty::Int(_), UnOp::BitNot) => true,
-                    (Ty::Infer(_), UnOp::Neg) => self.var_kind(&t).is_some_and(|k| k != VarKind::General),
+                    (Ty::Infer(_), UnOp::Neg) => {
+                        self.var_kind(&t).is_some_and(|k| k != VarKind::General)
+                    }
                     (Ty::Infer(_), UnOp::BitNot) => self.var_kind(&t) == Some(VarKind::Int),
                     _ => t.has_error() || self.is_opaque(&t),
                 };
                 if !ok {
                     let shown = self.show(&t);
                     let msg = match (&t, op) {
-                        (Ty::Int(_), UnOp::Neg) => format!("cannot negate a value of unsigned type `{shown}`"),
+                        (Ty::Int(_), UnOp::Neg) => {
+                            format!("cannot negate a value of unsigned type `{shown}`")
+                        }
                         (_, UnOp::Neg) => format!("cannot negate a value of type `{shown}`"),
                         _ => format!("`~` needs an integer, found `{shown}`"),
                     };
@@ -40,7 +50,11 @@ impl FnCx<'_, '_> {
                 let t = self.resolve(&te.ty);
                 if !matches!(t, Ty::Bool) && !t.has_error() && !self.is_opaque(&t) {
                     let shown = self.show(&t);
-                    let mut d = Diagnostic::error(diag::E0203, span, format!("`!` needs a bool, found `{shown}`"));
+                    let mut d = Diagnostic::error(
+                        diag::E0203,
+                        span,
+                        format!("`!` needs a bool, found `{shown}`"),
+                    );
                     if t.is_int() {
                         d = d.with_help("use `~` for the bitwise complement of an integer");
                     }
@@ -57,7 +71,11 @@ impl FnCx<'_, '_> {
                     t if t.has_error() || self.is_opaque(t) => Ty::Error,
                     _ => {
                         let shown = self.show(&t);
-                        self.error(diag::E0203, span, format!("`*` dereferences raw pointers; found `{shown}`"));
+                        self.error(
+                            diag::E0203,
+                            span,
+                            format!("`*` dereferences raw pointers; found `{shown}`"),
+                        );
                         Ty::Error
                     }
                 };
@@ -70,9 +88,13 @@ impl FnCx<'_, '_> {
             UnOp::Ref | UnOp::RefMut => {
                 let what = if op == UnOp::Ref { "`&x`" } else { "`&mut x`" };
                 self.push(
-                    Diagnostic::error(diag::E0220, span, format!("{what} can only be used as an argument for a reference parameter"))
-                        .with_note("references are second class: they exist only as parameters")
-                        .with_help("`&x as *T` takes a raw pointer inside `unsafe`"),
+                    Diagnostic::error(
+                        diag::E0220,
+                        span,
+                        format!("{what} can only be used as an argument for a reference parameter"),
+                    )
+                    .with_note("references are second class: they exist only as parameters")
+                    .with_help("`&x as *T` takes a raw pointer inside `unsafe`"),
                 );
                 let te = self.check_expr(expr, expected);
                 return te;
@@ -88,7 +110,14 @@ impl FnCx<'_, '_> {
         }
     }
 
-    pub fn check_binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, expected: Option<&Ty>, span: Span) -> TExpr {
+    pub fn check_binary(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let mk = |l: TExpr, r: TExpr, ty: Ty| TExpr {
             kind: TExprKind::Binary {
                 op,
@@ -127,8 +156,19 @@ impl FnCx<'_, '_> {
                 };
                 if !ok && !t.has_error() && !self.is_opaque(&t) {
                     let shown = self.show(&t);
-                    let what = if matches!(op, BinOp::Eq | BinOp::Ne) { "compared for equality" } else { "ordered" };
-                    self.error(diag::E0202, span, format!("values of type `{shown}` cannot be {what} with `{}`", op.as_str()));
+                    let what = if matches!(op, BinOp::Eq | BinOp::Ne) {
+                        "compared for equality"
+                    } else {
+                        "ordered"
+                    };
+                    self.error(
+                        diag::E0202,
+                        span,
+                        format!(
+                            "values of type `{shown}` cannot be {what} with `{}`",
+                            op.as_str()
+                        ),
+                    );
                 }
                 mk(l, r, Ty::Bool)
             }
@@ -138,9 +178,17 @@ impl FnCx<'_, '_> {
                 let r = self.check_expr(rhs, None);
                 for side in [&l, &r] {
                     let t = self.resolve(&side.ty);
-                    if !t.is_int() && self.var_kind(&t) != Some(VarKind::Int) && !t.has_error() && !self.is_opaque(&t) {
+                    if !t.is_int()
+                        && self.var_kind(&t) != Some(VarKind::Int)
+                        && !t.has_error()
+                        && !self.is_opaque(&t)
+                    {
                         let shown = self.show(&t);
-                        self.error(diag::E0202, side.span, format!("shifts need integers, found `{shown}`"));
+                        self.error(
+                            diag::E0202,
+                            side.span,
+                            format!("shifts need integers, found `{shown}`"),
+                        );
                     }
                 }
                 let ty = l.ty.clone();
@@ -151,7 +199,14 @@ impl FnCx<'_, '_> {
     }
 
     /// `+ - * / %` and the bitwise `& | ^`.
-    fn check_arith(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, expected: Option<&Ty>, span: Span) -> TExpr {
+    fn check_arith(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let hint = expected
             .map(|t| self.resolve(t))
             .filter(|t| t.is_numeric() || *t == Ty::Str);
@@ -160,7 +215,11 @@ impl FnCx<'_, '_> {
         let r = self.check_expr(rhs, Some(&lt));
         if self.void_operand(op, &l) | self.void_operand(op, &r) {
             return TExpr {
-                kind: TExprKind::Binary { op, lhs: Box::new(l), rhs: Box::new(r) },
+                kind: TExprKind::Binary {
+                    op,
+                    lhs: Box::new(l),
+                    rhs: Box::new(r),
+                },
                 ty: Ty::Error,
                 span,
             };
@@ -184,13 +243,24 @@ impl FnCx<'_, '_> {
         };
         if !ok {
             let shown = self.show(&t);
-            let mut d = Diagnostic::error(diag::E0202, span, format!("cannot apply `{}` to a value of type `{shown}`", op.as_str()));
+            let mut d = Diagnostic::error(
+                diag::E0202,
+                span,
+                format!(
+                    "cannot apply `{}` to a value of type `{shown}`",
+                    op.as_str()
+                ),
+            );
             if t == Ty::Str {
                 d = d.with_help("strings support `+` (concatenation) and comparisons");
             }
             self.push(d);
             return TExpr {
-                kind: TExprKind::Binary { op, lhs: Box::new(l), rhs: Box::new(r) },
+                kind: TExprKind::Binary {
+                    op,
+                    lhs: Box::new(l),
+                    rhs: Box::new(r),
+                },
                 ty: Ty::Error,
                 span,
             };
@@ -199,7 +269,11 @@ impl FnCx<'_, '_> {
             self.operand_mismatch(op, &l, &r, span);
         }
         TExpr {
-            kind: TExprKind::Binary { op, lhs: Box::new(l), rhs: Box::new(r) },
+            kind: TExprKind::Binary {
+                op,
+                lhs: Box::new(l),
+                rhs: Box::new(r),
+            },
             ty: lt,
             span,
         }
@@ -211,8 +285,12 @@ impl FnCx<'_, '_> {
             return false;
         }
         self.push(
-            Diagnostic::error(diag::E0223, te.span, format!("an operand of `{}` has type `void`", op.as_str()))
-                .with_primary_label("this expression produces no value"),
+            Diagnostic::error(
+                diag::E0223,
+                te.span,
+                format!("an operand of `{}` has type `void`", op.as_str()),
+            )
+            .with_primary_label("this expression produces no value"),
         );
         true
     }
@@ -226,12 +304,17 @@ impl FnCx<'_, '_> {
         let mut d = Diagnostic::error(
             diag::E0202,
             span,
-            format!("mismatched types: `{}` between `{ls}` and `{rs}`", op.as_str()),
+            format!(
+                "mismatched types: `{}` between `{ls}` and `{rs}`",
+                op.as_str()
+            ),
         )
         .with_label(l.span, format!("`{ls}`"))
         .with_label(r.span, format!("`{rs}`"));
         if lt.is_numeric() && rt.is_numeric() {
-            d = d.with_help(format!("there are no implicit numeric conversions: write `... as {ls}`"));
+            d = d.with_help(format!(
+                "there are no implicit numeric conversions: write `... as {ls}`"
+            ));
         }
         self.push(d);
     }
@@ -254,7 +337,11 @@ impl FnCx<'_, '_> {
 
     pub fn check_cast(&mut self, expr: &ast::Expr, ty: &ast::Type, span: Span) -> TExpr {
         let target = self.lower_type(ty);
-        if let ExprKind::Unary { op: UnOp::Ref | UnOp::RefMut, expr: inner } = &expr.kind {
+        if let ExprKind::Unary {
+            op: UnOp::Ref | UnOp::RefMut,
+            expr: inner,
+        } = &expr.kind
+        {
             return self.check_addr_of(inner, target, span);
         }
         let te = self.check_expr(expr, None);
@@ -279,7 +366,8 @@ impl FnCx<'_, '_> {
         };
         if !ok {
             let (fs, ts) = (self.show(&from), self.show(&to));
-            let mut d = Diagnostic::error(diag::E0207, span, format!("cannot cast `{fs}` as `{ts}`"));
+            let mut d =
+                Diagnostic::error(diag::E0207, span, format!("cannot cast `{fs}` as `{ts}`"));
             if from == Ty::Str && to.is_numeric() {
                 d = d.with_help("parse it: `s.parseInt()` or `s.parseFloat()`");
             } else if to == Ty::Str {
@@ -302,7 +390,11 @@ impl FnCx<'_, '_> {
         let place = self.check_expr(inner, None);
         if !matches!(self.resolve(&target), Ty::Ptr(_) | Ty::Error) {
             let ts = self.show(&target);
-            self.error(diag::E0207, span, format!("`&x` can only be cast to a raw pointer type, not `{ts}`"));
+            self.error(
+                diag::E0207,
+                span,
+                format!("`&x` can only be cast to a raw pointer type, not `{ts}`"),
+            );
         }
         let pty = Ty::Ptr(Box::new(place.ty.clone()));
         let addr = TExpr {
@@ -335,8 +427,12 @@ impl FnCx<'_, '_> {
         }
         let shown = self.show(&t);
         self.push(
-            Diagnostic::error(diag::E0213, te.span, format!("`{op}` needs an `Option` or a `Result`, found `{shown}`"))
-                .with_primary_label(format!("this is `{shown}`")),
+            Diagnostic::error(
+                diag::E0213,
+                te.span,
+                format!("`{op}` needs an `Option` or a `Result`, found `{shown}`"),
+            )
+            .with_primary_label(format!("this is `{shown}`")),
         );
     }
 
@@ -384,9 +480,15 @@ impl FnCx<'_, '_> {
             self.check_try_target(kind, err.as_ref(), &ret, span)
         } else {
             self.push(
-                Diagnostic::error(diag::E0212, span, "`?` can only be used inside a function body")
-                    .with_note("a constant initializer or a default argument has no function to return from")
-                    .with_help("use `!` to panic on failure, or `??` to supply a default"),
+                Diagnostic::error(
+                    diag::E0212,
+                    span,
+                    "`?` can only be used inside a function body",
+                )
+                .with_note(
+                    "a constant initializer or a default argument has no function to return from",
+                )
+                .with_help("use `!` to panic on failure, or `??` to supply a default"),
             );
             None
         };
@@ -403,13 +505,23 @@ impl FnCx<'_, '_> {
 
     /// Checks that `?` on a `kind` value can return from a function returning `ret`;
     /// returns the conversion of the error into the function's error type, if any.
-    fn check_try_target(&mut self, kind: Fallible, err: Option<&Ty>, ret: &Ty, span: Span) -> Option<Coercion> {
+    fn check_try_target(
+        &mut self,
+        kind: Fallible,
+        err: Option<&Ty>,
+        ret: &Ty,
+        span: Span,
+    ) -> Option<Coercion> {
         let r = self.resolve(ret);
         if matches!(r, Ty::Infer(_)) {
             let fresh = self.new_var(VarKind::General, span);
             let target = match kind {
                 Fallible::Option => self.g.defs.lang.option_of(fresh),
-                Fallible::Result => self.g.defs.lang.result_of(fresh, err.cloned().unwrap_or(Ty::Error)),
+                Fallible::Result => self
+                    .g
+                    .defs
+                    .lang
+                    .result_of(fresh, err.cloned().unwrap_or(Ty::Error)),
             };
             self.unify(&r, &target);
             return None;
@@ -422,26 +534,48 @@ impl FnCx<'_, '_> {
             (Fallible::Option, Some((Fallible::Option, _, _))) => None,
             (Fallible::Result, Some((Fallible::Result, _, Some(ret_err)))) => {
                 let e = err.cloned().unwrap_or(Ty::Error);
-                let probe = TExpr { kind: TExprKind::Error, ty: e.clone(), span };
+                let probe = TExpr {
+                    kind: TExprKind::Error,
+                    ty: e.clone(),
+                    span,
+                };
                 match self.try_coerce(probe, &ret_err) {
-                    Ok(TExpr { kind: TExprKind::Coerce(c, _), .. }) => Some(c),
+                    Ok(TExpr {
+                        kind: TExprKind::Coerce(c, _),
+                        ..
+                    }) => Some(c),
                     Ok(_) => None,
                     Err(_) => {
                         let (es, rs) = (self.show(&e), self.show(&ret_err));
                         self.push(
-                            Diagnostic::error(diag::E0212, span, format!("`?` cannot convert the error type `{es}` into `{rs}`"))
-                                .with_help("handle the error with `match`, or map it: `r ?? fallback`"),
+                            Diagnostic::error(
+                                diag::E0212,
+                                span,
+                                format!("`?` cannot convert the error type `{es}` into `{rs}`"),
+                            )
+                            .with_help("handle the error with `match`, or map it: `r ?? fallback`"),
                         );
                         None
                     }
                 }
             }
             _ => {
-                let (what, rs) = (if kind == Fallible::Option { "an `Option`" } else { "a `Result`" }, self.show(&r));
+                let (what, rs) = (
+                    if kind == Fallible::Option {
+                        "an `Option`"
+                    } else {
+                        "a `Result`"
+                    },
+                    self.show(&r),
+                );
                 self.push(
-                    Diagnostic::error(diag::E0212, span, format!("`?` on {what} can only be used in a function that returns {what}"))
-                        .with_note(format!("this function returns `{rs}`"))
-                        .with_help("use `!` to panic on failure, or `??` to supply a default"),
+                    Diagnostic::error(
+                        diag::E0212,
+                        span,
+                        format!("`?` on {what} can only be used in a function that returns {what}"),
+                    )
+                    .with_note(format!("this function returns `{rs}`"))
+                    .with_help("use `!` to panic on failure, or `??` to supply a default"),
                 );
                 None
             }
@@ -450,14 +584,24 @@ impl FnCx<'_, '_> {
 
     /// `a ?? b`: `b` is the default for a `None` / `Err`; `b` may itself be an Option
     /// (chaining `a ?? b ?? c`), which keeps the result optional.
-    fn check_coalesce(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, expected: Option<&Ty>, span: Span) -> TExpr {
+    fn check_coalesce(
+        &mut self,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let exp_opt = expected.map(|t| self.g.defs.lang.option_of(t.clone()));
         let l = self.check_expr(lhs, exp_opt.as_ref());
         let Some((kind, ok, _)) = self.fallible(&l.ty) else {
             self.not_fallible("??", &l);
             let r = self.check_expr(rhs, None);
             return TExpr {
-                kind: TExprKind::Coalesce { lhs: Box::new(l), rhs: Box::new(r), kind: Fallible::Option },
+                kind: TExprKind::Coalesce {
+                    lhs: Box::new(l),
+                    rhs: Box::new(r),
+                    kind: Fallible::Option,
+                },
                 ty: Ty::Error,
                 span,
             };
@@ -476,7 +620,11 @@ impl FnCx<'_, '_> {
             }
         };
         TExpr {
-            kind: TExprKind::Coalesce { lhs: Box::new(l), rhs: Box::new(r), kind },
+            kind: TExprKind::Coalesce {
+                lhs: Box::new(l),
+                rhs: Box::new(r),
+                kind,
+            },
             ty,
             span,
         }

@@ -14,7 +14,11 @@ impl FnCx<'_, '_> {
     /// (as `kind` locals) in the current scope.
     pub fn check_pattern(&mut self, p: &ast::Pattern, expected: &Ty, kind: LocalKind) -> TPattern {
         let span = p.span;
-        let mk = |k, ty: &Ty| TPattern { kind: k, ty: ty.clone(), span };
+        let mk = |k, ty: &Ty| TPattern {
+            kind: k,
+            ty: ty.clone(),
+            span,
+        };
         match &p.kind {
             PatternKind::Wild => mk(TPatternKind::Wild, expected),
             PatternKind::Bind(name) => {
@@ -28,13 +32,21 @@ impl FnCx<'_, '_> {
                 let te = self.check_pattern_literal(e, expected);
                 mk(TPatternKind::Lit(Box::new(te)), expected)
             }
-            PatternKind::Range { start, end, inclusive } => {
+            PatternKind::Range {
+                start,
+                end,
+                inclusive,
+            } => {
                 let lo = self.check_pattern_literal(start, expected);
                 let hi = self.check_pattern_literal(end, expected);
                 let t = self.resolve(expected);
                 if !t.is_int() && self.var_kind(&t) != Some(VarKind::Int) && !t.has_error() {
                     let shown = self.show(&t);
-                    self.error(diag::E0225, span, format!("range patterns match integers, not `{shown}`"));
+                    self.error(
+                        diag::E0225,
+                        span,
+                        format!("range patterns match integers, not `{shown}`"),
+                    );
                 }
                 mk(
                     TPatternKind::Range {
@@ -46,8 +58,12 @@ impl FnCx<'_, '_> {
                 )
             }
             PatternKind::Tuple(ps) => self.tuple_pattern(ps, expected, span, kind),
-            PatternKind::Variant { path, args } => self.check_variant_pattern(path, args.as_deref(), expected, span, kind),
-            PatternKind::Struct { name, fields, rest } => self.struct_pattern(name, fields, *rest, expected, span, kind),
+            PatternKind::Variant { path, args } => {
+                self.check_variant_pattern(path, args.as_deref(), expected, span, kind)
+            }
+            PatternKind::Struct { name, fields, rest } => {
+                self.struct_pattern(name, fields, *rest, expected, span, kind)
+            }
             PatternKind::Or(alts) => {
                 let before = self.locals.len();
                 // Names bound by later alternatives go to scopes of their own: binding is
@@ -66,7 +82,11 @@ impl FnCx<'_, '_> {
                     })
                     .collect();
                 if self.locals.len() > before {
-                    self.error(diag::E0225, span, "alternatives joined by `|` cannot bind variables");
+                    self.error(
+                        diag::E0225,
+                        span,
+                        "alternatives joined by `|` cannot bind variables",
+                    );
                 }
                 mk(TPatternKind::Or(alts), expected)
             }
@@ -81,25 +101,53 @@ impl FnCx<'_, '_> {
             Ok(te) => te,
             Err(te) => {
                 let (es, ls) = (self.show(expected), self.show(&te.ty));
-                if !self.zonk(expected).has_error() && !te.ty.has_error() && !self.is_opaque(expected) {
-                    self.error(diag::E0225, te.span, format!("mismatched types: this pattern is a `{ls}`, but the value is `{es}`"));
+                if !self.zonk(expected).has_error()
+                    && !te.ty.has_error()
+                    && !self.is_opaque(expected)
+                {
+                    self.error(
+                        diag::E0225,
+                        te.span,
+                        format!(
+                            "mismatched types: this pattern is a `{ls}`, but the value is `{es}`"
+                        ),
+                    );
                 }
-                TExpr { ty: Ty::Error, ..te }
+                TExpr {
+                    ty: Ty::Error,
+                    ..te
+                }
             }
         }
     }
 
     /// A bare name in a pattern that denotes a unit variant (`None`, `Red`).
-    fn unit_variant_named(&mut self, name: &str, expected: &Ty, span: Span) -> Option<(AdtId, u32)> {
+    fn unit_variant_named(
+        &mut self,
+        name: &str,
+        expected: &Ty,
+        span: Span,
+    ) -> Option<(AdtId, u32)> {
         let exp = self.resolve(expected);
         if let Ty::Adt(id, _) = &exp {
-            if let Some(i) = self.g.defs.adt(*id).variants().iter().position(|v| v.name == name) {
+            if let Some(i) = self
+                .g
+                .defs
+                .adt(*id)
+                .variants()
+                .iter()
+                .position(|v| v.name == name)
+            {
                 return Some((*id, i as u32));
             }
         }
         let found = self.g.defs.bare_variants(self.module, name).to_vec();
         match found.as_slice() {
-            [(adt, v)] if self.g.defs.adt(*adt).variants()[*v as usize].fields.is_empty() => {
+            [(adt, v)]
+                if self.g.defs.adt(*adt).variants()[*v as usize]
+                    .fields
+                    .is_empty() =>
+            {
                 let _ = span;
                 Some((*adt, *v))
             }
@@ -107,10 +155,19 @@ impl FnCx<'_, '_> {
         }
     }
 
-    fn tuple_pattern(&mut self, ps: &[ast::Pattern], expected: &Ty, span: Span, kind: LocalKind) -> TPattern {
+    fn tuple_pattern(
+        &mut self,
+        ps: &[ast::Pattern],
+        expected: &Ty,
+        span: Span,
+        kind: LocalKind,
+    ) -> TPattern {
         let mut exp = self.resolve(expected);
         if matches!(exp, Ty::Infer(_)) {
-            let vars: Vec<Ty> = ps.iter().map(|_| self.new_var(VarKind::General, span)).collect();
+            let vars: Vec<Ty> = ps
+                .iter()
+                .map(|_| self.new_var(VarKind::General, span))
+                .collect();
             let t = Ty::Tuple(vars);
             self.unify(&exp, &t);
             exp = t;
@@ -120,7 +177,14 @@ impl FnCx<'_, '_> {
             t => {
                 if !t.has_error() && !self.is_opaque(t) {
                     let shown = self.show(t);
-                    self.error(diag::E0225, span, format!("this tuple pattern has {} elements, but the value is `{shown}`", ps.len()));
+                    self.error(
+                        diag::E0225,
+                        span,
+                        format!(
+                            "this tuple pattern has {} elements, but the value is `{shown}`",
+                            ps.len()
+                        ),
+                    );
                 }
                 vec![Ty::Error; ps.len()]
             }
@@ -172,10 +236,18 @@ impl FnCx<'_, '_> {
                     .map(|i| (id, i as u32)),
                 _ => {
                     if !self.g.defs.failed_import(self.module, &ty_name.name) {
-                        self.error(diag::E0101, ty_name.span, format!("cannot find enum `{}`", ty_name.name));
+                        self.error(
+                            diag::E0101,
+                            ty_name.span,
+                            format!("cannot find enum `{}`", ty_name.name),
+                        );
                     }
                     self.bind_all_wild(args, kind);
-                    return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+                    return TPattern {
+                        kind: TPatternKind::Error,
+                        ty: Ty::Error,
+                        span,
+                    };
                 }
             },
             _ => None,
@@ -186,7 +258,11 @@ impl FnCx<'_, '_> {
                 self.error(diag::E0109, span, format!("no variant named `{last}`"));
             }
             self.bind_all_wild(args, kind);
-            return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+            return TPattern {
+                kind: TPatternKind::Error,
+                ty: Ty::Error,
+                span,
+            };
         };
         self.variant_pattern(adt, v, args, expected, span, kind)
     }
@@ -211,7 +287,11 @@ impl FnCx<'_, '_> {
         let ty = self.fresh_adt(adt, Some(expected), span);
         if !self.unify(&ty, expected) {
             let (es, vs) = (self.show(expected), self.show(&ty));
-            self.error(diag::E0225, span, format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"));
+            self.error(
+                diag::E0225,
+                span,
+                format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"),
+            );
         }
         let targs = match &ty {
             Ty::Adt(_, a) => a.clone(),
@@ -226,24 +306,41 @@ impl FnCx<'_, '_> {
             let mut d = Diagnostic::error(
                 diag::E0225,
                 span,
-                format!("variant `{}` has {n} field{}, but the pattern has {}", variant.name, if n == 1 { "" } else { "s" }, ps.len()),
+                format!(
+                    "variant `{}` has {n} field{}, but the pattern has {}",
+                    variant.name,
+                    if n == 1 { "" } else { "s" },
+                    ps.len()
+                ),
             );
             if args.is_none() && n > 0 {
-                d = d.with_help(format!("write `{}({})`", variant.name, vec!["_"; n].join(", ")));
+                d = d.with_help(format!(
+                    "write `{}({})`",
+                    variant.name,
+                    vec!["_"; n].join(", ")
+                ));
             }
             self.push(d);
         }
         let fields = (0..field_tys.len())
             .map(|i| match ps.get(i) {
                 Some(p) => self.check_pattern(p, &field_tys[i], kind),
-                None => TPattern { kind: TPatternKind::Wild, ty: field_tys[i].clone(), span },
+                None => TPattern {
+                    kind: TPatternKind::Wild,
+                    ty: field_tys[i].clone(),
+                    span,
+                },
             })
             .collect();
         for extra in ps.iter().skip(field_tys.len()) {
             self.check_pattern(extra, &Ty::Error, kind);
         }
         TPattern {
-            kind: TPatternKind::Variant { adt, variant: v, fields },
+            kind: TPatternKind::Variant {
+                adt,
+                variant: v,
+                fields,
+            },
             ty,
             span,
         }
@@ -260,19 +357,39 @@ impl FnCx<'_, '_> {
     ) -> TPattern {
         let Some(TypeDef::Adt(adt)) = self.g.defs.lookup_type(self.module, &name.name) else {
             if !self.g.defs.failed_import(self.module, &name.name) {
-                self.error(diag::E0101, name.span, format!("cannot find struct `{}`", name.name));
+                self.error(
+                    diag::E0101,
+                    name.span,
+                    format!("cannot find struct `{}`", name.name),
+                );
             }
-            return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+            return TPattern {
+                kind: TPatternKind::Error,
+                ty: Ty::Error,
+                span,
+            };
         };
         let def = self.g.defs.adt(adt).clone();
         let AdtKind::Struct(decl) = &def.kind else {
-            self.error(diag::E0225, name.span, format!("`{}` is not a struct", def.name));
-            return TPattern { kind: TPatternKind::Error, ty: Ty::Error, span };
+            self.error(
+                diag::E0225,
+                name.span,
+                format!("`{}` is not a struct", def.name),
+            );
+            return TPattern {
+                kind: TPatternKind::Error,
+                ty: Ty::Error,
+                span,
+            };
         };
         let ty = self.fresh_adt(adt, Some(expected), span);
         if !self.unify(&ty, expected) {
             let (es, vs) = (self.show(expected), self.show(&ty));
-            self.error(diag::E0225, span, format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"));
+            self.error(
+                diag::E0225,
+                span,
+                format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"),
+            );
         }
         let targs = match &ty {
             Ty::Adt(_, a) => a.clone(),
@@ -281,7 +398,11 @@ impl FnCx<'_, '_> {
         let mut out = Vec::new();
         for (fname, fpat) in fields {
             let Some(i) = decl.iter().position(|f| f.name == fname.name) else {
-                self.error(diag::E0107, fname.span, format!("struct `{}` has no field `{}`", def.name, fname.name));
+                self.error(
+                    diag::E0107,
+                    fname.span,
+                    format!("struct `{}` has no field `{}`", def.name, fname.name),
+                );
                 continue;
             };
             let fty = decl[i].ty.subst(&targs);
@@ -289,7 +410,11 @@ impl FnCx<'_, '_> {
                 Some(p) => self.check_pattern(p, &fty, kind),
                 None => {
                     let id = self.declare_local(&fname.name, fty.clone(), kind, fname.span);
-                    TPattern { kind: TPatternKind::Bind(id), ty: fty, span: fname.span }
+                    TPattern {
+                        kind: TPatternKind::Bind(id),
+                        ty: fty,
+                        span: fname.span,
+                    }
                 }
             };
             out.push((i as u32, tp));
@@ -303,8 +428,16 @@ impl FnCx<'_, '_> {
                 .collect();
             if !missing.is_empty() {
                 self.push(
-                    Diagnostic::error(diag::E0225, span, format!("pattern does not mention field{} {}", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")))
-                        .with_help("add the fields, or `..` to ignore the rest"),
+                    Diagnostic::error(
+                        diag::E0225,
+                        span,
+                        format!(
+                            "pattern does not mention field{} {}",
+                            if missing.len() == 1 { "" } else { "s" },
+                            missing.join(", ")
+                        ),
+                    )
+                    .with_help("add the fields, or `..` to ignore the rest"),
                 );
             }
         }
@@ -323,13 +456,20 @@ impl FnCx<'_, '_> {
             TPatternKind::Tuple(ps) => ps.iter().any(|p| self.is_refutable(p)),
             TPatternKind::Struct { fields, .. } => fields.iter().any(|(_, p)| self.is_refutable(p)),
             TPatternKind::Variant { adt, fields, .. } => {
-                self.g.defs.adt(*adt).variants().len() > 1 || fields.iter().any(|p| self.is_refutable(p))
+                self.g.defs.adt(*adt).variants().len() > 1
+                    || fields.iter().any(|p| self.is_refutable(p))
             }
             TPatternKind::Or(ps) => ps.iter().all(|p| self.is_refutable(p)),
         }
     }
 
-    pub fn check_match(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], expected: Option<&Ty>, span: Span) -> TExpr {
+    pub fn check_match(
+        &mut self,
+        scrutinee: &ast::Expr,
+        arms: &[ast::MatchArm],
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
         let s = self.check_expr(scrutinee, None);
         let sty = s.ty.clone();
         let drop_values = expected.is_some_and(|t| self.resolve(t).is_void());
@@ -339,7 +479,11 @@ impl FnCx<'_, '_> {
             self.push_scope();
             let pat = self.check_pattern(&arm.pat, &sty, LocalKind::Binding);
             let guard = arm.guard.as_ref().map(|g| self.check_coerce(g, &Ty::Bool));
-            let want = if drop_values { Some(Ty::Void) } else { result.clone() };
+            let want = if drop_values {
+                Some(Ty::Void)
+            } else {
+                result.clone()
+            };
             let mut body = self.check_expr(&arm.body, want.as_ref());
             self.pop_scope();
             if !drop_values && !self.resolve(&body.ty).is_never() {
@@ -352,7 +496,8 @@ impl FnCx<'_, '_> {
         }
         let scrut_span = s.span;
         self.check_coverage(&sty, &tarms, scrut_span);
-        let all_never = !tarms.is_empty() && tarms.iter().all(|a| self.resolve(&a.body.ty).is_never());
+        let all_never =
+            !tarms.is_empty() && tarms.iter().all(|a| self.resolve(&a.body.ty).is_never());
         let ty = if all_never {
             Ty::Never
         } else if drop_values {
@@ -392,9 +537,15 @@ impl FnCx<'_, '_> {
         if let Some(missing) = report.missing {
             let shown = self.show(&t);
             self.push(
-                Diagnostic::error(diag::E0208, span, format!("non-exhaustive match: `{missing}` not covered"))
-                    .with_note(format!("the value has type `{shown}`"))
-                    .with_help(format!("add an arm for `{missing}`, or a wildcard arm `_ => ...`")),
+                Diagnostic::error(
+                    diag::E0208,
+                    span,
+                    format!("non-exhaustive match: `{missing}` not covered"),
+                )
+                .with_note(format!("the value has type `{shown}`"))
+                .with_help(format!(
+                    "add an arm for `{missing}`, or a wildcard arm `_ => ...`"
+                )),
             );
         }
     }
@@ -404,9 +555,9 @@ impl FnCx<'_, '_> {
 fn pattern_has_error(p: &TPattern) -> bool {
     match &p.kind {
         TPatternKind::Error => true,
-        TPatternKind::Tuple(ps) | TPatternKind::Variant { fields: ps, .. } | TPatternKind::Or(ps) => {
-            ps.iter().any(pattern_has_error)
-        }
+        TPatternKind::Tuple(ps)
+        | TPatternKind::Variant { fields: ps, .. }
+        | TPatternKind::Or(ps) => ps.iter().any(pattern_has_error),
         TPatternKind::Struct { fields, .. } => fields.iter().any(|(_, p)| pattern_has_error(p)),
         TPatternKind::Lit(e) => e.ty.has_error(),
         TPatternKind::Range { lo, hi, .. } => lo.ty.has_error() || hi.ty.has_error(),

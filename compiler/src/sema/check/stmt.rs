@@ -114,8 +114,12 @@ impl FnCx<'_, '_> {
             return;
         }
         self.push(
-            Diagnostic::error(diag::E0009, span, format!("`{what}` cannot leave a `defer` or `errdefer` statement"))
-                .with_note("deferred statements run while their block is being left"),
+            Diagnostic::error(
+                diag::E0009,
+                span,
+                format!("`{what}` cannot leave a `defer` or `errdefer` statement"),
+            )
+            .with_note("deferred statements run while their block is being left"),
         );
     }
 
@@ -126,7 +130,9 @@ impl FnCx<'_, '_> {
             self.push(
                 Diagnostic::warning(diag::W0101, te.span, "unused `Result` that must be used")
                     .with_primary_label("this may be an error")
-                    .with_help("handle it with `!`, `?` or `match`, or discard it with `let _ = ...`"),
+                    .with_help(
+                        "handle it with `!`, `?` or `match`, or discard it with `let _ = ...`",
+                    ),
             );
         }
     }
@@ -154,9 +160,17 @@ impl FnCx<'_, '_> {
                     format!("`{}` would be bound to a value of type `void`", name.name),
                 )
                 .with_primary_label("this expression produces no value");
-                let d = if matches!(&init.kind, ExprKind::If { else_branch: None, .. }) {
+                let d = if matches!(
+                    &init.kind,
+                    ExprKind::If {
+                        else_branch: None,
+                        ..
+                    }
+                ) {
                     d.with_note("an `if` without `else` has no value")
-                        .with_help("add an `else` branch so that the `if` has a value in every case")
+                        .with_help(
+                            "add an `else` branch so that the `if` has a value in every case",
+                        )
                 } else {
                     d.with_help("call it as a statement on its own line, without `let`")
                 };
@@ -167,8 +181,12 @@ impl FnCx<'_, '_> {
             let tb = self.check_block(b, Some(&Ty::Void));
             if !self.block_type(&tb).is_never() {
                 self.push(
-                    Diagnostic::error(diag::E0209, b.span, "the `else` block of `let ... else` must not finish normally")
-                        .with_help("end it with `return`, `break`, `continue` or a panic"),
+                    Diagnostic::error(
+                        diag::E0209,
+                        b.span,
+                        "the `else` block of `let ... else` must not finish normally",
+                    )
+                    .with_help("end it with `return`, `break`, `continue` or a panic"),
                 );
             }
             tb
@@ -176,8 +194,12 @@ impl FnCx<'_, '_> {
         let p = self.check_pattern(pat, &init_ty, LocalKind::Let);
         if else_tb.is_none() && self.is_refutable(&p) {
             self.push(
-                Diagnostic::error(diag::E0219, pat.span, "refutable pattern in `let`: some values do not match it")
-                    .with_help("use `let ... else { return }` or `if let`"),
+                Diagnostic::error(
+                    diag::E0219,
+                    pat.span,
+                    "refutable pattern in `let`: some values do not match it",
+                )
+                .with_help("use `let ... else { return }` or `if let`"),
             );
         }
         if let TPatternKind::Bind(id) = p.kind {
@@ -214,7 +236,13 @@ impl FnCx<'_, '_> {
         }
     }
 
-    fn check_assign(&mut self, target: &ast::Expr, op: Option<ast::BinOp>, value: &ast::Expr, span: Span) -> TStmt {
+    fn check_assign(
+        &mut self,
+        target: &ast::Expr,
+        op: Option<ast::BinOp>,
+        value: &ast::Expr,
+        span: Span,
+    ) -> TStmt {
         let place = self.check_expr(target, None);
         self.require_mutable_place(&place, "assign to");
         let pty = place.ty.clone();
@@ -241,7 +269,13 @@ impl FnCx<'_, '_> {
     }
 
     /// The right side of `place op= value`.
-    fn check_compound(&mut self, op: ast::BinOp, place: &TExpr, value: &ast::Expr, span: Span) -> TExpr {
+    fn check_compound(
+        &mut self,
+        op: ast::BinOp,
+        place: &TExpr,
+        value: &ast::Expr,
+        span: Span,
+    ) -> TExpr {
         let pty = self.resolve(&place.ty);
         let shift = matches!(op, ast::BinOp::Shl | ast::BinOp::Shr);
         let v = if shift {
@@ -254,7 +288,14 @@ impl FnCx<'_, '_> {
         let kind = self.var_kind(&pty);
         let ok = match (&pty, op) {
             (Ty::Int(_), _) => true,
-            (Ty::Float(_), ast::BinOp::Add | ast::BinOp::Sub | ast::BinOp::Mul | ast::BinOp::Div | ast::BinOp::Rem) => true,
+            (
+                Ty::Float(_),
+                ast::BinOp::Add
+                | ast::BinOp::Sub
+                | ast::BinOp::Mul
+                | ast::BinOp::Div
+                | ast::BinOp::Rem,
+            ) => true,
             (Ty::Str, ast::BinOp::Add) => true,
             (Ty::Bool, ast::BinOp::BitAnd | ast::BinOp::BitOr | ast::BinOp::BitXor) => true,
             (Ty::Infer(_), _) => kind.is_some_and(|k| k != VarKind::General),
@@ -262,7 +303,14 @@ impl FnCx<'_, '_> {
         };
         if !ok {
             let shown = self.show(&pty);
-            self.error(diag::E0202, span, format!("cannot apply `{}=` to a value of type `{shown}`", op.as_str()));
+            self.error(
+                diag::E0202,
+                span,
+                format!(
+                    "cannot apply `{}=` to a value of type `{shown}`",
+                    op.as_str()
+                ),
+            );
         }
         v
     }
@@ -270,7 +318,11 @@ impl FnCx<'_, '_> {
     /// Reports unless `te` is a place that may be modified: a `var`, a `&mut` parameter,
     /// `mut self`, or a field / element of one. `action` words the message ("assign to").
     pub fn require_mutable_place(&mut self, te: &TExpr, action: &str) {
-        let code = if action == "assign to" { diag::E0210 } else { diag::E0211 };
+        let code = if action == "assign to" {
+            diag::E0210
+        } else {
+            diag::E0211
+        };
         match &te.kind {
             TExprKind::Local(id) => self.require_mutable_local(*id, te.span, action, code),
             TExprKind::Field { base, .. } => self.require_mutable_place(base, action),
@@ -278,8 +330,12 @@ impl FnCx<'_, '_> {
                 IndexKind::Vec | IndexKind::Array => self.require_mutable_place(base, action),
                 IndexKind::Ptr => {}
                 IndexKind::Str => self.push(
-                    Diagnostic::error(code, te.span, format!("cannot {action} a byte of a string: strings are immutable"))
-                        .with_help("build a new string, e.g. with `+` or `slice`"),
+                    Diagnostic::error(
+                        code,
+                        te.span,
+                        format!("cannot {action} a byte of a string: strings are immutable"),
+                    )
+                    .with_help("build a new string, e.g. with `+` or `slice`"),
                 ),
             },
             TExprKind::Deref(inner) => {
@@ -289,18 +345,32 @@ impl FnCx<'_, '_> {
             }
             TExprKind::Const(c) => {
                 let name = self.g.defs.consts[c.0 as usize].name.clone();
-                self.error(code, te.span, format!("cannot {action} the constant `{name}`"));
+                self.error(
+                    code,
+                    te.span,
+                    format!("cannot {action} the constant `{name}`"),
+                );
             }
             TExprKind::Error => {}
             _ if te.ty.has_error() => {}
             _ => self.push(
-                Diagnostic::error(diag::E0216, te.span, format!("cannot {action} this expression"))
-                    .with_note("only variables, fields and elements can be modified"),
+                Diagnostic::error(
+                    diag::E0216,
+                    te.span,
+                    format!("cannot {action} this expression"),
+                )
+                .with_note("only variables, fields and elements can be modified"),
             ),
         }
     }
 
-    fn require_mutable_local(&mut self, id: LocalId, span: Span, action: &str, code: crate::diagnostics::Code) {
+    fn require_mutable_local(
+        &mut self,
+        id: LocalId,
+        span: Span,
+        action: &str,
+        code: crate::diagnostics::Code,
+    ) {
         let local = self.local(id).clone();
         if local.is_mutable() {
             if self.move_closure_capturing(id) {
@@ -317,11 +387,18 @@ impl FnCx<'_, '_> {
             }
             return;
         }
-        let d = Diagnostic::error(code, span, format!("cannot {action} `{}`: it is immutable", local.name));
+        let d = Diagnostic::error(
+            code,
+            span,
+            format!("cannot {action} `{}`: it is immutable", local.name),
+        );
         let d = match local.kind {
             LocalKind::Let => d
                 .with_label(local.span, "declared with `let`")
-                .with_help(format!("declare it with `var {}` to make it mutable", local.name)),
+                .with_help(format!(
+                    "declare it with `var {}` to make it mutable",
+                    local.name
+                )),
             LocalKind::Param(_) => d
                 .with_label(local.span, "a parameter")
                 .with_note("parameters are immutable copies")
@@ -354,7 +431,10 @@ impl FnCx<'_, '_> {
                 self.check_pattern(sp, &Ty::Error, LocalKind::Binding);
                 (None, p)
             }
-            _ => (None, self.check_pattern(first, &first_ty, LocalKind::Binding)),
+            _ => (
+                None,
+                self.check_pattern(first, &first_ty, LocalKind::Binding),
+            ),
         };
         for p in index.iter().chain([&pat]) {
             if self.is_refutable(p) {
@@ -379,17 +459,34 @@ impl FnCx<'_, '_> {
     /// The iterable of a `for`: its checked expression, kind, and the types bound by the
     /// first and (for `for a, b in ...`) second pattern.
     fn for_iterable(&mut self, iter: &ast::Expr, two: bool) -> (TExpr, ForKind, Ty, Option<Ty>) {
-        if let ExprKind::Range { start, end, inclusive } = &iter.kind {
+        if let ExprKind::Range {
+            start,
+            end,
+            inclusive,
+        } = &iter.kind
+        {
             let s = self.check_expr(start, None);
             let sty = s.ty.clone();
             let e = self.check_coerce(end, &sty);
             let t = self.resolve(&sty);
-            if !t.is_int() && self.var_kind(&t) != Some(VarKind::Int) && !t.has_error() && !self.is_opaque(&t) {
+            if !t.is_int()
+                && self.var_kind(&t) != Some(VarKind::Int)
+                && !t.has_error()
+                && !self.is_opaque(&t)
+            {
                 let shown = self.show(&t);
-                self.error(diag::E0217, iter.span, format!("ranges iterate integers, not `{shown}`"));
+                self.error(
+                    diag::E0217,
+                    iter.span,
+                    format!("ranges iterate integers, not `{shown}`"),
+                );
             }
             if two {
-                self.error(diag::E0217, iter.span, "a range yields one value per step: write `for i in a..b`");
+                self.error(
+                    diag::E0217,
+                    iter.span,
+                    "a range yields one value per step: write `for i in a..b`",
+                );
             }
             let te = TExpr {
                 kind: TExprKind::Range {
@@ -400,14 +497,25 @@ impl FnCx<'_, '_> {
                 ty: sty.clone(),
                 span: iter.span,
             };
-            return (te, ForKind::Range { inclusive: *inclusive }, sty, None);
+            return (
+                te,
+                ForKind::Range {
+                    inclusive: *inclusive,
+                },
+                sty,
+                None,
+            );
         }
         let te = self.check_expr(iter, None);
         let t = self.resolve(&te.ty);
         let idx = Ty::Int(IntTy::I64);
         match &t {
             Ty::Vec(e) | Ty::Array(e, _) => {
-                let kind = if matches!(t, Ty::Vec(_)) { ForKind::Vec } else { ForKind::Array };
+                let kind = if matches!(t, Ty::Vec(_)) {
+                    ForKind::Vec
+                } else {
+                    ForKind::Array
+                };
                 if two {
                     (te, kind, idx, Some((**e).clone()))
                 } else {
@@ -429,7 +537,8 @@ impl FnCx<'_, '_> {
     /// Iteration through a `next(): T?` method.
     fn for_next(&mut self, te: TExpr, two: bool) -> (TExpr, ForKind, Ty, Option<Ty>) {
         let t = self.resolve(&te.ty);
-        let fallback = |_: &mut Self, te: TExpr| (te, ForKind::Vec, Ty::Error, two.then_some(Ty::Error));
+        let fallback =
+            |_: &mut Self, te: TExpr| (te, ForKind::Vec, Ty::Error, two.then_some(Ty::Error));
         if t.has_error() || self.is_opaque(&t) {
             return fallback(self, te);
         }
@@ -445,20 +554,34 @@ impl FnCx<'_, '_> {
             (def.receiver.is_some() && def.params.is_empty())
                 .then_some(())
                 .and(inner)
-                .map(|e| (FnRef { fn_id: f, type_args: targs }, e))
+                .map(|e| {
+                    (
+                        FnRef {
+                            fn_id: f,
+                            type_args: targs,
+                        },
+                        e,
+                    )
+                })
         });
         let Some((fref, e)) = elem else {
             let shown = self.show(&t);
             let mut d = Diagnostic::error(diag::E0217, te.span, format!("`{shown}` is not iterable"))
                 .with_note("`for` iterates ranges, Vec, arrays, HashMap, and values with a `next(): T?` method");
             if t == Ty::Str {
-                d = d.with_help("iterate its bytes with `s.bytes()` or its pieces with `s.split(sep)`");
+                d = d.with_help(
+                    "iterate its bytes with `s.bytes()` or its pieces with `s.split(sep)`",
+                );
             }
             self.push(d);
             return fallback(self, te);
         };
         if two {
-            self.error(diag::E0217, te.span, "this iterator yields one value per step: write `for x in ...`");
+            self.error(
+                diag::E0217,
+                te.span,
+                "this iterator yields one value per step: write `for x in ...`",
+            );
         }
         (te, ForKind::Next(fref), e, None)
     }

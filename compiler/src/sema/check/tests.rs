@@ -29,8 +29,16 @@ fn missing_unwrap_gets_a_help_line() {
     let src = "from \"std/sync\" import { Mutex }\nfrom \"std/thread\" import { Thread }\nfn main() {\n    let m = Mutex.new()\n    m.lock()\n    let t: Thread = Thread.spawn((): void => {})\n}\n";
     let d = diags(src);
     assert_eq!(d.len(), 2, "{d:?}");
-    assert!(d[0].help.iter().any(|h| h.contains("unwrap it with `!`")), "{:?}", d[0]);
-    assert!(d[1].help.iter().any(|h| h.contains("unwrap it with `!`")), "{:?}", d[1]);
+    assert!(
+        d[0].help.iter().any(|h| h.contains("unwrap it with `!`")),
+        "{:?}",
+        d[0]
+    );
+    assert!(
+        d[1].help.iter().any(|h| h.contains("unwrap it with `!`")),
+        "{:?}",
+        d[1]
+    );
 }
 
 #[test]
@@ -41,20 +49,28 @@ fn send_requirement_is_reported_once() {
 
 #[test]
 fn map_key_in_annotation_is_reported_once() {
-    let src = "fn main() {\n    var m: HashMap<f64, i64> = HashMap.new()\n    m.insert(1.5, 2)\n}\n";
+    let src =
+        "fn main() {\n    var m: HashMap<f64, i64> = HashMap.new()\n    m.insert(1.5, 2)\n}\n";
     assert_eq!(codes(src), [("E0226", Severity::Error)]);
 }
 
 #[test]
 fn failed_annotation_leaves_no_inference_error() {
     let src = "fn main() {\n    let m: HashMap<i64> = HashMap.new()\n    let v: Vec<Nope> = Vec.new()\n}\n";
-    assert_eq!(codes(src), [("E0113", Severity::Error), ("E0101", Severity::Error)]);
+    assert_eq!(
+        codes(src),
+        [("E0113", Severity::Error), ("E0101", Severity::Error)]
+    );
 }
 
 #[test]
 fn literal_types_are_shown_as_literals() {
     let d = diags("fn main() {\n    let s: string = 5\n    let t: string = 2.5\n}\n");
-    assert!(d[0].message.contains("found `{integer}`"), "{}", d[0].message);
+    assert!(
+        d[0].message.contains("found `{integer}`"),
+        "{}",
+        d[0].message
+    );
     assert!(d[1].message.contains("found `{float}`"), "{}", d[1].message);
 }
 
@@ -70,10 +86,16 @@ fn binding_void_is_an_error_outside_generic_instances() {
 #[test]
 fn return_and_question_mark_outside_a_function() {
     let src = "let A: i64 = return 1\nfn f(x: i64 = \"1\".parseInt()?): i64 { x }\nfn main() {\n    print(f())\n}\n";
-    assert_eq!(codes(src), [("E0224", Severity::Error), ("E0212", Severity::Error)]);
+    assert_eq!(
+        codes(src),
+        [("E0224", Severity::Error), ("E0212", Severity::Error)]
+    );
 }
 
 #[test]
 fn array_len_is_known() {
-    assert!(codes("fn main() {\n    let a = [0; 3]\n    let n: i64 = a.len()\n    print(n)\n}\n").is_empty());
+    assert!(
+        codes("fn main() {\n    let a = [0; 3]\n    let n: i64 = a.len()\n    print(n)\n}\n")
+            .is_empty()
+    );
 }

@@ -74,13 +74,23 @@ impl FnCx<'_, '_> {
             "vec_sort" if !matches!(first, Ty::Int(_) | Ty::Float(_) | Ty::Str) => {
                 let shown = self.show(&first);
                 self.push(
-                    Diagnostic::error(diag::E0202, span, format!("`Vec<{shown}>.sort()` needs ordered elements"))
-                        .with_note("integers, floats and strings are ordered"),
+                    Diagnostic::error(
+                        diag::E0202,
+                        span,
+                        format!("`Vec<{shown}>.sort()` needs ordered elements"),
+                    )
+                    .with_note("integers, floats and strings are ordered"),
                 );
             }
-            "atomic_new" if self.is_generic_atomic(r) && !matches!(first, Ty::Int(_) | Ty::Bool) => {
+            "atomic_new"
+                if self.is_generic_atomic(r) && !matches!(first, Ty::Int(_) | Ty::Bool) =>
+            {
                 let shown = self.show(&first);
-                self.error(diag::E0200, span, format!("`Atomic<{shown}>`: atomics hold an integer or a bool"));
+                self.error(
+                    diag::E0200,
+                    span,
+                    format!("`Atomic<{shown}>`: atomics hold an integer or a bool"),
+                );
             }
             _ => {}
         }
@@ -98,7 +108,9 @@ impl FnCx<'_, '_> {
         }
         let mut problems = Vec::new();
         t.walk(&mut |x| match x {
-            Ty::Map(k, _) if !valid_map_key(k) => problems.push((true, (**k).clone(), String::new())),
+            Ty::Map(k, _) if !valid_map_key(k) => {
+                problems.push((true, (**k).clone(), String::new()))
+            }
             Ty::Adt(id, args) => {
                 for &i in &self.g.defs.adt(*id).attrs.requires_send {
                     if let Some(a) = args.get(i as usize) {
@@ -116,17 +128,27 @@ impl FnCx<'_, '_> {
                 let shown = self.show(&ty);
                 self.reported_types.insert((true, shown.clone()));
                 self.push(
-                    Diagnostic::error(diag::E0226, span, format!("`{shown}` cannot be a HashMap key"))
-                        .with_note("HashMap keys are integers, bool or string"),
+                    Diagnostic::error(
+                        diag::E0226,
+                        span,
+                        format!("`{shown}` cannot be a HashMap key"),
+                    )
+                    .with_note("HashMap keys are integers, bool or string"),
                 );
                 *reported = true;
             } else if let Some(why) = self.why_not_send(&ty) {
                 let shown = self.show(&ty);
                 self.reported_types.insert((false, shown.clone()));
                 self.push(
-                    Diagnostic::error(diag::E0301, span, format!("cannot send values of type '{shown}' to another thread"))
-                        .with_note(format!("`{owner}` moves its values between tasks and threads"))
-                        .with_note(why),
+                    Diagnostic::error(
+                        diag::E0301,
+                        span,
+                        format!("cannot send values of type '{shown}' to another thread"),
+                    )
+                    .with_note(format!(
+                        "`{owner}` moves its values between tasks and threads"
+                    ))
+                    .with_note(why),
                 );
                 *reported = true;
             }
@@ -147,7 +169,10 @@ impl FnCx<'_, '_> {
                     self.check_int_range(*v as i128, &e.ty, span);
                 }
             }
-            TExprKind::Unary { op: UnOp::Neg, operand } if matches!(operand.kind, TExprKind::Int(_)) => {
+            TExprKind::Unary {
+                op: UnOp::Neg,
+                operand,
+            } if matches!(operand.kind, TExprKind::Int(_)) => {
                 self.fin_ty(&mut operand.ty, span, seen);
                 if let TExprKind::Int(v) = operand.kind {
                     if let Ty::Float(_) = operand.ty {
@@ -184,7 +209,11 @@ impl FnCx<'_, '_> {
                     self.stringify(p, seen);
                 }
             }
-            TExprKind::Unwrap { expr, kind, err_to_string } => {
+            TExprKind::Unwrap {
+                expr,
+                kind,
+                err_to_string,
+            } => {
                 self.fin_expr(expr, seen);
                 if *kind == Fallible::Result {
                     if let Some((_, err)) = self.g.defs.lang.as_result(&expr.ty) {
@@ -199,7 +228,13 @@ impl FnCx<'_, '_> {
                 }
                 self.fin_expr(expr, seen);
             }
-            TExprKind::For { kind, index, pat, iter, body } => {
+            TExprKind::For {
+                kind,
+                index,
+                pat,
+                iter,
+                body,
+            } => {
                 if let ForKind::Next(r) = kind {
                     self.fin_ref(r, span, seen);
                 }
@@ -227,10 +262,14 @@ impl FnCx<'_, '_> {
             | TExprKind::AddrOf(a)
             | TExprKind::Deref(a)
             | TExprKind::ArrayRepeat { value: a, .. } => self.fin_expr(a, seen),
-            TExprKind::Index { base: a, index: b, .. }
+            TExprKind::Index {
+                base: a, index: b, ..
+            }
             | TExprKind::Binary { lhs: a, rhs: b, .. }
             | TExprKind::Coalesce { lhs: a, rhs: b, .. }
-            | TExprKind::Range { start: a, end: b, .. } => {
+            | TExprKind::Range {
+                start: a, end: b, ..
+            } => {
                 self.fin_expr(a, seen);
                 self.fin_expr(b, seen);
             }
@@ -243,14 +282,23 @@ impl FnCx<'_, '_> {
                     self.fin_expr(x, seen);
                 }
             }
-            TExprKind::If { cond, then_block, else_branch } => {
+            TExprKind::If {
+                cond,
+                then_block,
+                else_branch,
+            } => {
                 self.fin_expr(cond, seen);
                 self.fin_block(then_block, seen);
                 if let Some(e) = else_branch {
                     self.fin_expr(e, seen);
                 }
             }
-            TExprKind::IfLet { pat, scrutinee, then_block, else_branch } => {
+            TExprKind::IfLet {
+                pat,
+                scrutinee,
+                then_block,
+                else_branch,
+            } => {
                 self.fin_pat(pat, seen);
                 self.fin_expr(scrutinee, seen);
                 self.fin_block(then_block, seen);
@@ -268,12 +316,18 @@ impl FnCx<'_, '_> {
                     self.fin_expr(&mut a.body, seen);
                 }
             }
-            TExprKind::Block(b) | TExprKind::Loop(b) | TExprKind::Blocking { body: b, .. } => self.fin_block(b, seen),
+            TExprKind::Block(b) | TExprKind::Loop(b) | TExprKind::Blocking { body: b, .. } => {
+                self.fin_block(b, seen)
+            }
             TExprKind::While { cond, body } => {
                 self.fin_expr(cond, seen);
                 self.fin_block(body, seen);
             }
-            TExprKind::WhileLet { pat, scrutinee, body } => {
+            TExprKind::WhileLet {
+                pat,
+                scrutinee,
+                body,
+            } => {
                 self.fin_pat(pat, seen);
                 self.fin_expr(scrutinee, seen);
                 self.fin_block(body, seen);
@@ -286,7 +340,11 @@ impl FnCx<'_, '_> {
     fn fin_block(&mut self, b: &mut TBlock, seen: &mut HashSet<u32>) {
         for s in &mut b.stmts {
             match s {
-                TStmt::Let { pat, init, else_block } => {
+                TStmt::Let {
+                    pat,
+                    init,
+                    else_block,
+                } => {
                     self.fin_pat(pat, seen);
                     self.fin_expr(init, seen);
                     if let Some(eb) = else_block {
@@ -315,7 +373,9 @@ impl FnCx<'_, '_> {
                 self.fin_expr(lo, seen);
                 self.fin_expr(hi, seen);
             }
-            TPatternKind::Tuple(ps) | TPatternKind::Variant { fields: ps, .. } | TPatternKind::Or(ps) => {
+            TPatternKind::Tuple(ps)
+            | TPatternKind::Variant { fields: ps, .. }
+            | TPatternKind::Or(ps) => {
                 for x in ps {
                     self.fin_pat(x, seen);
                 }
@@ -338,7 +398,14 @@ impl FnCx<'_, '_> {
             return;
         };
         let span = e.span;
-        let inner = std::mem::replace(e, TExpr { kind: TExprKind::Error, ty: Ty::Error, span });
+        let inner = std::mem::replace(
+            e,
+            TExpr {
+                kind: TExprKind::Error,
+                ty: Ty::Error,
+                span,
+            },
+        );
         *e = TExpr {
             kind: TExprKind::Coerce(Coercion::ToString(r), Box::new(inner)),
             ty: Ty::Str,
@@ -361,7 +428,10 @@ impl FnCx<'_, '_> {
         if let Some(self_ty) = &def.self_ty {
             self.unify(&self_ty.subst(&type_args), t);
         }
-        let mut r = FnRef { fn_id: f, type_args };
+        let mut r = FnRef {
+            fn_id: f,
+            type_args,
+        };
         self.fin_ref(&mut r, span, seen);
         Some(r)
     }
@@ -374,8 +444,12 @@ impl FnCx<'_, '_> {
         let (lo, hi) = it.range();
         if v < lo || v > hi {
             self.push(
-                Diagnostic::error(diag::E0215, span, format!("literal `{v}` does not fit in `{}`", it.name()))
-                    .with_note(format!("`{}` holds {lo} to {hi}", it.name())),
+                Diagnostic::error(
+                    diag::E0215,
+                    span,
+                    format!("literal `{v}` does not fit in `{}`", it.name()),
+                )
+                .with_note(format!("`{}` holds {lo} to {hi}", it.name())),
             );
         }
     }

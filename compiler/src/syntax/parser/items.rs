@@ -7,8 +7,8 @@ use super::errors::misplaced;
 use super::exprs::expr_parser;
 use super::grammar::Grammar;
 use super::input::{
-    angle_list, braces, comma_list, fn_name, ident, kw, kw_span, label, parens, punct, semi, sep_list, word,
-    PBox, Word,
+    angle_list, braces, comma_list, fn_name, ident, kw, kw_span, label, parens, punct, semi,
+    sep_list, word, PBox, Word,
 };
 use super::recovery::Sync;
 use super::stmts::{error_stmt, stmt_self_terminated, terminated_list};

@@ -103,7 +103,14 @@ impl LocalQueue {
 
     /// Owner only: puts `entry` in the run-next slot; a previous occupant moves to the back.
     pub fn push_next(&self, entry: Entry, global: &GlobalQueue) {
-        let old = self.runnext.swap(entry.0, Ordering::AcqRel);
+        let old = if self.exclusive {
+            // No thief ever touches the slot: a plain exchange suffices.
+            let old = self.runnext.load(Ordering::Relaxed);
+            self.runnext.store(entry.0, Ordering::Relaxed);
+            old
+        } else {
+            self.runnext.swap(entry.0, Ordering::AcqRel)
+        };
         if old != EMPTY {
             self.push_back(Entry(old), global);
         }
@@ -112,7 +119,12 @@ impl LocalQueue {
     /// Owner only: takes the run-next entry, else the front of the ring.
     #[inline]
     pub fn pop(&self) -> Option<Entry> {
-        if self.runnext.load(Ordering::Relaxed) != EMPTY {
+        let next = self.runnext.load(Ordering::Relaxed);
+        if next != EMPTY && self.exclusive {
+            self.runnext.store(EMPTY, Ordering::Relaxed);
+            return Some(Entry(next));
+        }
+        if next != EMPTY {
             let next = self.runnext.swap(EMPTY, Ordering::AcqRel);
             if next != EMPTY {
                 return Some(Entry(next));

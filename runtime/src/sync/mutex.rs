@@ -1,13 +1,15 @@
 //! Mutexes: bare (`Mutex<void>`) or guarding a value, error-checking, usable from green
 //! tasks and OS threads.
 //!
-//! The lock word follows Rust std's futex mutex (`sys/sync/mutex/futex.rs`): 0 unlocked,
-//! 1 locked, 2 locked with possible waiters. Uncontended lock and unlock are one atomic
-//! instruction each (plus the owner bookkeeping: the holder's identity, and the entry on
-//! its list of held locks that lets a panic release the mutex, [`super::held`]); a
-//! contended locker spins briefly, then parks on the mutex's wait queue through the
-//! scheduler's [`Waiter`] (a task parks alone, a thread sleeps on its futex) instead of
-//! sleeping on the word itself.
+//! The lock word follows Go's `sync.Mutex` (`sync/mutex.go`): a `LOCKED` bit, a `WAITERS`
+//! bit (the wait queue may be non-empty) and a `WOKEN` bit (a woken waiter is on its way
+//! to retry, so an unlock need not wake another: with barging, waking every waiter in turn
+//! would only move tasks between workers to lose the race again). Uncontended lock and
+//! unlock are one atomic instruction each (plus the owner bookkeeping: the holder's
+//! identity, and the entry on its list of held locks that lets a panic release the mutex,
+//! [`super::held`]); a contended locker spins briefly, then parks on the mutex's wait
+//! queue through the scheduler's [`Waiter`] (a task parks alone, a thread sleeps on its
+//! futex) instead of sleeping on the word itself.
 //!
 //! Invariants:
 //! - `owner` is the holder's identity ([`super::current_owner`]: the task, which keeps it
@@ -17,10 +19,14 @@
 //!   identity there — relocking and unlocking checks need no more;
 //! - a locked mutex is on its holder's list of held locks (from after `lock` until
 //!   `unlock`, condition-variable waits included), so it is never freed while listed;
-//! - a locker enqueues itself only after checking, under the queue lock, that the word is
-//!   still 2; an unlock that swaps 2 out takes the queue lock and wakes the first
-//!   claimable waiter, so no wake-up is lost (woken lockers retry and may be overtaken:
-//!   barging, as in std and Go's normal mode);
+//! - `WAITERS` changes only under the queue lock: a locker sets it (with a
+//!   compare-and-swap that requires `LOCKED`) just before it enqueues itself, and a waker
+//!   clears it when it empties the queue; so an unlock that clears `LOCKED` while
+//!   `WAITERS` is set, and no `WOKEN` waiter is in transit, wakes the first claimable
+//!   waiter, and no wake-up is lost;
+//! - `WOKEN` is set by the unlock that wakes a waiter and cleared by that waiter when it
+//!   acquires the mutex or parks again (woken lockers retry and may be overtaken: barging,
+//!   as in std and Go's normal mode);
 //! - the queue lock is never held while parking.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
@@ -35,7 +41,8 @@ use crate::sched::{Waiter, WakeReason};
 
 const UNLOCKED: u32 = 0;
 const LOCKED: u32 = 1;
-const CONTENDED: u32 = 2;
+const WAITERS: u32 = 2;
+const WOKEN: u32 = 4;
 
 /// A mutex object (see the module docs for the invariants).
 #[repr(C)]
@@ -65,7 +72,7 @@ unsafe impl Handle for Mutex {
     }
     unsafe fn free(this: *mut Self) {
         let m = &*this;
-        if m.state.load(Ordering::Acquire) != UNLOCKED
+        if m.state.load(Ordering::Acquire) & LOCKED != 0
             && m.owner.load(Ordering::Relaxed) != held::ORPHANED
         {
             // Still held by a live task or thread, whose list of held locks points here
@@ -163,31 +170,35 @@ impl Mutex {
             panic_at("mutex already locked by this task", loc);
         }
         let spins = spin_budget();
-        let mut state = self.spin(spins);
-        if state == UNLOCKED {
-            match self.state.compare_exchange(
-                UNLOCKED,
-                LOCKED,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return,
-                Err(s) => state = s,
-            }
-        }
+        let mut woken = false;
         loop {
-            if state != CONTENDED && self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
-                return;
+            let state = self.spin(spins);
+            if state & LOCKED == 0 {
+                let new = (state | LOCKED) & !(if woken { WOKEN } else { 0 });
+                if self
+                    .state
+                    .compare_exchange(state, new, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return;
+                }
+                continue;
             }
             let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
             let e: *mut WaitEntry = &mut entry;
             {
                 let mut q = self.waiters.lock();
-                if self.state.load(Ordering::Relaxed) != CONTENDED {
+                let state = self.state.load(Ordering::Relaxed);
+                let new = (state | WAITERS) & !(if woken { WOKEN } else { 0 });
+                if state & LOCKED == 0
+                    || self
+                        .state
+                        .compare_exchange(state, new, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_err()
+                {
                     drop(q);
                     // SAFETY: `e` is our live entry; nobody saw it.
                     unsafe { (*e).waiter.abort() };
-                    state = self.spin(spins);
                     continue;
                 }
                 // SAFETY: the entry outlives its time in the queue (we wait below).
@@ -196,14 +207,15 @@ impl Mutex {
             // SAFETY: as above.
             let wake = unsafe { (*e).waiter.park("locking a mutex", None) };
             debug_assert_eq!(wake.reason, WakeReason::Notified);
-            state = self.spin(spins);
+            woken = true;
         }
     }
 
+    /// Spins (at most `spins` times) while the mutex is held; returns the last state seen.
     fn spin(&self, mut spins: u32) -> u32 {
         loop {
             let state = self.state.load(Ordering::Relaxed);
-            if state != LOCKED || spins == 0 {
+            if state & LOCKED == 0 || spins == 0 {
                 return state;
             }
             std::hint::spin_loop();
@@ -241,15 +253,50 @@ impl Mutex {
     #[inline]
     pub(crate) fn unlock_held(&self) {
         self.owner.store(0, Ordering::Relaxed);
-        if self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED {
-            self.wake_one();
+        if self
+            .state
+            .compare_exchange(LOCKED, UNLOCKED, Ordering::Release, Ordering::Relaxed)
+            .is_err()
+        {
+            self.unlock_slow();
         }
     }
 
+    /// Unlocks with waiters or a woken waiter about: wakes the first waiter unless one is
+    /// already on its way (Go's `unlockSlow`).
     #[cold]
     #[inline(never)]
+    fn unlock_slow(&self) {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            let wake = state & WAITERS != 0 && state & WOKEN == 0;
+            let new = (state & !LOCKED) | if wake { WOKEN } else { 0 };
+            match self
+                .state
+                .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) if wake => return self.wake_one(),
+                Ok(_) => return,
+                Err(s) => state = s,
+            }
+        }
+    }
+
+    /// Wakes the first claimable waiter (this unlock set `WOKEN` for it); clears `WAITERS`
+    /// when the queue is left empty, and `WOKEN` when nobody could be woken.
     fn wake_one(&self) {
-        let claimed = self.waiters.lock().claim_first();
+        let claimed = {
+            let mut q = self.waiters.lock();
+            let claimed = q.claim_first();
+            let mut clear = if q.is_empty() { WAITERS } else { 0 };
+            if claimed.is_none() {
+                clear |= WOKEN;
+            }
+            if clear != 0 {
+                self.state.fetch_and(!clear, Ordering::Relaxed);
+            }
+            claimed
+        };
         if let Some((_, claim)) = claimed {
             claim.finish(WakeReason::Notified, 0);
         }
@@ -264,11 +311,13 @@ impl Mutex {
     }
 }
 
-/// Spins worth doing before parking: none for a green task when the runtime has a single
-/// worker (the holder cannot run until this task parks), else [`SPINS`].
+/// Spins worth doing before parking: none for a green task, [`SPINS`] for an OS thread.
+/// A task parks at once: its worker runs other tasks meanwhile, and a spinning reader of
+/// the lock word only slows down a holder on another worker that relocks in a loop (the
+/// mutex benchmark at `WEFT_THREADS=2` ran 3x faster without the spin).
 #[inline]
 pub(crate) fn spin_budget() -> u32 {
-    if crate::sched::current_task().is_some() && crate::sched::runtime::rt().workers.len() == 1 {
+    if crate::sched::current_task().is_some() {
         0
     } else {
         SPINS

@@ -7,25 +7,16 @@
 //! `cargo test --test sched_process [filter]`; scenarios inherit `WEFT_THREADS` unless they
 //! pin it.
 
+mod process_harness;
+
+use process_harness::Scenario;
 use std::ffi::c_void;
 use std::hint::black_box;
-use std::process::Command;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::time::{Duration, Instant};
 
 use weft_rt::abi::task::*;
 use weft_rt::sched::{self, Waiter};
-
-/// One scenario: its program, pinned environment, and what the run must show.
-struct Scenario {
-    name: &'static str,
-    main: extern "C" fn() -> i32,
-    env: &'static [(&'static str, &'static str)],
-    code: i32,
-    stdout: Option<&'static str>,
-    stderr: &'static [&'static str],
-}
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -154,102 +145,7 @@ const SCENARIOS: &[Scenario] = &[
 ];
 
 fn main() {
-    if let Ok(name) = std::env::var("WEFT_SCENARIO") {
-        let scenario = SCENARIOS
-            .iter()
-            .find(|s| s.name == name)
-            .expect("known scenario");
-        // SAFETY: called once, first, with no arguments.
-        unsafe { weft_rt_start(0, ptr::null(), scenario.main) };
-        unreachable!("weft_rt_start returned");
-    }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let exe = std::env::current_exe().expect("test binary path");
-    let selected: Vec<&Scenario> = SCENARIOS
-        .iter()
-        .filter(|s| filter.is_empty() || filter.iter().any(|f| s.name.contains(f.as_str())))
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    let mut failed = Vec::new();
-    for scenario in &selected {
-        let start = Instant::now();
-        let problems = run(&exe, scenario);
-        let ms = start.elapsed().as_millis();
-        if problems.is_empty() {
-            println!("test {} ... ok ({ms} ms)", scenario.name);
-        } else {
-            println!("test {} ... FAILED\n{}", scenario.name, problems.join("\n"));
-            failed.push(scenario.name);
-        }
-    }
-    let result = if failed.is_empty() { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {result}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out\n",
-        selected.len() - failed.len(),
-        failed.len(),
-        SCENARIOS.len() - selected.len()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
-}
-
-/// Runs one scenario in a child process and lists what differs from the expectation.
-fn run(exe: &std::path::Path, scenario: &Scenario) -> Vec<String> {
-    let mut cmd = Command::new(exe);
-    cmd.env("WEFT_SCENARIO", scenario.name)
-        .env_remove("WEFT_TASK_PANIC")
-        .env_remove("WEFT_STACK_SIZE");
-    for (k, v) in scenario.env {
-        cmd.env(k, v);
-    }
-    let out = match output_within(cmd, Duration::from_secs(60)) {
-        Some(out) => out,
-        None => return vec!["  still running after 60 s: killed".to_owned()],
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let mut problems = Vec::new();
-    if out.status.code() != Some(scenario.code) {
-        problems.push(format!(
-            "  exit status {:?}, expected {}",
-            out.status, scenario.code
-        ));
-    }
-    if let Some(expected) = scenario.stdout {
-        if stdout != expected {
-            problems.push(format!("  stdout {stdout:?}, expected {expected:?}"));
-        }
-    }
-    for needle in scenario.stderr {
-        if !stderr.contains(needle) {
-            problems.push(format!("  stderr {stderr:?} lacks {needle:?}"));
-        }
-    }
-    problems
-}
-
-/// Runs `cmd` to completion, or kills it after `limit` (`None` then).
-fn output_within(mut cmd: Command, limit: Duration) -> Option<std::process::Output> {
-    use std::process::Stdio;
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn scenario");
-    let start = Instant::now();
-    while child.try_wait().expect("wait for scenario").is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    Some(child.wait_with_output().expect("collect scenario output"))
+    process_harness::main(SCENARIOS);
 }
 
 type Entry = unsafe extern "C" fn(*mut c_void, *mut c_void);

@@ -6,24 +6,17 @@
 //!
 //! `cargo test --test sync_process [filter]`; scenarios inherit `WEFT_THREADS`.
 
+mod process_harness;
+
+use process_harness::Scenario;
 use std::ffi::c_void;
-use std::process::Command;
 use std::ptr;
-use std::time::{Duration, Instant};
 
 use weft_rt::abi::sync::*;
 use weft_rt::abi::task::*;
 use weft_rt::abi::thread::*;
 use weft_rt::panic::WeftLoc;
 use weft_rt::rc::WeftGlue;
-
-struct Scenario {
-    name: &'static str,
-    main: extern "C" fn() -> i32,
-    code: i32,
-    stdout: Option<&'static str>,
-    stderr: &'static [&'static str],
-}
 
 static LOC: WeftLoc = WeftLoc::new(b"app.weft", 4, 2);
 static I64: WeftGlue = WeftGlue::plain(8, 8);
@@ -32,6 +25,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "relocking_a_mutex_panics",
         main: relock,
+        env: &[],
         code: 101,
         stdout: Some(""),
         stderr: &["panic: mutex already locked by this task\n  at app.weft:4:2 (task main)\n"],
@@ -39,6 +33,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "unlocking_an_unlocked_mutex_panics",
         main: unlock_unlocked,
+        env: &[],
         code: 101,
         stdout: None,
         stderr: &["panic: mutex not locked by this task\n  at app.weft:4:2 (task main)\n"],
@@ -46,6 +41,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "unlocking_another_tasks_mutex_panics",
         main: unlock_foreign,
+        env: &[],
         code: 101,
         stdout: Some("locked\n"),
         stderr: &["panic: mutex not locked by this task\n  at app.weft:4:2 (task main)\n"],
@@ -53,6 +49,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "unlocking_a_threads_mutex_panics_in_a_task",
         main: unlock_thread_held,
+        env: &[],
         code: 101,
         stdout: None,
         stderr: &["panic: mutex not locked by this task"],
@@ -60,6 +57,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "condvar_wait_without_the_mutex_panics",
         main: condvar_unlocked,
+        env: &[],
         code: 101,
         stdout: None,
         stderr: &["panic: mutex not locked by this task\n  at app.weft:4:2"],
@@ -67,6 +65,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "use_of_destroyed_channel_panics",
         main: destroyed_channel,
+        env: &[],
         code: 101,
         stdout: Some("closed 1\n"),
         stderr: &["panic: use of destroyed Channel\n  at app.weft:4:2 (task main)\n"],
@@ -74,6 +73,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "use_of_destroyed_mutex_panics",
         main: destroyed_mutex,
+        env: &[],
         code: 101,
         stdout: None,
         stderr: &["panic: use of destroyed Mutex\n  at app.weft:4:2"],
@@ -81,6 +81,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "use_of_destroyed_handles_panics_by_kind",
         main: destroyed_others,
+        env: &[],
         code: 101,
         stdout: Some("RwLock ok\nCondvar ok\nWaitGroup ok\n"),
         stderr: &["panic: use of destroyed AtomicI64\n"],
@@ -88,6 +89,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "negative_wait_group_counter_panics",
         main: negative_wait_group,
+        env: &[],
         code: 101,
         stdout: None,
         stderr: &["panic: negative WaitGroup counter\n  at app.weft:4:2"],
@@ -95,6 +97,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "joining_a_thread_twice_panics",
         main: join_twice,
+        env: &[],
         code: 101,
         stdout: Some("joined 0\n"),
         stderr: &["panic: thread already joined\n  at app.weft:4:2 (task main)\n"],
@@ -102,6 +105,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "an_unjoined_thread_panic_exits_101",
         main: unjoined_thread_panic,
+        env: &[],
         code: 101,
         stdout: None,
         stderr: &["panic: lost\n  at app.weft:4:2 (thread thread-"],
@@ -109,6 +113,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "a_joined_thread_panic_is_delivered",
         main: joined_thread_panic,
+        env: &[],
         code: 0,
         stdout: Some("status 1: caught\n"),
         stderr: &[],
@@ -116,6 +121,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "lock_misuse_in_a_thread_is_delivered_to_its_joiner",
         main: thread_misuse_joined,
+        env: &[],
         code: 0,
         stdout: Some("status 1: mutex not locked by this task\n"),
         stderr: &[],
@@ -123,6 +129,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "blocked_channel_and_mutex_waiters_are_a_deadlock",
         main: deadlock,
+        env: &[],
         code: 2,
         stdout: None,
         stderr: &[
@@ -135,6 +142,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "main_drains_tasks_blocked_on_channels",
         main: drain,
+        env: &[],
         code: 0,
         stdout: Some("sum 4950\n"),
         stderr: &[],
@@ -142,88 +150,7 @@ const SCENARIOS: &[Scenario] = &[
 ];
 
 fn main() {
-    if let Ok(name) = std::env::var("WEFT_SCENARIO") {
-        let scenario = SCENARIOS
-            .iter()
-            .find(|s| s.name == name)
-            .expect("known scenario");
-        // SAFETY: called once, first, with no arguments.
-        unsafe { weft_rt_start(0, ptr::null(), scenario.main) };
-        unreachable!("weft_rt_start returned");
-    }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let exe = std::env::current_exe().expect("test binary path");
-    let selected: Vec<&Scenario> = SCENARIOS
-        .iter()
-        .filter(|s| filter.is_empty() || filter.iter().any(|f| s.name.contains(f.as_str())))
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    let mut failed = Vec::new();
-    for scenario in &selected {
-        let start = Instant::now();
-        let problems = run(&exe, scenario);
-        let ms = start.elapsed().as_millis();
-        if problems.is_empty() {
-            println!("test {} ... ok ({ms} ms)", scenario.name);
-        } else {
-            println!("test {} ... FAILED\n{}", scenario.name, problems.join("\n"));
-            failed.push(scenario.name);
-        }
-    }
-    let result = if failed.is_empty() { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {result}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out\n",
-        selected.len() - failed.len(),
-        failed.len(),
-        SCENARIOS.len() - selected.len()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
-}
-
-fn run(exe: &std::path::Path, scenario: &Scenario) -> Vec<String> {
-    use std::process::Stdio;
-    let mut child = Command::new(exe)
-        .env("WEFT_SCENARIO", scenario.name)
-        .env_remove("WEFT_TASK_PANIC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn scenario");
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return vec!["  still running after 60 s: killed".to_owned()];
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let out = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let mut problems = Vec::new();
-    if out.status.code() != Some(scenario.code) {
-        problems.push(format!(
-            "  exit status {:?}, expected {}; stderr {stderr:?}",
-            out.status, scenario.code
-        ));
-    }
-    if let Some(expected) = scenario.stdout {
-        if stdout != expected {
-            problems.push(format!("  stdout {stdout:?}, expected {expected:?}"));
-        }
-    }
-    for needle in scenario.stderr {
-        if !stderr.contains(needle) {
-            problems.push(format!("  stderr {stderr:?} lacks {needle:?}"));
-        }
-    }
-    problems
+    process_harness::main(SCENARIOS);
 }
 
 fn say(text: &str) {

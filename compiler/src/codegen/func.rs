@@ -778,6 +778,21 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         Some((self.alloca(lt, "result"), lt))
     }
 
+    /// In one branch of a branching expression of enum type `ty`: stores variant
+    /// `variant` with `fields` (owned) into `slot` and branches to the merge block `done`.
+    pub fn store_variant(
+        &mut self,
+        slot: Option<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)>,
+        ty: &Ty,
+        variant: u32,
+        fields: &[BasicValueEnum<'ctx>],
+        done: inkwell::basic_block::BasicBlock<'ctx>,
+    ) {
+        let v = self.build_variant(ty, variant, fields);
+        self.store_result(slot, Val::owned(v));
+        self.br(done);
+    }
+
     pub fn store_result(
         &mut self,
         slot: Option<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)>,
@@ -888,5 +903,13 @@ pub fn undef_of(t: BasicTypeEnum) -> BasicValueEnum {
         BasicTypeEnum::ArrayType(t) => t.get_undef().into(),
         BasicTypeEnum::VectorType(t) => t.get_undef().into(),
         BasicTypeEnum::ScalableVectorType(t) => t.get_undef().into(),
+    }
+}
+
+/// The error type `E` of `Result<T, E>` (`Ty::Error` for any other type).
+pub fn result_err_ty(ret: &Ty) -> Ty {
+    match ret {
+        Ty::Adt(_, args) => args.get(1).cloned().unwrap_or(Ty::Error),
+        _ => Ty::Error,
     }
 }

@@ -220,7 +220,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `Some(value at ptr)` when `ok`, else `None` (the value is moved, not retained).
-    fn option_from(
+    pub(super) fn option_from(
         &mut self,
         ok: IntValue<'ctx>,
         payload: PointerValue<'ctx>,
@@ -238,13 +238,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.position_at_end(some);
         let lt = self.cg.llvm_ty(elem);
         let v = self.cg.builder.build_load(lt, payload, "v").unwrap();
-        let s = self.build_variant(opt, 0, &[v]);
-        self.store_result(slot, Val::owned(s));
-        self.br(done);
+        self.store_variant(slot, opt, 0, &[v], done);
         self.cg.builder.position_at_end(none);
-        let n = self.build_variant(opt, 1, &[]);
-        self.store_result(slot, Val::owned(n));
-        self.br(done);
+        self.store_variant(slot, opt, 1, &[], done);
         self.cg.builder.position_at_end(done);
         self.load_result(slot, opt)
     }

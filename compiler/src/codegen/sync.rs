@@ -190,7 +190,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 match name {
                     "channel_next" => {
                         let ok = self.is_zero(status);
-                        return Some(self.option_from_out(ok, out, ret, &t));
+                        return Some(self.option_from(ok, out, ret, &t));
                     }
                     "channel_recv" => {
                         let v = self.load_received(out, lt);
@@ -220,7 +220,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let ok = self
                     .rt_value("weft_rt_channel_try_recv", &[ch.into(), out.into(), l])
                     .into_int_value();
-                self.option_from_out(ok, out, ret, &t)
+                self.option_from(ok, out, ret, &t)
             }
             "channel_len" => {
                 let ch = self.arg_val(&args[0]);
@@ -406,36 +406,6 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.build_load(lt, out, "v").unwrap()
     }
 
-    /// `Some(*out)` when `ok` (moved, not retained), else `None`.
-    fn option_from_out(
-        &mut self,
-        ok: IntValue<'ctx>,
-        out: PointerValue<'ctx>,
-        opt: &Ty,
-        elem: &Ty,
-    ) -> Val<'ctx> {
-        let slot = self.result_slot(opt);
-        let some = self.block_bb("some");
-        let none = self.block_bb("none");
-        let done = self.block_bb("option");
-        self.cg
-            .builder
-            .build_conditional_branch(ok, some, none)
-            .unwrap();
-        self.cg.builder.position_at_end(some);
-        let lt = self.cg.llvm_ty(elem);
-        let v = self.cg.builder.build_load(lt, out, "v").unwrap();
-        let s = self.build_variant(opt, 0, &[v]);
-        self.store_result(slot, Val::owned(s));
-        self.br(done);
-        self.cg.builder.position_at_end(none);
-        let n = self.build_variant(opt, 1, &[]);
-        self.store_result(slot, Val::owned(n));
-        self.br(done);
-        self.cg.builder.position_at_end(done);
-        self.load_result(slot, opt)
-    }
-
     /// `Ok(value)` when `ok`, else `Err(Error(*err))` (the runtime's message).
     fn result_from(
         &mut self,
@@ -453,9 +423,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .build_conditional_branch(ok, yes, no)
             .unwrap();
         self.cg.builder.position_at_end(yes);
-        let r = self.build_variant(ret, 0, &[value]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 0, &[value], done);
         self.cg.builder.position_at_end(no);
         let msg = self
             .cg
@@ -464,9 +432,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .unwrap()
             .into_pointer_value();
         let e = self.cg.error_value(msg);
-        let r = self.build_variant(ret, 1, &[e]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 1, &[e], done);
         self.cg.builder.position_at_end(done);
         self.load_result(slot, ret)
     }
@@ -494,16 +460,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             )
             .unwrap();
         self.cg.builder.position_at_end(ok);
-        let r = self.build_variant(ret, 0, &[value]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 0, &[value], done);
         for (bb, text) in [(closed, "channel closed"), (cancelled, "cancelled")] {
             self.cg.builder.position_at_end(bb);
             let msg = self.cg.string_literal(text);
             let e = self.cg.error_value(msg);
-            let r = self.build_variant(ret, 1, &[e]);
-            self.store_result(slot, Val::owned(r));
-            self.br(done);
+            self.store_variant(slot, ret, 1, &[e], done);
         }
         self.cg.builder.position_at_end(done);
         self.load_result(slot, ret)
@@ -517,10 +479,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         value: BasicValueEnum<'ctx>,
         ret: &Ty,
     ) -> Val<'ctx> {
-        let err_ty = match ret {
-            Ty::Adt(_, a) => a.get(1).cloned().unwrap_or(Ty::Error),
-            _ => Ty::Error,
-        };
+        let err_ty = super::func::result_err_ty(ret);
         let slot = self.result_slot(ret);
         let done = self.block_bb("result");
         let ok = self.block_bb("ok");
@@ -536,15 +495,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             )
             .unwrap();
         self.cg.builder.position_at_end(ok);
-        let r = self.build_variant(ret, 0, &[value]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 0, &[value], done);
         for (bb, variant) in [(closed, RECV_CLOSED), (late, RECV_TIMEOUT)] {
             self.cg.builder.position_at_end(bb);
             let e = self.build_variant(&err_ty, variant, &[]);
-            let r = self.build_variant(ret, 1, &[e]);
-            self.store_result(slot, Val::owned(r));
-            self.br(done);
+            self.store_variant(slot, ret, 1, &[e], done);
         }
         self.cg.builder.position_at_end(done);
         self.load_result(slot, ret)
@@ -557,10 +512,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         status: IntValue<'ctx>,
         ret: &Ty,
     ) -> Val<'ctx> {
-        let err_ty = match ret {
-            Ty::Adt(_, a) => a.get(1).cloned().unwrap_or(Ty::Error),
-            _ => Ty::Error,
-        };
+        let err_ty = super::func::result_err_ty(ret);
         let slot = self.result_slot(ret);
         let done = self.block_bb("joined");
         let ok = self.block_bb("ok");
@@ -572,9 +524,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .unwrap();
         self.cg.builder.position_at_end(ok);
         let unit = self.unit().v;
-        let r = self.build_variant(ret, 0, &[unit]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 0, &[unit], done);
         self.cg.builder.position_at_end(panicked);
         let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
         let msg = self.rt_value("weft_rt_thread_panic_message", &[th.into(), len.into()]);
@@ -585,9 +535,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .unwrap();
         let s = self.rt_value("weft_rt_str_from_bytes", &[msg.into(), n.into()]);
         let e = self.build_variant(&err_ty, 0, &[s]);
-        let r = self.build_variant(ret, 1, &[e]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 1, &[e], done);
         self.cg.builder.position_at_end(done);
         self.load_result(slot, ret)
     }

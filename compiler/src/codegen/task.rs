@@ -254,10 +254,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
         .unwrap()
         .into_int_value();
-        let err_ty = match ret {
-            Ty::Adt(_, args) => args.get(1).cloned().unwrap_or(Ty::Error),
-            _ => Ty::Error,
-        };
+        let err_ty = super::func::result_err_ty(ret);
         let slot = self.result_slot(ret);
         let done = self.block_bb("joined");
         let ok = self.block_bb("join_ok");
@@ -280,9 +277,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.position_at_end(ok);
         let v = self.cg.builder.build_load(lt, out, "v").unwrap();
         let v = self.owned(Val::borrowed(v), t);
-        let r = self.build_variant(ret, 0, &[v]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 0, &[v], done);
         self.cg.builder.position_at_end(panicked);
         let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
         let msg = self
@@ -315,9 +310,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         done: inkwell::basic_block::BasicBlock<'ctx>,
     ) {
         let e = self.build_variant(err_ty, variant, fields);
-        let r = self.build_variant(ret, 1, &[e]);
-        self.store_result(slot, Val::owned(r));
-        self.br(done);
+        self.store_variant(slot, ret, 1, &[e], done);
     }
 
     /// Ends the current task with the `TaskError` value `e`.

@@ -5,7 +5,7 @@
 //! [`crate::sched::Waiter`]: a green task parks alone (its worker runs other tasks) and an
 //! OS thread sleeps on a futex, so both kinds of waiter mix freely in every queue. Waiters
 //! sit in intrusive [`waitq::WaitQueue`]s whose entries live on the waiting code's own
-//! stack; internal bookkeeping is guarded by [`rawlock::RawLock`], a short spin-then-yield
+//! stack; internal bookkeeping is guarded by [`rawlock::RawLock`], a short spin lock with backoff
 //! lock that is never held across a park.
 //!
 //! Every object is a reference-counted handle ([`handle`]): its first field is the atomic

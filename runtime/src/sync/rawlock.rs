@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// past it the locker yields its OS thread between attempts.
 const MAX_BACKOFF: u32 = 128;
 
-/// A spin-then-yield lock with no owner tracking (see the module docs).
+/// A spin lock with exponential backoff and no owner tracking (see the module docs).
 #[derive(Debug, Default)]
 pub struct RawLock {
     locked: AtomicBool,

@@ -280,9 +280,9 @@ fn sleeps_bench() -> String {
 static mut SW_MAIN: *mut u8 = ptr::null_mut();
 static mut SW_TASK: *mut u8 = ptr::null_mut();
 
-unsafe extern "C" fn bouncer(_: *mut u8) -> ! {
+unsafe extern "C" fn bouncer(_: *mut u8, _: usize) -> ! {
     loop {
-        weft_rt::context::switch(&raw mut SW_TASK, SW_MAIN);
+        weft_rt::context::switch(&raw mut SW_TASK, SW_MAIN, 0);
     }
 }
 
@@ -298,7 +298,7 @@ fn switch_bench() -> (f64, String) {
         );
         let start = Instant::now();
         for _ in 0..N {
-            weft_rt::context::switch(&raw mut SW_MAIN, SW_TASK);
+            weft_rt::context::switch(&raw mut SW_MAIN, SW_TASK, 0);
         }
         let t = start.elapsed();
         (

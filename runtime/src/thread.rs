@@ -359,18 +359,18 @@ fn run_catching(f: &mut dyn FnMut()) -> Option<(String, String)> {
     // `control` pointer saved here, once.
     unsafe {
         let ctx = context::prepare(top as *mut u8, escape_start, e.cast());
-        context::switch(&raw mut (*e).control, ctx);
+        context::switch(&raw mut (*e).control, ctx, 0);
     }
     ESCAPE.with(|c| c.set(previous));
     // SAFETY: the context has finished with `escape`.
     unsafe { (*e).panic.take() }
 }
 
-unsafe extern "C" fn escape_start(arg: *mut u8) -> ! {
+unsafe extern "C" fn escape_start(arg: *mut u8, _: usize) -> ! {
     let e = arg.cast::<Escape>();
     (*(*e).run)();
     let mut abandoned: *mut u8 = ptr::null_mut();
-    context::switch(&mut abandoned, (*e).control);
+    context::switch(&mut abandoned, (*e).control, 0);
     unreachable!("an escaped context was resumed")
 }
 
@@ -408,7 +408,7 @@ pub(crate) fn os_thread_panicked(message: &str, location: &str) {
     unsafe {
         (*e).panic = Some((message.to_owned(), location.to_owned()));
         let mut abandoned: *mut u8 = ptr::null_mut();
-        context::switch(&mut abandoned, (*e).control);
+        context::switch(&mut abandoned, (*e).control, 0);
     }
     unreachable!("an escaped context was resumed")
 }

@@ -13,7 +13,7 @@ use super::StartFn;
 
 /// Saves the callee-saved state of the running context on its stack, stores `sp` in
 /// `*x0`, switches to the stack at `x1` and restores the state saved there (`x30` holds the
-/// resumed context's return address afterwards).
+/// resumed context's return address afterwards, `x0` the transferred value from `x2`).
 macro_rules! save_and_restore {
     () => {
         concat!(
@@ -42,13 +42,14 @@ macro_rules! save_and_restore {
             "ldp d12, d13, [sp, #128]\n",
             "ldp d14, d15, [sp, #144]\n",
             "add sp, sp, #160\n",
+            "mov x0, x2\n",
         )
     };
 }
 
 core::arch::global_asm!(
     ".text",
-    // weft_ctx_switch(save: x0, to: x1): returns with `br x30`, predicted by the indirect
+    // weft_ctx_switch(save: x0, to: x1, value: x2) -> x0 = value: returns with `br x30`, predicted by the indirect
     // branch predictor (see x86_64.rs for why).
     ".globl weft_ctx_switch",
     ".hidden weft_ctx_switch",
@@ -58,7 +59,7 @@ core::arch::global_asm!(
     save_and_restore!(),
     "br x30",
     ".size weft_ctx_switch, . - weft_ctx_switch",
-    // weft_ctx_handoff(save: x0, to: x1): the same, returning with `ret` (return-stack
+    // weft_ctx_handoff(save: x0, to: x1, value: x2): the same, returning with `ret` (return-stack
     // predictor: right when both sides were suspended at the same place).
     ".globl weft_ctx_handoff",
     ".hidden weft_ctx_handoff",
@@ -68,8 +69,9 @@ core::arch::global_asm!(
     save_and_restore!(),
     "ret",
     ".size weft_ctx_handoff, . - weft_ctx_handoff",
-    // First code a fresh context runs: x19 = arg, x20 = start function; sp is 16-byte
-    // aligned. x30 is cleared so that unwinders stop here.
+    // First code a fresh context runs: x19 = arg, x20 = start function, x0 = the value
+    // transferred by the switch; sp is 16-byte aligned. x30 is cleared so that unwinders
+    // stop here.
     ".globl weft_ctx_start",
     ".hidden weft_ctx_start",
     ".type weft_ctx_start,%function",
@@ -77,6 +79,7 @@ core::arch::global_asm!(
     "weft_ctx_start:",
     ".cfi_startproc",
     ".cfi_undefined x30",
+    "mov x1, x0",
     "mov x0, x19",
     "mov x30, xzr",
     "blr x20",

@@ -2,9 +2,10 @@
 //!
 //! A suspended context is a single pointer: the stack pointer at which [`switch`] pushed the
 //! callee-saved registers of the suspended code. Everything a caller may rely on surviving a
-//! call (the callee-saved registers of the C ABI plus the floating-point control words) is
-//! saved on the suspended stack itself, so switching costs a handful of stores and loads and
-//! no system call. Caller-saved registers need no saving: [`switch`] is an ordinary call,
+//! call (the callee-saved registers of the C ABI) is saved on the suspended stack itself, so
+//! switching costs a handful of stores and loads and no system call. The floating-point
+//! environment (rounding mode, exception masks) is per OS thread and is not switched, as in
+//! Go. Caller-saved registers need no saving: [`switch`] is an ordinary call,
 //! so the compiler has already spilled whatever it needs across it.
 //!
 //! One tiny file per architecture holds the assembly ([`x86_64`](self) or `aarch64`), in
@@ -23,29 +24,34 @@ use x86_64 as arch;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!("weft_rt supports x86_64 and aarch64 only");
 
-/// The function a fresh context starts in: receives the `arg` given to [`prepare`] and must
-/// never return (it ends by switching away for good).
-pub type StartFn = unsafe extern "C" fn(arg: *mut u8) -> !;
+/// The function a fresh context starts in: receives the `arg` given to [`prepare`] and the
+/// value transferred by the switch that first resumed it, and must never return (it ends by
+/// switching away for good).
+pub type StartFn = unsafe extern "C" fn(arg: *mut u8, value: usize) -> !;
 
 extern "C" {
     /// Saves the callee-saved state on the current stack, stores the stack pointer in
-    /// `*save`, then resumes the context whose saved stack pointer is `to`.
-    fn weft_ctx_switch(save: *mut *mut u8, to: *mut u8);
+    /// `*save`, then resumes the context whose saved stack pointer is `to`, handing it
+    /// `value`; returns the value handed over by whoever resumes this context.
+    fn weft_ctx_switch(save: *mut *mut u8, to: *mut u8, value: usize) -> usize;
     /// The same, tuned for two sides suspended at the same place (see [`handoff`]).
-    fn weft_ctx_handoff(save: *mut *mut u8, to: *mut u8);
+    fn weft_ctx_handoff(save: *mut *mut u8, to: *mut u8, value: usize) -> usize;
 }
 
-/// Suspends the running code into `*save` and resumes the context saved at `to`.
+/// Suspends the running code into `*save` and resumes the context saved at `to`, handing it
+/// `value` (the return value of the resumed side's own `switch`, or the second argument of
+/// its start function).
 ///
-/// Returns when some other code switches back to the stack pointer stored in `*save`
-/// (possibly on another OS thread).
+/// Returns, with the value that side handed over, when some other code switches back to
+/// the stack pointer stored in `*save` (possibly on another OS thread). The scheduler hands
+/// over the resuming worker, so a task learns where it runs without reading a thread-local.
 ///
 /// # Safety
 /// `to` was produced by [`prepare`] or stored by an earlier `switch`, and is resumed at
 /// most once; `save` is valid for writes.
 #[inline(always)]
-pub unsafe fn switch(save: *mut *mut u8, to: *mut u8) {
-    weft_ctx_switch(save, to)
+pub unsafe fn switch(save: *mut *mut u8, to: *mut u8, value: usize) -> usize {
+    weft_ctx_switch(save, to, value)
 }
 
 /// [`switch`] for a hand-off between two contexts that were most likely suspended at the
@@ -57,8 +63,8 @@ pub unsafe fn switch(save: *mut *mut u8, to: *mut u8) {
 /// # Safety
 /// As [`switch`].
 #[inline(always)]
-pub unsafe fn handoff(save: *mut *mut u8, to: *mut u8) {
-    weft_ctx_handoff(save, to)
+pub unsafe fn handoff(save: *mut *mut u8, to: *mut u8, value: usize) -> usize {
+    weft_ctx_handoff(save, to, value)
 }
 
 /// Lays out a fresh context at the top of a stack so that the first [`switch`] to the
@@ -81,14 +87,21 @@ mod tests {
         static HITS: Cell<u32> = const { Cell::new(0) };
     }
 
-    unsafe extern "C" fn bounce(arg: *mut u8) -> ! {
+    unsafe extern "C" fn bounce(arg: *mut u8, first: usize) -> ! {
         assert_eq!(arg as usize, 0x1234);
+        assert_eq!(
+            first, 1,
+            "the first switch's value reaches the start function"
+        );
+        let mut received = first;
         loop {
             HITS.with(|h| h.set(h.get() + 1));
             // A float computation across the switch checks that nothing is clobbered.
             let x = std::hint::black_box(1.5f64) * 2.0;
             let task_sp = TASK_SP.with(|c| c.as_ptr());
-            switch(task_sp, MAIN_SP.with(|c| c.get()));
+            let next = switch(task_sp, MAIN_SP.with(|c| c.get()), received * 10);
+            assert_eq!(next, received + 1, "each switch hands over its value");
+            received = next;
             assert_eq!(x, 3.0);
         }
     }
@@ -103,15 +116,16 @@ mod tests {
         for i in 1..=1000 {
             let main_sp = MAIN_SP.with(|c| c.as_ptr());
             let to = TASK_SP.with(|c| c.get());
-            // Both flavours save and restore the same state.
-            unsafe {
+            // Both flavours save and restore the same state and transfer the same value.
+            let back = unsafe {
                 if i % 2 == 0 {
-                    switch(main_sp, to)
+                    switch(main_sp, to, i)
                 } else {
-                    handoff(main_sp, to)
+                    handoff(main_sp, to, i)
                 }
             };
-            assert_eq!(HITS.with(|h| h.get()), i);
+            assert_eq!(back, i * 10);
+            assert_eq!(HITS.with(|h| h.get()), i as u32);
         }
         assert_eq!(callee_saved, 0xdead_beef);
     }

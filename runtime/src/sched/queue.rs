@@ -56,6 +56,12 @@ impl LocalQueue {
         }
     }
 
+    /// Whether only the owner ever touches this queue (a single-worker runtime).
+    #[inline]
+    pub fn is_exclusive(&self) -> bool {
+        self.exclusive
+    }
+
     #[inline]
     fn slot(&self, index: u32) -> &AtomicU64 {
         &self.ring[(index % CAPACITY) as usize]

@@ -12,8 +12,10 @@
 //!   task of its worker's local queue when there is one (one switch instead of two), and
 //!   that task performs the pending action first thing when it resumes; a finishing task
 //!   always switches to the scheduler loop, whose stack has room for the finishing work;
-//! - thread-locals are re-read through `#[inline(never)]` accessors after every switch,
-//!   because a task may resume on another worker (rustc and LLVM cache TLS addresses);
+//! - a task may resume on another worker, so nothing thread-local survives a switch in a
+//!   register: every switch into a task hands over the resuming worker (the switch's
+//!   transferred value), and thread-locals are otherwise read through `#[inline(never)]`
+//!   accessors (rustc and LLVM cache TLS addresses);
 //! - `current` is the task running on the worker (null in the scheduler loop); the stack
 //!   limit thread-local is written before every switch into a task;
 //! - fields in `Cell`/`UnsafeCell` are touched only by the worker's own thread (its
@@ -94,6 +96,14 @@ thread_local! {
 /// The worker running on the calling thread, read afresh (never inlined, see module docs).
 #[inline(never)]
 pub(crate) fn current_worker() -> Option<&'static Worker> {
+    worker_at_entry()
+}
+
+/// [`current_worker`], inlined: only for the entry of a function whose later thread-local
+/// reads, if any, all go through non-inlined accessors (after a switch, a cached thread
+/// pointer may belong to another thread).
+#[inline(always)]
+fn worker_at_entry() -> Option<&'static Worker> {
     // SAFETY: workers live as long as the runtime, i.e. forever.
     WORKER.with(|w| unsafe { w.get().as_ref() })
 }
@@ -226,6 +236,13 @@ impl Worker {
         if self.must_visit_loop() {
             return None;
         }
+        self.pop_acquired()
+    }
+
+    /// The first task of the local queue this worker could acquire (stale start entries
+    /// are dropped on the way).
+    #[inline]
+    fn pop_acquired(&self) -> Option<&'static Task> {
         loop {
             let entry = self.queue.pop()?;
             if entry.acquire() {
@@ -264,6 +281,13 @@ impl Worker {
         }
     }
 
+    /// What a switch on this worker hands to the context it resumes: the worker itself,
+    /// which the resumed task uses instead of reading the thread-local again.
+    #[inline(always)]
+    fn handed_over(&self) -> usize {
+        self as *const Worker as usize
+    }
+
     /// Makes `task` the running task: `current` and the stack limit thread-local.
     #[inline]
     fn enter(&self, task: &'static Task) {
@@ -279,7 +303,7 @@ impl Worker {
         self.ensure_started(task);
         self.enter(task);
         // SAFETY: the task is acquired by this worker and suspended at `sp`.
-        unsafe { context::switch(self.sched_sp.get(), *task.sp.get()) };
+        unsafe { context::switch(self.sched_sp.get(), *task.sp.get(), self.handed_over()) };
         self.current.store(ptr::null_mut(), Ordering::Relaxed);
     }
 
@@ -367,10 +391,8 @@ impl Worker {
 
 /// First code of every task, on its own stack: performs a pending hand-off action, runs
 /// the entry, then finishes for good.
-pub(crate) unsafe extern "C" fn task_start(arg: *mut u8) -> ! {
-    current_worker()
-        .expect("tasks run on workers")
-        .after_handoff();
+pub(crate) unsafe extern "C" fn task_start(arg: *mut u8, worker: usize) -> ! {
+    resumed_on(worker).after_handoff();
     let task = &*(arg as *const Task);
     let (entry, env) = task.entry();
     if let Some(entry) = entry {
@@ -399,29 +421,54 @@ pub(crate) fn switch_out(post: Post) {
 /// [`switch_out`] with the current worker already at hand.
 #[inline(always)]
 fn switch_out_of(worker: &'static Worker, post: Post) {
-    // SAFETY: `current` is the running task while it runs.
-    let me: &'static Task = unsafe { &*worker.current.load(Ordering::Relaxed) };
     let next = match post {
         Post::Finish(_) => None,
         Post::Yield | Post::Park => worker.next_for_handoff(),
     };
-    worker.pending.set(Some(Pending { post, task: me }));
+    switch_to(worker, post, next)
+}
+
+/// [`switch_out_of`] with the next task already chosen (`None`: the scheduler loop).
+#[inline(always)]
+fn switch_to(worker: &'static Worker, post: Post, next: Option<&'static Task>) {
+    // SAFETY: `current` is the running task while it runs.
+    let me: &'static Task = unsafe { &*worker.current.load(Ordering::Relaxed) };
+    let pending = match (post, next) {
+        // Nobody else touches an exclusive queue, so the yielding task can go to its back
+        // before it switches away: no thief can resume it before its registers are saved.
+        (Post::Yield, Some(_)) if worker.queue.is_exclusive() => {
+            worker.queue.push_back(Entry::resume(me), &rt().global);
+            None
+        }
+        _ => Some(Pending { post, task: me }),
+    };
+    worker.pending.set(pending);
     // SAFETY: `me` runs on this worker and saves its context into its own `sp`; the target
     // is either the worker's suspended loop or a task acquired from its local queue.
-    unsafe {
+    let resumer = unsafe {
         match next {
             Some(next) => {
                 worker.ensure_started(next);
                 worker.enter(next);
-                context::handoff(me.sp.get(), *next.sp.get());
+                context::handoff(me.sp.get(), *next.sp.get(), worker.handed_over())
             }
-            None => context::switch(me.sp.get(), *worker.sched_sp.get()),
+            None => context::switch(me.sp.get(), *worker.sched_sp.get(), worker.handed_over()),
         }
-    }
-    // Resumed: re-read the worker, it may be another one.
-    current_worker()
-        .expect("tasks resume on workers")
-        .after_handoff();
+    };
+    // Resumed, possibly on another worker: the one that resumed us handed itself over.
+    resumed_on(resumer).after_handoff();
+}
+
+/// The worker a task was resumed on, from the value its resumer handed over (see
+/// [`Worker::handed_over`]).
+#[inline(always)]
+fn resumed_on(value: usize) -> &'static Worker {
+    debug_assert_eq!(
+        value,
+        current_worker().map_or(0, |w| w as *const Worker as usize)
+    );
+    // SAFETY: every switch into a task hands over the (immortal) worker it runs on.
+    unsafe { &*(value as *const Worker) }
 }
 
 /// Makes a task runnable after its wait was claimed (or it was claimed by a joiner): on a
@@ -481,14 +528,14 @@ pub(crate) fn add_timer(deadline_ns: u64, waiter: Waiter) {
 /// on an OS thread).
 #[inline]
 pub fn yield_now() {
-    match current_worker() {
+    match worker_at_entry() {
         Some(w) if !w.current.load(Ordering::Relaxed).is_null() => {
-            let idle_loop =
-                w.next_timer.load(Ordering::Relaxed) == u64::MAX && rt().global.is_empty();
-            if idle_loop && w.queue.is_empty() {
+            let urgent = w.must_visit_loop();
+            let next = if urgent { None } else { w.pop_acquired() };
+            if next.is_none() && !urgent && rt().global.is_empty() {
                 return; // the back of an empty queue is the front
             }
-            switch_out_of(w, Post::Yield)
+            switch_to(w, Post::Yield, next)
         }
         _ => std::thread::yield_now(),
     }

@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::context;
 use crate::sched::lock::SpinLock;
-use crate::sched::task::{self as sched_task, Outcome, Task};
+use crate::sched::task::{self as sched_task, Outcome, Task, TaskEnv};
 use crate::sched::{futex, join, DropFn, TaskFn, Waiter, WakeReason};
 
 /// Stack size of OS threads (and pool threads), in bytes.
@@ -449,7 +449,8 @@ pub fn pool_threads() -> usize {
     pool().threads
 }
 
-/// Runs `entry(env, slot)` on a pool thread and returns the task handle of the job (count
+/// Runs `entry(env, slot)` on a pool thread (see [`TaskEnv`] for what `env` becomes) and
+/// returns the task handle of the job (count
 /// 1 for the caller), joinable like any task: its result slot has `result_size` bytes and
 /// `result_drop` releases the value it holds.
 ///
@@ -457,7 +458,7 @@ pub fn pool_threads() -> usize {
 /// `entry` may be called with `env` on another thread.
 pub unsafe fn blocking_spawn(
     entry: TaskFn,
-    env: *mut c_void,
+    env: TaskEnv,
     result_size: usize,
     result_drop: Option<DropFn>,
 ) -> &'static Task {
@@ -474,6 +475,7 @@ pub unsafe fn blocking_spawn(
     // Claimed for the pool: no worker and no joiner will try to start it.
     let started = task.try_start_gen(None);
     debug_assert!(started);
+    let env = task.entry().1;
     let mut p = pool();
     p.jobs.push_back(Job { task, entry, env });
     crate::sched::thread::count_running(1); // for the thread woken or started below
@@ -585,7 +587,7 @@ mod tests {
     #[test]
     fn blocking_jobs_are_joinable_tasks() {
         let tasks: Vec<&'static Task> = (0..20)
-            .map(|i| unsafe { blocking_spawn(square, i as *mut c_void, 8, None) })
+            .map(|i| unsafe { blocking_spawn(square, TaskEnv::Ptr(i as *mut c_void), 8, None) })
             .collect();
         for (i, t) in tasks.into_iter().enumerate() {
             let mut r = 0i64;

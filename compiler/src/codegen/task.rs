@@ -1,8 +1,10 @@
 //! Green tasks and promises over the runtime's task ABI (`runtime/src/abi/task.rs`).
 //!
-//! A task runs `entry(env, slot)`: for a closure `() => T` the environment is a small heap
-//! pair holding the closure value, and the entry (one per result type, `weft.task.N`)
-//! calls it, stores the result in the task's slot, and releases the closure. Awaiting
+//! A task runs `entry(env, slot)`: for a closure `() => T` the runtime keeps the closure
+//! value (the `{code, env}` pair) in the task's result slot until the task runs and passes
+//! its address as `env` (`weft_rt_task_spawn_closure`), and the entry (one per result type,
+//! `weft.task.N`) loads the pair, calls it, releases the closure and stores the result in
+//! the slot. Awaiting
 //! copies the result out (retained: the task keeps its own copy for later awaits) and
 //! builds `Result<T, TaskError>` from the join status (0 ok, 1 panicked, 2 cancelled,
 //! 3 timed out).
@@ -25,9 +27,10 @@ const CANCELLED: u32 = 1;
 const TIMEOUT: u32 = 2;
 
 impl<'ctx> Cg<'ctx, '_> {
-    /// `void weft.task.N(ptr pair, ptr slot)`: runs the closure in `pair`, stores its
-    /// result, releases the closure and frees the pair. With a null `slot` (the runtime's
-    /// cleanup call after the task failed inside the closure) it only releases and frees.
+    /// `void weft.task.N(ptr pair, ptr slot)`: runs the closure stored at `pair` (the start
+    /// of the result slot), releases the closure and stores the result in `slot`. With a
+    /// null `slot` (the runtime's cleanup call after the task failed inside the closure) it
+    /// only releases the closure.
     fn task_entry(&mut self, t: &Ty) -> FunctionValue<'ctx> {
         let key = Ty::Fn(Box::new(FnTy {
             params: Vec::new(),
@@ -58,7 +61,6 @@ impl<'ctx> Cg<'ctx, '_> {
             .unwrap();
         self.builder.position_at_end(cleanup);
         self.release_at(pair, &key);
-        self.free_object(pair, ct.into());
         self.builder.build_return(None).unwrap();
         self.builder.position_at_end(run);
         let clo = self
@@ -77,11 +79,11 @@ impl<'ctx> Cg<'ctx, '_> {
             .builder
             .build_indirect_call(cty, fp, &[env.into()], "r")
             .unwrap();
+        // The pair lives where the result goes: release the closure first.
+        self.release_at(pair, &key);
         if let Some(v) = r.try_as_basic_value().basic() {
             self.builder.build_store(slot, v).unwrap();
         }
-        self.release_at(pair, &key);
-        self.free_object(pair, ct.into());
         self.builder.build_return(None).unwrap();
         if let Some(bb) = here {
             self.builder.position_at_end(bb);
@@ -179,15 +181,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         c.try_as_basic_value().basic()
     }
 
-    /// The spawn arguments every task shares: the heap pair holding the closure argument
-    /// `f` (of type `() => t`, owned), the entry, the result size in bytes and the result's
+    /// The spawn arguments every task shares: the entry, the code and environment of the
+    /// closure argument `f` (of type `() => t`, owned; the runtime keeps the pair in the
+    /// task's result slot until the task runs), the result size in bytes and the result's
     /// release glue (null when `t` needs none).
-    fn task_args(&mut self, f: &'p Arg, t: &Ty) -> [BasicMetadataValueEnum<'ctx>; 4] {
+    fn task_args(&mut self, f: &'p Arg, t: &Ty) -> [BasicMetadataValueEnum<'ctx>; 5] {
         let v = self.expr(&f.expr);
-        let clo = self.owned(v, &f.expr.ty);
-        let ct = self.cg.closure_ty();
-        let pair = self.cg.alloc_object(ct.into());
-        self.cg.builder.build_store(pair, clo).unwrap();
+        let clo = self.owned(v, &f.expr.ty).into_struct_value();
+        let b = &self.cg.builder;
+        let code = b.build_extract_value(clo, 0, "code").unwrap();
+        let env = b.build_extract_value(clo, 1, "env").unwrap();
         let entry = self.cg.task_entry(t).as_global_value().as_pointer_value();
         let drop = if self.cg.needs_drop(t) {
             self.cg.release_glue_ptr(t)
@@ -200,7 +203,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             self.cg.size_of(t)
         };
         let size = self.cg.ctx.i64_type().const_int(size, false);
-        [entry.into(), pair.into(), size.into(), drop.into()]
+        [
+            entry.into(),
+            code.into(),
+            env.into(),
+            size.into(),
+            drop.into(),
+        ]
     }
 
     /// Starts the closure argument `f` (of type `() => t`) on a new green task.
@@ -212,27 +221,31 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         stack: Option<IntValue<'ctx>>,
         span: Span,
     ) -> Val<'ctx> {
-        let [entry, pair, size, drop] = self.task_args(f, t);
+        let [entry, code, env, size, drop] = self.task_args(f, t);
         let stack = stack.unwrap_or_else(|| self.cg.ctx.i64_type().const_zero());
         let flags = self.cg.ctx.i32_type().const_int(flags, false);
         let site = self.cg.site_name(span);
         let args = [
             entry,
-            pair,
+            code,
+            env,
             size,
             drop,
             stack.into(),
             flags.into(),
             site.into(),
         ];
-        Val::owned(self.rt_call("weft_rt_task_spawn", &args).unwrap())
+        Val::owned(self.rt_call("weft_rt_task_spawn_closure", &args).unwrap())
     }
 
     /// Runs the closure argument `f` (of type `() => t`) on the blocking pool of OS
     /// threads; the handle is an ordinary task handle.
     fn spawn_blocking(&mut self, f: &'p Arg, t: &Ty) -> Val<'ctx> {
         let args = self.task_args(f, t);
-        Val::owned(self.rt_call("weft_rt_blocking_spawn", &args).unwrap())
+        Val::owned(
+            self.rt_call("weft_rt_blocking_spawn_closure", &args)
+                .unwrap(),
+        )
     }
 
     /// `Result<t, TaskError>` of joining `task` (with a timeout in ms when given).

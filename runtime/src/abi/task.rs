@@ -15,7 +15,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use crate::sched::{self, DropFn, JoinStatus, Task, TaskFn};
+use crate::sched::{self, DropFn, JoinStatus, Task, TaskEnv, TaskFn};
 
 unsafe fn task_ref<'a>(task: *mut c_void) -> &'a Task {
     &*task.cast::<Task>()
@@ -64,6 +64,43 @@ pub unsafe extern "C" fn weft_rt_task_spawn(
     flags: u32,
     name: *const c_char,
 ) -> *mut c_void {
+    let env = TaskEnv::Ptr(env);
+    let task = sched::spawn_raw(
+        entry,
+        env,
+        result_size,
+        result_drop,
+        stack_size,
+        flags,
+        name,
+    );
+    task as *const Task as *mut c_void
+}
+
+/// `void *weft_rt_task_spawn_closure(weft_task_fn entry, void *code, void *env,
+/// size_t result_size, weft_drop_fn result_drop, size_t stack_size, uint32_t flags,
+/// const char *name)`
+///
+/// [`weft_rt_task_spawn`] for a closure value `{code, env}` (what generated code calls): the
+/// pair is kept in the task's result slot until the task runs, and `entry` receives the
+/// slot's address as its environment (see `TaskEnv::Closure`), so a spawn allocates
+/// nothing but the task object.
+///
+/// # Safety
+/// As [`weft_rt_task_spawn`]; `entry` copies the pair out before writing its result.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn weft_rt_task_spawn_closure(
+    entry: TaskFn,
+    code: *const c_void,
+    env: *mut c_void,
+    result_size: usize,
+    result_drop: Option<DropFn>,
+    stack_size: usize,
+    flags: u32,
+    name: *const c_char,
+) -> *mut c_void {
+    let env = TaskEnv::Closure(code, env);
     let task = sched::spawn_raw(
         entry,
         env,

@@ -8,7 +8,7 @@
 use std::ffi::c_void;
 
 use crate::panic::WeftLoc;
-use crate::sched::{DropFn, Task, TaskFn};
+use crate::sched::{DropFn, Task, TaskEnv, TaskFn};
 use crate::string::WeftStr;
 use crate::thread::{self, Thread};
 
@@ -143,5 +143,27 @@ pub unsafe extern "C" fn weft_rt_blocking_spawn(
     result_size: usize,
     result_drop: Option<DropFn>,
 ) -> *mut c_void {
+    thread::blocking_spawn(entry, TaskEnv::Ptr(env), result_size, result_drop) as *const Task
+        as *mut c_void
+}
+
+/// `void *weft_rt_blocking_spawn_closure(weft_task_fn entry, void *code, void *env,
+/// size_t result_size, weft_drop_fn result_drop)`
+///
+/// [`weft_rt_blocking_spawn`] for a closure value `{code, env}`: the pair is kept in the
+/// job's result slot and `entry` receives the slot's address as its environment (see
+/// `TaskEnv::Closure`). What generated code calls for `Promise.blocking` and `blocking { }`.
+///
+/// # Safety
+/// As [`weft_rt_blocking_spawn`]; `entry` copies the pair out before writing its result.
+#[no_mangle]
+pub unsafe extern "C" fn weft_rt_blocking_spawn_closure(
+    entry: TaskFn,
+    code: *const c_void,
+    env: *mut c_void,
+    result_size: usize,
+    result_drop: Option<DropFn>,
+) -> *mut c_void {
+    let env = TaskEnv::Closure(code, env);
     thread::blocking_spawn(entry, env, result_size, result_drop) as *const Task as *mut c_void
 }

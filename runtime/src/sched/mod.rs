@@ -58,7 +58,7 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use join::{cancel, wait_any, JoinStatus};
-pub use task::{DropFn, Outcome, Task, TaskFn, DAEMON, DETACHED, SCOPED};
+pub use task::{DropFn, Outcome, Task, TaskEnv, TaskFn, DAEMON, DETACHED, SCOPED};
 pub use thread::enter_os_thread;
 pub use waiter::{Claim, Waiter, Wake, WakeReason};
 pub use worker::{current_task, yield_now};
@@ -70,7 +70,8 @@ use task::MAIN;
 /// Size of the main task's stack.
 pub const MAIN_STACK_SIZE: usize = 8 << 20;
 
-/// Spawns a task running `entry(env, result_slot)` with a `result_size`-byte result slot
+/// Spawns a task running `entry(env, result_slot)` (see [`TaskEnv`] for what `env` becomes)
+/// with a `result_size`-byte result slot
 /// (`result_drop` releases a slot's value when the task object is recycled), a stack of
 /// `stack_size` bytes (0 = default), `flags` ([`DETACHED`], [`DAEMON`], [`SCOPED`]) and a
 /// static NUL-terminated spawn-site `name`. Returns the task with two counts: the caller's
@@ -82,7 +83,7 @@ pub const MAIN_STACK_SIZE: usize = 8 << 20;
 /// NUL-terminated string.
 pub unsafe fn spawn_raw(
     entry: TaskFn,
-    env: *mut c_void,
+    env: TaskEnv,
     result_size: usize,
     result_drop: Option<DropFn>,
     stack_size: usize,
@@ -144,7 +145,7 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
     unsafe {
         task.init(
             main_entry,
-            main_fn as *mut c_void,
+            TaskEnv::Ptr(main_fn as *mut c_void),
             4,
             None,
             0,
@@ -347,7 +348,7 @@ pub fn spawn_with<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
     let task = unsafe {
         spawn_raw(
             closure_entry::<F, R>,
-            env,
+            TaskEnv::Ptr(env),
             std::mem::size_of::<R>(),
             drop_fn,
             options.stack_size,

@@ -71,8 +71,21 @@ pub enum Outcome {
     Cancelled = 2,
 }
 
-/// Result slots up to this size live inside the task object.
+/// Result slots up to this size live inside the task object. Every slot has room for at
+/// least this many bytes, which [`TaskEnv::Closure`] relies on.
 const INLINE_RESULT: usize = 16;
+
+/// What a task's entry receives as its environment argument.
+#[derive(Debug, Clone, Copy)]
+pub enum TaskEnv {
+    /// An opaque pointer, passed as is.
+    Ptr(*mut c_void),
+    /// A closure value `{code, env}` (two words, as the compiler lays closures out): kept in
+    /// the task's result slot until the task runs, and the entry receives the slot's address,
+    /// where it finds the pair. The entry must copy the pair out before it writes its
+    /// result. This spares every spawn the allocation of a separate pair.
+    Closure(*const c_void, *mut c_void),
+}
 /// Task objects allocated at once when the free lists are empty.
 const CHUNK: usize = 64;
 
@@ -338,7 +351,7 @@ impl Task {
     pub(crate) unsafe fn init(
         &self,
         entry: TaskFn,
-        env: *mut c_void,
+        env: TaskEnv,
         result_size: usize,
         result_drop: Option<DropFn>,
         stack_size: usize,
@@ -346,7 +359,6 @@ impl Task {
         name: *const c_char,
     ) {
         *self.entry.get() = Some(entry);
-        *self.env.get() = env;
         *self.result_drop.get() = result_drop;
         *self.name.get() = name;
         *self.result_size.get() = result_size as u32;
@@ -356,6 +368,14 @@ impl Task {
             let heap = std::alloc::alloc_zeroed(result_layout(result_size));
             (*self.inline.get())[0] = heap as u64;
         }
+        *self.env.get() = match env {
+            TaskEnv::Ptr(p) => p,
+            TaskEnv::Closure(code, env) => {
+                let slot = self.result_slot().cast::<[*const c_void; 2]>();
+                slot.write([code, env.cast_const()]);
+                slot.cast()
+            }
+        };
         *self.sp.get() = ptr::null_mut();
         self.flags.store(flags, Ordering::Relaxed);
         self.cancelled.store(false, Ordering::Relaxed);
@@ -618,7 +638,17 @@ mod tests {
     fn entries_detect_staleness() {
         let task = Task::alloc();
         // SAFETY: a fresh FREE object.
-        unsafe { task.init(nothing, ptr::null_mut(), 8, None, 0, 0, c"t".as_ptr()) };
+        unsafe {
+            task.init(
+                nothing,
+                TaskEnv::Ptr(ptr::null_mut()),
+                8,
+                None,
+                0,
+                0,
+                c"t".as_ptr(),
+            )
+        };
         let start = Entry::start(task);
         assert!(start.is_start());
         assert!(std::ptr::eq(start.task(), task));
@@ -631,6 +661,33 @@ mod tests {
         task.release();
         assert_eq!(task.rc.load(Ordering::Relaxed), 1);
         task.release(); // recycled: no longer ours to inspect
+    }
+
+    #[test]
+    fn a_closure_environment_lives_in_the_result_slot() {
+        for result_size in [0, 8, 16, 40] {
+            // A private object: recycling through the free lists would hand it to others.
+            let t: &'static Task = Box::leak(Box::new(Task::blank()));
+            let (code, env) = (0x1000 as *const c_void, 0x2000 as *mut c_void);
+            // SAFETY: a fresh FREE object owned by this test.
+            unsafe {
+                t.init(
+                    nothing,
+                    TaskEnv::Closure(code, env),
+                    result_size,
+                    None,
+                    0,
+                    0,
+                    ptr::null(),
+                )
+            };
+            let (_, passed) = t.entry();
+            assert_eq!(passed.cast::<u8>(), t.result_slot(), "size {result_size}");
+            // SAFETY: every slot has room for the pair.
+            let pair = unsafe { *passed.cast::<[usize; 2]>() };
+            assert_eq!(pair, [0x1000, 0x2000]);
+            assert_eq!(t.result_size(), result_size, "joiners copy the real size");
+        }
     }
 
     #[test]
@@ -648,13 +705,33 @@ mod tests {
         // A private object: recycling through the free lists would hand it to others.
         let a: &'static Task = Box::leak(Box::new(Task::blank()));
         // SAFETY: a fresh FREE object owned by this test.
-        unsafe { a.init(nothing, ptr::null_mut(), 64, None, 0, 0, ptr::null()) };
+        unsafe {
+            a.init(
+                nothing,
+                TaskEnv::Ptr(ptr::null_mut()),
+                64,
+                None,
+                0,
+                0,
+                ptr::null(),
+            )
+        };
         let old = Entry::start(a);
         a.set_done(Outcome::Ok);
         a.next_generation();
         assert!(old.is_stale(), "a FREE object's entries are stale");
         // SAFETY: as above.
-        unsafe { a.init(nothing, ptr::null_mut(), 0, None, 0, 0, ptr::null()) };
+        unsafe {
+            a.init(
+                nothing,
+                TaskEnv::Ptr(ptr::null_mut()),
+                0,
+                None,
+                0,
+                0,
+                ptr::null(),
+            )
+        };
         assert!(
             old.is_stale(),
             "an entry of the previous generation stays stale"

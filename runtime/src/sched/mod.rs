@@ -48,6 +48,7 @@ pub mod lock;
 pub mod queue;
 pub mod runtime;
 pub mod signals;
+pub(crate) mod slab;
 pub mod task;
 pub mod thread;
 pub mod waiter;

@@ -6,8 +6,8 @@
 //!   a task's count is one per handle plus one *life* count held from spawn until the task
 //!   has finished and its worker has woken its joiners; the object is recycled when the
 //!   count drops to 0;
-//! - task objects are *type-stable*: they are allocated in chunks that are never freed and
-//!   are recycled through free lists, so a pointer to a task stays dereferenceable forever.
+//! - task objects are *type-stable*: they are allocated in chunks (from `slab`) that are
+//!   never freed and are recycled through free lists, so a pointer to a task stays dereferenceable forever.
 //!   `state` carries a generation (`gen << 32 | lifecycle`) bumped on every recycle, and run
 //!   queue entries that start a task carry the generation they were made for (see
 //!   [`Entry`]); a stale entry — the task was claimed by a joiner and may even have been
@@ -307,13 +307,18 @@ impl Task {
             free.split_off(keep)
         };
         if batch.is_empty() {
-            let chunk: Box<[Task]> = (0..CHUNK).map(|_| Task::blank()).collect();
-            let chunk = Box::leak(chunk);
+            let chunk = super::slab::alloc(CHUNK * std::mem::size_of::<Task>()).cast::<Task>();
+            batch = (0..CHUNK)
+                .map(|i| {
+                    // SAFETY: the slab block has room for CHUNK tasks, suitably aligned.
+                    unsafe { chunk.add(i).write(Task::blank()) };
+                    chunk as usize + i * std::mem::size_of::<Task>()
+                })
+                .collect();
             CHUNKS
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(chunk.as_ptr() as usize);
-            batch = chunk.iter().map(|t| t as *const Task as usize).collect();
+                .push(chunk as usize);
         }
         let first = batch.pop().expect("non-empty batch");
         let rest = worker::with_task_cache(|cache| {

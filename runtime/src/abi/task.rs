@@ -65,7 +65,7 @@ pub unsafe extern "C" fn weft_rt_task_spawn(
     name: *const c_char,
 ) -> *mut c_void {
     let env = TaskEnv::Ptr(env);
-    let task = sched::spawn_raw(
+    spawn(
         entry,
         env,
         result_size,
@@ -73,8 +73,7 @@ pub unsafe extern "C" fn weft_rt_task_spawn(
         stack_size,
         flags,
         name,
-    );
-    task as *const Task as *mut c_void
+    )
 }
 
 /// `void *weft_rt_task_spawn_closure(weft_task_fn entry, void *code, void *env,
@@ -101,7 +100,7 @@ pub unsafe extern "C" fn weft_rt_task_spawn_closure(
     name: *const c_char,
 ) -> *mut c_void {
     let env = TaskEnv::Closure(code, env);
-    let task = sched::spawn_raw(
+    spawn(
         entry,
         env,
         result_size,
@@ -109,8 +108,23 @@ pub unsafe extern "C" fn weft_rt_task_spawn_closure(
         stack_size,
         flags,
         name,
-    );
-    task as *const Task as *mut c_void
+    )
+}
+
+/// The handle (as the ABI returns it) of a task spawned by `sched::spawn_raw`.
+///
+/// # Safety
+/// As `sched::spawn_raw`.
+unsafe fn spawn(
+    entry: TaskFn,
+    env: TaskEnv,
+    size: usize,
+    drop: Option<DropFn>,
+    stack: usize,
+    flags: u32,
+    name: *const c_char,
+) -> *mut c_void {
+    sched::spawn_raw(entry, env, size, drop, stack, flags, name) as *const Task as *mut c_void
 }
 
 /// `void weft_rt_task_retain(void *task)`: adds a handle count (null: no-op).

@@ -4,10 +4,13 @@
 //! - `test`: setup, build, then every test suite.
 //! - `bench`: setup, then the benchmarks with their peer ratios.
 //! - `stress [RUNS]`: the concurrency stress tests, RUNS times in a row (default 20).
+//! - `sanitize [--build-std] [RUNS]`: the synchronization primitives' OS-thread tests under
+//!   ThreadSanitizer (also the last step of `test`).
 //!
 //! Every command runs `setup` first.
 
 mod bench;
+mod sanitize;
 mod setup;
 
 use std::process::{Command, ExitCode};
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         "test" => test(&args[1..]),
         "bench" => bench::run(&args[1..]),
         "stress" => stress(&args[1..]),
+        "sanitize" => sanitize::run_command(&args[1..]),
         _ => {
             usage();
             return ExitCode::from(2);
@@ -42,7 +46,9 @@ fn main() -> ExitCode {
 }
 
 fn usage() {
-    eprintln!("usage: cargo xtask <setup|test|bench [NAME...]|stress [RUNS]>");
+    eprintln!(
+        "usage: cargo xtask <setup|test|bench [NAME...]|stress [RUNS]|sanitize [--build-std] [RUNS]>"
+    );
 }
 
 /// The workspace root (the parent of this crate's directory).
@@ -71,7 +77,8 @@ fn cargo() -> Command {
 }
 
 /// Builds everything and runs every suite: unit tests of all crates, the compile-fail
-/// suite (tests/fail), and the robustness test.
+/// suite (tests/fail), and the robustness test; then the synchronization primitives under
+/// ThreadSanitizer ([`sanitize`]).
 fn test(extra: &[String]) -> Result<(), String> {
     let started = std::time::Instant::now();
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
@@ -79,6 +86,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     cmd.args(["test", "--workspace"]);
     cmd.args(extra);
     run(&mut cmd)?;
+    sanitize::run_in_test_suite()?;
     eprintln!(
         "xtask test: every suite passed in {:.1} s",
         started.elapsed().as_secs_f64()

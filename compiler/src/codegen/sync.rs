@@ -92,28 +92,13 @@ impl<'ctx> Cg<'ctx, '_> {
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
         let pair = f.get_nth_param(0).unwrap().into_pointer_value();
-        let ct = self.closure_ty();
-        let clo = self
-            .builder
-            .build_load(ct, pair, "clo")
-            .unwrap()
-            .into_struct_value();
-        let fp = self
-            .builder
-            .build_extract_value(clo, 0, "fn")
-            .unwrap()
-            .into_pointer_value();
-        let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
-        let cty = self.fn_type(&[], &Ty::Void, true);
-        self.builder
-            .build_indirect_call(cty, fp, &[env.into()], "")
-            .unwrap();
+        self.call_closure_at(pair, &Ty::Void);
         let key = Ty::Fn(Box::new(FnTy {
             params: Vec::new(),
             ret: Ty::Void,
         }));
         self.release_at(pair, &key);
-        self.free_object(pair, ct.into());
+        self.free_object(pair, self.closure_ty().into());
         self.builder.build_return(None).unwrap();
         if let Some(bb) = here {
             self.builder.position_at_end(bb);

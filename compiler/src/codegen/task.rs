@@ -52,7 +52,6 @@ impl<'ctx> Cg<'ctx, '_> {
         self.builder.position_at_end(entry);
         let pair = f.get_nth_param(0).unwrap().into_pointer_value();
         let slot = f.get_nth_param(1).unwrap().into_pointer_value();
-        let ct = self.closure_ty();
         let run = self.ctx.append_basic_block(f, "run");
         let cleanup = self.ctx.append_basic_block(f, "cleanup");
         let failed = self.builder.build_is_null(slot, "failed").unwrap();
@@ -63,22 +62,7 @@ impl<'ctx> Cg<'ctx, '_> {
         self.release_at(pair, &key);
         self.builder.build_return(None).unwrap();
         self.builder.position_at_end(run);
-        let clo = self
-            .builder
-            .build_load(ct, pair, "clo")
-            .unwrap()
-            .into_struct_value();
-        let fp = self
-            .builder
-            .build_extract_value(clo, 0, "fn")
-            .unwrap()
-            .into_pointer_value();
-        let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
-        let cty = self.fn_type(&[], t, true);
-        let r = self
-            .builder
-            .build_indirect_call(cty, fp, &[env.into()], "r")
-            .unwrap();
+        let r = self.call_closure_at(pair, t);
         // The pair lives where the result goes: release the closure first.
         self.release_at(pair, &key);
         if let Some(v) = r.try_as_basic_value().basic() {
@@ -93,6 +77,30 @@ impl<'ctx> Cg<'ctx, '_> {
         }
         self.task_entries.insert(key, f);
         f
+    }
+
+    /// Calls the closure value `() => ret` stored at `pair` (the `{code, env}` layout of
+    /// [`Cg::closure_ty`]) and returns the call.
+    pub(super) fn call_closure_at(
+        &mut self,
+        pair: PointerValue<'ctx>,
+        ret: &Ty,
+    ) -> inkwell::values::CallSiteValue<'ctx> {
+        let clo = self
+            .builder
+            .build_load(self.closure_ty(), pair, "clo")
+            .unwrap()
+            .into_struct_value();
+        let fp = self
+            .builder
+            .build_extract_value(clo, 0, "fn")
+            .unwrap()
+            .into_pointer_value();
+        let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
+        let cty = self.fn_type(&[], ret, true);
+        self.builder
+            .build_indirect_call(cty, fp, &[env.into()], "r")
+            .unwrap()
     }
 
     /// A NUL-terminated constant naming a spawn site (`file:line:col`).

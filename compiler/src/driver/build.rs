@@ -66,7 +66,7 @@ fn with_module<R>(
         &inkwell::targets::TargetMachine,
     ) -> Result<R, String>,
 ) -> Result<R, ExitCode> {
-    let hir = hir::lower(program, map);
+    let hir = lower(program, map, req.opt);
     let ctx = Context::create();
     let tm = codegen::target::machine(&req.target, req.opt).map_err(internal)?;
     let triple = tm.get_triple();
@@ -85,6 +85,16 @@ fn with_module<R>(
     };
     codegen::target::optimize(&module, &tm, req.opt).map_err(internal)?;
     use_module(&module, &tm).map_err(internal)
+}
+
+/// Lowers to HIR and, when optimizing, applies the HIR-level optimizations
+/// ([`hir::accumulate`]).
+fn lower(program: &sema::defs::Program, map: &SourceMap, opt: u8) -> hir::Program {
+    let mut hir = hir::lower(program, map);
+    if opt > 0 {
+        hir::accumulate::run(&mut hir);
+    }
+    hir
 }
 
 fn internal(msg: String) -> ExitCode {
@@ -115,7 +125,7 @@ pub fn emit(
     let mut map = SourceMap::new();
     let program = front_end(&mut map, req.file, report)?;
     if stage == Stage::Hir {
-        let hir = hir::lower(&program, &map);
+        let hir = lower(&program, &map, req.opt);
         let mut out = String::new();
         for f in &hir.funcs {
             out.push_str(&format!("fn {} ({}):\n{:#?}\n\n", f.name, f.symbol, f.body));

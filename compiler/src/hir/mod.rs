@@ -14,6 +14,7 @@
 //! Types are the checker's concrete [`Ty`]s; the ADT table travels with the program so
 //! code generation can compute layouts without looking back at earlier stages.
 
+pub mod accumulate;
 pub mod lower;
 
 pub use self::lower::lower;

@@ -555,7 +555,8 @@ fn run_job(job: Job) {
             Outcome::Panicked
         }
     };
-    join::finish(task, outcome);
+    let no_activation = join::finish(task, outcome);
+    debug_assert!(no_activation.is_none(), "blocking tasks run on threads");
     task.release();
 }
 

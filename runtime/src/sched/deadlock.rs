@@ -17,7 +17,7 @@ pub(crate) fn report(tasks: &[&'static Task], threads: &[(String, &'static str)]
     let main = tasks.iter().filter(|t| t.has_flag(MAIN));
     let others = tasks.iter().filter(|t| !t.has_flag(MAIN));
     for task in main.chain(others) {
-        let reason = task.node.reason();
+        let reason = task.activation().map_or("", |a| a.node.reason());
         let reason = if reason.is_empty() { "parked" } else { reason };
         text.push_str(&format!("  task {}: {}\n", task.name(), reason));
     }

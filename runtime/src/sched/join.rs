@@ -21,6 +21,7 @@
 
 use std::ptr;
 
+use super::activation::Activation;
 use super::task::{Outcome, Task, DETACHED, NEW};
 use super::waiter::{Waiter, WakeReason};
 use super::worker;
@@ -186,11 +187,12 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
 }
 
 /// Marks `task` done with `outcome` and wakes its joiners (its worker, after the task's
-/// last switch); unlinks a scoped task from its parent.
-pub(crate) fn finish(task: &Task, outcome: Outcome) {
-    let parent = {
+/// last switch); unlinks a scoped task from its parent. Returns the task's activation,
+/// detached under the task lock, for the worker to give back.
+pub(crate) fn finish(task: &Task, outcome: Outcome) -> Option<&'static Activation> {
+    let (parent, act) = {
         let mut links = task.lock.lock();
-        task.set_done(outcome);
+        let act = task.set_done(outcome);
         let mut entry = std::mem::replace(&mut links.joiners, ptr::null_mut());
         while !entry.is_null() {
             // SAFETY: listed entries are live until woken (see the module docs).
@@ -198,7 +200,7 @@ pub(crate) fn finish(task: &Task, outcome: Outcome) {
             waiter.wake(WakeReason::Notified, token);
             entry = next;
         }
-        links.extra_ref().map_or(ptr::null(), |e| e.parent)
+        (links.extra_ref().map_or(ptr::null(), |e| e.parent), act)
     };
     if !parent.is_null() {
         // SAFETY: the parent is retained by its scoped child until here.
@@ -206,6 +208,7 @@ pub(crate) fn finish(task: &Task, outcome: Outcome) {
         unlink_child(parent, task);
         parent.release();
     }
+    act
 }
 
 /// Links `child` (being spawned, not yet visible to anyone) under `parent` and retains the
@@ -266,7 +269,10 @@ pub fn cancel(task: &'static Task) {
     let mut work = vec![task];
     while let Some(t) = work.pop() {
         if t.set_cancelled() {
-            t.node.cancel();
+            let links = t.lock.lock();
+            if let Some(act) = t.activation_locked(&links) {
+                act.node.cancel();
+            }
         }
         {
             let links = t.lock.lock();

@@ -41,10 +41,12 @@
 //! them and exits 2. [`panic_current`] ends the current task, thread or process after a
 //! panic (see its docs).
 
+pub(crate) mod activation;
 pub mod deadlock;
 pub mod futex;
 pub mod join;
 pub mod lock;
+pub(crate) mod pool;
 pub mod queue;
 pub mod runtime;
 pub mod signals;
@@ -153,11 +155,12 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
             MAIN,
             c"main".as_ptr(),
         );
-        *task.sp.get() = crate::context::prepare(
+        let sp = crate::context::prepare(
             stack.top(),
             worker::task_start,
             task as *const Task as *mut u8,
         );
+        task.attach(activation::Activation::alloc(task, sp, None, None));
     }
     task.release(); // nobody holds a handle to main
     rt.global.push(task::Entry::start(task));

@@ -1,5 +1,6 @@
-//! The memory task objects are carved from: a bump allocator over anonymous mappings that
-//! are never unmapped (task objects are type-stable, see `task.rs`).
+//! The memory pooled objects (task objects and activations, see `pool.rs`) are carved
+//! from: a bump allocator over anonymous mappings that are never unmapped (pooled objects
+//! are type-stable).
 //!
 //! A million live tasks take about 160 MB of task objects. With 4 KiB pages, first touches
 //! of that memory cost one page fault each (about 40,000 faults, a third of the run time of

@@ -15,8 +15,9 @@
 //! - lifecycle: `FREE → NEW` (spawn) `→ RUNNING` (one CAS, by the worker that pops its start
 //!   entry or by a joiner that claims it) `→ DONE` (by its worker after it returned or
 //!   panicked) `→ FREE` (recycle, generation + 1);
-//! - a task owns a stack only while `RUNNING`; its saved stack pointer `sp` is valid while
-//!   it is suspended;
+//! - a task owns an activation ([`Activation`]: wait node, saved stack pointer, stack,
+//!   held locks) only from its first run until it is `DONE`; `sp` there is valid while
+//!   the task is suspended;
 //! - the result slot is written by the task before `DONE` is stored with release ordering,
 //!   and read by joiners after they load `DONE` with acquire ordering; it is dropped (with
 //!   `result_drop`) when the object is recycled, if the entry function returned;
@@ -26,14 +27,17 @@
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering,
+};
 
+use super::activation::Activation;
 use super::join::JoinEntry;
+use super::lock::SpinGuard;
 use super::lock::SpinLock;
-use super::waiter::{Owner, WaitNode};
+use super::pool::Pool;
+use super::waiter::WaitNode;
 use super::worker;
-use crate::stack::Stack;
 use crate::sync::held::HeldList;
 
 /// `entry(env, result_slot)`: the code a task runs (C ABI `weft_task_fn`).
@@ -53,6 +57,9 @@ pub const SCOPED: u32 = 4;
 pub(crate) const MAIN: u32 = 1 << 8;
 /// Internal: the entry function returned, so the result slot holds a value.
 pub(crate) const RESULT_SET: u32 = 1 << 9;
+/// Internal: the environment is a closure pair in the result slot ([`TaskEnv::Closure`]);
+/// otherwise it is the pointer in the second inline word ([`TaskEnv::Ptr`]).
+const CLOSURE_ENV: u32 = 1 << 10;
 
 pub(crate) const FREE: u32 = 0;
 pub(crate) const NEW: u32 = 1;
@@ -86,8 +93,6 @@ pub enum TaskEnv {
     /// result. This spares every spawn the allocation of a separate pair.
     Closure(*const c_void, *mut c_void),
 }
-/// Task objects allocated at once when the free lists are empty.
-const CHUNK: usize = 64;
 
 /// A green task (see the module docs for the invariants).
 #[repr(C)]
@@ -95,12 +100,9 @@ pub struct Task {
     /// Handle reference count; first field (ABI).
     pub rc: AtomicI64,
     state: AtomicU64,
-    pub(crate) node: WaitNode,
-    pub(crate) sp: UnsafeCell<*mut u8>,
-    /// Base of the owned stack (null: none); its size follows from `stack_size`.
-    stack_base: UnsafeCell<*mut u8>,
+    /// The running state from the first run to the end (null before and after).
+    act: AtomicPtr<Activation>,
     entry: UnsafeCell<Option<TaskFn>>,
-    env: UnsafeCell<*mut c_void>,
     result_drop: UnsafeCell<Option<DropFn>>,
     name: UnsafeCell<*const c_char>,
     pub(crate) lock: SpinLock<Links>,
@@ -110,9 +112,6 @@ pub struct Task {
     cancelled: AtomicBool,
     outcome: AtomicU8,
     inline: UnsafeCell<[u64; INLINE_RESULT / 8]>,
-    /// The locks the task holds (`sync::held`), allocated on its first lock and kept for
-    /// the object's later tasks; only the running task touches it.
-    held: UnsafeCell<*mut HeldList>,
 }
 
 /// What a task's lock guards.
@@ -230,21 +229,16 @@ impl Entry {
     }
 }
 
-/// Every chunk of task objects ever allocated (for the deadlock report).
-static CHUNKS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-/// Recycled task objects not cached by any worker.
-static FREE_LIST: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// Every task object.
+static TASKS: Pool<Task> = Pool::new(Task::blank);
 
 impl Task {
     fn blank() -> Task {
         Task {
             rc: AtomicI64::new(0),
             state: AtomicU64::new(FREE as u64),
-            node: WaitNode::new(Owner::Task),
-            sp: UnsafeCell::new(ptr::null_mut()),
-            stack_base: UnsafeCell::new(ptr::null_mut()),
+            act: AtomicPtr::new(ptr::null_mut()),
             entry: UnsafeCell::new(None),
-            env: UnsafeCell::new(ptr::null_mut()),
             result_drop: UnsafeCell::new(None),
             name: UnsafeCell::new(ptr::null()),
             lock: SpinLock::new(Links {
@@ -257,95 +251,68 @@ impl Task {
             cancelled: AtomicBool::new(false),
             outcome: AtomicU8::new(Outcome::Ok as u8),
             inline: UnsafeCell::new([0; INLINE_RESULT / 8]),
-            held: UnsafeCell::new(ptr::null_mut()),
         }
     }
 
     /// The list of locks the task holds (see `sync::held`), allocated on first use.
     /// Only the running task may call this and use the list.
     pub(crate) fn held_locks(&self) -> *mut HeldList {
-        // SAFETY: only the running task touches its list pointer.
-        unsafe {
-            let list = *self.held.get();
-            if !list.is_null() {
-                return list;
-            }
-            let list = Box::into_raw(Box::new(HeldList::new()));
-            *self.held.get() = list;
-            list
-        }
+        self.activation()
+            .expect("a running task has an activation")
+            .held_locks()
     }
 
-    /// The list of held locks if the task ever had one.
+    /// The list of held locks if the task's activation ever had one.
     pub(crate) fn held_locks_if_any(&self) -> Option<*mut HeldList> {
-        // SAFETY: as above.
-        let list = unsafe { *self.held.get() };
-        (!list.is_null()).then_some(list)
+        self.activation()?.held_locks_if_any()
     }
 
-    /// The task whose embedded wait node is `node`.
+    /// The running state of a started, unfinished task (see [`Activation`]); only the
+    /// worker running the task, or a reader holding the task's lock, may rely on it.
+    #[inline]
+    pub(crate) fn activation(&self) -> Option<&'static Activation> {
+        // SAFETY: activations are never freed.
+        unsafe { self.act.load(Ordering::Relaxed).as_ref() }
+    }
+
+    /// [`Task::activation`] of a task known to have started (its worker).
+    #[inline]
+    pub(crate) fn running(&self) -> &'static Activation {
+        self.activation().expect("a started task has an activation")
+    }
+
+    /// Gives the task its activation (its worker, before the task first runs).
+    pub(crate) fn attach(&self, act: &'static Activation) {
+        self.act.store(
+            act as *const Activation as *mut Activation,
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The activation of a task being cancelled, read under the task's lock (`links`
+    /// proves it), so it is not detached meanwhile.
+    pub(crate) fn activation_locked(
+        &self,
+        _links: &SpinGuard<'_, Links>,
+    ) -> Option<&'static Activation> {
+        // SAFETY: activations are never freed.
+        unsafe { self.act.load(Ordering::SeqCst).as_ref() }
+    }
+
+    /// The task whose activation's wait node is `node`.
     pub(crate) fn from_node(node: &WaitNode) -> &'static Task {
-        let offset = std::mem::offset_of!(Task, node);
-        // SAFETY: task-owned nodes are only ever embedded in a `Task`.
-        unsafe { &*((node as *const WaitNode as *const u8).sub(offset) as *const Task) }
+        Activation::from_node(node).task()
     }
 
     /// A recycled or fresh object in state `FREE` (a worker's cache first, then the global
     /// free list, then a new chunk).
     pub(crate) fn alloc() -> &'static Task {
-        if let Some(Some(task)) = worker::with_task_cache(|cache| cache.pop()) {
-            return task;
-        }
-        Self::alloc_slow()
-    }
-
-    #[cold]
-    fn alloc_slow() -> &'static Task {
-        let mut batch = {
-            let mut free = FREE_LIST.lock().unwrap_or_else(|e| e.into_inner());
-            let keep = free.len() - free.len().min(CHUNK);
-            free.split_off(keep)
-        };
-        if batch.is_empty() {
-            let chunk = super::slab::alloc(CHUNK * std::mem::size_of::<Task>()).cast::<Task>();
-            batch = (0..CHUNK)
-                .map(|i| {
-                    // SAFETY: the slab block has room for CHUNK tasks, suitably aligned.
-                    unsafe { chunk.add(i).write(Task::blank()) };
-                    chunk as usize + i * std::mem::size_of::<Task>()
-                })
-                .collect();
-            CHUNKS
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(chunk as usize);
-        }
-        let first = batch.pop().expect("non-empty batch");
-        let rest = worker::with_task_cache(|cache| {
-            cache.extend(batch.drain(..).map(|p| {
-                // SAFETY: pointers into leaked chunks.
-                unsafe { &*(p as *const Task) }
-            }))
-        });
-        if rest.is_none() && !batch.is_empty() {
-            FREE_LIST
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(batch);
-        }
-        // SAFETY: a pointer into a leaked chunk.
-        unsafe { &*(first as *const Task) }
+        worker::with_task_cache(|cache| TASKS.alloc(cache))
     }
 
     /// Visits every task object that exists (deadlock report; cold).
-    pub(crate) fn for_each(mut f: impl FnMut(&'static Task)) {
-        let chunks = CHUNKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        for chunk in chunks {
-            for i in 0..CHUNK {
-                // SAFETY: chunks hold CHUNK tasks and are never freed.
-                f(unsafe { &*(chunk as *const Task).add(i) });
-            }
-        }
+    pub(crate) fn for_each(f: impl FnMut(&'static Task)) {
+        TASKS.for_each(f)
     }
 
     /// Fills a `FREE` object for a new task (state `NEW`, count 2: handle + life).
@@ -373,16 +340,22 @@ impl Task {
             let heap = std::alloc::alloc_zeroed(result_layout(result_size));
             (*self.inline.get())[0] = heap as u64;
         }
-        *self.env.get() = match env {
-            TaskEnv::Ptr(p) => p,
+        // The environment waits in the inline area until the task runs: a closure pair in
+        // the result slot (whose first word may be the heap slot's address), or a plain
+        // pointer in the second word, which a heap slot leaves free and an inline result
+        // overwrites only when the entry returns.
+        let env_flag = match env {
+            TaskEnv::Ptr(p) => {
+                (*self.inline.get())[1] = p as u64;
+                0
+            }
             TaskEnv::Closure(code, env) => {
                 let slot = self.result_slot().cast::<[*const c_void; 2]>();
                 slot.write([code, env.cast_const()]);
-                slot.cast()
+                CLOSURE_ENV
             }
         };
-        *self.sp.get() = ptr::null_mut();
-        self.flags.store(flags, Ordering::Relaxed);
+        self.flags.store(flags | env_flag, Ordering::Relaxed);
         self.cancelled.store(false, Ordering::Relaxed);
         self.outcome.store(Outcome::Ok as u8, Ordering::Relaxed);
         self.rc.store(2, Ordering::Relaxed);
@@ -414,11 +387,15 @@ impl Task {
     }
 
     /// Stores `DONE` with `outcome` (the finishing worker, under the task lock).
-    pub(crate) fn set_done(&self, outcome: Outcome) {
+    /// Also detaches the activation (see [`Activation`]) and returns it, for the worker to
+    /// give back.
+    pub(crate) fn set_done(&self, outcome: Outcome) -> Option<&'static Activation> {
         self.outcome.store(outcome as u8, Ordering::Relaxed);
         let s = self.state.load(Ordering::Relaxed);
         self.state
             .store((s & !0xffff_ffff) | DONE as u64, Ordering::Release);
+        // SAFETY: activations are never freed.
+        unsafe { self.act.swap(ptr::null_mut(), Ordering::Relaxed).as_ref() }
     }
 
     /// How the finished task ended.
@@ -434,7 +411,17 @@ impl Task {
     /// stays set for [`Task::release_env_after_failure`]).
     pub(crate) fn entry(&self) -> (Option<TaskFn>, *mut c_void) {
         // SAFETY: only the running task reads its entry.
-        unsafe { (*self.entry.get(), *self.env.get()) }
+        unsafe { (*self.entry.get(), self.env()) }
+    }
+
+    /// The environment argument of the entry (valid until the entry stores its result).
+    fn env(&self) -> *mut c_void {
+        if self.flags.load(Ordering::Relaxed) & CLOSURE_ENV != 0 {
+            self.result_slot().cast()
+        } else {
+            // SAFETY: written at spawn; only the running task reads it.
+            unsafe { (*self.inline.get())[1] as *mut c_void }
+        }
     }
 
     /// Called by the running task when it ends by a panic or cancellation instead of
@@ -447,7 +434,7 @@ impl Task {
         }
         // SAFETY: only the running task touches its entry; taking it first makes the
         // cleanup run at most once even if it fails itself.
-        let (entry, env) = unsafe { ((*self.entry.get()).take(), *self.env.get()) };
+        let (entry, env) = unsafe { ((*self.entry.get()).take(), self.env()) };
         if let Some(entry) = entry {
             // SAFETY: the entry's contract allows the null-slot cleanup call.
             unsafe { entry(env, ptr::null_mut()) };
@@ -478,32 +465,9 @@ impl Task {
         }
     }
 
-    /// Hands the task its stack (its worker, when it first runs).
-    ///
-    /// # Safety
-    /// Only the worker running the task calls it, once per run.
-    pub(crate) unsafe fn set_stack(&self, stack: Stack) {
-        *self.stack_base.get() = stack.into_raw();
-    }
-
-    /// Takes the task's stack back (its worker, after it finished).
-    ///
-    /// # Safety
-    /// As [`Task::set_stack`].
-    pub(crate) unsafe fn take_stack(&self) -> Option<Stack> {
-        let base = std::mem::replace(&mut *self.stack_base.get(), ptr::null_mut());
-        (!base.is_null()).then(|| Stack::from_raw(base, self.stack_bytes()))
-    }
-
     /// The stack limit to store while the task runs (0: no check, e.g. main's guarded stack).
     pub(crate) fn stack_limit(&self) -> usize {
-        // SAFETY: read by the worker running the task.
-        let base = unsafe { *self.stack_base.get() };
-        if base.is_null() {
-            0
-        } else {
-            base as usize + crate::stack::RESERVE
-        }
+        self.running().stack_limit()
     }
 
     /// Size of the result slot in bytes.
@@ -606,31 +570,14 @@ impl Task {
             *self.inline.get() = [0; INLINE_RESULT / 8];
         }
         self.next_generation();
-        let task: &'static Task = Task::from_node(&self.node);
-        if worker::with_task_cache(|cache| cache.push(task)).is_none() {
-            FREE_LIST
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(task as *const Task as usize);
-        }
+        // SAFETY: task objects are pooled, never freed.
+        let task: &'static Task = unsafe { &*(self as *const Task) };
+        worker::with_task_cache(|cache| TASKS.free(task, cache));
     }
 }
 
 fn result_layout(size: usize) -> std::alloc::Layout {
     std::alloc::Layout::from_size_align(size, 16).expect("result size fits a layout")
-}
-
-/// Moves half of an over-full worker cache of free task objects to the global free list.
-pub(crate) fn spill_cache(cache: &mut Vec<&'static Task>) {
-    let half = cache.len() / 2;
-    let moved: Vec<usize> = cache
-        .drain(..half)
-        .map(|t| t as *const Task as usize)
-        .collect();
-    FREE_LIST
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .extend(moved);
 }
 
 #[cfg(test)]
@@ -699,7 +646,7 @@ mod tests {
     fn task_objects_stay_small() {
         // A million live handles must fit well under 190 MiB.
         assert!(
-            std::mem::size_of::<Task>() <= 160,
+            std::mem::size_of::<Task>() <= 104,
             "{}",
             std::mem::size_of::<Task>()
         );

@@ -14,12 +14,12 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::sync::Mutex;
 
-use super::waiter::{Owner, WaitNode};
+use super::waiter::{ThreadNode, WaitNode};
 
 /// A registered thread's state (type-stable; recycled between threads).
 #[derive(Debug)]
 pub(crate) struct ThreadInfo {
-    pub node: WaitNode,
+    pub node: ThreadNode,
     pub name: Mutex<String>,
     pub active: AtomicBool,
 }
@@ -48,7 +48,7 @@ pub(crate) fn register_current() {
 
 /// The calling thread's wait node, registering the thread on first use.
 pub(crate) fn current_node() -> &'static WaitNode {
-    &current_info().node
+    &current_info().node.node
 }
 
 fn current_info() -> &'static ThreadInfo {
@@ -75,7 +75,7 @@ fn register(name: String) -> &'static ThreadInfo {
     });
     let info = reused.unwrap_or_else(|| {
         let info: &'static ThreadInfo = Box::leak(Box::new(ThreadInfo {
-            node: WaitNode::new(Owner::Thread),
+            node: ThreadNode::new(),
             name: Mutex::new(String::new()),
             active: AtomicBool::new(true),
         }));
@@ -117,11 +117,11 @@ pub(crate) fn parked_threads() -> Vec<(String, &'static str)> {
     let threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
     threads
         .iter()
-        .filter(|t| t.active.load(Ordering::SeqCst) && t.node.is_parked())
+        .filter(|t| t.active.load(Ordering::SeqCst) && t.node.node.is_parked())
         .map(|t| {
             (
                 t.name.lock().unwrap_or_else(|e| e.into_inner()).clone(),
-                t.node.reason(),
+                t.node.node.reason(),
             )
         })
         .collect()

@@ -77,6 +77,9 @@ const CLAIMED: u64 = 5; // + WakeReason as u64
 
 const STATUS_MASK: u64 = 0xff;
 const CANCELLABLE: u64 = 1 << 8;
+/// The node belongs to an OS thread (part of a [`ThreadNode`]); fixed for the node's life,
+/// and kept by every state change.
+const THREAD: u64 = 1 << 9;
 
 /// Why a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,32 +130,69 @@ pub struct WaitNode {
     token: AtomicUsize,
     /// What the owner waits on, for the deadlock report: `len << 48 | ptr` of a `&'static str`.
     reason: AtomicU64,
-    /// Threads only: 0 while asleep, set to 1 by the resumer.
+}
+
+/// An OS thread's wait node with the futex word the thread sleeps on (`repr(C)`: the node
+/// comes first, so a node marked [`THREAD`] is the start of one of these).
+#[derive(Debug)]
+#[repr(C)]
+pub struct ThreadNode {
+    pub node: WaitNode,
+    /// 0 while asleep, set to 1 by the resumer.
     futex: AtomicU32,
-    /// Threads only: the current park took the thread out of the running count.
+    /// The current park took the thread out of the running count.
     counted_out: AtomicBool,
-    owner: Owner,
+}
+
+impl ThreadNode {
+    pub(crate) const fn new() -> ThreadNode {
+        ThreadNode {
+            node: WaitNode::with_state(IDLE | THREAD),
+            futex: AtomicU32::new(0),
+            counted_out: AtomicBool::new(false),
+        }
+    }
 }
 
 impl WaitNode {
-    /// A node for a task or a thread, with no wait in progress.
-    pub(crate) const fn new(owner: Owner) -> WaitNode {
+    /// A task's node (embedded in its `Task`), with no wait in progress.
+    pub(crate) const fn new() -> WaitNode {
+        WaitNode::with_state(IDLE)
+    }
+
+    const fn with_state(state: u64) -> WaitNode {
         WaitNode {
-            state: AtomicU64::new(IDLE),
+            state: AtomicU64::new(state),
             token: AtomicUsize::new(0),
             reason: AtomicU64::new(0),
-            futex: AtomicU32::new(0),
-            counted_out: AtomicBool::new(false),
-            owner,
         }
+    }
+
+    /// Who waits on this node (the [`THREAD`] bit never changes, so any load will do).
+    fn owner(&self) -> Owner {
+        if self.state.load(Ordering::Relaxed) & THREAD != 0 {
+            Owner::Thread
+        } else {
+            Owner::Task
+        }
+    }
+
+    /// The thread part of a thread's node.
+    fn thread(&self) -> &ThreadNode {
+        debug_assert_eq!(self.owner(), Owner::Thread);
+        // SAFETY: nodes marked THREAD are the first field of a `repr(C)` ThreadNode.
+        unsafe { &*(self as *const WaitNode).cast::<ThreadNode>() }
     }
 
     /// Starts a new wait (owner only).
     fn prepare(&self, cancellable: bool) -> Waiter {
-        let seq = ((self.state.load(Ordering::Relaxed) >> 32) as u32).wrapping_add(1);
-        let flags = if cancellable { CANCELLABLE } else { 0 };
+        let s = self.state.load(Ordering::Relaxed);
+        let seq = ((s >> 32) as u32).wrapping_add(1);
+        let flags = (s & THREAD) | if cancellable { CANCELLABLE } else { 0 };
         self.token.store(0, Ordering::Relaxed);
-        self.futex.store(0, Ordering::Relaxed);
+        if s & THREAD != 0 {
+            self.thread().futex.store(0, Ordering::Relaxed);
+        }
         self.state
             .store((seq as u64) << 32 | flags | WAITING, Ordering::SeqCst);
         Waiter {
@@ -230,17 +270,18 @@ impl WaitNode {
 
     /// Resumes the owner of this node, which is parked and whose wait was just claimed.
     fn resume_owner(&self) {
-        match self.owner {
+        match self.owner() {
             Owner::Task => {
                 let task = Task::from_node(self);
                 worker::make_runnable(task);
             }
             Owner::Thread => {
-                if self.counted_out.load(Ordering::Acquire) {
+                let t = self.thread();
+                if t.counted_out.load(Ordering::Acquire) {
                     thread::count_running(1);
                 }
-                self.futex.store(1, Ordering::Release);
-                futex::wake_one(&self.futex);
+                t.futex.store(1, Ordering::Release);
+                futex::wake_one(&t.futex);
             }
         }
     }
@@ -268,7 +309,7 @@ impl Waiter {
     pub fn prepare(cancellable: bool) -> Waiter {
         match worker::current_task() {
             Some(task) => {
-                let waiter = task.node.prepare(cancellable);
+                let waiter = task.running().node.prepare(cancellable);
                 if cancellable && task.is_cancelled() {
                     waiter.wake(WakeReason::Cancelled, 0);
                 }
@@ -285,7 +326,7 @@ impl Waiter {
 
     /// Whether this waiter belongs to a green task (false: an OS thread).
     pub fn is_task(&self) -> bool {
-        self.node().owner == Owner::Task
+        self.node().owner() == Owner::Task
     }
 
     /// Whether this wait has ended (claimed by anyone, or superseded by a newer wait).
@@ -394,7 +435,7 @@ impl Waiter {
         if let Some(wake) = node.outcome() {
             return wake;
         }
-        match node.owner {
+        match node.owner() {
             Owner::Task => self.park_task(deadline_ns),
             Owner::Thread => self.park_thread(deadline_ns),
         }
@@ -425,8 +466,9 @@ impl Waiter {
 
     fn park_thread(self, mut deadline_ns: Option<u64>) -> Wake {
         let node = self.node();
+        let t = node.thread();
         let uncounted = deadline_ns.is_none();
-        node.counted_out.store(uncounted, Ordering::Relaxed);
+        t.counted_out.store(uncounted, Ordering::Relaxed);
         if !node.try_park() {
             return self.wait_claimed();
         }
@@ -437,8 +479,7 @@ impl Waiter {
             if let Some(wake) = node.outcome() {
                 return wake;
             }
-            if node.futex.load(Ordering::Acquire) == 0 && !futex::wait(&node.futex, 0, deadline_ns)
-            {
+            if t.futex.load(Ordering::Acquire) == 0 && !futex::wait(&t.futex, 0, deadline_ns) {
                 // The deadline passed: end the wait ourselves unless a claimer is busy.
                 let s = node.state.load(Ordering::Acquire);
                 let timed_out = (s & !STATUS_MASK) | (CLAIMED + WakeReason::TimedOut as u64);
@@ -479,7 +520,8 @@ impl Claim {
     fn complete(&self, reason: WakeReason, token: usize) {
         let node = self.waiter.node();
         node.token.store(token, Ordering::Relaxed);
-        let done = (self.waiter.seq as u64) << 32 | (CLAIMED + reason as u64);
+        let owner = node.state.load(Ordering::Relaxed) & THREAD;
+        let done = (self.waiter.seq as u64) << 32 | owner | (CLAIMED + reason as u64);
         let prev = node.state.swap(done, Ordering::AcqRel);
         if prev & STATUS_MASK == CLAIMING_PARKED {
             node.resume_owner();

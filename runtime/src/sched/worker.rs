@@ -26,6 +26,7 @@ use std::cell::{Cell, UnsafeCell};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
+use super::activation::Activation;
 use super::lock::SpinLock;
 use super::queue::LocalQueue;
 use super::runtime::{rt, Runtime};
@@ -56,9 +57,6 @@ struct Pending {
     task: &'static Task,
 }
 
-/// Free task objects a worker keeps before spilling half to the global free list.
-const TASK_CACHE_LIMIT: usize = 4096;
-
 /// One scheduler thread (see the module docs).
 pub struct Worker {
     /// Index in the runtime's worker array.
@@ -77,6 +75,7 @@ pub struct Worker {
     pending: Cell<Option<Pending>>,
     stacks: UnsafeCell<StackPool>,
     task_cache: UnsafeCell<Vec<&'static Task>>,
+    act_cache: UnsafeCell<Vec<&'static Activation>>,
     /// Set while firing timers: woken tasks go to the back of the queue, not run-next.
     waking_to_back: Cell<bool>,
     pub(crate) spinning: Cell<bool>,
@@ -116,15 +115,12 @@ pub fn current_task() -> Option<&'static Task> {
 }
 
 /// Runs `f` on the calling worker's cache of free task objects (`None` off the workers).
-pub(crate) fn with_task_cache<R>(f: impl FnOnce(&mut Vec<&'static Task>) -> R) -> Option<R> {
-    let worker = current_worker()?;
-    // SAFETY: owner-only field; `f` never switches tasks.
-    let cache = unsafe { &mut *worker.task_cache.get() };
-    let r = f(cache);
-    if cache.len() > TASK_CACHE_LIMIT {
-        task::spill_cache(cache);
+pub(crate) fn with_task_cache<R>(f: impl FnOnce(Option<&mut Vec<&'static Task>>) -> R) -> R {
+    match current_worker() {
+        // SAFETY: owner-only field; `f` never switches tasks.
+        Some(worker) => f(Some(unsafe { &mut *worker.task_cache.get() })),
+        None => f(None),
     }
-    Some(r)
 }
 
 impl Worker {
@@ -142,6 +138,7 @@ impl Worker {
             pending: Cell::new(None),
             stacks: UnsafeCell::new(StackPool::new()),
             task_cache: UnsafeCell::new(Vec::new()),
+            act_cache: UnsafeCell::new(Vec::new()),
             waking_to_back: Cell::new(false),
             spinning: Cell::new(false),
             tick: Cell::new(0),
@@ -198,7 +195,7 @@ impl Worker {
                     return;
                 }
                 Post::Park => {
-                    if pending.task.node.try_park() {
+                    if pending.task.running().node.try_park() {
                         return;
                     }
                     task = pending.task;
@@ -220,7 +217,7 @@ impl Worker {
                 .queue
                 .push_back(Entry::resume(pending.task), &rt().global),
             Post::Park => {
-                if !pending.task.node.try_park() {
+                if !pending.task.running().node.try_park() {
                     self.queue
                         .push_next(Entry::resume(pending.task), &rt().global);
                 }
@@ -265,19 +262,19 @@ impl Worker {
     /// Gives `task` a stack and an initial context if it has not started yet.
     #[inline]
     fn ensure_started(&self, task: &'static Task) {
-        // SAFETY: the task is acquired by this worker; its `sp` is ours to read.
-        if unsafe { (*task.sp.get()).is_null() } {
+        if task.activation().is_none() {
             self.start(task);
         }
     }
 
+    /// Gives a task that has not run yet its stack, initial context and activation.
     fn start(&self, task: &'static Task) {
-        // SAFETY: the task is acquired by this worker; its `sp`/`stack` are ours to touch.
+        // SAFETY: the task is acquired by this worker; the pools are owner-only.
         unsafe {
             let stack = (*self.stacks.get()).take(task.stack_size());
-            *task.sp.get() =
-                context::prepare(stack.top(), task_start, task as *const Task as *mut u8);
-            task.set_stack(stack);
+            let sp = context::prepare(stack.top(), task_start, task as *const Task as *mut u8);
+            let cache = &mut *self.act_cache.get();
+            task.attach(Activation::alloc(task, sp, Some(stack), Some(cache)));
         }
     }
 
@@ -303,7 +300,13 @@ impl Worker {
         self.ensure_started(task);
         self.enter(task);
         // SAFETY: the task is acquired by this worker and suspended at `sp`.
-        unsafe { context::switch(self.sched_sp.get(), *task.sp.get(), self.handed_over()) };
+        unsafe {
+            context::switch(
+                self.sched_sp.get(),
+                *task.running().sp.get(),
+                self.handed_over(),
+            )
+        };
         self.current.store(ptr::null_mut(), Ordering::Relaxed);
     }
 
@@ -312,16 +315,18 @@ impl Worker {
     fn finish(&self, task: &'static Task, outcome: Outcome) {
         // SAFETY: the task has switched away for good; its stack is no longer in use.
         unsafe {
-            if let Some(stack) = task.take_stack() {
+            if let Some(stack) = task.running().take_stack(task.stack_bytes()) {
                 (*self.stacks.get()).give(stack);
             }
-            *task.sp.get() = ptr::null_mut();
         }
         let outcome = match outcome {
             Outcome::Ok if task.is_cancelled() => Outcome::Cancelled,
             other => other,
         };
-        join::finish(task, outcome);
+        if let Some(act) = join::finish(task, outcome) {
+            // SAFETY: owner-only pool.
+            act.free(Some(unsafe { &mut *self.act_cache.get() }));
+        }
         if task.has_flag(MAIN) {
             // SAFETY: the main task's result slot holds its i32 exit code.
             let code = unsafe { *(task.result_slot() as *const i32) };
@@ -450,9 +455,17 @@ fn switch_to(worker: &'static Worker, post: Post, next: Option<&'static Task>) {
             Some(next) => {
                 worker.ensure_started(next);
                 worker.enter(next);
-                context::handoff(me.sp.get(), *next.sp.get(), worker.handed_over())
+                context::handoff(
+                    me.running().sp.get(),
+                    *next.running().sp.get(),
+                    worker.handed_over(),
+                )
             }
-            None => context::switch(me.sp.get(), *worker.sched_sp.get(), worker.handed_over()),
+            None => context::switch(
+                me.running().sp.get(),
+                *worker.sched_sp.get(),
+                worker.handed_over(),
+            ),
         }
     };
     // Resumed, possibly on another worker: the one that resumed us handed itself over.

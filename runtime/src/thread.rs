@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::context;
 use crate::sched::lock::SpinLock;
-use crate::sched::task::{self as sched_task, Outcome, Task, TaskEnv};
+use crate::sched::task::{self as sched_task, Outcome, SpawnSite, Task, TaskEnv};
 use crate::sched::{futex, join, DropFn, TaskFn, Waiter, WakeReason};
 
 /// Stack size of OS threads (and pool threads), in bytes.
@@ -462,16 +462,21 @@ pub unsafe fn blocking_spawn(
     result_size: usize,
     result_drop: Option<DropFn>,
 ) -> &'static Task {
-    let task = Task::alloc();
-    task.init(
-        entry,
+    let name = c"blocking".as_ptr();
+    blocking_spawn_site(
+        SpawnSite::intern(entry, result_size, result_drop, name),
         env,
-        result_size,
-        result_drop,
-        0,
-        0,
-        c"blocking".as_ptr(),
-    );
+    )
+}
+
+/// [`blocking_spawn`] with the entry, result size and glue given by a static spawn site.
+///
+/// # Safety
+/// As [`blocking_spawn`].
+pub unsafe fn blocking_spawn_site(site: &'static SpawnSite, env: TaskEnv) -> &'static Task {
+    let entry = site.entry;
+    let task = Task::alloc();
+    task.init(site, env, 0, 0);
     // Claimed for the pool: no worker and no joiner will try to start it.
     let started = task.try_start_gen(None);
     debug_assert!(started);

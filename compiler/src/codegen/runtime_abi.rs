@@ -84,7 +84,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_start", "wwpp"),
     ("weft_rt_stack_overflow", "!"),
     ("weft_rt_task_spawn", "pppipiwp"),
-    ("weft_rt_task_spawn_closure", "ppppipiwp"),
+    ("weft_rt_task_spawn_site", "ppppiw"),
     ("weft_rt_task_join", "wpp"),
     ("weft_rt_task_join_timeout", "wppi"),
     ("weft_rt_task_panic_message", "ppp"),

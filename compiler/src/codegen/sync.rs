@@ -72,7 +72,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_thread_current", "p"),
     ("weft_rt_thread_name", "pp"),
     ("weft_rt_ncpu", "i"),
-    ("weft_rt_blocking_spawn_closure", "ppppip"),
+    ("weft_rt_blocking_spawn_site", "pppp"),
 ];
 
 impl<'ctx> Cg<'ctx, '_> {

@@ -2,7 +2,8 @@
 //!
 //! A task runs `entry(env, slot)`: for a closure `() => T` the runtime keeps the closure
 //! value (the `{code, env}` pair) in the task's result slot until the task runs and passes
-//! its address as `env` (`weft_rt_task_spawn_closure`), and the entry (one per result type,
+//! its address as `env` (`weft_rt_task_spawn_site`, whose constant spawn site names the
+//! entry, the result size and glue, and the spawn location), and the entry (one per result type,
 //! `weft.task.N`) loads the pair, calls it, releases the closure and stores the result in
 //! the slot. Awaiting
 //! copies the result out (retained: the task keeps its own copy for later awaits) and
@@ -106,13 +107,52 @@ impl<'ctx> Cg<'ctx, '_> {
     /// A NUL-terminated constant naming a spawn site (`file:line:col`).
     fn site_name(&mut self, span: Span) -> PointerValue<'ctx> {
         let (file, line, col) = self.prog.location(span);
-        let text = format!("{file}:{line}:{col}");
+        self.c_string(&format!("{file}:{line}:{col}"))
+    }
+
+    /// A private NUL-terminated string constant.
+    fn c_string(&mut self, text: &str) -> PointerValue<'ctx> {
         let s = self.ctx.const_string(text.as_bytes(), true);
-        let g = self.module.add_global(s.get_type(), None, "weft.site");
-        g.set_initializer(&s);
+        self.private_constant(s.into(), "weft.site_name")
+    }
+
+    fn private_constant(
+        &mut self,
+        value: inkwell::values::BasicValueEnum<'ctx>,
+        name: &str,
+    ) -> PointerValue<'ctx> {
+        let g = self.module.add_global(value.get_type(), None, name);
+        g.set_initializer(&value);
         g.set_constant(true);
         g.set_linkage(Linkage::Private);
         g.as_pointer_value()
+    }
+
+    /// The constant spawn site of a task returning `t` named `name` (the runtime's
+    /// `SpawnSite`, `runtime/src/sched/task.rs`): `{ entry, result size in bytes, result
+    /// release glue or null, name }`. Task objects point at it instead of holding the four
+    /// fields.
+    fn spawn_site(&mut self, t: &Ty, name: PointerValue<'ctx>) -> PointerValue<'ctx> {
+        let entry = self.task_entry(t).as_global_value().as_pointer_value();
+        let drop = if self.needs_drop(t) {
+            self.release_glue_ptr(t)
+        } else {
+            self.ptr_ty().const_null()
+        };
+        let size = if matches!(t, Ty::Void | Ty::Never) {
+            0
+        } else {
+            self.size_of(t)
+        };
+        let i64t = self.ctx.i64_type();
+        let fields = [
+            entry.into(),
+            i64t.const_int(size, false).into(),
+            drop.into(),
+            name.into(),
+        ];
+        let site = self.ctx.const_struct(&fields, false);
+        self.private_constant(site.into(), "weft.spawn_site")
     }
 }
 
@@ -189,35 +229,23 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         c.try_as_basic_value().basic()
     }
 
-    /// The spawn arguments every task shares: the entry, the code and environment of the
-    /// closure argument `f` (of type `() => t`, owned; the runtime keeps the pair in the
-    /// task's result slot until the task runs), the result size in bytes and the result's
-    /// release glue (null when `t` needs none).
-    fn task_args(&mut self, f: &'p Arg, t: &Ty) -> [BasicMetadataValueEnum<'ctx>; 5] {
+    /// The spawn arguments every task shares: the spawn site of a task returning `t`
+    /// named `name`, then the code and environment of the closure argument `f` (of type
+    /// `() => t`, owned; the runtime keeps the pair in the task's result slot until the task
+    /// runs).
+    fn task_args(
+        &mut self,
+        f: &'p Arg,
+        t: &Ty,
+        name: PointerValue<'ctx>,
+    ) -> [BasicMetadataValueEnum<'ctx>; 3] {
         let v = self.expr(&f.expr);
         let clo = self.owned(v, &f.expr.ty).into_struct_value();
         let b = &self.cg.builder;
         let code = b.build_extract_value(clo, 0, "code").unwrap();
         let env = b.build_extract_value(clo, 1, "env").unwrap();
-        let entry = self.cg.task_entry(t).as_global_value().as_pointer_value();
-        let drop = if self.cg.needs_drop(t) {
-            self.cg.release_glue_ptr(t)
-        } else {
-            self.cg.ptr_ty().const_null()
-        };
-        let size = if matches!(t, Ty::Void | Ty::Never) {
-            0
-        } else {
-            self.cg.size_of(t)
-        };
-        let size = self.cg.ctx.i64_type().const_int(size, false);
-        [
-            entry.into(),
-            code.into(),
-            env.into(),
-            size.into(),
-            drop.into(),
-        ]
+        let site = self.cg.spawn_site(t, name);
+        [site.into(), code.into(), env.into()]
     }
 
     /// Starts the closure argument `f` (of type `() => t`) on a new green task.
@@ -229,31 +257,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         stack: Option<IntValue<'ctx>>,
         span: Span,
     ) -> Val<'ctx> {
-        let [entry, code, env, size, drop] = self.task_args(f, t);
+        let name = self.cg.site_name(span);
+        let [site, code, env] = self.task_args(f, t, name);
         let stack = stack.unwrap_or_else(|| self.cg.ctx.i64_type().const_zero());
         let flags = self.cg.ctx.i32_type().const_int(flags, false);
-        let site = self.cg.site_name(span);
-        let args = [
-            entry,
-            code,
-            env,
-            size,
-            drop,
-            stack.into(),
-            flags.into(),
-            site.into(),
-        ];
-        Val::owned(self.rt_call("weft_rt_task_spawn_closure", &args).unwrap())
+        let args = [site, code, env, stack.into(), flags.into()];
+        Val::owned(self.rt_call("weft_rt_task_spawn_site", &args).unwrap())
     }
 
     /// Runs the closure argument `f` (of type `() => t`) on the blocking pool of OS
     /// threads; the handle is an ordinary task handle.
     fn spawn_blocking(&mut self, f: &'p Arg, t: &Ty) -> Val<'ctx> {
-        let args = self.task_args(f, t);
-        Val::owned(
-            self.rt_call("weft_rt_blocking_spawn_closure", &args)
-                .unwrap(),
-        )
+        let name = self.cg.c_string("blocking");
+        let args = self.task_args(f, t, name);
+        Val::owned(self.rt_call("weft_rt_blocking_spawn_site", &args).unwrap())
     }
 
     /// `Result<t, TaskError>` of joining `task` (with a timeout in ms when given).

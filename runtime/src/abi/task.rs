@@ -15,7 +15,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use crate::sched::{self, DropFn, JoinStatus, Task, TaskEnv, TaskFn};
+use crate::sched::{self, DropFn, JoinStatus, SpawnSite, Task, TaskEnv, TaskFn};
 
 unsafe fn task_ref<'a>(task: *mut c_void) -> &'a Task {
     &*task.cast::<Task>()
@@ -65,7 +65,7 @@ pub unsafe extern "C" fn weft_rt_task_spawn(
     name: *const c_char,
 ) -> *mut c_void {
     let env = TaskEnv::Ptr(env);
-    spawn(
+    sched::spawn_raw(
         entry,
         env,
         result_size,
@@ -73,58 +73,33 @@ pub unsafe extern "C" fn weft_rt_task_spawn(
         stack_size,
         flags,
         name,
-    )
+    ) as *const Task as *mut c_void
 }
 
-/// `void *weft_rt_task_spawn_closure(weft_task_fn entry, void *code, void *env,
-/// size_t result_size, weft_drop_fn result_drop, size_t stack_size, uint32_t flags,
-/// const char *name)`
+/// `void *weft_rt_task_spawn_site(const weft_spawn_site *site, void *code, void *env,
+/// size_t stack_size, uint32_t flags)`
 ///
-/// [`weft_rt_task_spawn`] for a closure value `{code, env}` (what generated code calls): the
-/// pair is kept in the task's result slot until the task runs, and `entry` receives the
-/// slot's address as its environment (see `TaskEnv::Closure`), so a spawn allocates
-/// nothing but the task object.
+/// [`weft_rt_task_spawn`] for a closure value `{code, env}`, with the entry, result size,
+/// result glue and name given by `site` (`struct { weft_task_fn entry; size_t result_size;
+/// weft_drop_fn result_drop; const char *name; }`, a constant per spawn site): what
+/// generated code calls. The pair is kept in the task's result slot until the task runs,
+/// and `entry` receives the slot's address as its environment (see `TaskEnv::Closure`), so
+/// a spawn allocates nothing but the task object, and the object holds one pointer for the
+/// four fields of the site.
 ///
 /// # Safety
-/// As [`weft_rt_task_spawn`]; `entry` copies the pair out before writing its result.
+/// As [`weft_rt_task_spawn`]; `site` is static; `entry` copies the pair out before writing
+/// its result.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn weft_rt_task_spawn_closure(
-    entry: TaskFn,
+pub unsafe extern "C" fn weft_rt_task_spawn_site(
+    site: &'static SpawnSite,
     code: *const c_void,
     env: *mut c_void,
-    result_size: usize,
-    result_drop: Option<DropFn>,
     stack_size: usize,
     flags: u32,
-    name: *const c_char,
 ) -> *mut c_void {
     let env = TaskEnv::Closure(code, env);
-    spawn(
-        entry,
-        env,
-        result_size,
-        result_drop,
-        stack_size,
-        flags,
-        name,
-    )
-}
-
-/// The handle (as the ABI returns it) of a task spawned by `sched::spawn_raw`.
-///
-/// # Safety
-/// As `sched::spawn_raw`.
-unsafe fn spawn(
-    entry: TaskFn,
-    env: TaskEnv,
-    size: usize,
-    drop: Option<DropFn>,
-    stack: usize,
-    flags: u32,
-    name: *const c_char,
-) -> *mut c_void {
-    sched::spawn_raw(entry, env, size, drop, stack, flags, name) as *const Task as *mut c_void
+    sched::spawn_site(site, env, stack_size, flags) as *const Task as *mut c_void
 }
 
 /// `void weft_rt_task_retain(void *task)`: adds a handle count (null: no-op).

@@ -8,7 +8,7 @@
 use std::ffi::c_void;
 
 use crate::panic::WeftLoc;
-use crate::sched::{DropFn, Task, TaskEnv, TaskFn};
+use crate::sched::{DropFn, SpawnSite, Task, TaskEnv, TaskFn};
 use crate::string::WeftStr;
 use crate::thread::{self, Thread};
 
@@ -147,23 +147,22 @@ pub unsafe extern "C" fn weft_rt_blocking_spawn(
         as *mut c_void
 }
 
-/// `void *weft_rt_blocking_spawn_closure(weft_task_fn entry, void *code, void *env,
-/// size_t result_size, weft_drop_fn result_drop)`
+/// `void *weft_rt_blocking_spawn_site(const weft_spawn_site *site, void *code, void *env)`
 ///
-/// [`weft_rt_blocking_spawn`] for a closure value `{code, env}`: the pair is kept in the
-/// job's result slot and `entry` receives the slot's address as its environment (see
+/// [`weft_rt_blocking_spawn`] for a closure value `{code, env}`, with the entry, result size
+/// and glue given by `site` (see `weft_rt_task_spawn_site`): the pair is kept in the job's
+/// result slot and `entry` receives the slot's address as its environment (see
 /// `TaskEnv::Closure`). What generated code calls for `Promise.blocking` and `blocking { }`.
 ///
 /// # Safety
-/// As [`weft_rt_blocking_spawn`]; `entry` copies the pair out before writing its result.
+/// As [`weft_rt_blocking_spawn`]; `site` is static; `entry` copies the pair out before
+/// writing its result.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_blocking_spawn_closure(
-    entry: TaskFn,
+pub unsafe extern "C" fn weft_rt_blocking_spawn_site(
+    site: &'static SpawnSite,
     code: *const c_void,
     env: *mut c_void,
-    result_size: usize,
-    result_drop: Option<DropFn>,
 ) -> *mut c_void {
     let env = TaskEnv::Closure(code, env);
-    thread::blocking_spawn(entry, env, result_size, result_drop) as *const Task as *mut c_void
+    thread::blocking_spawn_site(site, env) as *const Task as *mut c_void
 }

@@ -4,7 +4,7 @@
 //! A task takes one from its worker's pool when it first runs (together with its stack) and
 //! gives it back when it finishes, so that tasks spawned but not yet run, and tasks finished
 //! but not yet awaited (a million promises awaited in order), carry only the task object:
-//! 104 bytes instead of 144.
+//! with the constant spawn sites, 88 bytes instead of 160.
 //!
 //! Invariants:
 //! - activations are type-stable like task objects ([`super::pool`]): a stale [`Waiter`]

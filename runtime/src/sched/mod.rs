@@ -61,7 +61,7 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use join::{cancel, wait_any, JoinStatus};
-pub use task::{DropFn, Outcome, Task, TaskEnv, TaskFn, DAEMON, DETACHED, SCOPED};
+pub use task::{DropFn, Outcome, SpawnSite, Task, TaskEnv, TaskFn, DAEMON, DETACHED, SCOPED};
 pub use thread::enter_os_thread;
 pub use waiter::{Claim, Waiter, Wake, WakeReason};
 pub use worker::{current_task, yield_now};
@@ -93,17 +93,24 @@ pub unsafe fn spawn_raw(
     flags: u32,
     name: *const c_char,
 ) -> &'static Task {
+    let site = SpawnSite::intern(entry, result_size, result_drop, name);
+    spawn_site(site, env, stack_size, flags)
+}
+
+/// [`spawn_raw`] with the entry, result size, result glue and name given by a static spawn
+/// site (what generated code spawns with).
+///
+/// # Safety
+/// As [`spawn_raw`].
+pub unsafe fn spawn_site(
+    site: &'static SpawnSite,
+    env: TaskEnv,
+    stack_size: usize,
+    flags: u32,
+) -> &'static Task {
     let rt = rt();
     let task = Task::alloc();
-    task.init(
-        entry,
-        env,
-        result_size,
-        result_drop,
-        stack_size,
-        flags & (DETACHED | DAEMON | SCOPED),
-        name,
-    );
+    task.init(site, env, stack_size, flags & (DETACHED | DAEMON | SCOPED));
     if flags & SCOPED != 0 {
         if let Some(parent) = current_task() {
             join::link_child(parent, task);
@@ -146,15 +153,13 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
     let task = Task::alloc();
     // SAFETY: a fresh task object; the main stack is ours for the process's lifetime.
     unsafe {
-        task.init(
-            main_entry,
-            TaskEnv::Ptr(main_fn as *mut c_void),
-            4,
-            None,
-            0,
-            MAIN,
-            c"main".as_ptr(),
-        );
+        static MAIN_SITE: SpawnSite = SpawnSite {
+            entry: main_entry,
+            result_size: 4,
+            result_drop: None,
+            name: c"main".as_ptr(),
+        };
+        task.init(&MAIN_SITE, TaskEnv::Ptr(main_fn as *mut c_void), 0, MAIN);
         let sp = crate::context::prepare(
             stack.top(),
             worker::task_start,

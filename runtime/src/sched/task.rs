@@ -30,6 +30,7 @@ use std::ptr;
 use std::sync::atomic::{
     AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering,
 };
+use std::sync::Mutex;
 
 use super::activation::Activation;
 use super::join::JoinEntry;
@@ -57,6 +58,8 @@ pub const SCOPED: u32 = 4;
 pub(crate) const MAIN: u32 = 1 << 8;
 /// Internal: the entry function returned, so the result slot holds a value.
 pub(crate) const RESULT_SET: u32 = 1 << 9;
+/// Internal: the entry's cleanup call after a failure has been made (or the entry ran).
+const ENV_RELEASED: u32 = 1 << 11;
 /// Internal: the environment is a closure pair in the result slot ([`TaskEnv::Closure`]);
 /// otherwise it is the pointer in the second inline word ([`TaskEnv::Ptr`]).
 const CLOSURE_ENV: u32 = 1 << 10;
@@ -94,6 +97,79 @@ pub enum TaskEnv {
     Closure(*const c_void, *mut c_void),
 }
 
+/// What every task spawned at one place shares (C ABI `weft_spawn_site`): generated code
+/// emits one constant per spawn site, so a task object holds one pointer instead of four
+/// fields.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SpawnSite {
+    /// Runs the task: `entry(env, result_slot)` (and `entry(env, NULL)` to release the
+    /// environment after a failure, see [`Task::release_env_after_failure`]).
+    pub entry: TaskFn,
+    /// Size in bytes of the result slot.
+    pub result_size: usize,
+    /// Releases the value a result slot holds (null: nothing to release).
+    pub result_drop: Option<DropFn>,
+    /// Static NUL-terminated spawn-site name ("app.weft:12:5"), or null.
+    pub name: *const c_char,
+}
+
+// SAFETY: sites are immutable and their name is static.
+unsafe impl Sync for SpawnSite {}
+// SAFETY: as above.
+unsafe impl Send for SpawnSite {}
+
+impl SpawnSite {
+    /// The site for spawns that pass these fields one by one (Rust spawns, the C ABI's
+    /// `weft_rt_task_spawn`): one leaked site per distinct combination, remembered per
+    /// thread for the common case of many spawns of the same kind.
+    pub fn intern(
+        entry: TaskFn,
+        result_size: usize,
+        result_drop: Option<DropFn>,
+        name: *const c_char,
+    ) -> &'static SpawnSite {
+        static SITES: Mutex<Vec<&'static SpawnSite>> = Mutex::new(Vec::new());
+        thread_local! {
+            static LAST: std::cell::Cell<Option<&'static SpawnSite>> =
+                const { std::cell::Cell::new(None) };
+        }
+        let key = (
+            entry as usize,
+            result_size,
+            result_drop.map_or(0, |d| d as usize),
+            name,
+        );
+        let same = |s: &SpawnSite| {
+            (
+                s.entry as usize,
+                s.result_size,
+                s.result_drop.map_or(0, |d| d as usize),
+                s.name,
+            ) == key
+        };
+        if let Some(site) = LAST.get().filter(|s| same(s)) {
+            return site;
+        }
+        let mut sites = SITES.lock().unwrap_or_else(|e| e.into_inner());
+        let site = match sites.iter().find(|s| same(s)) {
+            Some(site) => site,
+            None => {
+                let site: &'static SpawnSite = Box::leak(Box::new(SpawnSite {
+                    entry,
+                    result_size,
+                    result_drop,
+                    name,
+                }));
+                sites.push(site);
+                site
+            }
+        };
+        LAST.set(Some(site));
+        site
+    }
+}
+
 /// A green task (see the module docs for the invariants).
 #[repr(C)]
 pub struct Task {
@@ -102,11 +178,9 @@ pub struct Task {
     state: AtomicU64,
     /// The running state from the first run to the end (null before and after).
     act: AtomicPtr<Activation>,
-    entry: UnsafeCell<Option<TaskFn>>,
-    result_drop: UnsafeCell<Option<DropFn>>,
-    name: UnsafeCell<*const c_char>,
+    /// What all tasks spawned at one place share (set at spawn, stable until recycle).
+    site: UnsafeCell<*const SpawnSite>,
     pub(crate) lock: SpinLock<Links>,
-    result_size: UnsafeCell<u32>,
     stack_size: UnsafeCell<u32>,
     pub(crate) flags: AtomicU32,
     cancelled: AtomicBool,
@@ -238,14 +312,11 @@ impl Task {
             rc: AtomicI64::new(0),
             state: AtomicU64::new(FREE as u64),
             act: AtomicPtr::new(ptr::null_mut()),
-            entry: UnsafeCell::new(None),
-            result_drop: UnsafeCell::new(None),
-            name: UnsafeCell::new(ptr::null()),
+            site: UnsafeCell::new(ptr::null()),
             lock: SpinLock::new(Links {
                 joiners: ptr::null_mut(),
                 extra: ptr::null_mut(),
             }),
-            result_size: UnsafeCell::new(0),
             stack_size: UnsafeCell::new(0),
             flags: AtomicU32::new(0),
             cancelled: AtomicBool::new(false),
@@ -315,25 +386,20 @@ impl Task {
         TASKS.for_each(f)
     }
 
-    /// Fills a `FREE` object for a new task (state `NEW`, count 2: handle + life).
+    /// Fills a `FREE` object for a new task spawned at `site` (state `NEW`, count 2:
+    /// handle + life).
     ///
     /// # Safety
     /// The caller owns the `FREE` object exclusively.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) unsafe fn init(
         &self,
-        entry: TaskFn,
+        site: &'static SpawnSite,
         env: TaskEnv,
-        result_size: usize,
-        result_drop: Option<DropFn>,
         stack_size: usize,
         flags: u32,
-        name: *const c_char,
     ) {
-        *self.entry.get() = Some(entry);
-        *self.result_drop.get() = result_drop;
-        *self.name.get() = name;
-        *self.result_size.get() = result_size as u32;
+        let result_size = site.result_size;
+        *self.site.get() = site;
         *self.inline.get() = [0; INLINE_RESULT / 8];
         *self.stack_size.get() = stack_size.min(u32::MAX as usize) as u32;
         if result_size > INLINE_RESULT {
@@ -409,9 +475,14 @@ impl Task {
 
     /// The entry function and environment (read when the task first runs; the entry
     /// stays set for [`Task::release_env_after_failure`]).
-    pub(crate) fn entry(&self) -> (Option<TaskFn>, *mut c_void) {
-        // SAFETY: only the running task reads its entry.
-        unsafe { (*self.entry.get(), self.env()) }
+    pub(crate) fn entry(&self) -> (TaskFn, *mut c_void) {
+        (self.site().entry, self.env())
+    }
+
+    /// The spawn site (of a task that has been spawned).
+    fn site(&self) -> &'static SpawnSite {
+        // SAFETY: set at spawn to a static site, stable until recycle.
+        unsafe { &**self.site.get() }
     }
 
     /// The environment argument of the entry (valid until the entry stores its result).
@@ -429,16 +500,14 @@ impl Task {
     /// called once more as `entry(env, NULL)` to release what it still owns of `env`
     /// (generated entries release the closure; see `weft_task_fn` in `abi/task.rs`).
     pub(crate) fn release_env_after_failure(&self) {
-        if self.flags.load(Ordering::Relaxed) & RESULT_SET != 0 {
+        // Marking the cleanup first makes it run at most once even if it fails itself.
+        let before = self.flags.fetch_or(ENV_RELEASED, Ordering::Relaxed);
+        if before & (RESULT_SET | ENV_RELEASED) != 0 {
             return;
         }
-        // SAFETY: only the running task touches its entry; taking it first makes the
-        // cleanup run at most once even if it fails itself.
-        let (entry, env) = unsafe { ((*self.entry.get()).take(), self.env()) };
-        if let Some(entry) = entry {
-            // SAFETY: the entry's contract allows the null-slot cleanup call.
-            unsafe { entry(env, ptr::null_mut()) };
-        }
+        let (entry, env) = self.entry();
+        // SAFETY: the entry's contract allows the null-slot cleanup call.
+        unsafe { entry(env, ptr::null_mut()) };
     }
 
     /// The result slot (`result_size` bytes): inside the object when small, else on the
@@ -472,8 +541,7 @@ impl Task {
 
     /// Size of the result slot in bytes.
     pub fn result_size(&self) -> usize {
-        // SAFETY: set at spawn, stable until recycle.
-        unsafe { *self.result_size.get() as usize }
+        self.site().result_size
     }
 
     /// Requested stack size in bytes (0 = default).
@@ -484,12 +552,15 @@ impl Task {
 
     /// The spawn-site name ("app.weft:12:5", or "main").
     pub fn name(&self) -> &str {
-        // SAFETY: names are static NUL-terminated strings given at spawn.
-        let name = unsafe { *self.name.get() };
+        // SAFETY: set at spawn to a static site (null before the first spawn).
+        let name = match unsafe { (*self.site.get()).as_ref() } {
+            Some(site) => site.name,
+            None => ptr::null(),
+        };
         if name.is_null() {
             return "?";
         }
-        // SAFETY: as above.
+        // SAFETY: site names are static NUL-terminated strings.
         unsafe { CStr::from_ptr(name) }.to_str().unwrap_or("?")
     }
 
@@ -555,7 +626,7 @@ impl Task {
         // SAFETY: the count reached 0, so nobody else refers to the object's contents.
         unsafe {
             if self.flags.load(Ordering::Relaxed) & RESULT_SET != 0 {
-                if let Some(drop) = *self.result_drop.get() {
+                if let Some(drop) = self.site().result_drop {
                     drop(self.result_slot().cast());
                 }
             }
@@ -586,21 +657,15 @@ mod tests {
 
     unsafe extern "C" fn nothing(_: *mut c_void, _: *mut c_void) {}
 
+    fn site(result_size: usize, name: *const c_char) -> &'static SpawnSite {
+        SpawnSite::intern(nothing, result_size, None, name)
+    }
+
     #[test]
     fn entries_detect_staleness() {
         let task = Task::alloc();
         // SAFETY: a fresh FREE object.
-        unsafe {
-            task.init(
-                nothing,
-                TaskEnv::Ptr(ptr::null_mut()),
-                8,
-                None,
-                0,
-                0,
-                c"t".as_ptr(),
-            )
-        };
+        unsafe { task.init(site(8, c"t".as_ptr()), TaskEnv::Ptr(ptr::null_mut()), 0, 0) };
         let start = Entry::start(task);
         assert!(start.is_start());
         assert!(std::ptr::eq(start.task(), task));
@@ -624,13 +689,10 @@ mod tests {
             // SAFETY: a fresh FREE object owned by this test.
             unsafe {
                 t.init(
-                    nothing,
+                    site(result_size, ptr::null()),
                     TaskEnv::Closure(code, env),
-                    result_size,
-                    None,
                     0,
                     0,
-                    ptr::null(),
                 )
             };
             let (_, passed) = t.entry();
@@ -644,9 +706,10 @@ mod tests {
 
     #[test]
     fn task_objects_stay_small() {
-        // A million live handles must fit well under 190 MiB.
+        // A million spawned, not yet awaited tasks must take less memory than Go's goroutines
+        // with their result channels (benches/spawn_await).
         assert!(
-            std::mem::size_of::<Task>() <= 104,
+            std::mem::size_of::<Task>() <= 88,
             "{}",
             std::mem::size_of::<Task>()
         );
@@ -657,33 +720,13 @@ mod tests {
         // A private object: recycling through the free lists would hand it to others.
         let a: &'static Task = Box::leak(Box::new(Task::blank()));
         // SAFETY: a fresh FREE object owned by this test.
-        unsafe {
-            a.init(
-                nothing,
-                TaskEnv::Ptr(ptr::null_mut()),
-                64,
-                None,
-                0,
-                0,
-                ptr::null(),
-            )
-        };
+        unsafe { a.init(site(64, ptr::null()), TaskEnv::Ptr(ptr::null_mut()), 0, 0) };
         let old = Entry::start(a);
         a.set_done(Outcome::Ok);
         a.next_generation();
         assert!(old.is_stale(), "a FREE object's entries are stale");
         // SAFETY: as above.
-        unsafe {
-            a.init(
-                nothing,
-                TaskEnv::Ptr(ptr::null_mut()),
-                0,
-                None,
-                0,
-                0,
-                ptr::null(),
-            )
-        };
+        unsafe { a.init(site(0, ptr::null()), TaskEnv::Ptr(ptr::null_mut()), 0, 0) };
         assert!(
             old.is_stale(),
             "an entry of the previous generation stays stale"

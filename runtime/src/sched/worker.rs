@@ -400,10 +400,8 @@ pub(crate) unsafe extern "C" fn task_start(arg: *mut u8, worker: usize) -> ! {
     resumed_on(worker).after_handoff();
     let task = &*(arg as *const Task);
     let (entry, env) = task.entry();
-    if let Some(entry) = entry {
-        entry(env, task.result_slot().cast());
-        task.flags.fetch_or(task::RESULT_SET, Ordering::Release);
-    }
+    entry(env, task.result_slot().cast());
+    task.flags.fetch_or(task::RESULT_SET, Ordering::Release);
     if let Some(list) = task.held_locks_if_any() {
         // A mutex still locked by a task that returned stays locked, by nobody.
         crate::sync::held::orphan_all(list);

@@ -3,19 +3,12 @@
 
 use super::target::{machine, TargetSpec};
 use super::{generate, Options};
-use crate::diagnostics::Diagnostics;
-use crate::source::SourceMap;
-use crate::{hir, sema};
+use crate::hir;
 use inkwell::context::Context;
 
 /// The unoptimized LLVM IR of a program.
 fn ir(src: &str) -> String {
-    let mut map = SourceMap::new();
-    let root = map.add("t.weft", None, src.to_string());
-    let mut diags = Diagnostics::new();
-    let program = sema::analyze(&mut map, root, &mut diags);
-    assert!(!diags.has_errors(), "the test program has errors");
-    let hir = hir::lower(&program, &map);
+    let hir = hir::lower_source(src);
     let ctx = Context::create();
     let tm = machine(&TargetSpec::host(), 0).expect("host target");
     let opts = Options {

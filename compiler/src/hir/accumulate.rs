@@ -263,10 +263,7 @@ impl<'f> Rewriter<'f> {
             ExprKind::Match { scrutinee, arms } => {
                 self.expr(scrutinee);
                 for a in arms {
-                    self.pure &= scalar_pattern(&a.pat);
-                    if let Some(g) = &mut a.guard {
-                        self.expr(g);
-                    }
+                    self.arm_head(a);
                     self.expr(&mut a.body);
                 }
             }
@@ -293,6 +290,14 @@ impl<'f> Rewriter<'f> {
                 }
             }
             _ => self.pure = false,
+        }
+    }
+
+    /// A match arm's pattern (scalar only) and guard.
+    fn arm_head(&mut self, a: &mut MatchArm) {
+        self.pure &= scalar_pattern(&a.pat);
+        if let Some(g) = &mut a.guard {
+            self.expr(g);
         }
     }
 
@@ -325,10 +330,7 @@ impl<'f> Rewriter<'f> {
             ExprKind::Match { scrutinee, arms } => {
                 self.expr(scrutinee);
                 for a in arms {
-                    self.pure &= scalar_pattern(&a.pat);
-                    if let Some(g) = &mut a.guard {
-                        self.expr(g);
-                    }
+                    self.arm_head(a);
                     let body = take(&mut a.body);
                     a.body = self.tail(body);
                 }
@@ -601,18 +603,10 @@ fn never_block(stmts: Vec<Stmt>, span: Span) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::Diagnostics;
-    use crate::sema;
-    use crate::source::SourceMap;
 
     /// The HIR of a program after the pass.
     fn program(src: &str) -> Program {
-        let mut map = SourceMap::new();
-        let root = map.add("t.weft", None, src.to_string());
-        let mut diags = Diagnostics::new();
-        let checked = sema::analyze(&mut map, root, &mut diags);
-        assert!(!diags.has_errors(), "the test program has errors");
-        let mut p = crate::hir::lower(&checked, &map);
+        let mut p = crate::hir::lower_source(src);
         run(&mut p);
         p
     }

@@ -82,6 +82,17 @@ impl FileInfo {
     }
 }
 
+/// The HIR of a one-file program that must check cleanly (for unit tests).
+#[cfg(test)]
+pub fn lower_source(src: &str) -> Program {
+    let mut map = crate::source::SourceMap::new();
+    let root = map.add("t.weft", None, src.to_string());
+    let mut diags = crate::diagnostics::Diagnostics::new();
+    let checked = crate::sema::analyze(&mut map, root, &mut diags);
+    assert!(!diags.has_errors(), "the test program has errors");
+    lower(&checked, &map)
+}
+
 impl Program {
     pub fn func(&self, id: FuncId) -> &Func {
         &self.funcs[id.0 as usize]

@@ -556,3 +556,53 @@ fn mixed_yields_sleeps_joins_and_cancels() {
         assert_eq!(total, expected);
     });
 }
+
+/// Yields `env % 4` times, sleeps 2 ms when `env % 5 == 0`, and returns whether the sleep
+/// (if any) lasted its full time.
+unsafe extern "C" fn brief(env: *mut c_void, slot: *mut c_void) {
+    if slot.is_null() {
+        return;
+    }
+    let i = env as usize;
+    for _ in 0..i % 4 {
+        weft_rt_yield();
+    }
+    let mut full = 1i64;
+    if i.is_multiple_of(5) {
+        let start = weft_rt_now_ns();
+        weft_rt_sleep_ms(2);
+        full = i64::from(weft_rt_now_ns() - start >= 2_000_000);
+    }
+    slot.cast::<i64>().write(full);
+}
+
+/// Cancels from an OS thread race with tasks finishing and handing their activations
+/// (wait nodes) to new tasks: a cancel only ever ends waits of its own task.
+#[test]
+fn cancels_racing_with_finishing_tasks_reach_only_their_task() {
+    in_task(|| {
+        // SAFETY: ABI contract.
+        let tasks: Vec<usize> = (0..6000)
+            .map(|i| unsafe { spawn(brief, i, 8) } as usize)
+            .collect();
+        let victims: Vec<usize> = tasks.iter().copied().step_by(2).collect();
+        let canceller = std::thread::spawn(move || {
+            for t in victims {
+                // SAFETY: the handles stay alive until joined below.
+                unsafe { weft_rt_task_cancel(t as *mut c_void) };
+            }
+        });
+        canceller.join().unwrap();
+        for (i, t) in tasks.into_iter().enumerate() {
+            // SAFETY: ABI contract.
+            let (status, full) = unsafe { join_i64(t as *mut c_void) };
+            // SAFETY: our handle.
+            unsafe { weft_rt_task_release(t as *mut c_void) };
+            if i % 2 == 1 {
+                assert_eq!((status, full), (0, 1), "task {i} was never cancelled");
+            } else {
+                assert!(status == 0 || status == 2, "task {i}: status {status}");
+            }
+        }
+    });
+}

@@ -125,3 +125,60 @@ impl<T: 'static> Pool<T> {
         (0..CHUNK).map(|i| chunk as usize + i * size).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Obj(std::sync::atomic::AtomicUsize);
+
+    fn blank() -> Obj {
+        Obj(std::sync::atomic::AtomicUsize::new(7))
+    }
+
+    #[test]
+    fn objects_are_blank_then_recycled_and_all_visited() {
+        static POOL: Pool<Obj> = Pool::new(blank);
+        let mut cache = Vec::new();
+        let a = POOL.alloc(Some(&mut cache));
+        assert_eq!(a.0.load(std::sync::atomic::Ordering::Relaxed), 7);
+        assert_eq!(
+            cache.len(),
+            CHUNK - 1,
+            "the rest of the chunk went to the cache"
+        );
+        a.0.store(9, std::sync::atomic::Ordering::Relaxed);
+        POOL.free(a, Some(&mut cache));
+        let again = POOL.alloc(Some(&mut cache));
+        assert!(std::ptr::eq(a, again), "the cache is LIFO");
+        assert_eq!(
+            again.0.load(std::sync::atomic::Ordering::Relaxed),
+            9,
+            "state is kept"
+        );
+        let off_worker = POOL.alloc(None);
+        POOL.free(off_worker, None);
+        let mut seen = 0;
+        POOL.for_each(|o| {
+            seen += 1;
+            assert!(o.0.load(std::sync::atomic::Ordering::Relaxed) >= 7);
+        });
+        assert_eq!(seen % CHUNK, 0);
+        assert!(
+            seen >= 2 * CHUNK,
+            "the off-worker allocation took a second chunk"
+        );
+    }
+
+    #[test]
+    fn a_full_cache_spills_half_to_the_global_list() {
+        static POOL: Pool<Obj> = Pool::new(blank);
+        let mut cache = Vec::new();
+        let objs: Vec<_> = (0..CACHE_LIMIT + 1).map(|_| POOL.alloc(None)).collect();
+        for o in objs {
+            POOL.free(o, Some(&mut cache));
+        }
+        assert!(cache.len() <= CACHE_LIMIT, "{}", cache.len());
+        assert!(cache.len() > CACHE_LIMIT / 2 - 1);
+    }
+}

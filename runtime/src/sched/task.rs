@@ -705,6 +705,29 @@ mod tests {
     }
 
     #[test]
+    fn spawn_sites_given_field_by_field_are_interned() {
+        unsafe extern "C" fn other(_: *mut c_void, slot: *mut c_void) {
+            if !slot.is_null() {
+                slot.cast::<u8>().write(1);
+            }
+        }
+        let a = site(8, c"a".as_ptr());
+        assert!(
+            std::ptr::eq(a, site(8, c"a".as_ptr())),
+            "same fields, same site"
+        );
+        assert!(!std::ptr::eq(a, site(16, c"a".as_ptr())));
+        let b = SpawnSite::intern(other, 8, None, c"a".as_ptr());
+        assert!(!std::ptr::eq(a, b), "another entry");
+        assert!(
+            std::ptr::eq(a, site(8, c"a".as_ptr())),
+            "earlier sites are found again"
+        );
+        assert_eq!(a.result_size, 8);
+        assert_eq!(b.entry as usize, other as *const () as usize);
+    }
+
+    #[test]
     fn task_objects_stay_small() {
         // A million spawned, not yet awaited tasks must take less memory than Go's goroutines
         // with their result channels (benches/spawn_await).

@@ -207,11 +207,16 @@ impl Worker {
 
     /// Performs the action left by the task that handed over directly to the one now
     /// resuming on this worker (see the module docs).
-    #[inline]
+    #[inline(always)]
     fn after_handoff(&self) {
-        let Some(pending) = self.pending.take() else {
-            return;
-        };
+        // Checked inline: a yield on a single-worker queue leaves nothing to do.
+        if let Some(pending) = self.pending.take() {
+            self.run_pending(pending);
+        }
+    }
+
+    #[inline(never)]
+    fn run_pending(&self, pending: Pending) {
         match pending.post {
             Post::Yield => self
                 .queue

@@ -268,14 +268,14 @@ pub fn cancel(task: &'static Task) {
     task.retain();
     let mut work = vec![task];
     while let Some(t) = work.pop() {
-        if t.set_cancelled() {
-            let links = t.lock.lock();
-            if let Some(act) = t.activation_locked(&links) {
-                act.node.cancel();
-            }
-        }
+        let newly = t.set_cancelled();
         {
             let links = t.lock.lock();
+            if newly {
+                if let Some(act) = t.activation_locked(&links) {
+                    act.node.cancel();
+                }
+            }
             let mut child = links.extra_ref().map_or(ptr::null(), |e| e.first_child);
             while !child.is_null() {
                 // SAFETY: listed children are live; retained before the lock is released.

@@ -31,24 +31,17 @@ impl<T: 'static> Pool<T> {
     /// A free object (in the state its last user left it, or blank): from `cache` (the
     /// calling worker's, `None` off the workers), else a batch from the global list or
     /// a new chunk, whose rest goes to `cache`.
-    pub(crate) fn alloc(&self, cache: Option<&mut Vec<&'static T>>) -> &'static T {
-        match cache {
-            Some(cache) => match cache.pop() {
-                Some(obj) => obj,
-                None => {
-                    let mut batch = self.batch();
-                    let first = batch.pop().expect("non-empty batch");
-                    cache.extend(batch);
-                    first
-                }
-            },
-            None => {
-                let mut batch = self.batch();
-                let first = batch.pop().expect("non-empty batch");
-                self.give_back(batch);
-                first
-            }
+    pub(crate) fn alloc(&self, mut cache: Option<&mut Vec<&'static T>>) -> &'static T {
+        if let Some(obj) = cache.as_mut().and_then(|c| c.pop()) {
+            return obj;
         }
+        let mut batch = self.batch();
+        let first = batch.pop().expect("non-empty batch");
+        match cache {
+            Some(cache) => cache.extend(batch),
+            None => self.give_back(batch),
+        }
+        first
     }
 
     /// Returns an object the caller no longer uses.

@@ -148,7 +148,10 @@ pub fn is_cancelled() -> bool {
 pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
     let rt = runtime::start(true);
     signals::setup_thread("main");
-    let stack: &'static GuardedStack = Box::leak(Box::new(GuardedStack::new(MAIN_STACK_SIZE)));
+    // Kept in a static: the stack lives as long as the process (and stays reachable for
+    // leak checkers).
+    static MAIN_STACK: std::sync::OnceLock<GuardedStack> = std::sync::OnceLock::new();
+    let stack = MAIN_STACK.get_or_init(|| GuardedStack::new(MAIN_STACK_SIZE));
     signals::set_main_guard(stack.guard());
     let task = Task::alloc();
     // SAFETY: a fresh task object; the main stack is ours for the process's lifetime.

@@ -252,6 +252,7 @@ unsafe fn create_pthread(
     start: extern "C" fn(*mut c_void) -> *mut c_void,
     arg: *mut c_void,
 ) -> Result<(), String> {
+    crate::sched::solo::disable();
     let mut attr: libc::pthread_attr_t = std::mem::zeroed();
     libc::pthread_attr_init(&mut attr);
     libc::pthread_attr_setstacksize(&mut attr, THREAD_STACK_SIZE);

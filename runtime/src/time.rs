@@ -120,6 +120,16 @@ impl TimerHeap {
         });
     }
 
+    /// Moves every timer of `other` into this heap (equal deadlines then fire in no
+    /// particular order between the two heaps' timers).
+    pub fn append(&mut self, other: &mut TimerHeap) {
+        for mut t in std::mem::take(&mut other.heap) {
+            self.pushed += 1;
+            t.order = self.pushed;
+            self.heap.push(t);
+        }
+    }
+
     /// Removes and returns the waiters of all timers due at `now` (earliest first).
     pub fn pop_expired(&mut self, now: u64) -> Vec<Waiter> {
         let mut out = Vec::new();

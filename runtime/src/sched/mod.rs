@@ -51,6 +51,7 @@ pub mod queue;
 pub mod runtime;
 pub mod signals;
 pub(crate) mod slab;
+pub mod solo;
 pub mod task;
 pub mod thread;
 pub mod waiter;
@@ -68,6 +69,7 @@ pub use worker::{current_task, yield_now};
 
 use crate::stack::GuardedStack;
 use runtime::rt;
+use solo::SoloRmw;
 use task::MAIN;
 
 /// Size of the main task's stack.
@@ -122,7 +124,7 @@ pub unsafe fn spawn_site(
     }
     if flags & DAEMON == 0 {
         match worker {
-            Some(w) => w.spawned.store(
+            Some(w) => w.spawned.solo_store(
                 w.spawned.load(std::sync::atomic::Ordering::Relaxed) + 1,
                 SEQ,
             ),

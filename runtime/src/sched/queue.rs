@@ -56,10 +56,11 @@ impl LocalQueue {
         }
     }
 
-    /// Whether only the owner ever touches this queue (a single-worker runtime).
+    /// Whether only the owner touches this queue now: always in a single-worker runtime,
+    /// and while the owner runs in solo mode ([`super::solo`]).
     #[inline]
     pub fn is_exclusive(&self) -> bool {
-        self.exclusive
+        self.exclusive || super::solo::active()
     }
 
     #[inline]
@@ -109,7 +110,7 @@ impl LocalQueue {
 
     /// Owner only: puts `entry` in the run-next slot; a previous occupant moves to the back.
     pub fn push_next(&self, entry: Entry, global: &GlobalQueue) {
-        let old = if self.exclusive {
+        let old = if self.is_exclusive() {
             // No thief ever touches the slot: a plain exchange suffices.
             let old = self.runnext.load(Ordering::Relaxed);
             self.runnext.store(entry.0, Ordering::Relaxed);
@@ -126,7 +127,7 @@ impl LocalQueue {
     #[inline]
     pub fn pop(&self) -> Option<Entry> {
         let next = self.runnext.load(Ordering::Relaxed);
-        if next != EMPTY && self.exclusive {
+        if next != EMPTY && self.is_exclusive() {
             self.runnext.store(EMPTY, Ordering::Relaxed);
             return Some(Entry(next));
         }
@@ -141,7 +142,7 @@ impl LocalQueue {
 
     fn pop_ring(&self) -> Option<Entry> {
         let mut head = self.head.load(Ordering::Acquire);
-        if self.exclusive {
+        if self.is_exclusive() {
             if head == self.tail.load(Ordering::Relaxed) {
                 return None;
             }

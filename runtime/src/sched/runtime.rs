@@ -21,7 +21,7 @@ use std::sync::{Mutex, OnceLock};
 use super::queue::GlobalQueue;
 use super::task::{Entry, Task, RUNNING};
 use super::worker::Worker;
-use super::{futex, thread};
+use super::{futex, solo, thread};
 use crate::time::now_ns;
 
 /// How long an idle worker spins, checking queues, before it sleeps (ns).
@@ -137,6 +137,7 @@ impl Runtime {
         };
         match id {
             Some(id) => {
+                solo::leave();
                 let worker = &self.workers[id];
                 worker.wake_word.store(WOKEN_TO_SPIN, Ordering::Release);
                 futex::wake_one(&worker.wake_word);
@@ -247,11 +248,19 @@ impl Runtime {
             self.all_idle();
         }
         let deadline = self.earliest_timer();
-        let deadline = (deadline != u64::MAX).then_some(deadline);
-        while me.wake_word.load(Ordering::Acquire) == ASLEEP {
-            if !futex::wait(&me.wake_word, ASLEEP, deadline) {
+        let mut deadline = (deadline != u64::MAX).then_some(deadline);
+        solo::enter_deep_sleep();
+        loop {
+            while me.wake_word.load(Ordering::Acquire) == ASLEEP {
+                if !futex::wait(&me.wake_word, ASLEEP, deadline) {
+                    break;
+                }
+            }
+            if solo::wake_from_deep_sleep() {
                 break;
             }
+            // Another worker runs solo and fires every timer: sleep until it wakes us.
+            deadline = None;
         }
         match me.wake_word.load(Ordering::Acquire) {
             // Woken by `wake_idle_worker`, which took us off the idle list to spin.
@@ -277,6 +286,7 @@ impl Runtime {
             id
         };
         if let Some(id) = id {
+            solo::leave();
             let worker = &self.workers[id];
             worker.wake_word.store(WOKEN_TO_CHECK, Ordering::Release);
             futex::wake_one(&worker.wake_word);

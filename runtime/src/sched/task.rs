@@ -37,6 +37,7 @@ use super::join::JoinEntry;
 use super::lock::SpinGuard;
 use super::lock::SpinLock;
 use super::pool::Pool;
+use super::solo::{SoloArith, SoloRmw};
 use super::waiter::WaitNode;
 use super::worker;
 use crate::sync::held::HeldList;
@@ -360,7 +361,7 @@ impl Task {
 
     /// Gives the task its activation (its worker, before the task first runs).
     pub(crate) fn attach(&self, act: &'static Activation) {
-        self.act.store(
+        self.act.solo_store(
             act as *const Activation as *mut Activation,
             Ordering::SeqCst,
         );
@@ -444,7 +445,7 @@ impl Task {
         }
         let running = (s & !0xffff_ffff) | RUNNING as u64;
         self.state
-            .compare_exchange(s, running, Ordering::AcqRel, Ordering::Relaxed)
+            .solo_cas(s, running, Ordering::AcqRel, Ordering::Relaxed)
             .is_ok()
     }
 
@@ -467,7 +468,11 @@ impl Task {
         self.state
             .store((s & !0xffff_ffff) | DONE as u64, Ordering::Release);
         // SAFETY: activations are never freed.
-        unsafe { self.act.swap(ptr::null_mut(), Ordering::Relaxed).as_ref() }
+        unsafe {
+            self.act
+                .solo_swap(ptr::null_mut(), Ordering::Relaxed)
+                .as_ref()
+        }
     }
 
     /// How the finished task ended.
@@ -507,7 +512,7 @@ impl Task {
     /// (generated entries release the closure; see `weft_task_fn` in `abi/task.rs`).
     pub(crate) fn release_env_after_failure(&self) {
         // Marking the cleanup first makes it run at most once even if it fails itself.
-        let before = self.flags.fetch_or(ENV_RELEASED, Ordering::Relaxed);
+        let before = self.flags.solo_fetch_or(ENV_RELEASED, Ordering::Relaxed);
         if before & (RESULT_SET | ENV_RELEASED) != 0 {
             return;
         }
@@ -605,7 +610,7 @@ impl Task {
     /// Adds one handle count (nothing for a negative, immortal count).
     pub fn retain(&self) {
         if self.rc.load(Ordering::Relaxed) >= 0 {
-            self.rc.fetch_add(1, Ordering::Relaxed);
+            self.rc.solo_fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -614,7 +619,7 @@ impl Task {
         if self.rc.load(Ordering::Relaxed) < 0 {
             return;
         }
-        if self.rc.fetch_sub(1, Ordering::Release) == 1 {
+        if self.rc.solo_fetch_sub(1, Ordering::Release) == 1 {
             std::sync::atomic::fence(Ordering::Acquire);
             self.recycle();
         }

@@ -66,6 +66,7 @@
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
+use super::solo::SoloRmw;
 use super::{futex, task::Task, thread, worker};
 
 const IDLE: u64 = 0;
@@ -194,7 +195,7 @@ impl WaitNode {
             self.thread().futex.store(0, Ordering::Relaxed);
         }
         self.state
-            .store((seq as u64) << 32 | flags | WAITING, Ordering::SeqCst);
+            .solo_store((seq as u64) << 32 | flags | WAITING, Ordering::SeqCst);
         Waiter {
             node: NonNull::from(self),
             seq,
@@ -237,7 +238,7 @@ impl WaitNode {
             };
             match self
                 .state
-                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+                .solo_cas(s, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return true,
                 Err(actual) => s = actual,
@@ -361,7 +362,7 @@ impl Waiter {
             let next = (s & !STATUS_MASK) | (CLAIMED + reason as u64);
             match node
                 .state
-                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+                .solo_cas(s, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => {
                     if status == PARKED {
@@ -391,7 +392,7 @@ impl Waiter {
             };
             match node
                 .state
-                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+                .solo_cas(s, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return Some(Claim { waiter: *self }),
                 Err(actual) => s = actual,
@@ -412,7 +413,7 @@ impl Waiter {
                     let next = (s & !STATUS_MASK) | (CLAIMED + WakeReason::Cancelled as u64);
                     if node
                         .state
-                        .compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire)
+                        .solo_cas(s, next, Ordering::AcqRel, Ordering::Acquire)
                         .is_ok()
                     {
                         return None;
@@ -522,7 +523,7 @@ impl Claim {
         node.token.store(token, Ordering::Relaxed);
         let owner = node.state.load(Ordering::Relaxed) & THREAD;
         let done = (self.waiter.seq as u64) << 32 | owner | (CLAIMED + reason as u64);
-        let prev = node.state.swap(done, Ordering::AcqRel);
+        let prev = node.state.solo_swap(done, Ordering::AcqRel);
         if prev & STATUS_MASK == CLAIMING_PARKED {
             node.resume_owner();
         }

@@ -30,9 +30,10 @@ use super::activation::Activation;
 use super::lock::SpinLock;
 use super::queue::LocalQueue;
 use super::runtime::{rt, Runtime};
+use super::solo::SoloRmw;
 use super::task::{self, Entry, Outcome, Task, DAEMON, MAIN};
 use super::waiter::Waiter;
-use super::{join, signals};
+use super::{join, signals, solo};
 use crate::context;
 use crate::stack::{self, StackPool};
 use crate::time::TimerHeap;
@@ -151,6 +152,7 @@ impl Worker {
         WORKER.with(|w| w.set(self));
         signals::setup_thread(&format!("weft-worker-{}", self.id));
         loop {
+            solo::try_enter(rt(), self);
             let entry = self.find_work();
             self.execute(entry);
         }
@@ -254,14 +256,21 @@ impl Worker {
     }
 
     /// Whether the scheduler loop has something more urgent than the local queue: an
-    /// expired timer, or (every 61st decision) a non-empty global queue.
+    /// expired timer, or (every 61st decision) a non-empty global queue or the chance to
+    /// start solo mode.
     #[inline]
     fn must_visit_loop(&self) -> bool {
         let next_timer = self.next_timer.load(Ordering::Relaxed);
         if next_timer != u64::MAX && next_timer <= crate::time::now_ns() {
             return true;
         }
-        self.fairness_tick() && !rt().global.is_empty()
+        self.fairness_tick() && self.loop_has_news()
+    }
+
+    #[inline(never)]
+    fn loop_has_news(&self) -> bool {
+        let rt = rt();
+        !rt.global.is_empty() || solo::could_enter(rt)
     }
 
     /// Gives `task` a stack and an initial context if it has not started yet.
@@ -338,7 +347,7 @@ impl Worker {
             rt().main_returned(code);
         } else if !task.has_flag(DAEMON) {
             self.finished
-                .store(self.finished.load(Ordering::Relaxed) + 1, Ordering::SeqCst);
+                .solo_store(self.finished.load(Ordering::Relaxed) + 1, Ordering::SeqCst);
             rt().check_drain();
         }
         task.release();

@@ -12,6 +12,7 @@
 use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
 
 use crate::panic::{panic_at, WeftLoc};
+use crate::sched::solo::SoloArith;
 
 /// A reference-counted synchronization object.
 ///
@@ -83,7 +84,7 @@ pub fn panic_destroyed(kind: &str, loc: Option<&WeftLoc>) -> ! {
 pub unsafe fn retain<H: Handle>(h: *const H) {
     if let Some(h) = h.as_ref() {
         if h.rc().load(Ordering::Relaxed) >= 0 {
-            h.rc().fetch_add(1, Ordering::Relaxed);
+            h.rc().solo_fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -98,7 +99,7 @@ pub unsafe fn release<H: Handle>(h: *mut H) {
     if obj.rc().load(Ordering::Relaxed) < 0 {
         return;
     }
-    if obj.rc().fetch_sub(1, Ordering::Release) == 1 {
+    if obj.rc().solo_fetch_sub(1, Ordering::Release) == 1 {
         fence(Ordering::Acquire);
         H::free(h);
     }

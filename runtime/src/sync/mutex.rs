@@ -37,6 +37,7 @@ use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
 use crate::panic::{panic_at, WeftLoc};
 use crate::rc::WeftGlue;
+use crate::sched::solo::{SoloArith, SoloRmw};
 use crate::sched::{Waiter, WakeReason};
 
 const UNLOCKED: u32 = 0;
@@ -119,7 +120,7 @@ impl Mutex {
         let (me, list) = held::current();
         if self
             .state
-            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .solo_cas(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             self.lock_contended(me, loc);
@@ -138,7 +139,7 @@ impl Mutex {
     pub(crate) fn lock_as(&self, me: usize) {
         if self
             .state
-            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .solo_cas(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             self.lock_contended(me, None);
@@ -152,7 +153,7 @@ impl Mutex {
         let (me, list) = held::current();
         if self
             .state
-            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .solo_cas(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
         {
             self.owner.store(me, Ordering::Relaxed);
@@ -177,7 +178,7 @@ impl Mutex {
                 let new = (state | LOCKED) & !(if woken { WOKEN } else { 0 });
                 if self
                     .state
-                    .compare_exchange(state, new, Ordering::Acquire, Ordering::Relaxed)
+                    .solo_cas(state, new, Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
                 {
                     return;
@@ -193,7 +194,7 @@ impl Mutex {
                 if state & LOCKED == 0
                     || self
                         .state
-                        .compare_exchange(state, new, Ordering::Relaxed, Ordering::Relaxed)
+                        .solo_cas(state, new, Ordering::Relaxed, Ordering::Relaxed)
                         .is_err()
                 {
                     drop(q);
@@ -255,7 +256,7 @@ impl Mutex {
         self.owner.store(0, Ordering::Relaxed);
         if self
             .state
-            .compare_exchange(LOCKED, UNLOCKED, Ordering::Release, Ordering::Relaxed)
+            .solo_cas(LOCKED, UNLOCKED, Ordering::Release, Ordering::Relaxed)
             .is_err()
         {
             self.unlock_slow();
@@ -273,7 +274,7 @@ impl Mutex {
             let new = (state & !LOCKED) | if wake { WOKEN } else { 0 };
             match self
                 .state
-                .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)
+                .solo_cas(state, new, Ordering::Release, Ordering::Relaxed)
             {
                 Ok(_) if wake => return self.wake_one(),
                 Ok(_) => return,
@@ -293,7 +294,7 @@ impl Mutex {
                 clear |= WOKEN;
             }
             if clear != 0 {
-                self.state.fetch_and(!clear, Ordering::Relaxed);
+                self.state.solo_fetch_and(!clear, Ordering::Relaxed);
             }
             claimed
         };

@@ -19,6 +19,8 @@
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::sched::solo::SoloRmw;
+
 /// The longest pause between two attempts of a contended locker, in spin-loop hints;
 /// past it the locker yields its OS thread between attempts.
 const MAX_BACKOFF: u32 = 128;
@@ -42,7 +44,7 @@ impl RawLock {
     pub fn lock(&self) {
         if self
             .locked
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .solo_cas(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             self.lock_contended();

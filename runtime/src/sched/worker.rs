@@ -23,6 +23,8 @@
 //!   `current` (read) and `wake_word`.
 
 use std::cell::{Cell, UnsafeCell};
+
+use crossbeam_utils::CachePadded;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
@@ -59,15 +61,23 @@ struct Pending {
 }
 
 /// One scheduler thread (see the module docs).
+///
+/// Laid out in three groups a cache line (pair) apart, so that what other threads read
+/// often does not share a line with what the owner writes on every switch: the run queue
+/// (read and stolen from by spinning workers), the fields other threads touch (timers,
+/// which idle workers fire, and the futex word), and the owner's own state.
+#[repr(C)]
 pub struct Worker {
     /// Index in the runtime's worker array.
     pub id: usize,
     pub(crate) queue: LocalQueue,
+    _queue_end: CachePadded<()>,
     pub(crate) timers: SpinLock<TimerHeap>,
     /// Earliest deadline in `timers` (`u64::MAX` when empty), readable without the lock.
     pub(crate) next_timer: AtomicU64,
     /// Futex word the idle worker sleeps on (1 = woken).
     pub(crate) wake_word: AtomicU32,
+    _shared_end: CachePadded<()>,
     pub(crate) current: AtomicPtr<Task>,
     /// Non-daemon tasks spawned from / finished on this worker (drain accounting).
     pub(crate) spawned: AtomicU64,
@@ -82,6 +92,7 @@ pub struct Worker {
     pub(crate) spinning: Cell<bool>,
     tick: Cell<u32>,
     rng: Cell<u32>,
+    _owned_end: CachePadded<()>,
 }
 
 // SAFETY: see the module docs: `Cell` fields are owner-only, the rest is atomic or locked.
@@ -129,9 +140,11 @@ impl Worker {
         Worker {
             id,
             queue: LocalQueue::new(count == 1),
+            _queue_end: CachePadded::new(()),
             timers: SpinLock::new(TimerHeap::new()),
             next_timer: AtomicU64::new(u64::MAX),
             wake_word: AtomicU32::new(0),
+            _shared_end: CachePadded::new(()),
             current: AtomicPtr::new(ptr::null_mut()),
             spawned: AtomicU64::new(0),
             finished: AtomicU64::new(0),
@@ -144,6 +157,7 @@ impl Worker {
             spinning: Cell::new(false),
             tick: Cell::new(0),
             rng: Cell::new(0x9e37_79b9 ^ (id as u32).wrapping_mul(0x85eb_ca6b) | 1),
+            _owned_end: CachePadded::new(()),
         }
     }
 

@@ -13,15 +13,18 @@
 //! - a worker's pool keeps at most [`HOT_LIMIT`] idle stacks; beyond that, it hands a batch
 //!   to the global warm list, whose stacks keep their pages (so that when tasks finish on
 //!   another worker than the one they started on, stacks flow between the pools without
-//!   any system call). The warm list holds at most [`WARM_LIMIT`] stacks; beyond that,
-//!   stacks are released with `madvise(MADV_DONTNEED)` and go to the global cold list, so
-//!   the resident memory of idle stacks stays bounded. (Each release also costs a TLB
-//!   shoot-down on every other core running the process: on a 2-vCPU VM, releasing on
-//!   every spill took 15 % of a parallel spawn-heavy run.)
+//!   any system call). Stacks that stay in the warm list for [`RELEASE_AFTER_NS`] are
+//!   released with `madvise(MADV_DONTNEED)` and go to the global cold list (checked on
+//!   every spill and whenever a worker goes to sleep, [`release_idle`]), so the memory of
+//!   a burst of tasks goes back to the kernel once the burst is over, as Go's scavenger
+//!   returns idle spans. Releasing on every spill instead costs a page fault per reuse and
+//!   a TLB shoot-down on every other core running the process each time: on a 2-vCPU VM
+//!   that took 15 % of a parallel spawn-heavy run.
 //! - stacks of any other size (`spawn_with_stack`) are mapped and unmapped one by one;
 //! - the main task's 8 MiB stack ([`GuardedStack`]) has a real guard page below it, caught
 //!   by the SIGSEGV handler of [`crate::sched::signals`].
 
+use std::collections::VecDeque;
 use std::ptr::NonNull;
 use std::sync::{Mutex, OnceLock};
 
@@ -36,8 +39,9 @@ pub const MIN_SIZE: usize = RESERVE + 16 * 1024;
 pub const SLAB_STACKS: usize = 256;
 /// Idle stacks a worker keeps resident before returning memory to the kernel.
 pub const HOT_LIMIT: usize = 256;
-/// Idle stacks the global warm list keeps resident before returning memory to the kernel.
-pub const WARM_LIMIT: usize = 1 << 30;
+/// How long idle stacks stay in the global warm list before their memory goes back to the
+/// kernel (ns).
+pub const RELEASE_AFTER_NS: u64 = 1_000_000_000;
 /// Stacks moved between a worker's pool and the global lists at once.
 const BATCH: usize = 32;
 
@@ -194,8 +198,8 @@ struct Global {
     /// Next unused default-size stack of the current slab, and the slab's end.
     cursor: usize,
     end: usize,
-    /// Idle default-size stacks that keep their pages (most recently used last).
-    warm: Vec<Stack>,
+    /// Batches of idle default-size stacks that keep their pages, oldest first.
+    warm: VecDeque<WarmBatch>,
     /// Idle default-size stacks whose pages were released.
     cold: Vec<Stack>,
 }
@@ -203,21 +207,38 @@ struct Global {
 static GLOBAL: Mutex<Global> = Mutex::new(Global {
     cursor: 0,
     end: 0,
-    warm: Vec::new(),
+    warm: VecDeque::new(),
     cold: Vec::new(),
 });
+
+/// Stacks handed to the warm list at one time.
+struct WarmBatch {
+    /// When they were handed over ([`crate::time::now_ns`]).
+    since_ns: u64,
+    stacks: Vec<Stack>,
+}
 
 fn global() -> std::sync::MutexGuard<'static, Global> {
     GLOBAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Global {
+    /// A stack from the most recent warm batch.
+    fn pop_warm(&mut self) -> Option<Stack> {
+        let batch = self.warm.back_mut()?;
+        let stack = batch.stacks.pop();
+        if batch.stacks.is_empty() {
+            self.warm.pop_back();
+        }
+        stack
+    }
+
     /// Moves up to `n` default-size stacks of `size` bytes into `out`: warm ones first, then
     /// cold ones, then fresh ones from the current slab (mapping a new slab when it runs
     /// out).
     fn take(&mut self, size: usize, n: usize, out: &mut Vec<Stack>) {
         while out.len() < n {
-            if let Some(stack) = self.warm.pop().or_else(|| self.cold.pop()) {
+            if let Some(stack) = self.pop_warm().or_else(|| self.cold.pop()) {
                 out.push(stack);
                 continue;
             }
@@ -231,6 +252,31 @@ impl Global {
             self.cursor += size;
             out.push(Stack { base, size });
         }
+    }
+}
+
+/// Returns the memory of stacks that have stayed idle in the warm list for
+/// [`RELEASE_AFTER_NS`] to the kernel (a worker calls this when it goes to sleep).
+pub fn release_idle() {
+    release_warm_before(crate::time::now_ns().saturating_sub(RELEASE_AFTER_NS));
+}
+
+/// Releases the pages of warm batches handed over before `cutoff_ns` (outside the lock)
+/// and moves their stacks to the cold list.
+fn release_warm_before(cutoff_ns: u64) {
+    loop {
+        let batch = {
+            let mut global = global();
+            match global.warm.front() {
+                Some(b) if b.since_ns < cutoff_ns => global.warm.pop_front(),
+                _ => return,
+            }
+        };
+        let Some(batch) = batch else { return };
+        for stack in &batch.stacks {
+            stack.discard();
+        }
+        global().cold.extend(batch.stacks);
     }
 }
 
@@ -279,23 +325,17 @@ impl StackPool {
         self.hot.push(stack);
     }
 
-    /// Hands the oldest idle stacks to the global warm list; when that overflows, releases
-    /// the pages of its oldest stacks (outside the lock) and moves them to the cold list.
+    /// Hands the oldest idle stacks to the global warm list, then releases what stayed
+    /// there too long.
     #[cold]
     fn spill(&mut self) {
-        let excess: Vec<Stack> = {
-            let mut global = global();
-            global.warm.extend(self.hot.drain(..BATCH));
-            let over = global.warm.len().saturating_sub(WARM_LIMIT);
-            global.warm.drain(..over).collect()
-        };
-        if excess.is_empty() {
-            return;
-        }
-        for stack in &excess {
-            stack.discard();
-        }
-        global().cold.extend(excess);
+        let stacks = self.hot.drain(..BATCH).collect();
+        let now = crate::time::now_ns();
+        global().warm.push_back(WarmBatch {
+            since_ns: now,
+            stacks,
+        });
+        release_warm_before(now.saturating_sub(RELEASE_AFTER_NS));
     }
 
     /// Number of idle stacks held.
@@ -395,6 +435,30 @@ mod tests {
             pool.give(stack);
         }
         assert!(pool.len() <= HOT_LIMIT);
+    }
+
+    #[test]
+    fn spilled_stacks_reach_other_pools_with_their_pages() {
+        const MARK: u64 = 0x5745_4654_5741_524d;
+        let mut spilling = StackPool::new();
+        let held: Vec<Stack> = (0..HOT_LIMIT + BATCH).map(|_| spilling.take(0)).collect();
+        for stack in held {
+            // SAFETY: the stack is ours and writable.
+            unsafe { stack.top().cast::<u64>().sub(1).write(MARK) };
+            spilling.give(stack);
+        }
+        // The pool spilled one batch to the warm list; another pool refills from it.
+        let mut other = StackPool::new();
+        let taken: Vec<Stack> = (0..BATCH).map(|_| other.take(0)).collect();
+        // SAFETY: the stacks are ours and readable.
+        let marked = taken
+            .iter()
+            .filter(|s| unsafe { s.top().cast::<u64>().sub(1).read() } == MARK)
+            .count();
+        assert!(marked > 0, "warm stacks keep their contents");
+        for stack in taken {
+            other.give(stack);
+        }
     }
 
     #[test]

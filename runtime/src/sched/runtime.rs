@@ -247,6 +247,7 @@ impl Runtime {
         if self.npidle.load(Ordering::SeqCst) == self.workers.len() {
             self.all_idle();
         }
+        crate::stack::release_idle();
         let deadline = self.earliest_timer();
         let mut deadline = (deadline != u64::MAX).then_some(deadline);
         solo::enter_deep_sleep();

@@ -45,9 +45,31 @@ pub const RELEASE_AFTER_NS: u64 = 1_000_000_000;
 /// Stacks moved between a worker's pool and the global lists at once.
 const BATCH: usize = 32;
 
+/// The limit value that fails every prologue check: another thread's request that the task
+/// running on a thread call into the runtime at its next function entry ([`poke`]).
+pub const POKE: usize = usize::MAX;
+
 extern "C" {
     fn weft_rt__set_stack_limit(limit: usize);
     fn weft_rt__stack_limit() -> usize;
+    fn weft_rt__stack_limit_slot() -> *mut usize;
+}
+
+/// The calling thread's limit variable, which other threads may [`poke`].
+pub fn limit_slot() -> *mut usize {
+    // SAFETY: returns the address of the calling thread's thread-local.
+    unsafe { weft_rt__stack_limit_slot() }
+}
+
+/// Makes the next prologue check of the code running on the thread that owns `slot` (from
+/// [`limit_slot`]) fail, so that it calls `weft_rt_morestack`, which sees [`POKE`] and
+/// restores the limit.
+///
+/// # Safety
+/// `slot` came from [`limit_slot`] on a thread that is still running (workers never exit).
+pub unsafe fn poke(slot: *mut usize) {
+    std::sync::atomic::AtomicUsize::from_ptr(slot)
+        .store(POKE, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Stores the stack limit that generated code compares its stack pointer with, for the

@@ -82,7 +82,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_panic_bounds", "!iip"),
     // Process entry and tasks.
     ("weft_rt_start", "wwpp"),
-    ("weft_rt_stack_overflow", "!"),
+    ("weft_rt_morestack", "vi"),
     ("weft_rt_task_spawn", "pppipiwp"),
     ("weft_rt_task_spawn_site", "ppppiw"),
     ("weft_rt_task_join", "wpp"),
@@ -97,6 +97,9 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_now_ms", "i"),
     ("weft_rt_now_ns", "i"),
 ];
+
+/// Runtime functions that return but are called on rare paths only.
+const COLD: &[&str] = &["weft_rt_morestack"];
 
 /// Runtime functions that never return.
 fn is_noreturn(sig: &str) -> bool {
@@ -141,6 +144,9 @@ impl<'ctx> Cg<'ctx, '_> {
             for attr in ["noreturn", "cold"] {
                 f.add_attribute(AttributeLoc::Function, self.enum_attr(attr));
             }
+        }
+        if COLD.contains(&name) {
+            f.add_attribute(AttributeLoc::Function, self.enum_attr("cold"));
         }
         f
     }

@@ -1,6 +1,9 @@
 //! The prologue stack check: task stacks have no guard page (ARCHITECTURE.md, Stacks), so
 //! every function compares the stack pointer with the running task's limit, the
-//! thread-local `weft_rt_stack_limit`, and calls `weft_rt_stack_overflow` below it.
+//! thread-local `weft_rt_stack_limit`, and calls `weft_rt_morestack(sp)` below it. That
+//! call returns when the limit was *poked* by another worker (the all-ones value, Go's
+//! `stackPreempt`: a request that the task enter the runtime at its next function call)
+//! and reports the overflow otherwise; the check is also the runtime's safe point.
 //!
 //! Small leaf functions skip the check, as Go's linker does for small `NOSPLIT` leaves
 //! (cmd/internal/obj/x86/obj6.go, `StackSmall`): a function that calls no other Weft
@@ -29,11 +32,11 @@ pub struct StackCheck<'ctx> {
 
 impl<'ctx> Cg<'ctx, '_> {
     /// Emits, at the current position of `func`, the comparison of the stack pointer with
-    /// the current task's limit and the call of `weft_rt_stack_overflow` below it.
+    /// the current task's limit and the call of `weft_rt_morestack` below it.
     /// `window`: overflow only when the stack pointer is at most that many bytes below the
     /// limit (for glue, which the runtime may also run on a scheduler's own stack, where
     /// the thread-local limit can be another stack's: a recursion on a task stack crosses
-    /// the window first, since glue frames are small).
+    /// the window first, since glue frames are small), or when the limit is poked.
     pub fn emit_stack_check(
         &mut self,
         func: FunctionValue<'ctx>,
@@ -47,7 +50,14 @@ impl<'ctx> Cg<'ctx, '_> {
             .build_load(i64t, limit_g.as_pointer_value(), "limit")
             .unwrap()
             .into_int_value();
-        instructions.extend(limit.as_instruction());
+        if let Some(load) = limit.as_instruction() {
+            // Another worker may poke the limit meanwhile: a non-tearing atomic load (a
+            // plain move, as free to optimize as a plain load).
+            load.set_alignment(8).unwrap();
+            load.set_atomic_ordering(inkwell::AtomicOrdering::Unordered)
+                .unwrap();
+            instructions.push(load);
+        }
         let sp_fn = inkwell::intrinsics::Intrinsic::find("llvm.stacksave")
             .and_then(|i| i.get_declaration(&self.module, &[self.ptr_ty().into()]))
             .expect("llvm.stacksave");
@@ -76,8 +86,26 @@ impl<'ctx> Cg<'ctx, '_> {
                     "near",
                 )
                 .unwrap();
-            low = self.builder.build_and(low, near, "overflow").unwrap();
-            instructions.extend([depth, near, low].iter().filter_map(|v| v.as_instruction()));
+            // A poked limit (all ones) is never near: let it through as well.
+            let poked = self
+                .builder
+                .build_int_compare(
+                    inkwell::IntPredicate::EQ,
+                    limit,
+                    i64t.const_all_ones(),
+                    "poked",
+                )
+                .unwrap();
+            let near_or_poked = self.builder.build_or(near, poked, "near_or_poked").unwrap();
+            low = self
+                .builder
+                .build_and(low, near_or_poked, "overflow")
+                .unwrap();
+            instructions.extend(
+                [depth, near, poked, near_or_poked, low]
+                    .iter()
+                    .filter_map(|v| v.as_instruction()),
+            );
         }
         let overflow = self.ctx.append_basic_block(func, "stack_overflow");
         let body = self.ctx.append_basic_block(func, "body");
@@ -87,9 +115,9 @@ impl<'ctx> Cg<'ctx, '_> {
             .unwrap();
         instructions.push(br);
         self.builder.position_at_end(overflow);
-        let f = self.rt("weft_rt_stack_overflow");
-        self.builder.build_call(f, &[], "").unwrap();
-        self.builder.build_unreachable().unwrap();
+        let f = self.rt("weft_rt_morestack");
+        self.builder.build_call(f, &[sp.into()], "").unwrap();
+        self.builder.build_unconditional_branch(body).unwrap();
         self.builder.position_at_end(body);
         StackCheck {
             instructions,
@@ -108,16 +136,18 @@ impl<'ctx> Cg<'ctx, '_> {
         if !self.is_small_leaf(func) {
             return;
         }
-        let Some(&branch) = check.instructions.last() else {
+        let Some((&branch, comparison)) = check.instructions.split_last() else {
             return;
         };
         self.builder.position_before(&branch);
         self.builder.build_unconditional_branch(check.body).unwrap();
-        for inst in check.instructions.iter().rev() {
+        branch.erase_from_basic_block();
+        // SAFETY: the overflow block's only predecessor was the branch erased above; it
+        // goes first, since its call uses the stack pointer read by the comparison.
+        unsafe { check.overflow.delete() }.expect("overflow block is detached");
+        for inst in comparison.iter().rev() {
             inst.erase_from_basic_block();
         }
-        // SAFETY: the overflow block's only predecessor was the branch erased above.
-        unsafe { check.overflow.delete() }.expect("overflow block is detached");
     }
 
     /// Whether `func` calls no function defined in this module (other Weft functions,

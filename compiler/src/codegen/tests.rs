@@ -75,8 +75,8 @@ fn main() {
 fn small_leaves_skip_the_stack_check() {
     let ir = ir(PROGRAM);
     assert!(!function(&ir, "leaf").contains("stacksave"));
-    assert!(function(&ir, "fib").contains("@weft_rt_stack_overflow"));
-    assert!(function(&ir, "main").contains("@weft_rt_stack_overflow"));
+    assert!(function(&ir, "fib").contains("@weft_rt_morestack"));
+    assert!(function(&ir, "main").contains("@weft_rt_morestack"));
 }
 
 #[test]

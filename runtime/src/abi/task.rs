@@ -256,8 +256,20 @@ pub extern "C" fn weft_rt_now_ns() -> i64 {
     crate::time::now_ns() as i64
 }
 
-/// `void weft_rt_stack_overflow(void)` (noreturn): called by the prologue check when the
-/// stack pointer is below `weft_rt_stack_limit`. Prints
+/// `void weft_rt_morestack(uintptr_t sp)`: called by the prologue check when the stack
+/// pointer `sp` is below `weft_rt_stack_limit`. Either another worker poked the limit
+/// (`stack::POKE`: the runtime restores it, handles the request and returns, unless `sp` is
+/// also below the real limit), or the stack overflowed ([`weft_rt_stack_overflow`]).
+#[no_mangle]
+pub extern "C" fn weft_rt_morestack(sp: usize) {
+    if crate::stack::limit() == crate::stack::POKE && sp >= sched::worker::poked() {
+        return;
+    }
+    weft_rt_stack_overflow()
+}
+
+/// `void weft_rt_stack_overflow(void)` (noreturn): called when the
+/// stack pointer is below the running task's stack limit. Prints
 /// `fatal: stack overflow in task <name> (<size> KiB stack); use Task.spawnWithStack(...)`
 /// (or `... in thread <name>`) and exits with code 2. Runs in the 16 KiB reserve.
 #[no_mangle]

@@ -16,14 +16,28 @@
 //! hand-offs on one core), a 256-entry FIFO ring that others steal half of, and shares a
 //! global injection queue (ring overflow, wake-ups from OS threads). A spawned task goes to
 //! the back of the spawner's ring; a yielding task goes to the back; a woken task goes to
-//! the waker's run-next slot (to the back when woken by a timer). With one worker the order
-//! is deterministic (FIFO while the ring does not overflow).
+//! the waker's run-next slot (to the back when woken by a timer). After eight run-next
+//! entries in a row the front of the ring goes first, so two tasks that keep waking each
+//! other leave the queued ones their turn. With one worker the order is deterministic
+//! (FIFO while the ring does not overflow).
 //!
 //! # Idle workers ([`runtime`])
 //! An idle worker spins for 50 µs (stealing, firing others' expired timers) and then sleeps
-//! on a futex until woken or until the earliest timer. New stealable work wakes a sleeping
-//! worker only when no worker spins (Go's `wakep`), so cross-core wake-ups (10–25 µs on the
-//! 2-vCPU machine this was measured on) stay rare.
+//! on a futex until woken, until the earliest timer, or until its periodic look (every
+//! 100 µs while another worker runs) finds work to take. It steals only work worth moving
+//! to another core: a queue of 32 entries or more, or entries that have waited 200 µs.
+//! Tasks that hand work to each other through a channel or a lock pass through a queue
+//! much faster, and stay on one core: moving them would only move their shared state
+//! between cores (cross-core wake-ups cost 10–25 µs on the 2-vCPU machine this was
+//! measured on). Only a queue of 32 or more (or work from an OS thread) wakes a sleeping
+//! worker at once, and then only when no worker spins (Go's `wakep`).
+//!
+//! # Solo mode ([`solo`])
+//! While one worker is the only thread that can run Weft code (always with one worker,
+//! and with more while the others sleep), the runtime's atomic read-modify-writes become
+//! plain loads and stores. A sleeper that finds work waiting asks the running worker to
+//! end solo mode, poking its stack limit so that even a task that never switches enters
+//! the runtime at its next function call.
 //!
 //! # Fork-join ([`join`])
 //! Joining a task that has not started claims it (`NEW → RUNNING` CAS) and runs it next on

@@ -126,21 +126,27 @@ impl LocalQueue {
     /// Owner only: takes the run-next entry, else the front of the ring.
     #[inline]
     pub fn pop(&self) -> Option<Entry> {
+        self.pop_next().or_else(|| self.pop_ring())
+    }
+
+    /// Owner only: takes the run-next entry.
+    #[inline]
+    pub fn pop_next(&self) -> Option<Entry> {
         let next = self.runnext.load(Ordering::Relaxed);
-        if next != EMPTY && self.is_exclusive() {
+        if next == EMPTY {
+            return None;
+        }
+        if self.is_exclusive() {
             self.runnext.store(EMPTY, Ordering::Relaxed);
             return Some(Entry(next));
         }
-        if next != EMPTY {
-            let next = self.runnext.swap(EMPTY, Ordering::AcqRel);
-            if next != EMPTY {
-                return Some(Entry(next));
-            }
-        }
-        self.pop_ring()
+        let next = self.runnext.swap(EMPTY, Ordering::AcqRel);
+        (next != EMPTY).then_some(Entry(next))
     }
 
-    fn pop_ring(&self) -> Option<Entry> {
+    /// Owner only: takes the front of the ring.
+    #[inline]
+    pub fn pop_ring(&self) -> Option<Entry> {
         let mut head = self.head.load(Ordering::Acquire);
         if self.is_exclusive() {
             if head == self.tail.load(Ordering::Relaxed) {
@@ -185,6 +191,29 @@ impl LocalQueue {
     pub fn has_stealable(&self) -> bool {
         let head = self.head.load(Ordering::Acquire);
         self.tail.load(Ordering::Acquire) != head
+    }
+
+    /// Another worker's look at the ring: `Some(t)` when the ring holds entries that were
+    /// already there at time `t` (the first sighting of those entries recorded in `seen`;
+    /// `now` when they are new), `None` when it is empty. Entries the owner keeps consuming
+    /// never grow old, so thieves can leave a few tasks that hand work to each other on one
+    /// core and take only work that waits.
+    pub fn waiting_since(&self, seen: &mut Sighting, now: u64) -> Option<u64> {
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Acquire);
+        if head == tail {
+            *seen = Sighting::default();
+            return None;
+        }
+        // Entries before the tail seen then are still unconsumed.
+        if seen.since_ns != 0 && (head.wrapping_sub(seen.tail) as i32) < 0 {
+            return Some(seen.since_ns);
+        }
+        *seen = Sighting {
+            tail,
+            since_ns: now,
+        };
+        Some(now)
     }
 
     /// Thief side: moves about half of `victim`'s ring into this (the thief's own) ring,
@@ -244,6 +273,14 @@ impl LocalQueue {
             }
         }
     }
+}
+
+/// What a thief saw of a ring (see [`LocalQueue::waiting_since`]): its tail, and when
+/// (`since_ns`, 0: nothing seen).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sighting {
+    tail: u32,
+    since_ns: u64,
 }
 
 /// The global injection queue (see the module docs).

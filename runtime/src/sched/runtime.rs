@@ -26,6 +26,11 @@ use crate::time::now_ns;
 
 /// How long an idle worker spins, checking queues, before it sleeps (ns).
 const SPIN_NS: u64 = 50_000;
+/// How often a sleeping worker looks for work waiting in the queues of running workers
+/// (ns); with every worker idle, how often it looks anyway (a timer may start work on
+/// another worker meanwhile).
+const POLL_NS: u64 = 100_000;
+const POLL_IDLE_NS: u64 = 10_000_000;
 
 /// `wake_word` values: asleep, woken to spin for work, woken to re-run the idle checks.
 const ASLEEP: u32 = 0;
@@ -152,6 +157,7 @@ impl Runtime {
     /// firing their timers, then sleep until woken or until the next timer. Returns `None`
     /// when the caller should retry its local checks.
     pub(crate) fn find_slow(&self, me: &'static Worker) -> Option<Entry> {
+        me.start_idle_look();
         if self.start_spinning(me) {
             let until = now_ns() + SPIN_NS;
             loop {
@@ -163,7 +169,7 @@ impl Runtime {
                     self.stop_spinning(me);
                     return Some(e);
                 }
-                if let Some(e) = self.steal(me, false) {
+                if let Some(e) = self.steal(me, now) {
                     self.stop_spinning(me);
                     return Some(e);
                 }
@@ -173,10 +179,6 @@ impl Runtime {
                 for _ in 0..32 {
                     std::hint::spin_loop();
                 }
-            }
-            if let Some(e) = self.steal(me, true) {
-                self.stop_spinning(me);
-                return Some(e);
             }
         }
         self.sleep(me);
@@ -209,8 +211,9 @@ impl Runtime {
         }
     }
 
-    /// Tries to steal from every other worker, starting at a random one.
-    fn steal(&self, me: &Worker, take_next: bool) -> Option<Entry> {
+    /// Tries to steal from every other worker whose queue has work worth taking
+    /// ([`Worker::sees_work_to_take`]), starting at a random one.
+    fn steal(&self, me: &Worker, now: u64) -> Option<Entry> {
         let n = self.workers.len();
         if n == 1 {
             return None;
@@ -218,8 +221,15 @@ impl Runtime {
         let start = me.random() as usize % n;
         (0..n)
             .map(|i| &self.workers[(start + i) % n])
-            .filter(|w| w.id != me.id)
-            .find_map(|victim| me.queue.steal_from(&victim.queue, take_next))
+            .filter(|w| w.id != me.id && me.sees_work_to_take(w, now))
+            .find_map(|victim| me.queue.steal_from(&victim.queue, false))
+    }
+
+    /// Whether another worker's queue has work worth taking (a sleeper's periodic look).
+    fn work_waits(&self, me: &Worker, now: u64) -> bool {
+        self.workers
+            .iter()
+            .any(|w| w.id != me.id && me.sees_work_to_take(w, now))
     }
 
     /// Sleeps until another thread wakes this worker or the earliest timer is due, after
@@ -240,7 +250,7 @@ impl Runtime {
         if me.spinning.replace(false) {
             self.nmspinning.fetch_sub(1, Ordering::SeqCst);
         }
-        if self.any_queued() || self.earliest_timer() <= now_ns() {
+        if self.any_urgent_work() || self.earliest_timer() <= now_ns() {
             self.leave_idle(me);
             return;
         }
@@ -249,19 +259,10 @@ impl Runtime {
         }
         crate::stack::release_idle();
         let deadline = self.earliest_timer();
-        let mut deadline = (deadline != u64::MAX).then_some(deadline);
-        solo::enter_deep_sleep();
-        loop {
-            while me.wake_word.load(Ordering::Acquire) == ASLEEP {
-                if !futex::wait(&me.wake_word, ASLEEP, deadline) {
-                    break;
-                }
-            }
-            if solo::wake_from_deep_sleep() {
-                break;
-            }
-            // Another worker runs solo and fires every timer: sleep until it wakes us.
-            deadline = None;
+        if self.deep_sleep(me, (deadline != u64::MAX).then_some(deadline)) {
+            // Work waits in a running worker's queue: go and steal it.
+            self.leave_idle(me);
+            return;
         }
         match me.wake_word.load(Ordering::Acquire) {
             // Woken by `wake_idle_worker`, which took us off the idle list to spin.
@@ -269,6 +270,37 @@ impl Runtime {
             // Poked off the idle list to re-check for a deadlock.
             WOKEN_TO_CHECK => {}
             _ => self.leave_idle(me),
+        }
+    }
+
+    /// The futex sleep of an idle worker: until another thread wakes it or `deadline`
+    /// passes (both: false), or until its periodic look finds work waiting in a running
+    /// worker's queue (true; in solo mode it asks the owner to end solo mode instead, and
+    /// the owner wakes an idle worker). Touches nothing but its futex word and reads of the
+    /// queues while registered in deep sleep ([`solo`]).
+    fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>) -> bool {
+        solo::enter_deep_sleep();
+        loop {
+            let now = now_ns();
+            let woken = me.wake_word.load(Ordering::Acquire) != ASLEEP;
+            if woken || deadline.is_some_and(|d| d <= now) {
+                if solo::wake_from_deep_sleep() {
+                    return false;
+                }
+                // Another worker runs solo and fires every timer.
+                deadline = None;
+            }
+            let busy = self.npidle.load(Ordering::SeqCst) < self.workers.len();
+            if busy && self.work_waits(me, now) {
+                if solo::owner().is_some() {
+                    solo::request_revoke(self);
+                } else if solo::wake_from_deep_sleep() {
+                    return true;
+                }
+            }
+            let poll = now + if busy { POLL_NS } else { POLL_IDLE_NS };
+            let until = deadline.map_or(poll, |d| d.min(poll));
+            futex::wait(&me.wake_word, ASLEEP, Some(until));
         }
     }
 

@@ -32,7 +32,14 @@
 //!   the change, since none calls out in its middle;
 //! - a deep sleeper that wakes while solo mode is on (its timer deadline passed, or a
 //!   spurious futex wake-up) goes back to sleep without a deadline: on entering solo mode
-//!   the owner moved every worker's timers into its own heap.
+//!   the owner moved every worker's timers into its own heap;
+//! - a deep sleeper that finds work waiting too long in the owner's queue (a task that
+//!   another core should run: see `Runtime::sleep`) asks the owner to end solo mode
+//!   ([`request_revoke`]): it sets a flag the owner checks in its scheduler loop and every
+//!   61st switch, and *pokes* the owner's stack limit ([`crate::stack::poke`]) so that a
+//!   task that does not switch (a long computation) enters the runtime at its next
+//!   function call, as Go's `stackPreempt` does; the owner then ends solo mode and wakes
+//!   an idle worker ([`honour_revoke`]).
 
 use std::sync::atomic::{
     AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
@@ -48,6 +55,10 @@ static DISABLED: AtomicBool = AtomicBool::new(false);
 /// `SOLO_BIT | deep sleepers`: the word the owner and the sleepers agree through.
 static IDLE: AtomicU64 = AtomicU64::new(0);
 const SOLO_BIT: u64 = 1 << 32;
+/// The owner's worker id (meaningful while `SOLO_BIT` is set).
+static OWNER: AtomicUsize = AtomicUsize::new(0);
+/// A sleeper asks the owner to end solo mode.
+static REVOKE: AtomicBool = AtomicBool::new(false);
 
 /// Whether solo mode is on (only the owner can observe `true`).
 #[inline(always)]
@@ -84,6 +95,7 @@ pub(crate) fn try_enter(rt: &Runtime, me: &Worker) {
     {
         return;
     }
+    OWNER.store(me.id, Ordering::Relaxed);
     SOLO.store(true, Ordering::Relaxed);
     // The sleepers will not fire their timers: the owner does.
     for w in rt.workers.iter().filter(|w| w.id != me.id) {
@@ -117,6 +129,36 @@ fn leave_slow() {
 pub(crate) fn disable() {
     DISABLED.store(true, Ordering::SeqCst);
     leave();
+}
+
+/// The owner of solo mode, as a sleeper sees it (`None` when solo mode is off).
+pub(crate) fn owner() -> Option<usize> {
+    (IDLE.load(Ordering::Acquire) & SOLO_BIT != 0).then(|| OWNER.load(Ordering::Relaxed))
+}
+
+/// A deep sleeper asks the owner to end solo mode (see the module docs): it sets the
+/// request flag and pokes the owner's stack limit. Repeated while the request stands, since
+/// the owner's next switch overwrites a poke.
+pub(crate) fn request_revoke(rt: &Runtime) {
+    let Some(owner) = owner() else { return };
+    REVOKE.store(true, Ordering::SeqCst);
+    rt.workers[owner].poke();
+}
+
+/// Whether a sleeper asked the owner to end solo mode.
+#[inline]
+pub(crate) fn revoke_requested() -> bool {
+    REVOKE.load(Ordering::Relaxed)
+}
+
+/// The owner, between operations (its scheduler loop, or a poked prologue): ends solo mode
+/// if a sleeper asked for it, and wakes an idle worker to take the waiting work.
+pub(crate) fn honour_revoke(rt: &Runtime) {
+    if revoke_requested() {
+        REVOKE.store(false, Ordering::Relaxed);
+        leave();
+        rt.wake_idle_worker();
+    }
 }
 
 /// Registers the calling worker as in deep sleep: from now until [`wake_from_deep_sleep`]

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 use super::activation::Activation;
 use super::lock::SpinLock;
-use super::queue::LocalQueue;
+use super::queue::{LocalQueue, Sighting};
 use super::runtime::{rt, Runtime};
 use super::solo::SoloRmw;
 use super::task::{self, Entry, Outcome, Task, DAEMON, MAIN};
@@ -77,6 +77,8 @@ pub struct Worker {
     pub(crate) next_timer: AtomicU64,
     /// Futex word the idle worker sleeps on (1 = woken).
     pub(crate) wake_word: AtomicU32,
+    /// The worker thread's stack-limit variable, for [`Worker::poke`] (null until it runs).
+    limit_slot: AtomicPtr<usize>,
     _shared_end: CachePadded<()>,
     pub(crate) current: AtomicPtr<Task>,
     /// Non-daemon tasks spawned from / finished on this worker (drain accounting).
@@ -91,7 +93,13 @@ pub struct Worker {
     waking_to_back: Cell<bool>,
     pub(crate) spinning: Cell<bool>,
     tick: Cell<u32>,
+    /// Run-next entries taken in a row ([`Worker::pop_local`]).
+    next_streak: Cell<u32>,
     rng: Cell<u32>,
+    /// What this worker last saw of each worker's run queue while idle (indexed by id).
+    sightings: UnsafeCell<Vec<Sighting>>,
+    /// This worker ran a task since it last ran out of work.
+    ran_tasks: Cell<bool>,
     _owned_end: CachePadded<()>,
 }
 
@@ -144,6 +152,7 @@ impl Worker {
             timers: SpinLock::new(TimerHeap::new()),
             next_timer: AtomicU64::new(u64::MAX),
             wake_word: AtomicU32::new(0),
+            limit_slot: AtomicPtr::new(ptr::null_mut()),
             _shared_end: CachePadded::new(()),
             current: AtomicPtr::new(ptr::null_mut()),
             spawned: AtomicU64::new(0),
@@ -156,7 +165,10 @@ impl Worker {
             waking_to_back: Cell::new(false),
             spinning: Cell::new(false),
             tick: Cell::new(0),
+            next_streak: Cell::new(0),
             rng: Cell::new(0x9e37_79b9 ^ (id as u32).wrapping_mul(0x85eb_ca6b) | 1),
+            sightings: UnsafeCell::new(vec![Sighting::default(); count]),
+            ran_tasks: Cell::new(false),
             _owned_end: CachePadded::new(()),
         }
     }
@@ -164,8 +176,11 @@ impl Worker {
     /// Makes the calling thread this worker and runs its scheduler loop forever.
     pub(crate) fn run(&'static self) -> ! {
         WORKER.with(|w| w.set(self));
+        self.limit_slot
+            .store(stack::limit_slot(), Ordering::Release);
         signals::setup_thread(&format!("weft-worker-{}", self.id));
         loop {
+            solo::honour_revoke(rt());
             solo::try_enter(rt(), self);
             let entry = self.find_work();
             self.execute(entry);
@@ -197,6 +212,7 @@ impl Worker {
         if !entry.acquire() {
             return;
         }
+        self.ran_tasks.set(true);
         let mut task = entry.task();
         loop {
             self.switch_into(task);
@@ -262,9 +278,36 @@ impl Worker {
     #[inline]
     fn pop_acquired(&self) -> Option<&'static Task> {
         loop {
-            let entry = self.queue.pop()?;
+            let entry = self.pop_local()?;
             if entry.acquire() {
                 return Some(entry.task());
+            }
+        }
+    }
+
+    /// Owner only: the next entry of the local queue: the run-next entry first, except
+    /// that after [`NEXT_STREAK`] run-next entries in a row the front of the ring goes
+    /// first. Two tasks that keep waking each other through the run-next slot then still
+    /// leave the tasks queued behind them their turn (Go lets a run-next hand-off inherit
+    /// the time slice, then preempts), so queued tasks do not wait so long that an idle
+    /// worker takes them to another core.
+    #[inline]
+    fn pop_local(&self) -> Option<Entry> {
+        let streak = self.next_streak.get();
+        if streak >= NEXT_STREAK {
+            self.next_streak.set(0);
+            if let Some(e) = self.queue.pop_ring() {
+                return Some(e);
+            }
+        }
+        match self.queue.pop_next() {
+            Some(e) => {
+                self.next_streak.set(streak + 1);
+                Some(e)
+            }
+            None => {
+                self.next_streak.set(0);
+                self.queue.pop_ring()
             }
         }
     }
@@ -284,7 +327,41 @@ impl Worker {
     #[inline(never)]
     fn loop_has_news(&self) -> bool {
         let rt = rt();
-        !rt.global.is_empty() || solo::could_enter(rt)
+        !rt.global.is_empty() || solo::could_enter(rt) || solo::revoke_requested()
+    }
+
+    /// Makes the task running on this worker enter the runtime at its next function call
+    /// (see [`crate::stack::poke`]); nothing if the worker thread has not started yet.
+    pub(crate) fn poke(&self) {
+        let slot = self.limit_slot.load(Ordering::Acquire);
+        if !slot.is_null() {
+            // SAFETY: the slot of a worker thread, which never exits.
+            unsafe { stack::poke(slot) };
+        }
+    }
+
+    /// Called when this worker runs out of work: if it ran tasks since it last did, it
+    /// forgets what it saw of the run queues ([`Worker::sees_work_to_take`]) and judges how
+    /// long others' work waits from now on (while it was busy too, the two may have slowed
+    /// each other down).
+    pub(crate) fn start_idle_look(&self) {
+        if self.ran_tasks.replace(false) {
+            // SAFETY: owner-only field, and no switch happens here.
+            unsafe { (*self.sightings.get()).fill(Sighting::default()) };
+        }
+    }
+
+    /// Whether `victim`'s run queue has work worth taking to this idle worker's core: a
+    /// long queue ([`EAGER_WAKE_LEN`]), or entries that have waited [`STEAL_AGE_NS`] since
+    /// this worker's earlier sightings.
+    pub(crate) fn sees_work_to_take(&self, victim: &Worker, now: u64) -> bool {
+        // SAFETY: owner-only field, and no switch happens here.
+        let seen = unsafe { &mut (&mut *self.sightings.get())[victim.id] };
+        victim.queue.len() >= EAGER_WAKE_LEN
+            || victim
+                .queue
+                .waiting_since(seen, now)
+                .is_some_and(|since| now - since >= STEAL_AGE_NS)
     }
 
     /// Gives `task` a stack and an initial context if it has not started yet.
@@ -393,7 +470,7 @@ impl Worker {
                 return Some(e);
             }
         }
-        if let Some(e) = self.queue.pop() {
+        if let Some(e) = self.pop_local() {
             return Some(e);
         }
         let batch = rt.global.len() / rt.workers.len() + 1;
@@ -534,7 +611,10 @@ fn push_local_or_global(entry: Entry, next: bool) -> bool {
             } else {
                 worker.queue.push_back(entry, &rt.global);
             }
-            if worker.queue.has_stealable() {
+            // A short queue is left to the idle workers' periodic look ([`Runtime::sleep`]):
+            // they steal only what waits, so a few tasks handing work to each other stay
+            // on one core (and in solo mode).
+            if worker.queue.len() >= EAGER_WAKE_LEN {
                 rt.wake_idle_worker();
             }
             true
@@ -545,6 +625,33 @@ fn push_local_or_global(entry: Entry, next: bool) -> bool {
             false
         }
     }
+}
+
+/// Run-next entries a worker takes in a row before the front of its ring (with 16, the
+/// mpmc benchmark's queued tasks waited long enough to be stolen).
+const NEXT_STREAK: u32 = 8;
+
+/// How long an entry must have waited in another worker's run queue before an idle worker
+/// steals it (ns). Tasks that hand work to each other (a ping-pong, a contended lock or
+/// channel) pass through a queue quickly: stealing them would only move their shared state
+/// between cores (a cross-core wake-up costs 10-25 µs on the machine this was measured
+/// on), while work that waits this long is better run in parallel. (At 50 µs, the tasks
+/// queued behind a run-next hand-off in the mpmc benchmark were stolen.)
+const STEAL_AGE_NS: u64 = 200_000;
+
+/// Entries in a worker's queue from which a push wakes an idle worker at once.
+const EAGER_WAKE_LEN: usize = 32;
+
+/// The stack limit of the running task was poked (`weft_rt_morestack` saw
+/// [`stack::POKE`]): restores it, ends solo mode if a sleeper asked for it, and returns
+/// the restored limit (0: none, main or an OS thread).
+pub(crate) fn poked() -> usize {
+    let limit = current_task().map_or(0, |t| t.stack_limit());
+    stack::set_limit(limit);
+    if let Some(rt) = super::runtime::try_rt() {
+        solo::honour_revoke(rt);
+    }
+    limit
 }
 
 /// Puts a task claimed by the running task (a joiner starting its child) in run-next.
@@ -584,6 +691,14 @@ impl Runtime {
     /// Whether any worker's queue or the global queue holds an entry (racy).
     pub(crate) fn any_queued(&self) -> bool {
         !self.global.is_empty() || self.workers.iter().any(|w| !w.queue.is_empty())
+    }
+
+    /// Whether there is work that wakes idle workers at once (racy): the global queue, or
+    /// a long local queue ([`EAGER_WAKE_LEN`]). A worker that goes idle checks this after
+    /// publishing itself idle, so that such a wake-up is never lost; shorter queues are left
+    /// to the sleepers' periodic look.
+    pub(crate) fn any_urgent_work(&self) -> bool {
+        !self.global.is_empty() || self.workers.iter().any(|w| w.queue.len() >= EAGER_WAKE_LEN)
     }
 
     /// The earliest timer deadline of all workers (`u64::MAX`: none).

@@ -20,6 +20,7 @@
 
 use std::ffi::c_void;
 
+use crate::context::switching_entry;
 use crate::panic::WeftLoc;
 use crate::rc::WeftGlue;
 use crate::string::WeftStr;
@@ -72,7 +73,6 @@ unsafe fn chan<'a>(ch: *mut c_void) -> &'a Channel {
 ///
 /// # Safety
 /// `ch` is a live channel; `elem` holds one element.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_channel_send(
     ch: *mut c_void,
     elem: *const c_void,
@@ -80,6 +80,7 @@ pub unsafe extern "C" fn weft_rt_channel_send(
 ) -> i32 {
     chan(ch).send(elem as *mut u8, None, loc) as i32
 }
+switching_entry!("weft_rt_channel_send" => weft_rt_channel_send);
 
 /// `int32_t weft_rt_channel_recv(void *ch, void *out, const WeftLoc *loc)`
 ///
@@ -89,7 +90,6 @@ pub unsafe extern "C" fn weft_rt_channel_send(
 ///
 /// # Safety
 /// `ch` is a live channel; `out` has room for one element.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_channel_recv(
     ch: *mut c_void,
     out: *mut c_void,
@@ -97,6 +97,7 @@ pub unsafe extern "C" fn weft_rt_channel_recv(
 ) -> i32 {
     chan(ch).recv(out.cast(), None, loc) as i32
 }
+switching_entry!("weft_rt_channel_recv" => weft_rt_channel_recv);
 
 /// `bool weft_rt_channel_try_send(void *ch, const void *elem, const WeftLoc *loc)`
 ///
@@ -138,7 +139,6 @@ pub unsafe extern "C" fn weft_rt_channel_try_recv(
 ///
 /// # Safety
 /// As `weft_rt_channel_recv`.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_channel_recv_timeout(
     ch: *mut c_void,
     out: *mut c_void,
@@ -147,6 +147,7 @@ pub unsafe extern "C" fn weft_rt_channel_recv_timeout(
 ) -> i32 {
     chan(ch).recv_timeout(out.cast(), ms, loc) as i32
 }
+switching_entry!("weft_rt_channel_recv_timeout" => weft_rt_channel_recv_timeout);
 
 /// `void weft_rt_channel_close(void *ch, const WeftLoc *loc)`
 ///
@@ -225,7 +226,6 @@ pub unsafe extern "C" fn weft_rt_channel_release(ch: *mut c_void) {
 ///
 /// # Safety
 /// `cases` holds `n` cases whose channels are null or live.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_select(
     cases: *const SelectCase,
     n: i64,
@@ -239,6 +239,7 @@ pub unsafe extern "C" fn weft_rt_select(
     };
     select::select(cases, timeout_ms, has_default)
 }
+switching_entry!("weft_rt_select" => weft_rt_select);
 
 // ---------------------------------------------------------------------------------------
 // Mutexes.
@@ -272,10 +273,10 @@ pub unsafe extern "C" fn weft_rt_mutex_new(
 ///
 /// # Safety
 /// `m` is a live mutex.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_mutex_lock(m: *mut c_void, loc: Option<&WeftLoc>) {
     mutex(m).lock(loc)
 }
+switching_entry!("weft_rt_mutex_lock" => weft_rt_mutex_lock);
 
 /// `void weft_rt_mutex_unlock(void *m, const WeftLoc *loc)`
 ///
@@ -356,10 +357,10 @@ pub unsafe extern "C" fn weft_rt_rwlock_new(
 ///
 /// # Safety
 /// `l` is a live lock.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_rwlock_read_lock(l: *mut c_void, loc: Option<&WeftLoc>) {
     rwlock(l).read_lock(loc)
 }
+switching_entry!("weft_rt_rwlock_read_lock" => weft_rt_rwlock_read_lock);
 
 /// `void weft_rt_rwlock_read_unlock(void *l, const WeftLoc *loc)`: releases a shared lock
 /// (panics `rwlock not read-locked` when no reader holds it).
@@ -377,10 +378,10 @@ pub unsafe extern "C" fn weft_rt_rwlock_read_unlock(l: *mut c_void, loc: Option<
 ///
 /// # Safety
 /// `l` is a live lock.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_rwlock_write_lock(l: *mut c_void, loc: Option<&WeftLoc>) {
     rwlock(l).write_lock(loc)
 }
+switching_entry!("weft_rt_rwlock_write_lock" => weft_rt_rwlock_write_lock);
 
 /// `void weft_rt_rwlock_write_unlock(void *l, const WeftLoc *loc)`: releases the exclusive
 /// lock (panics `rwlock not write-locked by this task` unless the caller holds it).
@@ -452,7 +453,6 @@ pub extern "C" fn weft_rt_condvar_new() -> *mut c_void {
 ///
 /// # Safety
 /// `cv` and `m` are live.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_condvar_wait(
     cv: *mut c_void,
     m: *mut c_void,
@@ -460,6 +460,7 @@ pub unsafe extern "C" fn weft_rt_condvar_wait(
 ) {
     condvar(cv).wait(mutex(m), None, loc);
 }
+switching_entry!("weft_rt_condvar_wait" => weft_rt_condvar_wait);
 
 /// `bool weft_rt_condvar_wait_timeout(void *cv, void *m, int64_t ms, const WeftLoc *loc)`:
 /// like `weft_rt_condvar_wait`, giving up after `ms` milliseconds; false on timeout (the
@@ -467,7 +468,6 @@ pub unsafe extern "C" fn weft_rt_condvar_wait(
 ///
 /// # Safety
 /// `cv` and `m` are live.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_condvar_wait_timeout(
     cv: *mut c_void,
     m: *mut c_void,
@@ -477,6 +477,7 @@ pub unsafe extern "C" fn weft_rt_condvar_wait_timeout(
     let deadline = crate::time::deadline_after_ms(ms);
     condvar(cv).wait(mutex(m), Some(deadline), loc)
 }
+switching_entry!("weft_rt_condvar_wait_timeout" => weft_rt_condvar_wait_timeout);
 
 /// `void weft_rt_condvar_signal(void *cv, const WeftLoc *loc)`: wakes one waiter, if any.
 ///
@@ -563,10 +564,10 @@ pub unsafe extern "C" fn weft_rt_wait_group_done(wg: *mut c_void, loc: Option<&W
 ///
 /// # Safety
 /// `wg` is live.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_wait_group_wait(wg: *mut c_void, loc: Option<&WeftLoc>) {
     wait_group(wg).wait(loc)
 }
+switching_entry!("weft_rt_wait_group_wait" => weft_rt_wait_group_wait);
 
 /// `void weft_rt_wait_group_destroy(void *wg, const WeftLoc *loc)`: wakes every waiter and
 /// marks the wait group destroyed (later operations panic `use of destroyed WaitGroup`).

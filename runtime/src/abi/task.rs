@@ -15,6 +15,7 @@
 
 use std::ffi::{c_char, c_void};
 
+use crate::context::switching_entry;
 use crate::sched::{self, DropFn, JoinStatus, SpawnSite, Task, TaskEnv, TaskFn};
 
 unsafe fn task_ref<'a>(task: *mut c_void) -> &'a Task {
@@ -134,10 +135,10 @@ pub unsafe extern "C" fn weft_rt_task_release(task: *mut c_void) {
 ///
 /// # Safety
 /// `task` is a live handle; `out` is null or has `result_size` writable bytes.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_task_join(task: *mut c_void, out: *mut c_void) -> i32 {
     sched::join::join(task_ref_static(task), out.cast(), None) as i32
 }
+switching_entry!("weft_rt_task_join" => weft_rt_task_join);
 
 /// `int32_t weft_rt_task_join_timeout(void *task, void *out, int64_t ms)`
 ///
@@ -146,7 +147,6 @@ pub unsafe extern "C" fn weft_rt_task_join(task: *mut c_void, out: *mut c_void) 
 ///
 /// # Safety
 /// As `weft_rt_task_join`.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_task_join_timeout(
     task: *mut c_void,
     out: *mut c_void,
@@ -159,6 +159,7 @@ pub unsafe extern "C" fn weft_rt_task_join_timeout(
     }
     sched::join::join(task, out.cast(), Some(deadline)) as i32
 }
+switching_entry!("weft_rt_task_join_timeout" => weft_rt_task_join_timeout);
 
 unsafe fn task_ref_static(task: *mut c_void) -> &'static Task {
     // SAFETY (caller): task objects are never freed, only recycled after the last handle.
@@ -218,7 +219,6 @@ pub extern "C" fn weft_rt_task_is_cancelled() -> bool {
 ///
 /// # Safety
 /// `tasks` holds `n` live handles.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_task_wait_any(tasks: *const *mut c_void, n: usize) -> usize {
     if n == 0 {
         return 0;
@@ -229,20 +229,21 @@ pub unsafe extern "C" fn weft_rt_task_wait_any(tasks: *const *mut c_void, n: usi
         .collect();
     sched::wait_any(&handles)
 }
+switching_entry!("weft_rt_task_wait_any" => weft_rt_task_wait_any);
 
 /// `void weft_rt_yield(void)`: moves the calling task to the back of its worker's queue
 /// (`schedulerYield()`); on an OS thread, `sched_yield`.
-#[no_mangle]
 pub extern "C" fn weft_rt_yield() {
     sched::yield_now();
 }
+switching_entry!("weft_rt_yield" => weft_rt_yield);
 
 /// `void weft_rt_sleep_ms(int64_t ms)`: parks the calling task for `ms` milliseconds
 /// (returns early when it is cancelled; `ms <= 0` yields); an OS thread sleeps.
-#[no_mangle]
 pub extern "C" fn weft_rt_sleep_ms(ms: i64) {
     crate::time::sleep_ms(ms);
 }
+switching_entry!("weft_rt_sleep_ms" => weft_rt_sleep_ms);
 
 /// `int64_t weft_rt_now_ms(void)`: monotonic clock in milliseconds (arbitrary origin).
 #[no_mangle]

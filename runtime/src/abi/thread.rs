@@ -7,6 +7,7 @@
 
 use std::ffi::c_void;
 
+use crate::context::switching_entry;
 use crate::panic::WeftLoc;
 use crate::sched::{DropFn, SpawnSite, Task, TaskEnv, TaskFn};
 use crate::string::WeftStr;
@@ -49,10 +50,10 @@ pub unsafe extern "C" fn weft_rt_thread_spawn(
 ///
 /// # Safety
 /// `t` is a live thread handle.
-#[no_mangle]
 pub unsafe extern "C" fn weft_rt_thread_join(t: *mut c_void, loc: Option<&WeftLoc>) -> i32 {
     i32::from((*t.cast::<Thread>()).join(loc))
 }
+switching_entry!("weft_rt_thread_join" => weft_rt_thread_join);
 
 /// `const uint8_t *weft_rt_thread_panic_message(void *t, size_t *len)`: the UTF-8 panic
 /// message (`*len` bytes, not NUL-terminated) of a finished thread that panicked, valid

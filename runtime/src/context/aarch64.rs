@@ -11,6 +11,45 @@
 
 use super::StartFn;
 
+/// The assembly of a switching entry point `$name` (see [`super::switching_entry`]): saves
+/// the frame pointer and link register, calls the implementation `{imp}`, restores them
+/// and returns with `br x30` (an indirect branch, not the return-address stack's `ret`).
+macro_rules! switching_entry_asm {
+    ($name:literal) => {
+        concat!(
+            ".text\n",
+            ".globl ",
+            $name,
+            "\n",
+            ".type ",
+            $name,
+            ",%function\n",
+            ".p2align 4\n",
+            $name,
+            ":\n",
+            ".cfi_startproc\n",
+            "stp x29, x30, [sp, #-16]!\n",
+            ".cfi_def_cfa_offset 16\n",
+            ".cfi_offset x29, -16\n",
+            ".cfi_offset x30, -8\n",
+            "mov x29, sp\n",
+            "bl {imp}\n",
+            "ldp x29, x30, [sp], #16\n",
+            ".cfi_def_cfa_offset 0\n",
+            ".cfi_restore x29\n",
+            ".cfi_restore x30\n",
+            "br x30\n",
+            ".cfi_endproc\n",
+            ".size ",
+            $name,
+            ", . - ",
+            $name,
+            "\n",
+        )
+    };
+}
+pub(crate) use switching_entry_asm;
+
 /// Saves the callee-saved state of the running context on its stack, stores `sp` in
 /// `*x0`, switches to the stack at `x1` and restores the state saved there (`x30` holds the
 /// resumed context's return address afterwards, `x0` the transferred value from `x2`).

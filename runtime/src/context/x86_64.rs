@@ -96,6 +96,44 @@ extern "C" {
     fn weft_ctx_start();
 }
 
+/// The assembly of a switching entry point `$name` (see [`super::switching_entry`]): calls
+/// the implementation `{imp}` (the stack stays 16-byte aligned at the call), then pops its
+/// own return address into `rcx` (caller-saved, and no argument or return register once
+/// the implementation has returned) and jumps there.
+macro_rules! switching_entry_asm {
+    ($name:literal) => {
+        concat!(
+            ".text\n",
+            ".globl ",
+            $name,
+            "\n",
+            ".type ",
+            $name,
+            ",@function\n",
+            ".p2align 4\n",
+            $name,
+            ":\n",
+            ".cfi_startproc\n",
+            "sub rsp, 8\n",
+            ".cfi_adjust_cfa_offset 8\n",
+            "call {imp}\n",
+            "add rsp, 8\n",
+            ".cfi_adjust_cfa_offset -8\n",
+            "pop rcx\n",
+            ".cfi_adjust_cfa_offset -8\n",
+            ".cfi_register rip, rcx\n",
+            "jmp rcx\n",
+            ".cfi_endproc\n",
+            ".size ",
+            $name,
+            ", . - ",
+            $name,
+            "\n",
+        )
+    };
+}
+pub(crate) use switching_entry_asm;
+
 /// See [`super::prepare`]. The frame mirrors what `weft_ctx_switch` pops, with
 /// `weft_ctx_start` as the return address and two spare words above it so that `rsp` is
 /// 16-byte aligned when `weft_ctx_start` runs.

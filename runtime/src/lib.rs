@@ -15,6 +15,7 @@ pub mod abi;
 pub mod context;
 pub mod fmt;
 pub mod io;
+pub mod magazine;
 pub mod map;
 pub mod panic;
 pub mod rc;

@@ -107,18 +107,36 @@ pub unsafe fn count(obj: *const RcHeader) -> i64 {
 /// The largest alignment `malloc` guarantees on the supported 64-bit targets.
 const MALLOC_ALIGN: usize = 16;
 
+/// Whether allocations bypass the magazines ([`crate::magazine`]) for the C library's
+/// `malloc` and `free` alone: under Valgrind, whose leak checker then sees every block
+/// the program frees (fixed for the process).
+#[inline]
+fn plain_malloc() -> bool {
+    crate::valgrind::running()
+}
+
 /// Allocates `size` bytes aligned to `align` (a power of two). Never returns null: on
-/// failure the process ends with `fatal: out of memory` (exit code 2).
+/// failure the process ends with `fatal: out of memory` (exit code 2). Small blocks come
+/// from the calling thread's magazines ([`crate::magazine`]), others from `malloc`.
 #[inline]
 pub fn alloc(size: usize, align: usize) -> NonNull<u8> {
+    NonNull::new(try_alloc(size, align)).unwrap_or_else(|| out_of_memory())
+}
+
+/// [`alloc`], returning null when the memory is not available (for allocations whose
+/// failure is the caller's error, such as the buffer of a huge channel).
+#[inline]
+pub fn try_alloc(size: usize, align: usize) -> *mut u8 {
     let size = size.max(1);
-    let p = if align <= MALLOC_ALIGN {
+    let p = if align > MALLOC_ALIGN {
+        aligned_alloc(size, align)
+    } else if size <= crate::magazine::MAX_SIZE && !plain_malloc() {
+        return crate::magazine::alloc(size);
+    } else {
         // SAFETY: malloc has no preconditions.
         unsafe { libc::malloc(size) }
-    } else {
-        aligned_alloc(size, align)
     };
-    NonNull::new(p.cast::<u8>()).unwrap_or_else(|| out_of_memory())
+    p.cast()
 }
 
 /// Over-aligned allocation through `posix_memalign` (null on failure; an alignment that
@@ -165,7 +183,11 @@ pub unsafe fn realloc(
 /// `p` came from [`alloc`] or [`realloc`] and is not used again.
 #[inline]
 pub unsafe fn free(p: *mut u8, _size: usize, _align: usize) {
-    libc::free(p.cast());
+    if plain_malloc() {
+        libc::free(p.cast());
+    } else {
+        crate::magazine::free(p);
+    }
 }
 
 /// `header + n * elem` bytes, or `fatal: out of memory` when that overflows `isize`.

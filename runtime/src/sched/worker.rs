@@ -286,8 +286,8 @@ impl Worker {
     }
 
     /// Owner only: the next entry of the local queue: the run-next entry first, except
-    /// that after [`NEXT_STREAK`] run-next entries in a row the front of the ring goes
-    /// first. Two tasks that keep waking each other through the run-next slot then still
+    /// that after [`NEXT_STREAK`] run-next entries in a row with no task finishing the
+    /// front of the ring goes first. Two tasks that keep waking each other through the run-next slot then still
     /// leave the tasks queued behind them their turn (Go lets a run-next hand-off inherit
     /// the time slice, then preempts), so queued tasks do not wait so long that an idle
     /// worker takes them to another core.
@@ -418,6 +418,9 @@ impl Worker {
     /// After `task` returned or panicked: frees its stack, marks it done, wakes its joiners,
     /// accounts for the drain, and drops its life count.
     fn finish(&self, task: &'static Task, outcome: Outcome) {
+        // A finished task ends the streak of run-next hand-offs: fork-join work (a joiner
+        // resumed through run-next when its child finishes) stays depth-first.
+        self.next_streak.set(0);
         // SAFETY: the task has switched away for good; its stack is no longer in use.
         unsafe {
             if let Some(stack) = task.running().take_stack(task.stack_bytes()) {

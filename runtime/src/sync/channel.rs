@@ -151,16 +151,13 @@ impl Channel {
             .ok_or_else(too_large)?;
         let buf = if bytes == 0 {
             ptr::null_mut()
-        } else if g.align <= 16 {
-            // malloc's own alignment suffices; a refused buffer is the caller's error,
-            // not a fatal one.
-            let p = libc::malloc(bytes).cast::<u8>();
+        } else {
+            // A refused buffer is the caller's error, not a fatal one.
+            let p = crate::rc::try_alloc(bytes, g.align.max(1) as usize);
             if p.is_null() {
                 return Err(too_large());
             }
             p
-        } else {
-            crate::rc::alloc(bytes, g.align as usize).as_ptr()
         };
         Ok(handle::into_raw(Channel {
             rc: AtomicI64::new(1),

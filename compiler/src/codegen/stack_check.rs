@@ -43,21 +43,9 @@ impl<'ctx> Cg<'ctx, '_> {
         window: Option<u64>,
     ) -> StackCheck<'ctx> {
         let i64t = self.ctx.i64_type();
-        let limit_g = self.stack_limit_global();
         let mut instructions = Vec::new();
-        let limit = self
-            .builder
-            .build_load(i64t, limit_g.as_pointer_value(), "limit")
-            .unwrap()
-            .into_int_value();
-        if let Some(load) = limit.as_instruction() {
-            // Another worker may poke the limit meanwhile: a non-tearing atomic load (a
-            // plain move, as free to optimize as a plain load).
-            load.set_alignment(8).unwrap();
-            load.set_atomic_ordering(inkwell::AtomicOrdering::Unordered)
-                .unwrap();
-            instructions.push(load);
-        }
+        let limit = self.load_stack_limit();
+        instructions.extend(limit.as_instruction());
         let sp_fn = inkwell::intrinsics::Intrinsic::find("llvm.stacksave")
             .and_then(|i| i.get_declaration(&self.module, &[self.ptr_ty().into()]))
             .expect("llvm.stacksave");
@@ -133,7 +121,7 @@ impl<'ctx> Cg<'ctx, '_> {
         func: FunctionValue<'ctx>,
         check: StackCheck<'ctx>,
     ) {
-        if !self.is_small_leaf(func) {
+        if !self.is_small_leaf(func, &check.instructions) {
             return;
         }
         let Some((&branch, comparison)) = check.instructions.split_last() else {
@@ -153,11 +141,15 @@ impl<'ctx> Cg<'ctx, '_> {
     /// Whether `func` calls no function defined in this module (other Weft functions,
     /// glue, closures through pointers) and its `alloca`s total at most
     /// [`LEAF_FRAME_LIMIT`] bytes. Declarations (the runtime, C functions) and LLVM
-    /// intrinsics are allowed: they run within the reserve.
-    fn is_small_leaf(&self, func: FunctionValue<'ctx>) -> bool {
+    /// intrinsics are allowed: they run within the reserve. The instructions of the check
+    /// itself (`check`: on aarch64 an inline-assembly call) do not count.
+    fn is_small_leaf(&self, func: FunctionValue<'ctx>, check: &[InstructionValue<'ctx>]) -> bool {
         let mut frame = 0u64;
         for block in func.get_basic_block_iter() {
             for inst in block.get_instructions() {
+                if check.contains(&inst) {
+                    continue;
+                }
                 match inst.get_opcode() {
                     InstructionOpcode::Alloca => match inst.get_allocated_type() {
                         Ok(ty) if ty.is_sized() => frame += self.td.get_abi_size(&ty),
@@ -173,6 +165,62 @@ impl<'ctx> Cg<'ctx, '_> {
             }
         }
         frame <= LEAF_FRAME_LIMIT
+    }
+
+    /// Loads the calling thread's `weft_rt_stack_limit`, afresh: the check may run after a
+    /// call that moved the task to another worker thread.
+    ///
+    /// On x86_64 a thread-local load is `fs`-relative, so every load reads the current
+    /// thread's variable; it is a non-tearing atomic load since another worker may poke the
+    /// limit meanwhile (a plain move, as free to optimize as a plain load). On aarch64 LLVM
+    /// computes a thread-local's address from `tpidr_el0` once per function and reuses it
+    /// after calls, which after a migration reads the previous thread's limit (a check
+    /// inlined after a lock or channel call then reported a bogus overflow): there the
+    /// load is an inline-assembly sequence that reads the thread pointer each time
+    /// (initial-exec model).
+    fn load_stack_limit(&mut self) -> inkwell::values::IntValue<'ctx> {
+        let i64t = self.ctx.i64_type();
+        let triple = self.module.get_triple();
+        let aarch64 = triple.as_str().to_bytes().starts_with(b"aarch64");
+        if aarch64 {
+            let asm = self.ctx.create_inline_asm(
+                i64t.fn_type(&[], false),
+                concat!(
+                    "mrs $0, tpidr_el0\n",
+                    "adrp x16, :gottprel:weft_rt_stack_limit\n",
+                    "ldr x16, [x16, :gottprel_lo12:weft_rt_stack_limit]\n",
+                    "ldr $0, [$0, x16]",
+                )
+                .to_string(),
+                "=&r,~{x16}".to_string(),
+                true,
+                false,
+                None,
+                false,
+            );
+            // The asm names the variable: make sure the module declares it.
+            self.stack_limit_global();
+            return self
+                .builder
+                .build_indirect_call(i64t.fn_type(&[], false), asm, &[], "limit")
+                .unwrap()
+                .try_as_basic_value()
+                .basic()
+                .unwrap()
+                .into_int_value();
+        }
+        let limit_g = self.stack_limit_global();
+        let limit = self
+            .builder
+            .build_load(i64t, limit_g.as_pointer_value(), "limit")
+            .unwrap()
+            .into_int_value();
+        if let Some(load) = limit.as_instruction() {
+            load.set_alignment(8).unwrap();
+            load.set_atomic_ordering(inkwell::AtomicOrdering::Unordered)
+                .unwrap();
+        }
+        limit
     }
 
     /// The thread-local `weft_rt_stack_limit` (defined by the runtime, `stack_limit.c`).

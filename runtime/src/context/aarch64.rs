@@ -12,8 +12,10 @@
 use super::StartFn;
 
 /// The assembly of a switching entry point `$name` (see [`super::switching_entry`]): saves
-/// the frame pointer and link register, calls the implementation `{imp}`, restores them
-/// and returns with `br x30` (an indirect branch, not the return-address stack's `ret`).
+/// the frame pointer and link register; if the calling thread's stack limit is poked, calls
+/// `{poked}` first (saving the eight argument registers around it); then calls the
+/// implementation `{imp}`, restores the frame pointer and link register and returns with
+/// `br x30` (an indirect branch, not the return-address stack's `ret`).
 macro_rules! switching_entry_asm {
     ($name:literal) => {
         concat!(
@@ -33,12 +35,34 @@ macro_rules! switching_entry_asm {
             ".cfi_offset x29, -16\n",
             ".cfi_offset x30, -8\n",
             "mov x29, sp\n",
+            "mrs x16, tpidr_el0\n",
+            "adrp x17, :gottprel:weft_rt_stack_limit\n",
+            "ldr x17, [x17, #:gottprel_lo12:weft_rt_stack_limit]\n",
+            "ldr x17, [x16, x17]\n",
+            "cmn x17, #1\n",
+            "b.eq 2f\n",
+            "1:\n",
             "bl {imp}\n",
             "ldp x29, x30, [sp], #16\n",
+            ".cfi_remember_state\n",
             ".cfi_def_cfa_offset 0\n",
             ".cfi_restore x29\n",
             ".cfi_restore x30\n",
             "br x30\n",
+            "2:\n",
+            ".cfi_restore_state\n",
+            "stp x0, x1, [sp, #-64]!\n",
+            ".cfi_adjust_cfa_offset 64\n",
+            "stp x2, x3, [sp, #16]\n",
+            "stp x4, x5, [sp, #32]\n",
+            "stp x6, x7, [sp, #48]\n",
+            "bl {poked}\n",
+            "ldp x2, x3, [sp, #16]\n",
+            "ldp x4, x5, [sp, #32]\n",
+            "ldp x6, x7, [sp, #48]\n",
+            "ldp x0, x1, [sp], #64\n",
+            ".cfi_adjust_cfa_offset -64\n",
+            "b 1b\n",
             ".cfi_endproc\n",
             ".size ",
             $name,

@@ -35,11 +35,17 @@ compile_error!("weft_rt supports x86_64 and aarch64 only");
 /// the return-address stack still holds the suspended task's return address. An indirect
 /// jump is predicted from the branch history instead, which tells the two tasks apart. On
 /// the machine measured this halved a yield round trip between two tasks (49.6 to 22.9 ns).
+///
+/// Each is also a safe point: when another worker has poked the thread's stack limit (see
+/// `crate::stack::poke`), the trampoline first lets the runtime act on it
+/// (`sched::worker::poked`), as a poked prologue check does, so that a loop that calls
+/// only such runtime functions and no Weft function still answers.
 macro_rules! switching_entry {
     ($name:literal => $imp:path) => {
         core::arch::global_asm!(
             $crate::context::switching_entry_asm!($name),
             imp = sym $imp,
+            poked = sym $crate::sched::worker::poked_at_entry,
         );
     };
 }

@@ -96,10 +96,11 @@ extern "C" {
     fn weft_ctx_start();
 }
 
-/// The assembly of a switching entry point `$name` (see [`super::switching_entry`]): calls
-/// the implementation `{imp}` (the stack stays 16-byte aligned at the call), then pops its
-/// own return address into `rcx` (caller-saved, and no argument or return register once
-/// the implementation has returned) and jumps there.
+/// The assembly of a switching entry point `$name` (see [`super::switching_entry`]): if the
+/// calling thread's stack limit is poked, calls `{poked}` first (saving the six argument
+/// registers around it); then calls the implementation `{imp}` (the stack stays 16-byte
+/// aligned at both calls), pops its own return address into `rcx` (caller-saved, and no
+/// argument or return register once the implementation has returned) and jumps there.
 macro_rules! switching_entry_asm {
     ($name:literal) => {
         concat!(
@@ -116,6 +117,11 @@ macro_rules! switching_entry_asm {
             ".cfi_startproc\n",
             "sub rsp, 8\n",
             ".cfi_adjust_cfa_offset 8\n",
+            ".cfi_remember_state\n",
+            "mov rax, qword ptr [rip + weft_rt_stack_limit@GOTTPOFF]\n",
+            "cmp qword ptr fs:[rax], -1\n",
+            "je 2f\n",
+            "1:\n",
             "call {imp}\n",
             "add rsp, 8\n",
             ".cfi_adjust_cfa_offset -8\n",
@@ -123,6 +129,24 @@ macro_rules! switching_entry_asm {
             ".cfi_adjust_cfa_offset -8\n",
             ".cfi_register rip, rcx\n",
             "jmp rcx\n",
+            "2:\n",
+            ".cfi_restore_state\n",
+            "push rdi\n",
+            "push rsi\n",
+            "push rdx\n",
+            "push rcx\n",
+            "push r8\n",
+            "push r9\n",
+            ".cfi_adjust_cfa_offset 48\n",
+            "call {poked}\n",
+            "pop r9\n",
+            "pop r8\n",
+            "pop rcx\n",
+            "pop rdx\n",
+            "pop rsi\n",
+            "pop rdi\n",
+            ".cfi_adjust_cfa_offset -48\n",
+            "jmp 1b\n",
             ".cfi_endproc\n",
             ".size ",
             $name,

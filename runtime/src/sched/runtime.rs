@@ -119,6 +119,11 @@ pub(crate) fn start(adopt_caller: bool) -> &'static Runtime {
 }
 
 impl Runtime {
+    /// Whether a worker spins looking for work (or was woken to, and has not yet).
+    pub(crate) fn any_spinning(&self) -> bool {
+        self.nmspinning.load(Ordering::SeqCst) != 0
+    }
+
     /// Wakes one sleeping worker to spin for new work, unless one already spins or none
     /// sleeps (Go's `wakep`).
     pub(crate) fn wake_idle_worker(&self) {
@@ -157,7 +162,7 @@ impl Runtime {
     /// firing their timers, then sleep until woken or until the next timer. Returns `None`
     /// when the caller should retry its local checks.
     pub(crate) fn find_slow(&self, me: &'static Worker) -> Option<Entry> {
-        me.start_idle_look();
+        me.start_idle_look(now_ns());
         if self.start_spinning(me) {
             let until = now_ns() + SPIN_NS;
             loop {
@@ -219,10 +224,14 @@ impl Runtime {
             return None;
         }
         let start = me.random() as usize % n;
-        (0..n)
+        let stolen = (0..n)
             .map(|i| &self.workers[(start + i) % n])
             .filter(|w| w.id != me.id && me.sees_work_to_take(w, now))
-            .find_map(|victim| me.queue.steal_from(&victim.queue, false))
+            .find_map(|victim| me.queue.steal_from(&victim.queue, false));
+        if stolen.is_some() {
+            me.note_steal(now);
+        }
+        stolen
     }
 
     /// Whether another worker's queue has work worth taking (a sleeper's periodic look).
@@ -297,6 +306,10 @@ impl Runtime {
                 } else if solo::wake_from_deep_sleep() {
                     return true;
                 }
+            } else if busy {
+                // The running worker may never visit its scheduler loop (a task that does
+                // not switch): invite it into solo mode at its next function call.
+                solo::invite(self);
             }
             let poll = now + if busy { POLL_NS } else { POLL_IDLE_NS };
             let until = deadline.map_or(poll, |d| d.min(poll));

@@ -67,18 +67,22 @@ pub fn active() -> bool {
 }
 
 /// Whether `me` could start solo mode now: the runtime owns the process's threads (worker
-/// 0 is the process's own thread), no OS thread was ever started, and every other worker
-/// is in deep sleep. Cheap: for the owner's periodic check on its hand-off path.
+/// 0 is the process's own thread), no OS thread was ever started, every other worker is in
+/// deep sleep, and none has been woken to look for work (a woken worker counts as spinning
+/// until it finds work or sleeps again; it must be able to leave its deep sleep). Cheap:
+/// for the owner's periodic check on its hand-off path.
 #[inline]
 pub(crate) fn could_enter(rt: &Runtime) -> bool {
     !active()
         && !DISABLED.load(Ordering::Relaxed)
         && IDLE.load(Ordering::Relaxed) == rt.workers.len() as u64 - 1
         && adopted()
+        && !rt.any_spinning()
 }
 
 /// Starts solo mode if [`could_enter`], with `me` as the owner. Called from `me`'s
-/// scheduler loop only (no task runs, no operation is half done).
+/// scheduler loop or from a poked prologue check of the task it runs (no operation is
+/// half done at either).
 pub(crate) fn try_enter(rt: &Runtime, me: &Worker) {
     if !could_enter(rt) {
         return;
@@ -136,6 +140,18 @@ pub(crate) fn owner() -> Option<usize> {
     (IDLE.load(Ordering::Acquire) & SOLO_BIT != 0).then(|| OWNER.load(Ordering::Relaxed))
 }
 
+/// A deep sleeper that sees solo mode possible (every worker but one in deep sleep, no OS
+/// thread) pokes the others' stack limits, so that the running one, which may never visit
+/// its scheduler loop (a task that does not switch), starts solo mode at its next function
+/// call ([`crate::sched::worker::poked`]).
+pub(crate) fn invite(rt: &Runtime) {
+    if could_enter(rt) {
+        for w in rt.workers.iter() {
+            w.poke();
+        }
+    }
+}
+
 /// A deep sleeper asks the owner to end solo mode (see the module docs): it sets the
 /// request flag and pokes the owner's stack limit. Repeated while the request stands, since
 /// the owner's next switch overwrites a poke.
@@ -152,13 +168,16 @@ pub(crate) fn revoke_requested() -> bool {
 }
 
 /// The owner, between operations (its scheduler loop, or a poked prologue): ends solo mode
-/// if a sleeper asked for it, and wakes an idle worker to take the waiting work.
-pub(crate) fn honour_revoke(rt: &Runtime) {
-    if revoke_requested() {
-        REVOKE.store(false, Ordering::Relaxed);
-        leave();
-        rt.wake_idle_worker();
+/// if a sleeper asked for it, and wakes an idle worker to take the waiting work. Returns
+/// whether it did.
+pub(crate) fn honour_revoke(rt: &Runtime) -> bool {
+    if !revoke_requested() {
+        return false;
     }
+    REVOKE.store(false, Ordering::Relaxed);
+    leave();
+    rt.wake_idle_worker();
+    true
 }
 
 /// Registers the calling worker as in deep sleep: from now until [`wake_from_deep_sleep`]

@@ -100,6 +100,10 @@ pub struct Worker {
     sightings: UnsafeCell<Vec<Sighting>>,
     /// This worker ran a task since it last ran out of work.
     ran_tasks: Cell<bool>,
+    /// When this worker last stole (0: not since it last ran out of work), and how many
+    /// times over the steal age is doubled ([`Worker::start_idle_look`]).
+    last_steal: Cell<u64>,
+    steal_backoff: Cell<u32>,
     _owned_end: CachePadded<()>,
 }
 
@@ -169,6 +173,8 @@ impl Worker {
             rng: Cell::new(0x9e37_79b9 ^ (id as u32).wrapping_mul(0x85eb_ca6b) | 1),
             sightings: UnsafeCell::new(vec![Sighting::default(); count]),
             ran_tasks: Cell::new(false),
+            last_steal: Cell::new(0),
+            steal_backoff: Cell::new(0),
             _owned_end: CachePadded::new(()),
         }
     }
@@ -180,8 +186,9 @@ impl Worker {
             .store(stack::limit_slot(), Ordering::Release);
         signals::setup_thread(&format!("weft-worker-{}", self.id));
         loop {
-            solo::honour_revoke(rt());
-            solo::try_enter(rt(), self);
+            if !solo::honour_revoke(rt()) {
+                solo::try_enter(rt(), self);
+            }
             let entry = self.find_work();
             self.execute(entry);
         }
@@ -344,11 +351,30 @@ impl Worker {
     /// forgets what it saw of the run queues ([`Worker::sees_work_to_take`]) and judges how
     /// long others' work waits from now on (while it was busy too, the two may have slowed
     /// each other down).
-    pub(crate) fn start_idle_look(&self) {
+    ///
+    /// It also judges its last steal: work that kept it busy for less than
+    /// [`UNPRODUCTIVE_STEAL_NS`] (tasks that soon blocked on something the victim's tasks
+    /// hold, and went back there when woken) doubles the age it waits for before stealing
+    /// again, up to 2^[`MAX_STEAL_BACKOFF`] times; a productive steal resets it.
+    pub(crate) fn start_idle_look(&self, now: u64) {
         if self.ran_tasks.replace(false) {
             // SAFETY: owner-only field, and no switch happens here.
             unsafe { (*self.sightings.get()).fill(Sighting::default()) };
         }
+        let stole_at = self.last_steal.replace(0);
+        if stole_at != 0 {
+            let backoff = if now - stole_at < UNPRODUCTIVE_STEAL_NS {
+                (self.steal_backoff.get() + 1).min(MAX_STEAL_BACKOFF)
+            } else {
+                0
+            };
+            self.steal_backoff.set(backoff);
+        }
+    }
+
+    /// Records a successful steal (see [`Worker::start_idle_look`]).
+    pub(crate) fn note_steal(&self, now: u64) {
+        self.last_steal.set(now);
     }
 
     /// Whether `victim`'s run queue has work worth taking to this idle worker's core: a
@@ -361,7 +387,7 @@ impl Worker {
             || victim
                 .queue
                 .waiting_since(seen, now)
-                .is_some_and(|since| now - since >= STEAL_AGE_NS)
+                .is_some_and(|since| now - since >= STEAL_AGE_NS << self.steal_backoff.get())
     }
 
     /// Gives `task` a stack and an initial context if it has not started yet.
@@ -641,6 +667,10 @@ const NEXT_STREAK: u32 = 8;
 /// on), while work that waits this long is better run in parallel. (At 50 µs, the tasks
 /// queued behind a run-next hand-off in the mpmc benchmark were stolen.)
 const STEAL_AGE_NS: u64 = 200_000;
+/// A steal whose work kept the thief busy for less than this did not pay (ns).
+const UNPRODUCTIVE_STEAL_NS: u64 = 50_000;
+/// At most this many doublings of [`STEAL_AGE_NS`] (200 µs · 2^6 = 12.8 ms).
+const MAX_STEAL_BACKOFF: u32 = 6;
 
 /// Entries in a worker's queue from which a push wakes an idle worker at once.
 const EAGER_WAKE_LEN: usize = 32;
@@ -651,10 +681,17 @@ const EAGER_WAKE_LEN: usize = 32;
 pub(crate) fn poked() -> usize {
     let limit = current_task().map_or(0, |t| t.stack_limit());
     stack::set_limit(limit);
-    if let Some(rt) = super::runtime::try_rt() {
-        solo::honour_revoke(rt);
+    if let (Some(rt), Some(me)) = (super::runtime::try_rt(), current_worker()) {
+        if !solo::honour_revoke(rt) {
+            solo::try_enter(rt, me);
+        }
     }
     limit
+}
+
+/// [`poked`] from a switching entry point's trampoline ([`crate::context::switching_entry`]).
+pub(crate) extern "C" fn poked_at_entry() {
+    poked();
 }
 
 /// Puts a task claimed by the running task (a joiner starting its child) in run-next.

@@ -118,16 +118,26 @@ impl Mutex {
     pub fn lock(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
         let (me, list) = held::current();
-        if self
-            .state
-            .solo_cas(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        if !self.try_acquire() {
             self.lock_contended(me, loc);
         }
         self.owner.store(me, Ordering::Relaxed);
         // SAFETY: the caller's own list.
         unsafe { held::note(list, self.addr(), HeldKind::Mutex) };
+    }
+
+    /// One attempt to take the lock: sets `LOCKED` if it is clear, whatever the `WAITERS`
+    /// and `WOKEN` bits say (barging, as Go's fast path does for a free lock word), so a
+    /// holder that keeps relocking while woken waiters wait in a run queue stays on the
+    /// fast path.
+    #[inline(always)]
+    fn try_acquire(&self) -> bool {
+        let state = self.state.load(Ordering::Relaxed);
+        state & LOCKED == 0
+            && self
+                .state
+                .solo_cas(state, state | LOCKED, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
     }
 
     fn addr(&self) -> *const u8 {
@@ -137,11 +147,7 @@ impl Mutex {
     /// Acquires without the destroyed and relock checks (condition variables, which did
     /// them, and which keep the mutex on the caller's list of held locks while they wait).
     pub(crate) fn lock_as(&self, me: usize) {
-        if self
-            .state
-            .solo_cas(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        if !self.try_acquire() {
             self.lock_contended(me, None);
         }
         self.owner.store(me, Ordering::Relaxed);
@@ -151,11 +157,7 @@ impl Mutex {
     pub fn try_lock(&self, loc: Option<&WeftLoc>) -> bool {
         self.check_live(loc);
         let (me, list) = held::current();
-        if self
-            .state
-            .solo_cas(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
-        {
+        if self.try_acquire() {
             self.owner.store(me, Ordering::Relaxed);
             // SAFETY: the caller's own list.
             unsafe { held::note(list, self.addr(), HeldKind::Mutex) };
@@ -254,30 +256,28 @@ impl Mutex {
     #[inline]
     pub(crate) fn unlock_held(&self) {
         self.owner.store(0, Ordering::Relaxed);
-        if self
-            .state
-            .solo_cas(LOCKED, UNLOCKED, Ordering::Release, Ordering::Relaxed)
-            .is_err()
-        {
+        let prev = self.state.solo_fetch_and(!LOCKED, Ordering::Release);
+        if prev & (WAITERS | WOKEN) == WAITERS {
             self.unlock_slow();
         }
     }
 
-    /// Unlocks with waiters or a woken waiter about: wakes the first waiter unless one is
-    /// already on its way (Go's `unlockSlow`).
+    /// After an unlock that saw waiters and no woken waiter on its way: wakes the first
+    /// waiter, unless meanwhile one was woken or the mutex relocked (that holder's unlock
+    /// will wake), as Go's `unlockSlow`.
     #[cold]
     #[inline(never)]
     fn unlock_slow(&self) {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            let wake = state & WAITERS != 0 && state & WOKEN == 0;
-            let new = (state & !LOCKED) | if wake { WOKEN } else { 0 };
+            if state & WAITERS == 0 || state & (WOKEN | LOCKED) != 0 {
+                return;
+            }
             match self
                 .state
-                .solo_cas(state, new, Ordering::Release, Ordering::Relaxed)
+                .solo_cas(state, state | WOKEN, Ordering::Relaxed, Ordering::Relaxed)
             {
-                Ok(_) if wake => return self.wake_one(),
-                Ok(_) => return,
+                Ok(_) => return self.wake_one(),
                 Err(s) => state = s,
             }
         }

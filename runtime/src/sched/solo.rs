@@ -22,10 +22,12 @@
 //!   through [`SoloRmw`], which is a plain load and store while solo: the values it leaves
 //!   are the same, so a later atomic operation (after solo mode ends) sees a consistent
 //!   state;
-//! - solo mode starts only in the owner's scheduler loop ([`try_enter`]), where it is in
-//!   the middle of no operation, by one compare-and-swap on `IDLE` that succeeds only if
-//!   every other worker is in deep sleep; that acquire pairs with the release of each
-//!   sleeper's registration, so the owner sees all they did before sleeping;
+//! - solo mode starts only where the owner is in the middle of no operation ([`try_enter`]):
+//!   in its scheduler loop, or at a safe point of the task it runs (a poked prologue check
+//!   or switching entry point, see [`invite`]), by one compare-and-swap on `IDLE` that
+//!   succeeds only if every other worker is in deep sleep and none was woken meanwhile;
+//!   that acquire pairs with the release of each sleeper's registration, so the owner sees
+//!   all they did before sleeping;
 //! - solo mode ends only on the owner's own thread ([`leave`]), before it wakes a worker or
 //!   starts an OS thread, and before the owner itself sleeps: the release on `IDLE` then
 //!   publishes its plain writes to whoever it wakes. A read-modify-write is never split by
@@ -34,7 +36,7 @@
 //!   spurious futex wake-up) goes back to sleep without a deadline: on entering solo mode
 //!   the owner moved every worker's timers into its own heap;
 //! - a deep sleeper that finds work waiting too long in the owner's queue (a task that
-//!   another core should run: see `Runtime::sleep`) asks the owner to end solo mode
+//!   another core should run: see `Runtime::deep_sleep`) asks the owner to end solo mode
 //!   ([`request_revoke`]): it sets a flag the owner checks in its scheduler loop and every
 //!   61st switch, and *pokes* the owner's stack limit ([`crate::stack::poke`]) so that a
 //!   task that does not switch (a long computation) enters the runtime at its next

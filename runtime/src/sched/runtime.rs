@@ -27,9 +27,11 @@ use crate::time::now_ns;
 /// How long an idle worker spins, checking queues, before it sleeps (ns).
 const SPIN_NS: u64 = 50_000;
 /// How often a sleeping worker looks for work waiting in the queues of running workers
-/// (ns); with every worker idle, how often it looks anyway (a timer may start work on
-/// another worker meanwhile).
+/// (ns), doubling up to `POLL_MAX_NS` while those queues stay empty (a ping-pong or a ring
+/// of tasks handing over through run-next slots); with every worker idle, how often it
+/// looks anyway (a timer may start work on another worker meanwhile).
 const POLL_NS: u64 = 100_000;
+const POLL_MAX_NS: u64 = 1_600_000;
 const POLL_IDLE_NS: u64 = 10_000_000;
 
 /// `wake_word` values: asleep, woken to spin for work, woken to re-run the idle checks.
@@ -234,6 +236,13 @@ impl Runtime {
         stolen
     }
 
+    /// Whether another worker's ring holds entries (racy).
+    fn any_queued_elsewhere(&self, me: &Worker) -> bool {
+        self.workers
+            .iter()
+            .any(|w| w.id != me.id && w.queue.has_stealable())
+    }
+
     /// Whether another worker's queue has work worth taking (a sleeper's periodic look).
     fn work_waits(&self, me: &Worker, now: u64) -> bool {
         self.workers
@@ -289,6 +298,7 @@ impl Runtime {
     /// queues while registered in deep sleep ([`solo`]).
     fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>) -> bool {
         solo::enter_deep_sleep();
+        let mut poll_ns = POLL_NS;
         loop {
             let now = now_ns();
             let woken = me.wake_word.load(Ordering::Acquire) != ASLEEP;
@@ -311,7 +321,14 @@ impl Runtime {
                 // not switch): invite it into solo mode at its next function call.
                 solo::invite(self);
             }
-            let poll = now + if busy { POLL_NS } else { POLL_IDLE_NS };
+            poll_ns = if !busy {
+                POLL_IDLE_NS
+            } else if self.any_queued_elsewhere(me) {
+                POLL_NS
+            } else {
+                (poll_ns * 2).min(POLL_MAX_NS)
+            };
+            let poll = now + poll_ns;
             let until = deadline.map_or(poll, |d| d.min(poll));
             futex::wait(&me.wake_word, ASLEEP, Some(until));
         }

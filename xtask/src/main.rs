@@ -1,7 +1,7 @@
 //! `cargo xtask`: project automation.
 //!
 //! - `setup`: installs missing system packages (apt), idempotently; fast when all present.
-//! - `test`: setup, build, then every test suite.
+//! - `test`: setup, build (with the runtime for aarch64), then every test suite.
 //! - `bench`: setup, then the benchmarks with their peer ratios.
 //! - `stress [RUNS]`: the concurrency stress tests, RUNS times in a row (default 20).
 //! - `sanitize [--build-std] [RUNS]`: the synchronization primitives' OS-thread tests under
@@ -10,6 +10,7 @@
 //! Every command runs `setup` first.
 
 mod bench;
+mod cross;
 mod sanitize;
 mod setup;
 
@@ -72,7 +73,7 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -82,8 +83,11 @@ fn cargo() -> Command {
 fn test(extra: &[String]) -> Result<(), String> {
     let started = std::time::Instant::now();
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
+    let cross_runtime = cross::build_runtime()?;
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace"]);
+    cmd.args(["test", "--workspace"])
+        .env("WEFT_CROSS_RUNTIME_DIR", cross_runtime)
+        .env("WEFT_CROSS_REQUIRED", "1");
     cmd.args(extra);
     run(&mut cmd)?;
     sanitize::run_in_test_suite()?;

@@ -19,6 +19,13 @@ pub const PACKAGES: &[&str] = &[
     // Peers of the concurrency benchmarks.
     "golang-go",
     "crystal",
+    // The aarch64 suite: Debian's rustc with an aarch64 std (rustup cannot add targets
+    // here), the cross C toolchain for linking, and qemu to run the programs.
+    "rustc-web",
+    "libstd-rust-web-dev:arm64",
+    "gcc-aarch64-linux-gnu",
+    "libc6-dev-arm64-cross",
+    "qemu-user",
 ];
 
 /// Installs whatever is missing.
@@ -34,6 +41,9 @@ pub fn setup() -> Result<(), String> {
             missing.join(" ")
         ));
     }
+    if missing.iter().any(|p| p.ends_with(":arm64")) {
+        add_architecture("arm64")?;
+    }
     apt(&["update", "-qq"])?;
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend(missing.iter().map(String::as_str));
@@ -43,21 +53,43 @@ pub fn setup() -> Result<(), String> {
 fn missing_packages() -> Result<Vec<String>, String> {
     let out = Command::new("dpkg-query")
         .arg("-W")
-        .arg("-f=${Package} ${Status}\n")
+        .arg("-f=${Package}:${Architecture} ${Status}\n")
         .args(PACKAGES)
         .output()
         .map_err(|e| format!("cannot run dpkg-query: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
+    // `name:arch` of every installed package; a wanted name without an architecture
+    // matches any.
     let installed: Vec<&str> = text
         .lines()
         .filter(|l| l.ends_with("install ok installed"))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
+    let is_installed = |wanted: &str| {
+        installed
+            .iter()
+            .any(|i| *i == wanted || (!wanted.contains(':') && i.split(':').next() == Some(wanted)))
+    };
     Ok(PACKAGES
         .iter()
-        .filter(|p| !installed.contains(p))
+        .filter(|p| !is_installed(p))
         .map(|p| p.to_string())
         .collect())
+}
+
+/// Lets apt install packages of a foreign architecture (`dpkg --add-architecture`).
+fn add_architecture(arch: &str) -> Result<(), String> {
+    let status = Command::new("dpkg")
+        .args(["--add-architecture", arch])
+        .status()
+        .map_err(|e| format!("cannot run dpkg: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "dpkg --add-architecture {arch} failed with {status}"
+        ))
+    }
 }
 
 fn apt(args: &[&str]) -> Result<(), String> {

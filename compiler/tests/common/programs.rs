@@ -83,7 +83,18 @@ pub fn exe_name(path: &Path) -> String {
 
 /// `weft build <flags> <path> -o <exe>`.
 pub fn build(path: &Path, flags: &[String], exe: &Path) -> Result<(), String> {
+    build_with(path, flags, exe, &[])
+}
+
+/// [`build`] with extra environment for the compiler (`WEFT_RUNTIME_DIR`).
+pub fn build_with(
+    path: &Path,
+    flags: &[String],
+    exe: &Path,
+    env: &[(&str, &Path)],
+) -> Result<(), String> {
     let build = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .envs(env.iter().copied())
         .arg("build")
         .args(flags)
         .arg(path)
@@ -154,7 +165,27 @@ pub fn run_and_check(
     label: &str,
     limit: Duration,
 ) -> Result<(), String> {
-    let mut cmd = Command::new(exe);
+    run_and_check_under(None, exe, spec, threads, label, limit)
+}
+
+/// [`run_and_check`], with the program run by `runner` (an emulator such as
+/// `qemu-aarch64`) when given.
+pub fn run_and_check_under(
+    runner: Option<&str>,
+    exe: &Path,
+    spec: &Spec,
+    threads: &str,
+    label: &str,
+    limit: Duration,
+) -> Result<(), String> {
+    let mut cmd = match runner {
+        Some(r) => {
+            let mut c = Command::new(r);
+            c.arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
     cmd.args(&spec.args).current_dir(super::root());
     for (k, v) in &spec.env {
         cmd.env(k, v);

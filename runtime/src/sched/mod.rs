@@ -66,6 +66,7 @@ pub mod runtime;
 pub mod signals;
 pub(crate) mod slab;
 pub mod solo;
+pub(crate) mod steal;
 pub mod task;
 pub mod thread;
 pub mod waiter;

@@ -164,7 +164,7 @@ impl Runtime {
     /// firing their timers, then sleep until woken or until the next timer. Returns `None`
     /// when the caller should retry its local checks.
     pub(crate) fn find_slow(&self, me: &'static Worker) -> Option<Entry> {
-        me.start_idle_look(now_ns());
+        me.thief.start_idle_look(now_ns());
         if self.start_spinning(me) {
             let until = now_ns() + SPIN_NS;
             loop {
@@ -219,7 +219,7 @@ impl Runtime {
     }
 
     /// Tries to steal from every other worker whose queue has work worth taking
-    /// ([`Worker::sees_work_to_take`]), starting at a random one.
+    /// ([`super::steal`]), starting at a random one.
     fn steal(&self, me: &Worker, now: u64) -> Option<Entry> {
         let n = self.workers.len();
         if n == 1 {
@@ -228,10 +228,10 @@ impl Runtime {
         let start = me.random() as usize % n;
         let stolen = (0..n)
             .map(|i| &self.workers[(start + i) % n])
-            .filter(|w| w.id != me.id && me.sees_work_to_take(w, now))
+            .filter(|w| w.id != me.id && me.thief.sees_work_to_take(w, now))
             .find_map(|victim| me.queue.steal_from(&victim.queue, false));
         if stolen.is_some() {
-            me.note_steal(now);
+            me.thief.note_steal(now);
         }
         stolen
     }
@@ -247,7 +247,7 @@ impl Runtime {
     fn work_waits(&self, me: &Worker, now: u64) -> bool {
         self.workers
             .iter()
-            .any(|w| w.id != me.id && me.sees_work_to_take(w, now))
+            .any(|w| w.id != me.id && me.thief.sees_work_to_take(w, now))
     }
 
     /// Sleeps until another thread wakes this worker or the earliest timer is due, after

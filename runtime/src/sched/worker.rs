@@ -23,16 +23,17 @@
 //!   `current` (read) and `wake_word`.
 
 use std::cell::{Cell, UnsafeCell};
-
-use crossbeam_utils::CachePadded;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
+use crossbeam_utils::CachePadded;
+
 use super::activation::Activation;
 use super::lock::SpinLock;
-use super::queue::{LocalQueue, Sighting};
+use super::queue::LocalQueue;
 use super::runtime::{rt, Runtime};
 use super::solo::SoloRmw;
+use super::steal::{Thief, EAGER_WAKE_LEN};
 use super::task::{self, Entry, Outcome, Task, DAEMON, MAIN};
 use super::waiter::Waiter;
 use super::{join, signals, solo};
@@ -96,14 +97,8 @@ pub struct Worker {
     /// Run-next entries taken in a row ([`Worker::pop_local`]).
     next_streak: Cell<u32>,
     rng: Cell<u32>,
-    /// What this worker last saw of each worker's run queue while idle (indexed by id).
-    sightings: UnsafeCell<Vec<Sighting>>,
-    /// This worker ran a task since it last ran out of work.
-    ran_tasks: Cell<bool>,
-    /// When this worker last stole (0: not since it last ran out of work), and how many
-    /// times over the steal age is doubled ([`Worker::start_idle_look`]).
-    last_steal: Cell<u64>,
-    steal_backoff: Cell<u32>,
+    /// The worker as a thief of others' queued work ([`super::steal`]).
+    pub(crate) thief: Thief,
     _owned_end: CachePadded<()>,
 }
 
@@ -171,10 +166,7 @@ impl Worker {
             tick: Cell::new(0),
             next_streak: Cell::new(0),
             rng: Cell::new(0x9e37_79b9 ^ (id as u32).wrapping_mul(0x85eb_ca6b) | 1),
-            sightings: UnsafeCell::new(vec![Sighting::default(); count]),
-            ran_tasks: Cell::new(false),
-            last_steal: Cell::new(0),
-            steal_backoff: Cell::new(0),
+            thief: Thief::new(count),
             _owned_end: CachePadded::new(()),
         }
     }
@@ -219,7 +211,7 @@ impl Worker {
         if !entry.acquire() {
             return;
         }
-        self.ran_tasks.set(true);
+        self.thief.ran_task();
         let mut task = entry.task();
         loop {
             self.switch_into(task);
@@ -294,10 +286,10 @@ impl Worker {
 
     /// Owner only: the next entry of the local queue: the run-next entry first, except
     /// that after [`NEXT_STREAK`] run-next entries in a row with no task finishing the
-    /// front of the ring goes first. Two tasks that keep waking each other through the run-next slot then still
-    /// leave the tasks queued behind them their turn (Go lets a run-next hand-off inherit
-    /// the time slice, then preempts), so queued tasks do not wait so long that an idle
-    /// worker takes them to another core.
+    /// front of the ring goes first. Two tasks that keep waking each other through the
+    /// run-next slot then still leave the tasks queued behind them their turn (Go lets a
+    /// run-next hand-off inherit the time slice, then preempts), so queued tasks do not wait
+    /// so long that an idle worker takes them to another core ([`super::steal`]).
     #[inline]
     fn pop_local(&self) -> Option<Entry> {
         let streak = self.next_streak.get();
@@ -345,49 +337,6 @@ impl Worker {
             // SAFETY: the slot of a worker thread, which never exits.
             unsafe { stack::poke(slot) };
         }
-    }
-
-    /// Called when this worker runs out of work: if it ran tasks since it last did, it
-    /// forgets what it saw of the run queues ([`Worker::sees_work_to_take`]) and judges how
-    /// long others' work waits from now on (while it was busy too, the two may have slowed
-    /// each other down).
-    ///
-    /// It also judges its last steal: work that kept it busy for less than
-    /// [`UNPRODUCTIVE_STEAL_NS`] (tasks that soon blocked on something the victim's tasks
-    /// hold, and went back there when woken) doubles the age it waits for before stealing
-    /// again, up to 2^[`MAX_STEAL_BACKOFF`] times; a productive steal resets it.
-    pub(crate) fn start_idle_look(&self, now: u64) {
-        if self.ran_tasks.replace(false) {
-            // SAFETY: owner-only field, and no switch happens here.
-            unsafe { (*self.sightings.get()).fill(Sighting::default()) };
-        }
-        let stole_at = self.last_steal.replace(0);
-        if stole_at != 0 {
-            let backoff = if now - stole_at < UNPRODUCTIVE_STEAL_NS {
-                (self.steal_backoff.get() + 1).min(MAX_STEAL_BACKOFF)
-            } else {
-                0
-            };
-            self.steal_backoff.set(backoff);
-        }
-    }
-
-    /// Records a successful steal (see [`Worker::start_idle_look`]).
-    pub(crate) fn note_steal(&self, now: u64) {
-        self.last_steal.set(now);
-    }
-
-    /// Whether `victim`'s run queue has work worth taking to this idle worker's core: a
-    /// long queue ([`EAGER_WAKE_LEN`]), or entries that have waited [`STEAL_AGE_NS`] since
-    /// this worker's earlier sightings.
-    pub(crate) fn sees_work_to_take(&self, victim: &Worker, now: u64) -> bool {
-        // SAFETY: owner-only field, and no switch happens here.
-        let seen = unsafe { &mut (&mut *self.sightings.get())[victim.id] };
-        victim.queue.len() >= EAGER_WAKE_LEN
-            || victim
-                .queue
-                .waiting_since(seen, now)
-                .is_some_and(|since| now - since >= STEAL_AGE_NS << self.steal_backoff.get())
     }
 
     /// Gives `task` a stack and an initial context if it has not started yet.
@@ -640,7 +589,7 @@ fn push_local_or_global(entry: Entry, next: bool) -> bool {
             } else {
                 worker.queue.push_back(entry, &rt.global);
             }
-            // A short queue is left to the idle workers' periodic look ([`Runtime::sleep`]):
+            // A short queue is left to the idle workers' periodic look (`Runtime::deep_sleep`):
             // they steal only what waits, so a few tasks handing work to each other stay
             // on one core (and in solo mode).
             if worker.queue.len() >= EAGER_WAKE_LEN {
@@ -660,24 +609,9 @@ fn push_local_or_global(entry: Entry, next: bool) -> bool {
 /// mpmc benchmark's queued tasks waited long enough to be stolen).
 const NEXT_STREAK: u32 = 8;
 
-/// How long an entry must have waited in another worker's run queue before an idle worker
-/// steals it (ns). Tasks that hand work to each other (a ping-pong, a contended lock or
-/// channel) pass through a queue quickly: stealing them would only move their shared state
-/// between cores (a cross-core wake-up costs 10-25 µs on the machine this was measured
-/// on), while work that waits this long is better run in parallel. (At 50 µs, the tasks
-/// queued behind a run-next hand-off in the mpmc benchmark were stolen.)
-const STEAL_AGE_NS: u64 = 200_000;
-/// A steal whose work kept the thief busy for less than this did not pay (ns).
-const UNPRODUCTIVE_STEAL_NS: u64 = 50_000;
-/// At most this many doublings of [`STEAL_AGE_NS`] (200 µs · 2^6 = 12.8 ms).
-const MAX_STEAL_BACKOFF: u32 = 6;
-
-/// Entries in a worker's queue from which a push wakes an idle worker at once.
-const EAGER_WAKE_LEN: usize = 32;
-
-/// The stack limit of the running task was poked (`weft_rt_morestack` saw
-/// [`stack::POKE`]): restores it, ends solo mode if a sleeper asked for it, and returns
-/// the restored limit (0: none, main or an OS thread).
+/// The stack limit of the running task was poked (`weft_rt_morestack` or a switching entry
+/// point saw [`stack::POKE`]): restores it, ends solo mode if a sleeper asked for it or else
+/// starts it if it can, and returns the restored limit (0: none, main or an OS thread).
 pub(crate) fn poked() -> usize {
     let limit = current_task().map_or(0, |t| t.stack_limit());
     stack::set_limit(limit);

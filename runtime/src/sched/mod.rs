@@ -32,7 +32,7 @@
 //! measured on). Only a queue of 32 or more (or work from an OS thread) wakes a sleeping
 //! worker at once, and then only when no worker spins (Go's `wakep`).
 //!
-//! # Solo mode ([`solo`])
+//! # Solo mode (`solo`)
 //! While one worker is the only thread that can run Weft code (always with one worker,
 //! and with more while the others sleep), the runtime's atomic read-modify-writes become
 //! plain loads and stores. A sleeper that finds work waiting asks the running worker to
@@ -65,7 +65,7 @@ pub mod queue;
 pub mod runtime;
 pub mod signals;
 pub(crate) mod slab;
-pub mod solo;
+pub(crate) mod solo;
 pub(crate) mod steal;
 pub mod task;
 pub mod thread;

@@ -57,7 +57,7 @@ impl LocalQueue {
     }
 
     /// Whether only the owner touches this queue now: always in a single-worker runtime,
-    /// and while the owner runs in solo mode ([`super::solo`]).
+    /// and while the owner runs in solo mode (`sched::solo`).
     #[inline]
     pub fn is_exclusive(&self) -> bool {
         self.exclusive || super::solo::active()

@@ -7,9 +7,12 @@
 //!   sleeping worker only when nobody spins (at most one spinner is woken per work item),
 //!   and a spinner that finds work wakes another if it was the last spinner;
 //! - a worker that goes idle first publishes itself in `idle`, then stops spinning, then
-//!   re-checks every queue; a producer first publishes its work, then checks `npidle`.
-//!   Both sides use sequentially consistent operations, so either the producer sees the idle
-//!   worker and wakes it, or the worker sees the work: no wake-up is lost;
+//!   re-checks for work that wakes sleepers at once (the global queue, a queue of
+//!   `steal::EAGER_WAKE_LEN` entries); a producer of such work first publishes it,
+//!   then checks `npidle`. Both sides use sequentially consistent operations, so either the
+//!   producer sees the idle worker and wakes it, or the worker sees the work: no wake-up is
+//!   lost. Shorter queues wake nobody: a sleeper's periodic look (`Runtime::deep_sleep`)
+//!   finds their work once it has waited (see `sched::steal`);
 //! - the drain: after main returned, the process exits as soon as every non-daemon task has
 //!   finished (`Σ spawned − Σ finished == 0`, finished counters read first);
 //! - deadlock: every worker idle, all queues empty, no live timer, no OS thread running

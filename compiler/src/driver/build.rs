@@ -160,21 +160,21 @@ pub fn find_runtime(target: &TargetSpec) -> Result<PathBuf, String> {
                 candidates.push(exe_dir.join("..").join(profile).join(LIB));
             }
         }
+        // Cargo's target directory (`target/<triple>/<profile>`), and `target/cross`, where
+        // `cargo xtask test` builds the aarch64 runtime with Debian's rustc.
         for profile in ["release", "debug"] {
-            candidates.push(
-                exe_dir
-                    .join("..")
-                    .join(&target.rust_triple)
-                    .join(profile)
-                    .join(LIB),
-            );
-            candidates.push(
-                exe_dir
-                    .join("../..")
-                    .join(&target.rust_triple)
-                    .join(profile)
-                    .join(LIB),
-            );
+            for up in ["..", "../.."] {
+                for dir in [PathBuf::new(), PathBuf::from("cross")] {
+                    candidates.push(
+                        exe_dir
+                            .join(up)
+                            .join(&dir)
+                            .join(&target.rust_triple)
+                            .join(profile)
+                            .join(LIB),
+                    );
+                }
+            }
         }
     }
     candidates

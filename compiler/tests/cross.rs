@@ -61,7 +61,7 @@ fn check_program(path: &Path, runtime: &Path) -> Result<(), String> {
     programs::build_with(path, &flags, &exe, &[("WEFT_RUNTIME_DIR", runtime)])?;
     for threads in spec.thread_counts() {
         let label = format!("{name} (aarch64, WEFT_THREADS={threads})");
-        programs::run_and_check_under(
+        programs::run_and_check(
             Some(QEMU),
             &exe,
             &spec,

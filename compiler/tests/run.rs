@@ -35,7 +35,7 @@ fn check_program(path: &Path) -> Result<(), String> {
         } else {
             format!("{name} (WEFT_THREADS={threads})")
         };
-        programs::run_and_check(&exe, &spec, threads, &label, Duration::from_secs(60))?;
+        programs::run_and_check(None, &exe, &spec, threads, &label, Duration::from_secs(60))?;
     }
     Ok(())
 }

@@ -49,7 +49,7 @@ fn check_program(path: &Path, runs: usize) -> Result<(), String> {
             if runs > 1 {
                 label += &format!(" run {run} of {runs}");
             }
-            programs::run_and_check(&exe, &spec, threads, &label, RUN_LIMIT)?;
+            programs::run_and_check(None, &exe, &spec, threads, &label, RUN_LIMIT)?;
         }
     }
     eprintln!(

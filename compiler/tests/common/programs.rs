@@ -158,19 +158,8 @@ pub fn run_with_timeout(
 
 /// Runs the built program once with `WEFT_THREADS=threads` (unset when empty) and checks
 /// what it did against `spec`; `label` names the run in messages.
+/// `runner`, when given, runs the program (an emulator such as `qemu-aarch64`).
 pub fn run_and_check(
-    exe: &Path,
-    spec: &Spec,
-    threads: &str,
-    label: &str,
-    limit: Duration,
-) -> Result<(), String> {
-    run_and_check_under(None, exe, spec, threads, label, limit)
-}
-
-/// [`run_and_check`], with the program run by `runner` (an emulator such as
-/// `qemu-aarch64`) when given.
-pub fn run_and_check_under(
     runner: Option<&str>,
     exe: &Path,
     spec: &Spec,

@@ -8,6 +8,7 @@
 //! - [`diagnostics`]: the one diagnostic type all stages report with.
 
 pub mod codegen;
+pub mod common;
 pub mod diagnostics;
 pub mod driver;
 pub mod hir;

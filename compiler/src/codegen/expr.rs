@@ -2,10 +2,10 @@
 //! operators with overflow and division traps, casts, matches.
 
 use super::func::{FnCg, Own, Val};
+use crate::common::ops::{BinOp, UnOp};
+use crate::common::ty::{FloatTy, IntTy, PassMode, Ty};
 use crate::hir::{CallTarget, Expr, ExprKind, IndexKind};
-use crate::sema::ty::{FloatTy, IntTy, PassMode, Ty};
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, UnOp};
 use inkwell::values::{BasicValue, BasicValueEnum, IntValue, PointerValue};
 use inkwell::{FloatPredicate, IntPredicate};
 
@@ -527,8 +527,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let call = self.cg.builder.build_call(f, &largs, "call").unwrap();
                 call.try_as_basic_value().basic()
             }
-            CallTarget::Intrinsic { name, type_args } => {
-                return self.intrinsic(name, type_args, args, ret, span);
+            CallTarget::Intrinsic { op, type_args } => {
+                return self.intrinsic(*op, type_args, args, ret, span);
             }
         };
         if matches!(ret, Ty::Never) {

@@ -18,8 +18,8 @@
 //!   `Err` or `None`).
 
 use super::Cg;
+use crate::common::ty::{PassMode, Ty};
 use crate::hir::{self, Block, Expr, FuncId, FuncKind, LocalId, Stmt};
-use crate::sema::ty::{PassMode, Ty};
 use inkwell::basic_block::BasicBlock;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValueEnum, FunctionValue, PointerValue};
@@ -628,7 +628,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         p
     }
 
-    fn assign(&mut self, place: &'p Expr, op: Option<crate::syntax::ast::BinOp>, value: &'p Expr) {
+    fn assign(&mut self, place: &'p Expr, op: Option<crate::common::ops::BinOp>, value: &'p Expr) {
         let ty = place.ty.clone();
         match op {
             None => {

@@ -8,9 +8,9 @@
 //! counting protocol of docs/runtime.md §1 (negative counts are immortal).
 
 use super::Cg;
+use crate::common::adt::AdtKind;
+use crate::common::ty::Ty;
 use crate::hir::FuncId;
-use crate::sema::defs::AdtKind;
-use crate::sema::ty::Ty;
 use crate::source::Span;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::module::Linkage;

@@ -3,18 +3,19 @@
 //! and the simplest accessors inlined.
 
 use super::func::{FnCg, Val};
+use crate::common::intrinsic::{CoreOp, FloatOp, IntOp, Intrinsic, IoOp, MapOp, StrOp, VecOp};
+use crate::common::ty::{FloatTy, Ty};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::hir::Arg;
-use crate::sema::ty::{FloatTy, Ty};
 use crate::source::Span;
 use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
-    /// Emits intrinsic `name`; `type_args` are its declaration's type arguments.
+    /// Emits intrinsic `op`; `type_args` are its declaration's type arguments.
     pub fn intrinsic(
         &mut self,
-        name: &str,
+        op: Intrinsic,
         type_args: &[Ty],
         args: &'p [Arg],
         ret: &Ty,
@@ -24,36 +25,31 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let ops: Vec<&'p crate::hir::Expr> = args.iter().map(|a| &a.expr).collect();
         self.mark_operands(&ops);
         let targ = |i: usize| type_args.get(i).cloned().unwrap_or(Ty::Error);
-        if let Some(v) = self.string_intrinsic(name, args, span) {
-            return v;
+        match op {
+            Intrinsic::Core(op) => self.core_intrinsic(op, &targ(0), args, span),
+            Intrinsic::Str(op) => self.string_intrinsic(op, args, span),
+            Intrinsic::Vec(op) => self.vec_intrinsic(op, &targ(0), args, ret, span),
+            Intrinsic::Map(op) => self.map_intrinsic(op, &targ(0), &targ(1), args, ret),
+            Intrinsic::Int(op) => self.int_intrinsic(op, args, ret),
+            Intrinsic::Float(op) => self.float_intrinsic(op, args),
+            Intrinsic::Io(op) => self.io_intrinsic(op, args),
+            Intrinsic::Task(op) => self.task_intrinsic(op, type_args, args, ret, span),
+            Intrinsic::Sync(op) => self.sync_intrinsic(op, &targ(0), args, ret, span),
+            Intrinsic::Thread(op) => self.thread_intrinsic(op, args, ret, span),
+            Intrinsic::Net(_) => self.not_implemented(op, ret, span),
         }
-        if let Some(v) = self.number_intrinsic(name, args, ret, span) {
-            return v;
-        }
-        if name.starts_with("vec_") {
-            if let Some(v) = self.vec_intrinsic(name, &targ(0), args, ret, span) {
-                return v;
-            }
-        }
-        if let Some(v) = self.task_intrinsic(name, type_args, args, ret, span) {
-            return v;
-        }
-        if let Some(v) = self.sync_intrinsic(name, type_args, args, ret, span) {
-            return v;
-        }
-        if name.starts_with("map_") {
-            if let Some(v) = self.map_intrinsic(name, &targ(0), &targ(1), args, ret) {
-                return v;
-            }
-        }
-        match name {
-            "panic" => {
+    }
+
+    /// Panics, assertions, printing, boxes.
+    fn core_intrinsic(&mut self, op: CoreOp, t: &Ty, args: &'p [Arg], span: Span) -> Val<'ctx> {
+        match op {
+            CoreOp::Panic => {
                 let msg = self.arg_val(&args[0]);
                 let loc = self.cg.loc(span);
                 self.call_rt("weft_rt_panic", &[msg.into(), loc.into()]);
                 self.diverge()
             }
-            "assert" => {
+            CoreOp::Assert => {
                 let cond = self.arg_val(&args[0]).into_int_value();
                 let fail = self.block_bb("assert_failed");
                 let ok = self.block_bb("assert_ok");
@@ -69,21 +65,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.position_at_end(ok);
                 self.unit()
             }
-            "print" | "eprint" => {
+            CoreOp::Print | CoreOp::Eprint => {
                 let arr = self.string_array(args);
                 let n = self.cg.ctx.i64_type().const_int(args.len() as u64, false);
-                let fd = self
-                    .cg
-                    .ctx
-                    .i32_type()
-                    .const_int(if name == "print" { 1 } else { 2 }, false);
+                let fd = if op == CoreOp::Print { 1 } else { 2 };
+                let fd = self.cg.ctx.i32_type().const_int(fd, false);
                 self.call_rt("weft_rt_print", &[arr.into(), n.into(), fd.into()]);
                 self.unit()
             }
-            "box_new" => {
-                let t = targ(0);
+            CoreOp::BoxNew => {
                 let v = self.arg_owned(&args[0]);
-                let bt = self.cg.box_struct(&t);
+                let bt = self.cg.box_struct(t);
                 let obj = self.cg.alloc_object(bt.into());
                 let p = self
                     .cg
@@ -93,54 +85,73 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.build_store(p, v).unwrap();
                 Val::owned(obj.into())
             }
-            "box_get" => {
-                let t = targ(0);
+            CoreOp::BoxGet => {
                 let b = self.arg_val(&args[0]).into_pointer_value();
-                let bt = self.cg.box_struct(&t);
+                let bt = self.cg.box_struct(t);
                 let p = self
                     .cg
                     .builder
                     .build_struct_gep(bt, b, 1, "payload")
                     .unwrap();
-                let lt = self.cg.llvm_ty(&t);
+                let lt = self.cg.llvm_ty(t);
                 let v = self.cg.builder.build_load(lt, p, "v").unwrap();
-                Val::owned(self.owned(Val::borrowed(v), &t))
+                Val::owned(self.owned(Val::borrowed(v), t))
             }
-            "io_args" => self.rt_owned("weft_rt_args", &[]),
-            "io_program_name" => self.rt_owned("weft_rt_program_name", &[]),
-            "io_read_file" | "io_read_line" | "io_getenv" | "io_write_file" => {
-                self.io_out_param(name, args)
+            CoreOp::BoolToString => {
+                let b = self.arg_val(&args[0]);
+                self.rt_owned("weft_rt_str_from_bool", &[b.into()])
             }
-            "io_exit" => {
+        }
+    }
+
+    /// `std/io` and `std/time`.
+    fn io_intrinsic(&mut self, op: IoOp, args: &'p [Arg]) -> Val<'ctx> {
+        match op {
+            IoOp::Args => self.rt_owned("weft_rt_args", &[]),
+            IoOp::ProgramName => self.rt_owned("weft_rt_program_name", &[]),
+            IoOp::ReadFile | IoOp::ReadLine | IoOp::Getenv | IoOp::WriteFile => {
+                self.io_out_param(op, args)
+            }
+            IoOp::Exit => {
                 let code = self.arg_val(&args[0]);
                 self.call_rt("weft_rt_exit", &[code.into()]);
                 self.diverge()
             }
-            "sched_yield" => {
-                self.call_rt("weft_rt_yield", &[]);
-                self.unit()
-            }
-            "sleep_ms" => {
+            IoOp::SleepMs => {
                 let ms = self.arg_val(&args[0]);
                 self.call_rt("weft_rt_sleep_ms", &[ms.into()]);
                 self.unit()
             }
-            "now_ms" => self.rt_owned("weft_rt_now_ms", &[]),
-            "now_ns" => self.rt_owned("weft_rt_now_ns", &[]),
-            _ => self.not_implemented(name, ret, span),
+            IoOp::NowMs => self.rt_owned("weft_rt_now_ms", &[]),
+            IoOp::NowNs => self.rt_owned("weft_rt_now_ns", &[]),
         }
     }
 
-    /// Reports an intrinsic this version cannot compile (E0900).
-    fn not_implemented(&mut self, name: &str, ret: &Ty, span: Span) -> Val<'ctx> {
-        let what = name.split('_').next().unwrap_or(name);
+    /// Reports an intrinsic this version cannot compile (E0900), by the std function
+    /// users call.
+    pub(super) fn not_implemented(&mut self, op: Intrinsic, ret: &Ty, span: Span) -> Val<'ctx> {
+        let api = self
+            .cg
+            .prog
+            .intrinsic_apis
+            .get(&op)
+            .cloned()
+            .unwrap_or_else(|| op.name().to_string());
+        let module = match op {
+            Intrinsic::Net(_) => "std/net",
+            Intrinsic::Task(_) => "std/runtime",
+            Intrinsic::Sync(_) => "std/sync",
+            Intrinsic::Thread(_) => "std/thread",
+            Intrinsic::Io(_) => "std/io",
+            _ => "std/prelude",
+        };
         self.cg.diags.push(
             Diagnostic::error(
                 diag::E0900,
                 span,
-                format!("`{name}` is not implemented yet in code generation"),
+                format!("`{api}` is not implemented yet in code generation"),
             )
-            .with_note(format!("the `{what}` part of the standard library cannot be compiled by this version; `weft check` accepts it")),
+            .with_note(format!("this part of `{module}` cannot be compiled by this version; `weft check` accepts it")),
         );
         self.undef(ret)
     }
@@ -157,7 +168,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// An argument's value for the moment (borrowed; temporaries released with the
     /// statement). `&mut` arguments give the address of their place.
     pub fn arg_val(&mut self, a: &'p Arg) -> BasicValueEnum<'ctx> {
-        if a.mode == crate::sema::ty::PassMode::RefMut {
+        if a.mode == crate::common::ty::PassMode::RefMut {
             return self.place(&a.expr, true).into();
         }
         let v = self.expr(&a.expr);
@@ -247,58 +258,55 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     // ----- strings -----
 
-    fn string_intrinsic(&mut self, name: &str, args: &'p [Arg], span: Span) -> Option<Val<'ctx>> {
-        let simple = match name {
-            "str_contains" => "weft_rt_str_contains",
-            "str_starts_with" => "weft_rt_str_starts_with",
-            "str_ends_with" => "weft_rt_str_ends_with",
-            "str_find" => "weft_rt_str_find",
-            "str_split" => "weft_rt_str_split",
-            "str_trim" => "weft_rt_str_trim",
-            "str_to_upper" => "weft_rt_str_to_upper",
-            "str_to_lower" => "weft_rt_str_to_lower",
-            "str_bytes" => "weft_rt_str_bytes",
-            "str_parse_int" => "weft_rt_str_parse_int",
-            "str_parse_float" => "weft_rt_str_parse_float",
-            "vec_join" => "weft_rt_vec_str_join",
-            "str_concat_n" => {
+    fn string_intrinsic(&mut self, op: StrOp, args: &'p [Arg], span: Span) -> Val<'ctx> {
+        let simple = match op {
+            StrOp::Contains => "weft_rt_str_contains",
+            StrOp::StartsWith => "weft_rt_str_starts_with",
+            StrOp::EndsWith => "weft_rt_str_ends_with",
+            StrOp::Find => "weft_rt_str_find",
+            StrOp::Split => "weft_rt_str_split",
+            StrOp::Trim => "weft_rt_str_trim",
+            StrOp::ToUpper => "weft_rt_str_to_upper",
+            StrOp::ToLower => "weft_rt_str_to_lower",
+            StrOp::Bytes => "weft_rt_str_bytes",
+            StrOp::ParseInt => "weft_rt_str_parse_int",
+            StrOp::ParseFloat => "weft_rt_str_parse_float",
+            StrOp::ConcatN => {
                 let arr = self.string_array(args);
                 let n = self.cg.ctx.i64_type().const_int(args.len() as u64, false);
-                return Some(self.rt_owned("weft_rt_str_concat_n", &[arr.into(), n.into()]));
+                return self.rt_owned("weft_rt_str_concat_n", &[arr.into(), n.into()]);
             }
-            "str_len" => {
+            StrOp::Len => {
                 let s = self.arg_val(&args[0]).into_pointer_value();
-                return Some(Val::stat(self.cg.str_len(s).into()));
+                return Val::stat(self.cg.str_len(s).into());
             }
-            "str_slice" => {
+            StrOp::Slice => {
                 let vals: Vec<BasicMetadataValueEnum> =
                     args.iter().map(|a| self.arg_val(a).into()).collect();
                 let loc = self.cg.loc(span);
                 let mut all = vals;
                 all.push(loc.into());
-                return Some(self.rt_owned("weft_rt_str_slice", &all));
+                return self.rt_owned("weft_rt_str_slice", &all);
             }
-            _ => return None,
         };
+        self.rt_simple(simple, args)
+    }
+
+    /// A runtime function taking every argument's value and returning an owned result.
+    fn rt_simple(&mut self, f: &str, args: &'p [Arg]) -> Val<'ctx> {
         let vals: Vec<BasicMetadataValueEnum> =
             args.iter().map(|a| self.arg_val(a).into()).collect();
-        Some(self.rt_owned(simple, &vals))
+        self.rt_owned(f, &vals)
     }
 
     // ----- numbers -----
 
-    fn number_intrinsic(
-        &mut self,
-        name: &str,
-        args: &'p [Arg],
-        ret: &Ty,
-        span: Span,
-    ) -> Option<Val<'ctx>> {
+    fn int_intrinsic(&mut self, op: IntOp, args: &'p [Arg], ret: &Ty) -> Val<'ctx> {
         let recv_ty = args.first().map(|a| a.expr.ty.clone()).unwrap_or(Ty::Error);
-        match name {
-            "int_to_string" => {
+        let signed = matches!(recv_ty, Ty::Int(i) if i.signed());
+        match op {
+            IntOp::ToString => {
                 let x = self.arg_val(&args[0]).into_int_value();
-                let signed = matches!(recv_ty, Ty::Int(i) if i.signed());
                 let i64t = self.cg.ctx.i64_type();
                 let w = self
                     .cg
@@ -310,86 +318,84 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 } else {
                     "weft_rt_str_from_u64"
                 };
-                Some(self.rt_owned(f, &[w.into()]))
+                self.rt_owned(f, &[w.into()])
             }
-            "bool_to_string" => {
-                let b = self.arg_val(&args[0]);
-                Some(self.rt_owned("weft_rt_str_from_bool", &[b.into()]))
+            IntOp::WrappingAdd | IntOp::WrappingSub | IntOp::WrappingMul => {
+                let a = self.arg_val(&args[0]).into_int_value();
+                let b = self.arg_val(&args[1]).into_int_value();
+                let bld = &self.cg.builder;
+                let v = match op {
+                    IntOp::WrappingAdd => bld.build_int_add(a, b, "wadd").unwrap(),
+                    IntOp::WrappingSub => bld.build_int_sub(a, b, "wsub").unwrap(),
+                    _ => bld.build_int_mul(a, b, "wmul").unwrap(),
+                };
+                Val::stat(v.into())
             }
-            "float_to_string" => {
+            IntOp::CheckedAdd | IntOp::CheckedSub | IntOp::CheckedMul => {
+                let a = self.arg_val(&args[0]).into_int_value();
+                let b = self.arg_val(&args[1]).into_int_value();
+                let name = match op {
+                    IntOp::CheckedAdd => "add",
+                    IntOp::CheckedSub => "sub",
+                    _ => "mul",
+                };
+                let name = format!("{}{}", if signed { "s" } else { "u" }, name);
+                let (v, overflow) = self.overflow_op(&name, a, b);
+                let ok = self.cg.builder.build_not(overflow, "ok").unwrap();
+                let p = self.alloca(v.get_type().into(), "checked");
+                self.cg.builder.build_store(p, v).unwrap();
+                self.option_from(ok, p, ret, &recv_ty)
+            }
+        }
+    }
+
+    fn float_intrinsic(&mut self, op: FloatOp, args: &'p [Arg]) -> Val<'ctx> {
+        let recv_ty = args.first().map(|a| a.expr.ty.clone()).unwrap_or(Ty::Error);
+        let llvm = match op {
+            FloatOp::ToString => {
                 let x = self.arg_val(&args[0]);
                 let f = if matches!(recv_ty, Ty::Float(FloatTy::F32)) {
                     "weft_rt_str_from_f32"
                 } else {
                     "weft_rt_str_from_f64"
                 };
-                Some(self.rt_owned(f, &[x.into()]))
+                return self.rt_owned(f, &[x.into()]);
             }
-            "float_to_fixed" => {
+            FloatOp::ToFixed => {
                 let x = self.arg_val(&args[0]).into_float_value();
                 let digits = self.arg_val(&args[1]);
                 let f64t = self.cg.ctx.f64_type();
                 let wide = self.cg.builder.build_float_ext(x, f64t, "wide").unwrap();
-                Some(self.rt_owned("weft_rt_str_from_f64_fixed", &[wide.into(), digits.into()]))
+                return self.rt_owned("weft_rt_str_from_f64_fixed", &[wide.into(), digits.into()]);
             }
-            "int_wrapping_add" | "int_wrapping_sub" | "int_wrapping_mul" => {
-                let a = self.arg_val(&args[0]).into_int_value();
-                let b = self.arg_val(&args[1]).into_int_value();
-                let bld = &self.cg.builder;
-                let v = match name {
-                    "int_wrapping_add" => bld.build_int_add(a, b, "wadd").unwrap(),
-                    "int_wrapping_sub" => bld.build_int_sub(a, b, "wsub").unwrap(),
-                    _ => bld.build_int_mul(a, b, "wmul").unwrap(),
-                };
-                Some(Val::stat(v.into()))
-            }
-            "int_checked_add" | "int_checked_sub" | "int_checked_mul" => {
-                let a = self.arg_val(&args[0]).into_int_value();
-                let b = self.arg_val(&args[1]).into_int_value();
-                let signed = matches!(recv_ty, Ty::Int(i) if i.signed());
-                let op = &name["int_checked_".len()..];
-                let op = format!("{}{}", if signed { "s" } else { "u" }, op);
-                let (v, overflow) = self.overflow_op(&op, a, b);
-                let ok = self.cg.builder.build_not(overflow, "ok").unwrap();
-                let p = self.alloca(v.get_type().into(), "checked");
-                self.cg.builder.build_store(p, v).unwrap();
-                Some(self.option_from(ok, p, ret, &recv_ty))
-            }
-            "float_is_nan" => {
+            FloatOp::IsNan => {
                 let x = self.arg_val(&args[0]).into_float_value();
                 let v = self
                     .cg
                     .builder
                     .build_float_compare(inkwell::FloatPredicate::UNO, x, x, "nan")
                     .unwrap();
-                Some(Val::stat(v.into()))
+                return Val::stat(v.into());
             }
-            _ if name.starts_with("float_") => {
-                let llvm = match &name["float_".len()..] {
-                    "sqrt" => "llvm.sqrt",
-                    "abs" => "llvm.fabs",
-                    "floor" => "llvm.floor",
-                    "ceil" => "llvm.ceil",
-                    "round" => "llvm.round",
-                    "sin" => "llvm.sin",
-                    "cos" => "llvm.cos",
-                    "exp" => "llvm.exp",
-                    "ln" => "llvm.log",
-                    "pow" => "llvm.pow",
-                    _ => return None,
-                };
-                let vals: Vec<BasicMetadataValueEnum> =
-                    args.iter().map(|a| self.arg_val(a).into()).collect();
-                let ft = self.cg.llvm_ty(&recv_ty);
-                let f = inkwell::intrinsics::Intrinsic::find(llvm)
-                    .and_then(|i| i.get_declaration(&self.cg.module, &[ft]))
-                    .expect("float intrinsic");
-                let r = self.cg.builder.build_call(f, &vals, "f").unwrap();
-                let _ = span;
-                Some(Val::stat(r.try_as_basic_value().basic().unwrap()))
-            }
-            _ => None,
-        }
+            FloatOp::Sqrt => "llvm.sqrt",
+            FloatOp::Abs => "llvm.fabs",
+            FloatOp::Floor => "llvm.floor",
+            FloatOp::Ceil => "llvm.ceil",
+            FloatOp::Round => "llvm.round",
+            FloatOp::Sin => "llvm.sin",
+            FloatOp::Cos => "llvm.cos",
+            FloatOp::Exp => "llvm.exp",
+            FloatOp::Ln => "llvm.log",
+            FloatOp::Pow => "llvm.pow",
+        };
+        let vals: Vec<BasicMetadataValueEnum> =
+            args.iter().map(|a| self.arg_val(a).into()).collect();
+        let ft = self.cg.llvm_ty(&recv_ty);
+        let f = inkwell::intrinsics::Intrinsic::find(llvm)
+            .and_then(|i| i.get_declaration(&self.cg.module, &[ft]))
+            .expect("float intrinsic");
+        let r = self.cg.builder.build_call(f, &vals, "f").unwrap();
+        Val::stat(r.try_as_basic_value().basic().unwrap())
     }
 
     /// `llvm.<op>.with.overflow`: (value, overflowed).
@@ -427,30 +433,30 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     fn vec_intrinsic(
         &mut self,
-        name: &str,
+        op: VecOp,
         t: &Ty,
         args: &'p [Arg],
         ret: &Ty,
         span: Span,
-    ) -> Option<Val<'ctx>> {
-        let v = match name {
-            "vec_new" => Val::stat(self.cg.empty_vec().into()),
-            "vec_with_capacity" => {
+    ) -> Val<'ctx> {
+        match op {
+            VecOp::New => Val::stat(self.cg.empty_vec().into()),
+            VecOp::WithCapacity => {
                 let n = self.arg_val(&args[0]);
                 let g = self.cg.glue_const(t);
                 self.rt_owned("weft_rt_vec_with_capacity", &[n.into(), g.into()])
             }
-            "vec_len" => {
+            VecOp::Len => {
                 let v = self.arg_val(&args[0]).into_pointer_value();
                 Val::stat(self.cg.vec_len(v).into())
             }
-            "vec_push" => {
+            VecOp::Push => {
                 let slot = self.arg_place(&args[0]);
                 let x = self.arg_owned(&args[1]);
                 self.vec_push(slot, x, t);
                 self.unit()
             }
-            "vec_pop" => {
+            VecOp::Pop => {
                 let slot = self.arg_place(&args[0]);
                 let lt = self.cg.llvm_ty(t);
                 let out = self.alloca(lt, "popped");
@@ -460,7 +466,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     .unwrap();
                 self.option_from(ok.into_int_value(), out, ret, t)
             }
-            "vec_insert" => {
+            VecOp::Insert => {
                 let slot = self.arg_place(&args[0]);
                 let i = self.arg_val(&args[1]);
                 let x = self.arg_owned(&args[2]);
@@ -475,7 +481,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 );
                 self.unit()
             }
-            "vec_remove" => {
+            VecOp::Remove => {
                 let slot = self.arg_place(&args[0]);
                 let i = self.arg_val(&args[1]);
                 let lt = self.cg.llvm_ty(t);
@@ -488,10 +494,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 );
                 Val::owned(self.cg.builder.build_load(lt, out, "v").unwrap())
             }
-            "vec_sort" | "vec_reverse" => {
+            VecOp::Sort | VecOp::Reverse => {
                 let slot = self.arg_place(&args[0]);
                 let g = self.cg.glue_const(t);
-                let f = if name == "vec_sort" {
+                let f = if op == VecOp::Sort {
                     "weft_rt_vec_sort"
                 } else {
                     "weft_rt_vec_reverse"
@@ -499,7 +505,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.call_rt(f, &[slot.into(), g.into()]);
                 self.unit()
             }
-            "vec_slice" => {
+            VecOp::Slice => {
                 let v = self.arg_val(&args[0]);
                 let a = self.arg_val(&args[1]);
                 let b = self.arg_val(&args[2]);
@@ -510,9 +516,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     &[v.into(), a.into(), b.into(), g.into(), loc.into()],
                 )
             }
-            _ => return None,
-        };
-        Some(v)
+            VecOp::Join => self.rt_simple("weft_rt_vec_str_join", args),
+        }
     }
 
     /// `v.push(x)`: stores in place when the vector is unique and has room, else grows
@@ -613,21 +618,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    fn map_intrinsic(
-        &mut self,
-        name: &str,
-        k: &Ty,
-        v: &Ty,
-        args: &'p [Arg],
-        ret: &Ty,
-    ) -> Option<Val<'ctx>> {
-        let out = match name {
-            "map_new" => {
+    fn map_intrinsic(&mut self, op: MapOp, k: &Ty, v: &Ty, args: &'p [Arg], ret: &Ty) -> Val<'ctx> {
+        match op {
+            MapOp::New => {
                 let kind = self.cg.ctx.i32_type().const_int(self.key_kind(k), false);
                 let g = self.cg.glue_const(v);
                 self.rt_owned("weft_rt_map_new", &[kind.into(), g.into()])
             }
-            "map_insert" => {
+            MapOp::Insert => {
                 let slot = self.arg_place(&args[0]);
                 let key = self.arg_owned(&args[1]);
                 let held = self.hold(key, k);
@@ -640,7 +638,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.call_rt("weft_rt_map_insert", &[slot.into(), key.into(), p.into()]);
                 self.unit()
             }
-            "map_get" => {
+            MapOp::Get => {
                 let m = self.arg_val(&args[0]);
                 let key = self.arg_val(&args[1]);
                 let key = self.key_bits(key, k);
@@ -651,13 +649,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let found = self.cg.builder.build_is_not_null(p, "found").unwrap();
                 self.option_copy(found, p, ret, v)
             }
-            "map_contains" => {
+            MapOp::Contains => {
                 let m = self.arg_val(&args[0]);
                 let key = self.arg_val(&args[1]);
                 let key = self.key_bits(key, k);
                 self.rt_stat("weft_rt_map_contains", &[m.into(), key.into()])
             }
-            "map_remove" => {
+            MapOp::Remove => {
                 let slot = self.arg_place(&args[0]);
                 let key = self.arg_val(&args[1]);
                 let key = self.key_bits(key, k);
@@ -668,23 +666,21 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     .unwrap();
                 self.option_from(ok.into_int_value(), out, ret, v)
             }
-            "map_len" => {
+            MapOp::Len => {
                 let m = self.arg_val(&args[0]);
                 self.rt_stat("weft_rt_map_len", &[m.into()])
             }
-            "map_keys" => {
+            MapOp::Keys => {
                 let m = self.arg_val(&args[0]);
                 let g = self.cg.glue_const(k);
                 self.rt_owned("weft_rt_map_keys", &[m.into(), g.into()])
             }
-            "map_values" => {
+            MapOp::Values => {
                 let m = self.arg_val(&args[0]);
                 self.rt_owned("weft_rt_map_values", &[m.into()])
             }
-            "map_next" => self.map_next(k, v, args, ret),
-            _ => return None,
-        };
-        Some(out)
+            MapOp::Next => self.map_next(k, v, args, ret),
+        }
     }
 
     /// `Some(copy of the value at ptr)` (retained) when `found`, else `None`.
@@ -772,11 +768,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// `readFile`, `writeFile`, `readLine`, `getenv`: the runtime stores a new string
     /// through the out-parameter; the old value of the variable is then released.
-    fn io_out_param(&mut self, name: &str, args: &'p [Arg]) -> Val<'ctx> {
-        let (rt, ins) = match name {
-            "io_read_file" => ("weft_rt_read_file", 1),
-            "io_write_file" => ("weft_rt_write_file", 2),
-            "io_read_line" => ("weft_rt_read_line", 0),
+    fn io_out_param(&mut self, op: IoOp, args: &'p [Arg]) -> Val<'ctx> {
+        let (rt, ins) = match op {
+            IoOp::ReadFile => ("weft_rt_read_file", 1),
+            IoOp::WriteFile => ("weft_rt_write_file", 2),
+            IoOp::ReadLine => ("weft_rt_read_line", 0),
             _ => ("weft_rt_getenv", 1),
         };
         let mut vals: Vec<BasicMetadataValueEnum> =

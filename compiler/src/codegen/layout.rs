@@ -15,8 +15,8 @@
 //! read-only borrow; everything else by value.
 
 use super::Cg;
-use crate::sema::defs::AdtKind;
-use crate::sema::ty::{FloatTy, PassMode, Ty};
+use crate::common::adt::AdtKind;
+use crate::common::ty::{FloatTy, PassMode, Ty};
 use inkwell::types::{BasicType, BasicTypeEnum, FunctionType, StructType};
 use inkwell::AddressSpace;
 
@@ -72,7 +72,7 @@ impl<'ctx> Cg<'ctx, '_> {
         l
     }
 
-    fn adt_ty(&mut self, id: crate::sema::ty::AdtId, args: &[Ty], t: &Ty) -> BasicTypeEnum<'ctx> {
+    fn adt_ty(&mut self, id: crate::common::ty::AdtId, args: &[Ty], t: &Ty) -> BasicTypeEnum<'ctx> {
         let adt = self.prog.adt(id).clone();
         match &adt.kind {
             AdtKind::Handle(_) => self.ptr_ty().into(),

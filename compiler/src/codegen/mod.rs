@@ -21,9 +21,9 @@ pub mod target;
 mod task;
 mod tbaa;
 
+use crate::common::ty::{PassMode, Ty};
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, FuncId, FuncKind};
-use crate::sema::ty::{PassMode, Ty};
 use inkwell::builder::Builder;
 use inkwell::context::Context;
 use inkwell::module::{Linkage, Module};

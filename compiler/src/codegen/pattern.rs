@@ -2,9 +2,9 @@
 //! releases the arm's bindings and moves on).
 
 use super::func::{FnCg, ScopeKind, Val};
+use crate::common::ops::BinOp;
+use crate::common::ty::Ty;
 use crate::hir::{Expr, MatchArm, Pattern, PatternKind};
-use crate::sema::ty::Ty;
-use crate::syntax::ast::BinOp;
 use inkwell::basic_block::BasicBlock;
 use inkwell::values::{IntValue, PointerValue};
 use inkwell::IntPredicate;

@@ -7,8 +7,9 @@
 
 use super::func::{FnCg, Val};
 use super::Cg;
+use crate::common::intrinsic::{SyncOp, ThreadOp};
+use crate::common::ty::{FnTy, IntTy, PassMode, Ty};
 use crate::hir::Arg;
-use crate::sema::ty::{FnTy, IntTy, PassMode, Ty};
 use crate::source::Span;
 use inkwell::module::Linkage;
 use inkwell::values::{
@@ -125,19 +126,20 @@ impl<'ctx> Cg<'ctx, '_> {
 }
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
-    /// Synchronization and thread intrinsics; None when `name` is not one.
+    /// Channels, locks, condition variables, atomics and wait groups; `t` is the first
+    /// type argument (the element or guarded type).
     pub fn sync_intrinsic(
         &mut self,
-        name: &str,
-        type_args: &[Ty],
+        op: SyncOp,
+        t: &Ty,
         args: &'p [Arg],
         ret: &Ty,
         span: Span,
-    ) -> Option<Val<'ctx>> {
-        let t = type_args.first().cloned().unwrap_or(Ty::Void);
+    ) -> Val<'ctx> {
+        let t = t.clone();
         let loc = |s: &mut Self| -> BasicMetadataValueEnum<'ctx> { s.cg.loc(span).into() };
-        let v = match name {
-            "channel_new" => {
+        match op {
+            SyncOp::ChannelNew => {
                 let cap = self.arg_val(&args[0]);
                 let g = self.cg.glue_const(&t);
                 let err = self.alloca(self.cg.ptr_ty().into(), "err");
@@ -147,7 +149,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let ok = self.cg.builder.build_is_not_null(ch, "ok").unwrap();
                 self.result_from(ok, ch.into(), err, ret)
             }
-            "channel_send" => {
+            SyncOp::ChannelSend => {
                 let ch = self.arg_val(&args[0]);
                 let p = self.owned_in_memory(&args[1]);
                 let l = loc(self);
@@ -157,12 +159,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let unit = self.unit().v;
                 self.status_result(status, unit, ret)
             }
-            "channel_recv" | "channel_recv_timeout" | "channel_next" => {
+            SyncOp::ChannelRecv | SyncOp::ChannelRecvTimeout | SyncOp::ChannelNext => {
                 let ch = self.arg_val(&args[0]);
                 let lt = self.cg.llvm_ty(&t);
                 let out = self.alloca(lt, "received");
                 let l = loc(self);
-                let status = if name == "channel_recv_timeout" {
+                let status = if op == SyncOp::ChannelRecvTimeout {
                     let ms = self.arg_val(&args[1]);
                     self.rt_value(
                         "weft_rt_channel_recv_timeout",
@@ -172,12 +174,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     self.rt_value("weft_rt_channel_recv", &[ch.into(), out.into(), l])
                 }
                 .into_int_value();
-                match name {
-                    "channel_next" => {
+                match op {
+                    SyncOp::ChannelNext => {
                         let ok = self.is_zero(status);
-                        return Some(self.option_from(ok, out, ret, &t));
+                        self.option_from(ok, out, ret, &t)
                     }
-                    "channel_recv" => {
+                    SyncOp::ChannelRecv => {
                         let v = self.load_received(out, lt);
                         self.status_result(status, v, ret)
                     }
@@ -187,7 +189,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     }
                 }
             }
-            "channel_try_send" => {
+            SyncOp::ChannelTrySend => {
                 let ch = self.arg_val(&args[0]);
                 let p = self.owned_in_memory(&args[1]);
                 let l = loc(self);
@@ -197,7 +199,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.release_unless(ok, p, &args[1].expr.ty);
                 Val::stat(ok.into())
             }
-            "channel_try_recv" => {
+            SyncOp::ChannelTryRecv => {
                 let ch = self.arg_val(&args[0]);
                 let lt = self.cg.llvm_ty(&t);
                 let out = self.alloca(lt, "received");
@@ -207,27 +209,36 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     .into_int_value();
                 self.option_from(ok, out, ret, &t)
             }
-            "channel_len" => {
+            SyncOp::ChannelLen => {
                 let ch = self.arg_val(&args[0]);
                 let l = loc(self);
                 Val::stat(self.rt_value("weft_rt_channel_len", &[ch.into(), l]))
             }
-            "channel_close" | "channel_destroy" | "mutex_lock" | "mutex_unlock"
-            | "mutex_destroy" | "rwlock_destroy" | "condvar_signal" | "condvar_broadcast"
-            | "condvar_destroy" | "wait_group_done" | "wait_group_wait" | "wait_group_destroy"
-            | "atomic_destroy" => {
+            SyncOp::ChannelClose
+            | SyncOp::ChannelDestroy
+            | SyncOp::MutexLock
+            | SyncOp::MutexUnlock
+            | SyncOp::MutexDestroy
+            | SyncOp::RwLockDestroy
+            | SyncOp::CondvarSignal
+            | SyncOp::CondvarBroadcast
+            | SyncOp::CondvarDestroy
+            | SyncOp::WaitGroupDone
+            | SyncOp::WaitGroupWait
+            | SyncOp::WaitGroupDestroy
+            | SyncOp::AtomicDestroy => {
                 let h = self.arg_val(&args[0]);
                 let l = loc(self);
-                self.call_void(&format!("weft_rt_{name}"), &[h.into(), l]);
+                self.call_void(&format!("weft_rt_{}", op.name()), &[h.into(), l]);
                 self.unit()
             }
-            "mutex_new" | "rwlock_new" => {
+            SyncOp::MutexNew | SyncOp::RwLockNew => {
                 let p = self.owned_in_memory(&args[0]);
                 let g = self.cg.glue_const(&t);
-                let h = self.rt_value(&format!("weft_rt_{name}"), &[g.into(), p.into()]);
+                let h = self.rt_value(&format!("weft_rt_{}", op.name()), &[g.into(), p.into()]);
                 Val::owned(self.build_variant(ret, 0, &[h]))
             }
-            "mutex_with_lock" => self.with_lock(
+            SyncOp::MutexWithLock => self.with_lock(
                 args,
                 "weft_rt_mutex_lock",
                 "weft_rt_mutex_unlock",
@@ -235,7 +246,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 ret,
                 span,
             ),
-            "rwlock_with_read_lock" => self.with_lock(
+            SyncOp::RwLockWithReadLock => self.with_lock(
                 args,
                 "weft_rt_rwlock_read_lock",
                 "weft_rt_rwlock_read_unlock",
@@ -243,7 +254,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 ret,
                 span,
             ),
-            "rwlock_with_write_lock" => self.with_lock(
+            SyncOp::RwLockWithWriteLock => self.with_lock(
                 args,
                 "weft_rt_rwlock_write_lock",
                 "weft_rt_rwlock_write_unlock",
@@ -251,18 +262,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 ret,
                 span,
             ),
-            "condvar_new" => {
+            SyncOp::CondvarNew => {
                 let h = self.rt_value("weft_rt_condvar_new", &[]);
                 Val::owned(self.build_variant(ret, 0, &[h]))
             }
-            "condvar_wait" => {
+            SyncOp::CondvarWait => {
                 let cv = self.arg_val(&args[0]);
                 let m = self.arg_val(&args[1]);
                 let l = loc(self);
                 self.call_void("weft_rt_condvar_wait", &[cv.into(), m.into(), l]);
                 self.unit()
             }
-            "condvar_wait_timeout" => {
+            SyncOp::CondvarWaitTimeout => {
                 let cv = self.arg_val(&args[0]);
                 let m = self.arg_val(&args[1]);
                 let ms = self.arg_val(&args[2]);
@@ -272,28 +283,41 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     &[cv.into(), m.into(), ms.into(), l],
                 ))
             }
-            "wait_group_new" => Val::owned(self.rt_value("weft_rt_wait_group_new", &[])),
-            "wait_group_add" => {
+            SyncOp::WaitGroupNew => Val::owned(self.rt_value("weft_rt_wait_group_new", &[])),
+            SyncOp::WaitGroupAdd => {
                 let wg = self.arg_val(&args[0]);
                 let n = self.arg_val(&args[1]);
                 let l = loc(self);
                 self.call_void("weft_rt_wait_group_add", &[wg.into(), n.into(), l]);
                 self.unit()
             }
-            "atomic_new" => {
+            SyncOp::AtomicNew => {
                 let v = self.arg_val(&args[0]).into_int_value();
                 let w = self.widen(v, &args[0].expr.ty);
                 let h = self.rt_value("weft_rt_atomic_new", &[w.into()]);
                 self.set_atomic_kind(h.into_pointer_value(), ret);
                 Val::owned(h)
             }
-            "atomic_load"
-            | "atomic_store"
-            | "atomic_add"
-            | "atomic_fetch_add"
-            | "atomic_swap"
-            | "atomic_compare_exchange" => self.atomic_op(name, args, ret, span),
-            "thread_spawn" => {
+            SyncOp::AtomicLoad
+            | SyncOp::AtomicStore
+            | SyncOp::AtomicAdd
+            | SyncOp::AtomicFetchAdd
+            | SyncOp::AtomicSwap
+            | SyncOp::AtomicCompareExchange => self.atomic_op(op, args, ret, span),
+        }
+    }
+
+    /// OS threads.
+    pub fn thread_intrinsic(
+        &mut self,
+        op: ThreadOp,
+        args: &'p [Arg],
+        ret: &Ty,
+        span: Span,
+    ) -> Val<'ctx> {
+        let loc = |s: &mut Self| -> BasicMetadataValueEnum<'ctx> { s.cg.loc(span).into() };
+        match op {
+            ThreadOp::Spawn => {
                 let v = self.expr(&args[0].expr);
                 let clo = self.owned(v, &args[0].expr.ty);
                 let ct = self.cg.closure_ty();
@@ -310,7 +334,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let ok = self.cg.builder.build_is_not_null(th, "ok").unwrap();
                 self.result_from(ok, th.into(), err, ret)
             }
-            "thread_join" => {
+            ThreadOp::Join => {
                 let th = self.arg_val(&args[0]).into_pointer_value();
                 let l = loc(self);
                 let status = self
@@ -318,15 +342,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     .into_int_value();
                 self.thread_join_result(th, status, ret)
             }
-            "thread_current" => Val::owned(self.rt_value("weft_rt_thread_current", &[])),
-            "thread_name" => {
+            ThreadOp::Current => Val::owned(self.rt_value("weft_rt_thread_current", &[])),
+            ThreadOp::Name => {
                 let th = self.arg_val(&args[0]);
                 Val::owned(self.rt_value("weft_rt_thread_name", &[th.into()]))
             }
-            "ncpu" => Val::stat(self.rt_value("weft_rt_ncpu", &[])),
-            _ => return None,
-        };
-        Some(v)
+            ThreadOp::Ncpu => Val::stat(self.rt_value("weft_rt_ncpu", &[])),
+        }
     }
 
     fn rt_value(
@@ -673,7 +695,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .into_int_value()
     }
 
-    fn atomic_op(&mut self, name: &str, args: &'p [Arg], ret: &Ty, span: Span) -> Val<'ctx> {
+    fn atomic_op(&mut self, op: SyncOp, args: &'p [Arg], ret: &Ty, span: Span) -> Val<'ctx> {
         let a = self.arg_val(&args[0]);
         let loc = self.cg.loc(span);
         let narrow = |s: &mut Self, v: BasicValueEnum<'ctx>| -> BasicValueEnum<'ctx> {
@@ -688,13 +710,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 _ => v,
             }
         };
-        match name {
-            "atomic_load" => {
+        match op {
+            SyncOp::AtomicLoad => {
                 let o = self.ordering(&args[1]);
                 let v = self.rt_value("weft_rt_atomic_load", &[a.into(), o.into(), loc.into()]);
                 Val::stat(narrow(self, v))
             }
-            "atomic_store" => {
+            SyncOp::AtomicStore => {
                 let x = self.arg_val(&args[1]).into_int_value();
                 let x = self.widen(x, &args[1].expr.ty);
                 let o = self.ordering(&args[2]);
@@ -704,7 +726,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 );
                 self.unit()
             }
-            "atomic_compare_exchange" => {
+            SyncOp::AtomicCompareExchange => {
                 let e = self.arg_val(&args[1]).into_int_value();
                 let e = self.widen(e, &args[1].expr.ty);
                 let n = self.arg_val(&args[2]).into_int_value();
@@ -715,18 +737,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     &[a.into(), e.into(), n.into(), o.into(), loc.into()],
                 ))
             }
-            "atomic_add" | "atomic_fetch_add" if narrower_than_i64(ret) => {
+            SyncOp::AtomicAdd | SyncOp::AtomicFetchAdd if narrower_than_i64(ret) => {
                 let x = self.arg_val(&args[1]).into_int_value();
                 let x = self.widen(x, &args[1].expr.ty);
                 let o = self.ordering(&args[2]);
                 let (old, new) = self.narrow_fetch_add(a, x, o, loc, ret);
-                Val::stat(if name == "atomic_add" { new } else { old }.into())
+                Val::stat(if op == SyncOp::AtomicAdd { new } else { old }.into())
             }
             _ => {
                 let x = self.arg_val(&args[1]).into_int_value();
                 let x = self.widen(x, &args[1].expr.ty);
                 let o = self.ordering(&args[2]);
-                let f = if name == "atomic_swap" {
+                let f = if op == SyncOp::AtomicSwap {
                     "weft_rt_atomic_swap"
                 } else {
                     "weft_rt_atomic_fetch_add"
@@ -734,7 +756,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let old = self
                     .rt_value(f, &[a.into(), x.into(), o.into(), loc.into()])
                     .into_int_value();
-                let v = if name == "atomic_add" {
+                let v = if op == SyncOp::AtomicAdd {
                     self.cg.builder.build_int_add(old, x, "new").unwrap()
                 } else {
                     old

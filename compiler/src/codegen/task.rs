@@ -12,8 +12,9 @@
 
 use super::func::{FnCg, Val};
 use super::Cg;
+use crate::common::intrinsic::{Intrinsic, TaskOp};
+use crate::common::ty::{FnTy, Ty};
 use crate::hir::Arg;
-use crate::sema::ty::{FnTy, Ty};
 use crate::source::Span;
 use inkwell::module::Linkage;
 use inkwell::values::{BasicMetadataValueEnum, FunctionValue, IntValue, PointerValue};
@@ -157,45 +158,45 @@ impl<'ctx> Cg<'ctx, '_> {
 }
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
-    /// Task and promise intrinsics; None when `name` is not one.
+    /// Task and promise intrinsics.
     pub fn task_intrinsic(
         &mut self,
-        name: &str,
+        op: TaskOp,
         type_args: &[Ty],
         args: &'p [Arg],
         ret: &Ty,
         span: Span,
-    ) -> Option<Val<'ctx>> {
+    ) -> Val<'ctx> {
         let t = type_args.first().cloned().unwrap_or(Ty::Void);
         let i64t = self.cg.ctx.i64_type();
-        let v = match name {
-            "promise_run" => self.spawn(&args[0], &t, 0, None, span),
-            "promise_blocking" => self.spawn_blocking(&args[0], &t),
-            "task_spawn" => self.spawn(&args[0], &Ty::Void, DETACHED, None, span),
-            "task_spawn_daemon" => self.spawn(&args[0], &Ty::Void, DETACHED | DAEMON, None, span),
-            "task_spawn_with_stack" => {
+        match op {
+            TaskOp::PromiseRun => self.spawn(&args[0], &t, 0, None, span),
+            TaskOp::PromiseBlocking => self.spawn_blocking(&args[0], &t),
+            TaskOp::Spawn => self.spawn(&args[0], &Ty::Void, DETACHED, None, span),
+            TaskOp::SpawnDaemon => self.spawn(&args[0], &Ty::Void, DETACHED | DAEMON, None, span),
+            TaskOp::SpawnWithStack => {
                 let bytes = self.arg_val(&args[0]).into_int_value();
                 self.spawn(&args[1], &Ty::Void, DETACHED, Some(bytes), span)
             }
-            "promise_await" | "task_join" => {
+            TaskOp::PromiseAwait | TaskOp::Join => {
                 let task = self.arg_val(&args[0]).into_pointer_value();
-                let elem = if name == "task_join" { Ty::Void } else { t };
+                let elem = if op == TaskOp::Join { Ty::Void } else { t };
                 self.join(task, &elem, None, ret)
             }
-            "promise_await_timeout" => {
+            TaskOp::PromiseAwaitTimeout => {
                 let task = self.arg_val(&args[0]).into_pointer_value();
                 let ms = self.arg_val(&args[1]).into_int_value();
                 self.join(task, &t, Some(ms), ret)
             }
-            "promise_cancel" | "task_cancel" => {
+            TaskOp::PromiseCancel | TaskOp::Cancel => {
                 let task = self.arg_val(&args[0]);
                 self.rt_call("weft_rt_task_cancel", &[task.into()]);
                 self.unit()
             }
-            "task_is_cancelled" => {
+            TaskOp::IsCancelled => {
                 Val::stat(self.rt_call("weft_rt_task_is_cancelled", &[]).unwrap())
             }
-            "promise_wait_any" => {
+            TaskOp::PromiseWaitAny => {
                 let v = self.arg_val(&args[0]).into_pointer_value();
                 let n = self.cg.vec_len(v);
                 let data = self
@@ -206,7 +207,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                         .unwrap(),
                 )
             }
-            "task_fail" => {
+            TaskOp::Fail => {
                 let e = self.arg_val(&args[0]);
                 let ety = args[0].expr.ty.clone();
                 self.fail_with(e, &ety, span);
@@ -214,9 +215,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.ensure_open();
                 self.unit()
             }
-            _ => return None,
-        };
-        Some(v)
+            TaskOp::Yield => {
+                self.rt_call("weft_rt_yield", &[]);
+                self.unit()
+            }
+            TaskOp::HandleJoin | TaskOp::GroupNew | TaskOp::GroupSpawn => {
+                self.not_implemented(Intrinsic::Task(op), ret, span)
+            }
+        }
     }
 
     fn rt_call(

@@ -32,8 +32,9 @@
 //! then take one frame per non-tail call, as with LLVM's own transformation.
 
 use super::*;
-use crate::sema::ty::IntTy;
-use crate::syntax::ast::UnOp;
+use crate::common::intrinsic::IntOp;
+use crate::common::ops::UnOp;
+use crate::common::ty::IntTy;
 
 /// Applies the transformation to every eligible function of the program.
 pub fn run(p: &mut Program) {
@@ -435,7 +436,7 @@ impl<'f> Rewriter<'f> {
         let wrapped = expr(
             ExprKind::Call {
                 target: CallTarget::Intrinsic {
-                    name: "int_wrapping_add".into(),
+                    op: Intrinsic::Int(IntOp::WrappingAdd),
                     type_args: Vec::new(),
                 },
                 args: [self.acc, t]

@@ -19,12 +19,15 @@ pub mod lower;
 
 pub use self::lower::lower;
 
-use crate::sema::defs::AdtDef;
-use crate::sema::ty::{AdtId, LangItems, PassMode, Ty};
+use crate::common::adt::AdtDef;
+use crate::common::intrinsic::Intrinsic;
+use crate::common::lang::LangItems;
+use crate::common::ops::{BinOp, UnOp};
+use crate::common::ty::{AdtId, PassMode, Ty};
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, UnOp};
+use std::collections::HashMap;
 
-pub use crate::sema::tast::IndexKind;
+pub use crate::common::ops::IndexKind;
 
 /// Index of a function in [`Program::funcs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,6 +47,9 @@ pub struct Program {
     /// Struct and enum definitions, indexed by [`AdtId`].
     pub adts: Vec<AdtDef>,
     pub lang: LangItems,
+    /// The std function each called intrinsic implements, as users write it
+    /// (`TcpStream.connect`), for diagnostics about the intrinsic.
+    pub intrinsic_apis: HashMap<Intrinsic, String>,
     /// Source file names by file id (for panic locations and debug info).
     pub files: Vec<FileInfo>,
 }
@@ -208,7 +214,7 @@ pub enum CallTarget {
     /// A runtime-implemented operation of the standard library, with the type arguments
     /// of its declaration (impl parameters first).
     Intrinsic {
-        name: String,
+        op: Intrinsic,
         type_args: Vec<Ty>,
     },
     /// A C function.

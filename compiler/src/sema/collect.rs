@@ -8,7 +8,9 @@
 use super::defs::*;
 use super::lower::TypeCx;
 use super::modules::Loaded;
-use super::ty::{AdtId, PassMode, Ty};
+use crate::common::intrinsic::Intrinsic;
+use crate::common::lang::LangItem;
+use crate::common::ty::{AdtId, PassMode, Ty};
 use crate::diagnostics::{self as diag, Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::syntax::ast::{self, ItemKind, StmtKind};
@@ -46,7 +48,6 @@ pub fn collect(loaded: Loaded, diags: &mut Diagnostics) -> (Defs, Option<FnId>) 
     for (m, targets) in import_targets.iter().enumerate() {
         c.import_names(ModuleId(m as u32), targets);
     }
-    c.find_lang_items();
     c.lower_adts();
     c.lower_fns();
     for m in 0..c.defs.modules.len() {
@@ -178,6 +179,7 @@ impl Collector<'_> {
         self.defs.modules[m.0 as usize]
             .types
             .insert(name.name.clone(), TypeDef::Adt(id));
+        self.record_lang_item(item, |lang, l| lang.set_adt(l, id), false);
     }
 
     fn register_fn(&mut self, m: ModuleId, idx: u32, item: &ast::Item, f: &ast::FnDecl) {
@@ -253,14 +255,14 @@ impl Collector<'_> {
         let is_std = self.defs.module(m).is_std;
         for a in &item.annotations {
             let allowed: &[&str] = match &item.kind {
-                ItemKind::Struct(_) => &["send", "sync", "repr", "handle", "requires_send"],
-                ItemKind::Enum(_) => &["send", "sync", "repr"],
-                ItemKind::Fn(_) => &["link", "intrinsic", "test"],
+                ItemKind::Struct(_) => &["send", "sync", "repr", "handle", "requires_send", "lang"],
+                ItemKind::Enum(_) => &["send", "sync", "repr", "lang"],
+                ItemKind::Fn(_) => &["link", "intrinsic", "test", "lang"],
                 _ => &[],
             };
             let std_only = matches!(
                 a.name.name.as_str(),
-                "handle" | "intrinsic" | "requires_send"
+                "handle" | "intrinsic" | "requires_send" | "lang"
             );
             if !allowed.contains(&a.name.name.as_str()) {
                 self.diags.push(
@@ -375,14 +377,31 @@ impl Collector<'_> {
         }
     }
 
-    fn find_lang_items(&mut self) {
-        let find = |defs: &Defs, name: &str| match defs.modules.first()?.types.get(name)? {
-            TypeDef::Adt(id) => Some(*id),
-            _ => None,
+    /// Records `item` in the lang items table when it carries `@lang("name")` (std only;
+    /// the annotation check reports it elsewhere). `is_fn` tells which kind of lang item
+    /// the item can be.
+    fn record_lang_item(
+        &mut self,
+        item: &ast::Item,
+        set: impl FnOnce(&mut LangItems, LangItem),
+        is_fn: bool,
+    ) {
+        let Some((name, span)) = annotation_arg(item, "lang") else {
+            return;
         };
-        self.defs.lang.option = find(&self.defs, "Option");
-        self.defs.lang.result = find(&self.defs, "Result");
-        self.defs.lang.error = find(&self.defs, "Error");
+        match LangItem::from_name(&name) {
+            Some(l) if l.is_fn() == is_fn => set(&mut self.defs.lang, l),
+            Some(_) => self.diags.push(Diagnostic::error(
+                diag::E0110,
+                span,
+                format!("lang item `{name}` cannot be declared on this item"),
+            )),
+            None => self.diags.push(Diagnostic::error(
+                diag::E0110,
+                span,
+                format!("unknown lang item `{name}`"),
+            )),
+        }
     }
 
     fn lower_adts(&mut self) {
@@ -562,10 +581,20 @@ impl Collector<'_> {
         decl: &ast::FnDecl,
         body: FnBody,
     ) -> FnBody {
-        let intrinsic = annotation_str(item, "intrinsic");
+        let intrinsic = annotation_arg(item, "intrinsic");
         match (&decl.body, decl.flags.is_extern, intrinsic) {
             (None, true, _) => FnBody::Extern,
-            (None, false, Some(name)) => FnBody::Intrinsic(name),
+            (None, false, Some((name, span))) => match Intrinsic::from_name(&name) {
+                Some(op) => FnBody::Intrinsic(op),
+                None => {
+                    self.diags.push(Diagnostic::error(
+                        diag::E0110,
+                        span,
+                        format!("unknown intrinsic `{name}`"),
+                    ));
+                    FnBody::Missing
+                }
+            },
             (Some(b), true, _) => {
                 self.diags.push(Diagnostic::error(
                     diag::E0009,
@@ -637,7 +666,9 @@ impl Collector<'_> {
             };
             self.check_item_annotations(m, it);
             let def = self.lower_fn(m, it, decl, &generics, Some(&target), body);
-            self.add_method(head, def);
+            if let Some(id) = self.add_method(head, def) {
+                self.record_lang_item(it, |lang, l| lang.set_fn(l, id), true);
+            }
         }
     }
 
@@ -661,7 +692,8 @@ impl Collector<'_> {
         ok
     }
 
-    fn add_method(&mut self, head: TypeHead, def: FnDef) {
+    /// Registers a method; None when it is a duplicate (reported).
+    fn add_method(&mut self, head: TypeHead, def: FnDef) -> Option<FnId> {
         let key = (head, def.name.clone());
         let existing = self.defs.methods.get(&key).cloned().unwrap_or_default();
         for &prev in &existing {
@@ -675,12 +707,13 @@ impl Collector<'_> {
                     )
                     .with_label(p.span, "first defined here"),
                 );
-                return;
+                return None;
             }
         }
         let id = FnId(self.defs.fns.len() as u32);
         self.defs.fns.push(def);
         self.defs.methods.entry(key).or_default().push(id);
+        Some(id)
     }
 
     /// Variants of every enum visible in `m` (own, imported, prelude), by bare name.
@@ -793,7 +826,10 @@ impl Collector<'_> {
             return None;
         };
         let f = self.defs.func(id);
-        let ok_ret = matches!(f.ret, Ty::Void | Ty::Int(super::ty::IntTy::I32) | Ty::Error);
+        let ok_ret = matches!(
+            f.ret,
+            Ty::Void | Ty::Int(crate::common::ty::IntTy::I32) | Ty::Error
+        );
         if !f.params.is_empty() || f.is_generic() || !ok_ret || f.flags.is_async || f.flags.is_gen {
             self.diags.push(
                 Diagnostic::error(diag::E0111, f.sig_span, "invalid signature for `main`")
@@ -847,11 +883,16 @@ fn placeholder_fn(m: ModuleId, f: &ast::FnDecl) -> FnDef {
 
 /// The string argument of `@name("...")`, if present.
 fn annotation_str(item: &ast::Item, name: &str) -> Option<String> {
+    annotation_arg(item, name).map(|(s, _)| s)
+}
+
+/// The string argument of annotation `@name("...")` with its span.
+fn annotation_arg(item: &ast::Item, name: &str) -> Option<(String, Span)> {
     item.annotations
         .iter()
         .find(|a| a.name.name == name)
-        .and_then(|a| match a.args.first().map(|e| &e.kind) {
-            Some(ast::ExprKind::Str(s)) => Some(s.clone()),
+        .and_then(|a| match a.args.first().map(|e| (&e.kind, e.span)) {
+            Some((ast::ExprKind::Str(s), span)) => Some((s.clone(), span)),
             _ => None,
         })
 }

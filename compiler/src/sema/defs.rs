@@ -2,16 +2,14 @@
 //! [`Program`] that semantic analysis produces.
 
 use super::tast::{InstId, Instance, TExpr};
-use super::ty::{AdtId, AdtNames, IntTy, LangItems, PassMode, Ty, TyDisplay};
+pub use crate::common::adt::{AdtAttrs, AdtDef, AdtKind, FieldDef, GenericDef, VariantDef};
+use crate::common::intrinsic::Intrinsic;
+pub use crate::common::lang::LangItems;
+use crate::common::ty::{AdtId, AdtNames, IntTy, PassMode, Ty, TyDisplay};
+pub use crate::common::{FnId, ModuleId};
 use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use std::collections::HashMap;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ModuleId(pub u32);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FnId(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConstId(pub u32);
@@ -100,8 +98,8 @@ impl TypeHead {
         Some(match ty {
             Ty::Adt(id, _) => TypeHead::Adt(*id),
             Ty::Int(i) => TypeHead::Builtin(BuiltinTy::Int(*i)),
-            Ty::Float(super::ty::FloatTy::F32) => TypeHead::Builtin(BuiltinTy::F32),
-            Ty::Float(super::ty::FloatTy::F64) => TypeHead::Builtin(BuiltinTy::F64),
+            Ty::Float(crate::common::ty::FloatTy::F32) => TypeHead::Builtin(BuiltinTy::F32),
+            Ty::Float(crate::common::ty::FloatTy::F64) => TypeHead::Builtin(BuiltinTy::F64),
             Ty::Bool => TypeHead::Builtin(BuiltinTy::Bool),
             Ty::Str => TypeHead::Builtin(BuiltinTy::Str),
             Ty::Vec(_) => TypeHead::Builtin(BuiltinTy::Vec),
@@ -131,81 +129,6 @@ pub struct ModuleInfo {
 }
 
 #[derive(Clone, Debug)]
-pub struct GenericDef {
-    pub name: String,
-    pub default: Option<Ty>,
-    pub span: Span,
-}
-
-#[derive(Clone, Debug)]
-pub struct FieldDef {
-    pub name: String,
-    pub ty: Ty,
-    pub span: Span,
-}
-
-#[derive(Clone, Debug)]
-pub struct VariantDef {
-    pub name: String,
-    pub fields: Vec<Ty>,
-    pub span: Span,
-}
-
-#[derive(Clone, Debug)]
-pub enum AdtKind {
-    Struct(Vec<FieldDef>),
-    Enum(Vec<VariantDef>),
-    /// An opaque runtime object with reference semantics (`@handle("channel")` in std).
-    Handle(String),
-}
-
-/// Annotations that change how a type is treated.
-#[derive(Clone, Debug, Default)]
-pub struct AdtAttrs {
-    /// `@send`: asserted Send even with raw pointers inside.
-    pub send: bool,
-    /// `@sync`: shareable by reference between threads.
-    pub sync: bool,
-    /// `par struct`.
-    pub par: bool,
-    /// `@repr(C)`.
-    pub repr_c: bool,
-    /// Generic parameters whose arguments must be Send (`@requires_send(T)`).
-    pub requires_send: Vec<u32>,
-}
-
-#[derive(Clone, Debug)]
-pub struct AdtDef {
-    pub name: String,
-    pub module: ModuleId,
-    pub span: Span,
-    pub public: bool,
-    pub generics: Vec<GenericDef>,
-    pub kind: AdtKind,
-    pub attrs: AdtAttrs,
-}
-
-impl AdtDef {
-    pub fn fields(&self) -> &[FieldDef] {
-        match &self.kind {
-            AdtKind::Struct(f) => f,
-            _ => &[],
-        }
-    }
-
-    pub fn variants(&self) -> &[VariantDef] {
-        match &self.kind {
-            AdtKind::Enum(v) => v,
-            _ => &[],
-        }
-    }
-
-    pub fn is_enum(&self) -> bool {
-        matches!(self.kind, AdtKind::Enum(_))
-    }
-}
-
-#[derive(Clone, Debug)]
 pub struct ParamDef {
     pub name: String,
     pub ty: Ty,
@@ -227,7 +150,7 @@ pub enum FnBody {
     /// The top-level statements of a script (its implicit `main`).
     Script,
     Extern,
-    Intrinsic(String),
+    Intrinsic(Intrinsic),
     /// A function without a body that is neither extern nor intrinsic (already reported).
     Missing,
 }

@@ -1,7 +1,7 @@
 //! Lowering written types (`ast::Type`) to semantic types ([`Ty`]).
 
 use super::defs::{BuiltinTy, Defs, GenericDef, ModuleId, TypeDef};
-use super::ty::{FloatTy, FnTy, PassMode, Ty};
+use crate::common::ty::{FloatTy, FnTy, PassMode, Ty};
 use crate::diagnostics::{self as diag, Diagnostic, Diagnostics};
 use crate::syntax::ast::{self, ExprKind, TypeKind};
 

@@ -12,7 +12,6 @@ pub mod lower;
 pub mod modules;
 pub mod scope;
 pub mod tast;
-pub mod ty;
 
 use crate::diagnostics::Diagnostics;
 use crate::source::{FileId, SourceMap};

@@ -2,7 +2,7 @@
 //! builtin types.
 
 use super::defs::{BuiltinTy, Defs, ModuleId, TypeDef, ValueDef};
-use super::ty::AdtId;
+use crate::common::ty::AdtId;
 
 impl Defs {
     /// The type named `name` as seen from `module`.

@@ -8,7 +8,8 @@
 //! Desugaring (for-in, `!`, `?`, `??`, interpolation, closures → env + fn) is left to HIR.
 
 use super::defs::{ConstId, FnId};
-use super::ty::{AdtId, PassMode, Ty};
+pub use crate::common::ops::IndexKind;
+use crate::common::ty::{AdtId, PassMode, Ty};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 
@@ -123,17 +124,6 @@ pub struct TArg {
     pub expr: TExpr,
     /// `RefMut` arguments are places.
     pub mode: PassMode,
-}
-
-/// What an index expression indexes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IndexKind {
-    Vec,
-    Array,
-    /// `s[i]`: a byte.
-    Str,
-    /// `p[i]` on a raw pointer.
-    Ptr,
 }
 
 /// What a `for` loop iterates.

@@ -3,6 +3,7 @@
 //! conversions.
 
 use super::func::FnLower;
+use crate::common::intrinsic::{CoreOp, IntOp, Intrinsic, MapOp, VecOp};
 use crate::hir::*;
 use crate::sema::tast::{self, Coercion, Fallible, ForKind, TExpr, TExprKind};
 
@@ -36,13 +37,10 @@ fn local_expr(l: LocalId, ty: Ty, span: Span) -> Expr {
     expr(ExprKind::Local(l), ty, span)
 }
 
-fn intrinsic(name: &str, type_args: Vec<Ty>, args: Vec<Arg>, ty: Ty, span: Span) -> Expr {
+fn intrinsic(op: Intrinsic, type_args: Vec<Ty>, args: Vec<Arg>, ty: Ty, span: Span) -> Expr {
     expr(
         ExprKind::Call {
-            target: CallTarget::Intrinsic {
-                name: name.into(),
-                type_args,
-            },
+            target: CallTarget::Intrinsic { op, type_args },
             args,
         },
         ty,
@@ -389,7 +387,7 @@ impl FnLower<'_, '_> {
     fn increment(&self, i: LocalId, t: &Ty, span: Span) -> Stmt {
         let one = expr(ExprKind::Int(1), t.clone(), span);
         let add = intrinsic(
-            "int_wrapping_add",
+            Intrinsic::Int(IntOp::WrappingAdd),
             Vec::new(),
             vec![
                 arg(local_expr(i, t.clone(), span), PassMode::Value),
@@ -431,7 +429,7 @@ impl FnLower<'_, '_> {
         )
     }
 
-    fn binary(&self, op: crate::syntax::ast::BinOp, l: Expr, r: Expr, ty: Ty, span: Span) -> Expr {
+    fn binary(&self, op: crate::common::ops::BinOp, l: Expr, r: Expr, ty: Ty, span: Span) -> Expr {
         expr(
             ExprKind::Binary {
                 op,
@@ -465,7 +463,7 @@ impl FnLower<'_, '_> {
         let len = match &vty {
             Ty::Array(_, count) => expr(ExprKind::Int(*count), Ty::i64(), span),
             _ => intrinsic(
-                "vec_len",
+                Intrinsic::Vec(VecOp::Len),
                 vec![elem.clone()],
                 vec![arg(local_expr(v, vty.clone(), span), PassMode::Ref)],
                 Ty::i64(),
@@ -543,7 +541,7 @@ impl FnLower<'_, '_> {
         let m = self.new_local("$map", mty.clone(), false, span);
         let cur = self.new_local("$cursor", Ty::i64(), false, span);
         let next = intrinsic(
-            "map_next",
+            Intrinsic::Map(MapOp::Next),
             vec![kt, vt],
             vec![
                 arg(local_expr(m, mty.clone(), span), PassMode::Ref),
@@ -628,7 +626,7 @@ impl FnLower<'_, '_> {
             }
         };
         let panic = intrinsic(
-            "panic",
+            Intrinsic::Core(CoreOp::Panic),
             Vec::new(),
             vec![arg(msg, PassMode::Value)],
             Ty::Never,
@@ -757,14 +755,14 @@ impl FnLower<'_, '_> {
     }
 }
 
-fn ast_lt() -> crate::syntax::ast::BinOp {
-    crate::syntax::ast::BinOp::Lt
+fn ast_lt() -> crate::common::ops::BinOp {
+    crate::common::ops::BinOp::Lt
 }
 
-fn ast_le() -> crate::syntax::ast::BinOp {
-    crate::syntax::ast::BinOp::Le
+fn ast_le() -> crate::common::ops::BinOp {
+    crate::common::ops::BinOp::Le
 }
 
-fn ast_eq() -> crate::syntax::ast::BinOp {
-    crate::syntax::ast::BinOp::Eq
+fn ast_eq() -> crate::common::ops::BinOp {
+    crate::common::ops::BinOp::Eq
 }

@@ -2,6 +2,7 @@
 //! patterns, and closure conversion.
 
 use super::ProgramCx;
+use crate::common::intrinsic::{CoreOp, Intrinsic, StrOp, TaskOp};
 use crate::hir::*;
 use crate::sema::tast::{self, Callee, LocalKind, TExpr, TExprKind};
 use std::collections::HashMap;
@@ -248,7 +249,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
             TExprKind::AddrOf(inner) => ExprKind::AddrOf(self.boxed(inner)),
             TExprKind::Interp(parts) => ExprKind::Call {
                 target: CallTarget::Intrinsic {
-                    name: "str_concat_n".into(),
+                    op: Intrinsic::Str(StrOp::ConcatN),
                     type_args: Vec::new(),
                 },
                 args: self.value_args(parts),
@@ -302,7 +303,11 @@ impl<'c, 'a> FnLower<'c, 'a> {
             Callee::Fn(r) => self.cx.target(r),
             Callee::Value(v) => CallTarget::Closure(self.boxed(v)),
             Callee::Print { stderr } => CallTarget::Intrinsic {
-                name: if *stderr { "eprint" } else { "print" }.into(),
+                op: Intrinsic::Core(if *stderr {
+                    CoreOp::Eprint
+                } else {
+                    CoreOp::Print
+                }),
                 type_args: Vec::new(),
             },
         };
@@ -381,7 +386,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
             span,
         };
         slot.span = span;
-        let closure_ty = Ty::Fn(Box::new(crate::sema::ty::FnTy {
+        let closure_ty = Ty::Fn(Box::new(crate::common::ty::FnTy {
             params: Vec::new(),
             ret: inner_ty.clone(),
         }));
@@ -397,7 +402,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
         let run = Expr {
             kind: ExprKind::Call {
                 target: CallTarget::Intrinsic {
-                    name: "promise_run".into(),
+                    op: Intrinsic::Task(TaskOp::PromiseRun),
                     type_args: vec![inner_ty],
                 },
                 args: vec![Arg {
@@ -471,36 +476,24 @@ impl<'c, 'a> FnLower<'c, 'a> {
         };
         let make = Expr {
             kind: self.closure(&clo, span),
-            ty: Ty::Fn(Box::new(crate::sema::ty::FnTy {
+            ty: Ty::Fn(Box::new(crate::common::ty::FnTy {
                 params: Vec::new(),
                 ret: ty.clone(),
             })),
             span,
         };
-        let runtime = |name: &str| {
-            self.cx
-                .checked
-                .defs
-                .modules
-                .iter()
-                .find(|m| m.name == "std/runtime")
-                .and_then(|m| m.types.get(name).copied())
-        };
-        let (
-            Some(crate::sema::defs::TypeDef::Adt(promise)),
-            Some(crate::sema::defs::TypeDef::Adt(task_error)),
-        ) = (runtime("Promise"), runtime("TaskError"))
-        else {
+        let lang = &self.cx.checked.defs.lang;
+        let (Some(promise), Some(task_error)) = (lang.promise, lang.task_error) else {
             return Expr {
                 kind: ExprKind::Unreachable,
                 ty: ty.clone(),
                 span,
             };
         };
-        let call = |name: &str, arg: Expr, ret: Ty| Expr {
+        let call = |op: TaskOp, arg: Expr, ret: Ty| Expr {
             kind: ExprKind::Call {
                 target: CallTarget::Intrinsic {
-                    name: name.into(),
+                    op: Intrinsic::Task(op),
                     type_args: vec![ty.clone()],
                 },
                 args: vec![Arg {
@@ -511,24 +504,18 @@ impl<'c, 'a> FnLower<'c, 'a> {
             ty: ret,
             span,
         };
-        let spawned = call("promise_blocking", make, Ty::Adt(promise, vec![ty.clone()]));
+        let spawned = call(
+            TaskOp::PromiseBlocking,
+            make,
+            Ty::Adt(promise, vec![ty.clone()]),
+        );
         let err_ty = Ty::Adt(task_error, Vec::new());
-        let result = self.cx.checked.defs.lang.result_of(ty.clone(), err_ty);
-        let awaited = call("promise_await", spawned, result);
-        let to_string = self
-            .cx
-            .checked
-            .defs
-            .methods
-            .get(&(
-                crate::sema::defs::TypeHead::Adt(task_error),
-                "toString".to_string(),
-            ))
-            .and_then(|fs| fs.first().copied())
-            .map(|fn_id| tast::FnRef {
-                fn_id,
-                type_args: Vec::new(),
-            });
+        let result = lang.result_of(ty.clone(), err_ty);
+        let to_string = lang.task_error_to_string.map(|fn_id| tast::FnRef {
+            fn_id,
+            type_args: Vec::new(),
+        });
+        let awaited = call(TaskOp::PromiseAwait, spawned, result);
         self.unwrap_lowered(
             Box::new(awaited),
             tast::Fallible::Result,

@@ -18,6 +18,7 @@ pub fn lower(checked: &Checked, map: &SourceMap) -> Program {
         funcs: Vec::new(),
         by_inst: HashMap::new(),
         queue: VecDeque::new(),
+        intrinsic_apis: HashMap::new(),
     };
     let main = cx.func_for_inst(main_inst);
     while let Some((inst, id)) = cx.queue.pop_front() {
@@ -31,6 +32,7 @@ pub fn lower(checked: &Checked, map: &SourceMap) -> Program {
         main_returns_code,
         adts: checked.defs.adts.clone(),
         lang: checked.defs.lang.clone(),
+        intrinsic_apis: cx.intrinsic_apis,
         files: file_infos(map),
     }
 }
@@ -72,6 +74,7 @@ pub(super) struct ProgramCx<'a> {
     pub funcs: Vec<Func>,
     by_inst: HashMap<InstId, FuncId>,
     queue: VecDeque<(InstId, FuncId)>,
+    intrinsic_apis: HashMap<Intrinsic, String>,
 }
 
 impl ProgramCx<'_> {
@@ -90,10 +93,15 @@ impl ProgramCx<'_> {
     pub fn target(&mut self, r: &FnRef) -> CallTarget {
         let def = self.checked.defs.func(r.fn_id);
         match &def.body {
-            FnBody::Intrinsic(name) => CallTarget::Intrinsic {
-                name: name.clone(),
-                type_args: r.type_args.clone(),
-            },
+            FnBody::Intrinsic(op) => {
+                self.intrinsic_apis
+                    .entry(*op)
+                    .or_insert_with(|| def.display.clone());
+                CallTarget::Intrinsic {
+                    op: *op,
+                    type_args: r.type_args.clone(),
+                }
+            }
             FnBody::Extern => CallTarget::Extern {
                 symbol: def.name.clone(),
             },

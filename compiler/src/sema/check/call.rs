@@ -2,10 +2,10 @@
 //! closure values and `print`; argument passing modes, defaults and generic inference.
 
 use super::fncx::FnCx;
+use crate::common::ty::{AdtId, PassMode, Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::{FnBody, FnDef, FnId, ModuleId, TypeDef, TypeHead, ValueDef};
 use crate::sema::tast::*;
-use crate::sema::ty::{AdtId, PassMode, Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind, UnOp};
 
@@ -103,7 +103,7 @@ impl FnCx<'_, '_> {
         // `5.toString()` is an `i64` method call.
         let default = match self.var_kind(&rty) {
             Some(VarKind::Int) => Some(Ty::i64()),
-            Some(VarKind::Float) => Some(Ty::Float(crate::sema::ty::FloatTy::F64)),
+            Some(VarKind::Float) => Some(Ty::Float(crate::common::ty::FloatTy::F64)),
             _ => None,
         };
         if let Some(d) = default {
@@ -513,17 +513,7 @@ impl FnCx<'_, '_> {
 
     /// `Promise<t>` (std/runtime), for `async fn`.
     pub fn promise_of(&self, t: Ty) -> Ty {
-        let promise = self
-            .g
-            .defs
-            .modules
-            .iter()
-            .find(|m| m.name == "std/runtime")
-            .and_then(|m| m.types.get("Promise"));
-        match promise {
-            Some(TypeDef::Adt(id)) => Ty::Adt(*id, vec![t]),
-            _ => Ty::Error,
-        }
+        self.g.defs.lang.promise_of(t)
     }
 
     /// Matches arguments to parameters: arity (E0201), defaults, omitted `void`

@@ -3,10 +3,10 @@
 //! or thread (E0301). LANGUAGE.md §4 "Closure capture" and §6.5.
 
 use super::fncx::{ClosureFacts, FnCx, Frame};
+use crate::common::ty::{AdtId, FnTy, PassMode, Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::AdtKind;
 use crate::sema::tast::*;
-use crate::sema::ty::{AdtId, FnTy, PassMode, Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind};
 

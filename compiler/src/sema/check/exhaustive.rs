@@ -7,9 +7,9 @@
 //! infinite type: only a wildcard or binding covers such a column. Arms with guards never
 //! count as covering.
 
+use crate::common::ty::Ty;
 use crate::sema::defs::{AdtKind, Defs};
 use crate::sema::tast::{MatchArm, TExprKind, TPattern, TPatternKind};
-use crate::sema::ty::Ty;
 
 /// The outcome of analysing one `match`.
 pub struct Coverage {

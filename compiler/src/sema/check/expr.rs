@@ -1,10 +1,10 @@
 //! Checking expressions: literals, names, aggregates, fields, indexing, control flow.
 
 use super::fncx::FnCx;
+use crate::common::ty::{AdtId, FloatTy, IntTy, Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::{AdtKind, TypeDef, ValueDef};
 use crate::sema::tast::*;
-use crate::sema::ty::{AdtId, FloatTy, IntTy, Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind};
 
@@ -422,7 +422,7 @@ impl FnCx<'_, '_> {
             .iter()
             .map(|p| (p.mode, p.ty.subst(&type_args)))
             .collect();
-        let ty = Ty::Fn(Box::new(crate::sema::ty::FnTy {
+        let ty = Ty::Fn(Box::new(crate::common::ty::FnTy {
             params,
             ret: def.ret.subst(&type_args),
         }));

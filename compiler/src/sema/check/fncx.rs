@@ -2,11 +2,11 @@
 //! inference variables, unification and coercion.
 
 use super::GlobalCx;
+use crate::common::ty::{FnTy, PassMode, Ty, VarKind};
 use crate::diagnostics::{self as diag, Code, Diagnostic};
 use crate::sema::defs::{ConstId, FnBody, GenericDef, ModuleId};
 use crate::sema::lower::TypeCx;
 use crate::sema::tast::*;
-use crate::sema::ty::{FnTy, PassMode, Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast;
 use std::collections::HashMap;
@@ -520,7 +520,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
         self.zonk(t).map(&mut |x| match x {
             Ty::Infer(v) => Some(match self.vars[*v as usize] {
                 Var::Unbound(VarKind::Int) => Ty::i64(),
-                Var::Unbound(VarKind::Float) => Ty::Float(crate::sema::ty::FloatTy::F64),
+                Var::Unbound(VarKind::Float) => Ty::Float(crate::common::ty::FloatTy::F64),
                 _ => Ty::Error,
             }),
             _ => None,
@@ -533,7 +533,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
         self.zonk(t).map(&mut |x| match x {
             Ty::Infer(v) => match self.vars[*v as usize] {
                 Var::Unbound(VarKind::Int) => Some(Ty::i64()),
-                Var::Unbound(VarKind::Float) => Some(Ty::Float(crate::sema::ty::FloatTy::F64)),
+                Var::Unbound(VarKind::Float) => Some(Ty::Float(crate::common::ty::FloatTy::F64)),
                 _ => None,
             },
             _ => None,

@@ -26,7 +26,7 @@ mod zonk;
 
 use super::defs::{Defs, FnBody, FnId, ModuleId, Program};
 use super::tast::{FnRef, InstId, Instance, TExpr};
-use super::ty::Ty;
+use crate::common::ty::Ty;
 use crate::diagnostics::{self as diag, Diagnostic, Diagnostics};
 use crate::source::Span;
 use fncx::FnCx;

@@ -1,9 +1,9 @@
 //! Operators: unary, binary, `as` casts, and the error operators `!`, `?` and `??`.
 
 use super::fncx::FnCx;
+use crate::common::ty::{Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::tast::*;
-use crate::sema::ty::{Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
 

@@ -2,10 +2,10 @@
 
 use super::exhaustive;
 use super::fncx::FnCx;
+use crate::common::ty::{AdtId, Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::{AdtKind, TypeDef};
 use crate::sema::tast::*;
-use crate::sema::ty::{AdtId, Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, PatternKind};
 

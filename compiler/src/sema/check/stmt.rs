@@ -2,9 +2,9 @@
 //! (and the unused-Result warning), `defer`, `for` loops.
 
 use super::fncx::FnCx;
+use crate::common::ty::{IntTy, Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::tast::*;
-use crate::sema::ty::{IntTy, Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind, StmtKind};
 

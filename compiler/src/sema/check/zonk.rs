@@ -5,11 +5,12 @@
 //! the body calls is requested as an instance.
 
 use super::fncx::FnCx;
+use crate::common::intrinsic::{Intrinsic, SyncOp, VecOp};
+use crate::common::ty::{Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::FnBody;
 use crate::sema::lower::valid_map_key;
 use crate::sema::tast::*;
-use crate::sema::ty::{Ty, VarKind};
 use crate::source::Span;
 use crate::syntax::ast::UnOp;
 use std::collections::HashSet;
@@ -55,9 +56,9 @@ impl FnCx<'_, '_> {
         }
         let def = self.g.defs.func(r.fn_id);
         match &def.body {
-            FnBody::Intrinsic(name) => {
-                let name = name.clone();
-                self.check_intrinsic_types(&name, r, span);
+            FnBody::Intrinsic(op) => {
+                let op = *op;
+                self.check_intrinsic_types(op, r, span);
             }
             FnBody::Ast { .. } => {
                 let depth = self.depth + 1;
@@ -68,10 +69,12 @@ impl FnCx<'_, '_> {
     }
 
     /// Requirements of std intrinsics on their type arguments.
-    fn check_intrinsic_types(&mut self, name: &str, r: &FnRef, span: Span) {
+    fn check_intrinsic_types(&mut self, op: Intrinsic, r: &FnRef, span: Span) {
         let first = r.type_args.first().cloned().unwrap_or(Ty::Error);
-        match name {
-            "vec_sort" if !matches!(first, Ty::Int(_) | Ty::Float(_) | Ty::Str) => {
+        match op {
+            Intrinsic::Vec(VecOp::Sort)
+                if !matches!(first, Ty::Int(_) | Ty::Float(_) | Ty::Str) =>
+            {
                 let shown = self.show(&first);
                 self.push(
                     Diagnostic::error(
@@ -82,7 +85,7 @@ impl FnCx<'_, '_> {
                     .with_note("integers, floats and strings are ordered"),
                 );
             }
-            "atomic_new"
+            Intrinsic::Sync(SyncOp::AtomicNew)
                 if self.is_generic_atomic(r) && !matches!(first, Ty::Int(_) | Ty::Bool) =>
             {
                 let shown = self.show(&first);
@@ -98,7 +101,7 @@ impl FnCx<'_, '_> {
 
     fn is_generic_atomic(&self, r: &FnRef) -> bool {
         let def = self.g.defs.func(r.fn_id);
-        matches!(&def.self_ty, Some(Ty::Adt(id, args)) if !args.is_empty() && self.g.defs.adt(*id).name == "Atomic")
+        matches!(&def.self_ty, Some(Ty::Adt(id, _)) if Some(*id) == self.g.defs.lang.atomic)
     }
 
     /// HashMap key types and Send requirements of std handle types mentioned by `t`.

@@ -3,13 +3,13 @@
 //! [`Ty`] is the checker's view of a type. Builtin heap types (`string`, `Vec`, `HashMap`,
 //! `Box`) have their own variants because their representation is the runtime's; `Option`,
 //! `Result`, `Error` and the std handle types are ordinary ADTs declared in the standard
-//! library (`stdlib/std/*.weft`) and reached through [`LangItems`].
+//! library (`stdlib/std/*.weft`) and reached through [`super::lang::LangItems`].
 //! `Param` stands for a generic parameter inside a declaration (substituted at each
 //! instantiation); `Infer` is an inference variable of the function being checked.
 
 use std::fmt;
 
-/// Index of a struct, enum or handle type in [`super::Program::adts`].
+/// Index of a struct, enum or handle type in the checker's ADT table (`Defs::adts`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AdtId(pub u32);
 
@@ -260,58 +260,6 @@ impl Ty {
             Ty::Param(i, _) => args.get(*i as usize).cloned(),
             _ => None,
         })
-    }
-}
-
-/// Ids of the standard library's types that the checker must know by name.
-#[derive(Clone, Debug, Default)]
-pub struct LangItems {
-    pub option: Option<AdtId>,
-    pub result: Option<AdtId>,
-    pub error: Option<AdtId>,
-}
-
-impl LangItems {
-    /// `Option<t>`, or `Error` if the prelude is broken.
-    pub fn option_of(&self, t: Ty) -> Ty {
-        match self.option {
-            Some(id) => Ty::Adt(id, vec![t]),
-            None => Ty::Error,
-        }
-    }
-
-    /// `Result<t, e>`.
-    pub fn result_of(&self, t: Ty, e: Ty) -> Ty {
-        match self.result {
-            Some(id) => Ty::Adt(id, vec![t, e]),
-            None => Ty::Error,
-        }
-    }
-
-    /// The `Error` type.
-    pub fn error_ty(&self) -> Ty {
-        match self.error {
-            Some(id) => Ty::Adt(id, vec![]),
-            None => Ty::Error,
-        }
-    }
-
-    /// The payload type if `t` is `Option<T>`.
-    pub fn as_option<'a>(&self, t: &'a Ty) -> Option<&'a Ty> {
-        match t {
-            Ty::Adt(id, args) if Some(*id) == self.option => args.first(),
-            _ => None,
-        }
-    }
-
-    /// `(T, E)` if `t` is `Result<T, E>`.
-    pub fn as_result<'a>(&self, t: &'a Ty) -> Option<(&'a Ty, &'a Ty)> {
-        match t {
-            Ty::Adt(id, args) if Some(*id) == self.result && args.len() == 2 => {
-                Some((&args[0], &args[1]))
-            }
-            _ => None,
-        }
     }
 }
 

@@ -9,6 +9,7 @@
 //!
 //! A declared function used as a value gets a thunk with the closure convention.
 
+use super::builder::param;
 use super::func::{FnCg, Val};
 use super::Cg;
 use crate::hir::{self, FuncId, FuncKind, LocalId};
@@ -57,18 +58,15 @@ impl<'ctx> Cg<'ctx, '_> {
         );
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
-        let env = f.get_nth_param(0).unwrap().into_pointer_value();
+        let env = param(f, 0).into_pointer_value();
         let st = self.env_struct(func, captures, false);
         for (i, l) in captures.iter().enumerate() {
             let ty = func.locals[l.0 as usize].ty.clone();
-            let p = self
-                .builder
-                .build_struct_gep(st, env, (i + 2) as u32, "cap")
-                .unwrap();
+            let p = self.builder.struct_gep(st, env, (i + 2) as u32, "cap");
             self.release_at(p, &ty);
         }
         self.free_object(env, st.into());
-        self.builder.build_return(None).unwrap();
+        self.builder.ret(None);
         if let Some(bb) = here {
             self.builder.position_at_end(bb);
         }
@@ -101,10 +99,10 @@ impl<'ctx> Cg<'ctx, '_> {
         self.builder.position_at_end(entry);
         let args: Vec<inkwell::values::BasicMetadataValueEnum> =
             f.get_param_iter().skip(1).map(|p| p.into()).collect();
-        let call = self.builder.build_call(target, &args, "r").unwrap();
+        let call = self.builder.call(target, &args, "r");
         match call.try_as_basic_value().basic() {
-            Some(v) => self.builder.build_return(Some(&v)).unwrap(),
-            None => self.builder.build_return(None).unwrap(),
+            Some(v) => self.builder.ret(Some(&v)),
+            None => self.builder.ret(None),
         };
         if let Some(bb) = here {
             self.builder.position_at_end(bb);
@@ -122,13 +120,9 @@ impl<'ctx> Cg<'ctx, '_> {
         env: PointerValue<'ctx>,
     ) -> BasicValueEnum<'ctx> {
         let ct = self.closure_ty();
-        let v = self
-            .builder
-            .build_insert_value(ct.get_undef(), fp, 0, "clo")
-            .unwrap();
+        let v = self.builder.insert_value(ct.get_undef(), fp, 0, "clo");
         self.builder
-            .build_insert_value(v.into_struct_value(), env, 1, "clo")
-            .unwrap()
+            .insert_value(v.into_struct_value(), env, 1, "clo")
             .into_struct_value()
             .into()
     }
@@ -158,28 +152,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let i64t = self.cg.ctx.i64_type();
         if by_ref {
             let env = self.alloca(st.into(), "env");
-            let rc = self.cg.builder.build_struct_gep(st, env, 0, "rc").unwrap();
-            self.cg
-                .builder
-                .build_store(rc, i64t.const_all_ones())
-                .unwrap();
-            let dp = self
-                .cg
-                .builder
-                .build_struct_gep(st, env, 1, "drop")
-                .unwrap();
-            self.cg
-                .builder
-                .build_store(dp, self.cg.ptr_ty().const_null())
-                .unwrap();
+            let rc = self.cg.builder.struct_gep(st, env, 0, "rc");
+            self.cg.builder.store(rc, i64t.const_all_ones());
+            let dp = self.cg.builder.struct_gep(st, env, 1, "drop");
+            self.cg.builder.store(dp, self.cg.ptr_ty().const_null());
             for (i, l) in captures.iter().enumerate() {
                 let p = self.local_ptr(*l);
-                let cp = self
-                    .cg
-                    .builder
-                    .build_struct_gep(st, env, (i + 2) as u32, "cap")
-                    .unwrap();
-                self.cg.builder.build_store(cp, p).unwrap();
+                let cp = self.cg.builder.struct_gep(st, env, (i + 2) as u32, "cap");
+                self.cg.builder.store(cp, p);
             }
             return Val::stat(self.cg.closure_value(fp, env));
         }
@@ -189,24 +169,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .env_drop_fn(func)
             .as_global_value()
             .as_pointer_value();
-        let dp = self
-            .cg
-            .builder
-            .build_struct_gep(st, env, 1, "drop")
-            .unwrap();
-        self.cg.builder.build_store(dp, drop).unwrap();
+        let dp = self.cg.builder.struct_gep(st, env, 1, "drop");
+        self.cg.builder.store(dp, drop);
         for (i, l) in captures.iter().enumerate() {
             let ty = self.f.locals[l.0 as usize].ty.clone();
             let lt = self.cg.llvm_ty(&ty);
             let src = self.local_ptr(*l);
-            let v = self.cg.builder.build_load(lt, src, "capv").unwrap();
+            let v = self.cg.builder.load(lt, src, "capv");
             let v = self.owned(Val::borrowed(v), &ty);
-            let cp = self
-                .cg
-                .builder
-                .build_struct_gep(st, env, (i + 2) as u32, "cap")
-                .unwrap();
-            self.cg.builder.build_store(cp, v).unwrap();
+            let cp = self.cg.builder.struct_gep(st, env, (i + 2) as u32, "cap");
+            self.cg.builder.store(cp, v);
         }
         Val::owned(self.cg.closure_value(fp, env))
     }

@@ -1,6 +1,7 @@
 //! Expressions: literals, places (variables, fields, elements), aggregates, calls,
 //! operators with overflow and division traps, casts, matches.
 
+use super::builder::CallValue;
 use super::func::{FnCg, Own, Val};
 use crate::common::ops::{BinOp, UnOp};
 use crate::common::ty::{FloatTy, IntTy, PassMode, Ty};
@@ -99,7 +100,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Return(v) => self.return_expr(v.as_deref()),
             ExprKind::AddrOf(inner) => Val::stat(self.place(inner, true).into()),
             ExprKind::Unreachable => {
-                self.cg.builder.build_unreachable().unwrap();
+                self.cg.builder.unreachable();
                 self.ensure_open();
                 self.undef(&e.ty)
             }
@@ -142,7 +143,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let zero = self.cg.ctx.i64_type().const_zero();
         let i8t = self.cg.ctx.i8_type();
         // SAFETY: a zero offset; no `inbounds` promise is made.
-        unsafe { self.cg.builder.build_gep(i8t, p, &[zero], "raw").unwrap() }
+        unsafe { self.cg.builder.gep(i8t, p, &[zero], "raw") }
     }
 
     fn place_inner(&mut self, e: &'p Expr, write: bool) -> Option<PointerValue<'ctx>> {
@@ -151,12 +152,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Field { base, index } => {
                 let bp = self.place_inner(base, write)?;
                 let bt = self.cg.llvm_ty(&base.ty);
-                Some(
-                    self.cg
-                        .builder
-                        .build_struct_gep(bt, bp, *index, "field")
-                        .unwrap(),
-                )
+                Some(self.cg.builder.struct_gep(bt, bp, *index, "field"))
             }
             ExprKind::Index { base, index, kind } => {
                 let i = self.expr(index);
@@ -183,17 +179,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                         self.bounds_check(i, len, e.span);
                         let at = self.cg.llvm_ty(&base.ty);
                         let zero = self.cg.ctx.i64_type().const_zero();
-                        Some(unsafe {
-                            self.cg
-                                .builder
-                                .build_in_bounds_gep(at, bp, &[zero, i], "elem")
-                                .unwrap()
-                        })
+                        Some(unsafe { self.cg.builder.in_bounds_gep(at, bp, &[zero, i], "elem") })
                     }
                     IndexKind::Ptr => {
                         let p = self.expr(base).v.into_pointer_value();
                         let et = self.cg.llvm_ty(&e.ty);
-                        Some(unsafe { self.cg.builder.build_gep(et, p, &[i], "at").unwrap() })
+                        Some(unsafe { self.cg.builder.gep(et, p, &[i], "at") })
                     }
                     IndexKind::Str => None,
                 }
@@ -213,8 +204,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                             }
                             self.cg
                                 .builder
-                                .build_load(self.cg.ptr_ty(), bp, "box")
-                                .unwrap()
+                                .load(self.cg.ptr_ty(), bp, "box")
                                 .into_pointer_value()
                         }
                         None => {
@@ -223,12 +213,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                         }
                     };
                     let bt = self.cg.box_struct(&t);
-                    Some(
-                        self.cg
-                            .builder
-                            .build_struct_gep(bt, obj, 1, "boxed")
-                            .unwrap(),
-                    )
+                    Some(self.cg.builder.struct_gep(bt, obj, 1, "boxed"))
                 }
                 _ => None,
             },
@@ -249,7 +234,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
         if let Some(p) = self.place_inner(e, false) {
             let lt = self.cg.llvm_ty(&e.ty);
-            return Val::borrowed(self.cg.builder.build_load(lt, p, "load").unwrap());
+            return Val::borrowed(self.cg.builder.load(lt, p, "load"));
         }
         // A field of a value that is not a place: take it from a temporary.
         match &e.kind {
@@ -259,8 +244,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let f = self
                     .cg
                     .builder
-                    .build_extract_value(raw.into_struct_value(), *index, "field")
-                    .unwrap();
+                    .extract_value(raw.into_struct_value(), *index, "field");
                 Val::borrowed(f)
             }
             _ => {
@@ -286,8 +270,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let v = self
             .cg
             .builder
-            .build_load(self.cg.ptr_ty(), slot, "vec")
-            .unwrap()
+            .load(self.cg.ptr_ty(), slot, "vec")
             .into_pointer_value();
         let len = self.cg.vec_len(v);
         self.bounds_check(i, len, span);
@@ -305,9 +288,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.bounds_check(i, len, span);
         let i8t = self.cg.ctx.i8_type();
         let sixteen = self.cg.ctx.i64_type().const_int(16, false);
-        let off = self.cg.builder.build_int_add(i, sixteen, "off").unwrap();
-        let p = unsafe { self.cg.builder.build_gep(i8t, s, &[off], "byte").unwrap() };
-        Val::stat(self.cg.builder.build_load(i8t, p, "b").unwrap())
+        let off = self.cg.builder.int_add(i, sixteen, "off");
+        let p = unsafe { self.cg.builder.gep(i8t, s, &[off], "byte") };
+        Val::stat(self.cg.builder.load(i8t, p, "b"))
     }
 
     /// An index as i64 (sign- or zero-extended from its type).
@@ -317,10 +300,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if i.get_type().get_bit_width() == 64 {
             return i;
         }
-        self.cg
-            .builder
-            .build_int_cast_sign_flag(i, i64t, signed, "idx")
-            .unwrap()
+        self.cg.builder.int_cast_sign_flag(i, i64t, signed, "idx")
     }
 
     /// Panics with `index i out of bounds (length n)` unless `0 <= i < len`.
@@ -328,22 +308,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let ok = self
             .cg
             .builder
-            .build_int_compare(IntPredicate::ULT, i, len, "inb")
-            .unwrap();
+            .int_compare(IntPredicate::ULT, i, len, "inb");
         let fail = self.block_bb("oob");
         let cont = self.block_bb("inb");
-        self.cg
-            .builder
-            .build_conditional_branch(ok, cont, fail)
-            .unwrap();
+        self.cg.builder.conditional_branch(ok, cont, fail);
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
         let f = self.cg.rt("weft_rt_panic_bounds");
         self.cg
             .builder
-            .build_call(f, &[i.into(), len.into(), loc.into()], "")
-            .unwrap();
-        self.cg.builder.build_unreachable().unwrap();
+            .call(f, &[i.into(), len.into(), loc.into()], "");
+        self.cg.builder.unreachable();
         self.cg.builder.position_at_end(cont);
     }
 
@@ -361,14 +336,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 BasicValueEnum::StructValue(s) => self
                     .cg
                     .builder
-                    .build_insert_value(s, v, i as u32, "agg")
-                    .unwrap()
+                    .insert_value(s, v, i as u32, "agg")
                     .as_basic_value_enum(),
                 BasicValueEnum::ArrayValue(a) => self
                     .cg
                     .builder
-                    .build_insert_value(a, v, i as u32, "agg")
-                    .unwrap()
+                    .insert_value(a, v, i as u32, "agg")
                     .as_basic_value_enum(),
                 other => other,
             };
@@ -386,13 +359,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let zero = i64t.const_zero();
         for i in 0..count {
             let idx = i64t.const_int(i, false);
-            let ep = unsafe {
-                self.cg
-                    .builder
-                    .build_in_bounds_gep(lt, p, &[zero, idx], "e")
-                    .unwrap()
-            };
-            self.cg.builder.build_store(ep, v).unwrap();
+            let ep = unsafe { self.cg.builder.in_bounds_gep(lt, p, &[zero, idx], "e") };
+            self.cg.builder.store(ep, v);
             if i > 0 {
                 self.retain_value(v, &value.ty);
             }
@@ -400,7 +368,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if count == 0 {
             self.drop_now(Val::owned(v), &value.ty);
         }
-        Val::owned(self.cg.builder.build_load(lt, p, "array").unwrap())
+        Val::owned(self.cg.builder.load(lt, p, "array"))
     }
 
     /// Builds an enum value: tag and payload fields.
@@ -413,29 +381,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let lt = self.cg.llvm_ty(ty);
         let p = self.alloca(lt, "variant");
         let st = lt.into_struct_type();
-        let tag = self.cg.builder.build_struct_gep(st, p, 0, "tag").unwrap();
+        let tag = self.cg.builder.struct_gep(st, p, 0, "tag");
         self.cg
             .builder
-            .build_store(tag, self.cg.ctx.i32_type().const_int(variant as u64, false))
-            .unwrap();
+            .store(tag, self.cg.ctx.i32_type().const_int(variant as u64, false));
         if !vals.is_empty() {
             let fields = self.cg.variant_fields(ty, variant);
             let vt = self.cg.variant_struct(&fields, &[]);
-            let payload = self
-                .cg
-                .builder
-                .build_struct_gep(st, p, 1, "payload")
-                .unwrap();
+            let payload = self.cg.builder.struct_gep(st, p, 1, "payload");
             for (i, v) in vals.iter().enumerate() {
-                let fp = self
-                    .cg
-                    .builder
-                    .build_struct_gep(vt, payload, i as u32, "f")
-                    .unwrap();
-                self.cg.builder.build_store(fp, *v).unwrap();
+                let fp = self.cg.builder.struct_gep(vt, payload, i as u32, "f");
+                self.cg.builder.store(fp, *v);
             }
         }
-        self.cg.builder.build_load(lt, p, "enum").unwrap()
+        self.cg.builder.load(lt, p, "enum")
     }
 
     fn vec_literal(&mut self, elems: &'p [Expr], ty: &Ty) -> Val<'ctx> {
@@ -449,12 +408,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let glue = self.cg.glue_const(&elem);
         let n = self.cg.ctx.i64_type().const_int(elems.len() as u64, false);
         let f = self.cg.rt("weft_rt_vec_with_capacity");
-        let v = self
-            .cg
-            .builder
-            .build_call(f, &[n.into(), glue.into()], "vec")
-            .unwrap();
-        let v = v.try_as_basic_value().basic().unwrap().into_pointer_value();
+        let v = self.cg.builder.call(f, &[n.into(), glue.into()], "vec");
+        let v = v.value().into_pointer_value();
         // The vector is held while the elements are computed (an element expression may
         // return early): its length counts the elements stored so far.
         let held = self.hold(v.into(), ty);
@@ -463,7 +418,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             let x = self.owned(x, &elem);
             let idx = self.cg.ctx.i64_type().const_int(i as u64, false);
             let ep = self.cg.vec_data_ptr(v, idx, &elem);
-            self.cg.builder.build_store(ep, x).unwrap();
+            self.cg.builder.store(ep, x);
             let len = self.cg.ctx.i64_type().const_int(i as u64 + 1, false);
             self.cg.set_vec_len(v, len);
         }
@@ -486,7 +441,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let f = self.cg.func_value(*id);
                 let largs = self.lower_args(args, crate::hir::call_may_write(target, args));
                 self.debug_loc(span);
-                let call = self.cg.builder.build_call(f, &largs, "call").unwrap();
+                let call = self.cg.builder.call(f, &largs, "call");
                 call.try_as_basic_value().basic()
             }
             CallTarget::Closure(c) => {
@@ -508,23 +463,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let fp = self
                     .cg
                     .builder
-                    .build_extract_value(cv, 0, "fn")
-                    .unwrap()
+                    .extract_value(cv, 0, "fn")
                     .into_pointer_value();
-                let env = self.cg.builder.build_extract_value(cv, 1, "env").unwrap();
+                let env = self.cg.builder.extract_value(cv, 1, "env");
                 let mut largs = vec![env.into()];
                 largs.extend(self.lower_args(args, true));
-                let call = self
-                    .cg
-                    .builder
-                    .build_indirect_call(fty, fp, &largs, "call")
-                    .unwrap();
+                let call = self.cg.builder.indirect_call(fty, fp, &largs, "call");
                 call.try_as_basic_value().basic()
             }
             CallTarget::Extern { symbol } => {
                 let f = self.extern_fn(symbol, args, ret);
                 let largs = self.lower_args(args, crate::hir::call_may_write(target, args));
-                let call = self.cg.builder.build_call(f, &largs, "call").unwrap();
+                let call = self.cg.builder.call(f, &largs, "call");
                 call.try_as_basic_value().basic()
             }
             CallTarget::Intrinsic { op, type_args } => {
@@ -532,7 +482,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             }
         };
         if matches!(ret, Ty::Never) {
-            self.cg.builder.build_unreachable().unwrap();
+            self.cg.builder.unreachable();
             self.ensure_open();
             return self.unit();
         }
@@ -601,30 +551,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let l = self.expr(lhs).v.into_int_value();
         let rhs_bb = self.block_bb(if is_and { "and_rhs" } else { "or_rhs" });
         let merge = self.block_bb("logic_end");
-        let from = self.cg.builder.get_insert_block().unwrap();
+        let from = self.cg.builder.current_block();
         if is_and {
-            self.cg
-                .builder
-                .build_conditional_branch(l, rhs_bb, merge)
-                .unwrap();
+            self.cg.builder.conditional_branch(l, rhs_bb, merge);
         } else {
-            self.cg
-                .builder
-                .build_conditional_branch(l, merge, rhs_bb)
-                .unwrap();
+            self.cg.builder.conditional_branch(l, merge, rhs_bb);
         }
         self.cg.builder.position_at_end(rhs_bb);
         self.push_scope(super::func::ScopeKind::Plain);
         let r = self.expr(rhs).v.into_int_value();
         self.pop_scope();
-        let rhs_end = self.cg.builder.get_insert_block().unwrap();
+        let rhs_end = self.cg.builder.current_block();
         self.br(merge);
         self.cg.builder.position_at_end(merge);
-        let phi = self
-            .cg
-            .builder
-            .build_phi(self.cg.ctx.bool_type(), "logic")
-            .unwrap();
+        let phi = self.cg.builder.phi(self.cg.ctx.bool_type(), "logic");
         let short = self.cg.ctx.bool_type().const_int(u64::from(!is_and), false);
         phi.add_incoming(&[(&short, from), (&r, rhs_end)]);
         Val::stat(phi.as_basic_value())
@@ -639,18 +579,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let v = self.expr(operand);
         let b = &self.cg.builder;
         let out: BasicValueEnum = match (op, ty) {
-            (UnOp::Neg, Ty::Float(_)) => b
-                .build_float_neg(v.v.into_float_value(), "neg")
-                .unwrap()
-                .into(),
+            (UnOp::Neg, Ty::Float(_)) => b.float_neg(v.v.into_float_value(), "neg").into(),
             (UnOp::Neg, Ty::Int(_)) => {
                 let x = v.v.into_int_value();
                 let zero = x.get_type().const_zero();
                 return Val::stat(self.checked_arith("ssub", zero, x, span).into());
             }
-            (UnOp::Not, _) | (UnOp::BitNot, _) => {
-                b.build_not(v.v.into_int_value(), "not").unwrap().into()
-            }
+            (UnOp::Not, _) | (UnOp::BitNot, _) => b.not(v.v.into_int_value(), "not").into(),
             _ => v.v,
         };
         Val::stat(out)
@@ -668,28 +603,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let f = inkwell::intrinsics::Intrinsic::find(&name)
             .and_then(|i| i.get_declaration(&self.cg.module, &[l.get_type().into()]))
             .expect("overflow intrinsic");
-        let res = self
-            .cg
-            .builder
-            .build_call(f, &[l.into(), r.into()], "ovf")
-            .unwrap();
-        let res = res
-            .try_as_basic_value()
-            .basic()
-            .unwrap()
-            .into_struct_value();
-        let value = self
-            .cg
-            .builder
-            .build_extract_value(res, 0, "v")
-            .unwrap()
-            .into_int_value();
-        let overflow = self
-            .cg
-            .builder
-            .build_extract_value(res, 1, "o")
-            .unwrap()
-            .into_int_value();
+        let res = self.cg.builder.call(f, &[l.into(), r.into()], "ovf");
+        let res = res.value().into_struct_value();
+        let value = self.cg.builder.extract_value(res, 0, "v").into_int_value();
+        let overflow = self.cg.builder.extract_value(res, 1, "o").into_int_value();
         self.trap_if(overflow, "weft_rt_panic_overflow", span);
         value
     }
@@ -705,18 +622,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let c = self
             .cg
             .builder
-            .build_call(expect, &[cond.into(), no.into()], "likely")
-            .unwrap();
-        let c = c.try_as_basic_value().basic().unwrap().into_int_value();
-        self.cg
-            .builder
-            .build_conditional_branch(c, fail, cont)
-            .unwrap();
+            .call(expect, &[cond.into(), no.into()], "likely");
+        let c = c.value().into_int_value();
+        self.cg.builder.conditional_branch(c, fail, cont);
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
         let f = self.cg.rt(panic_fn);
-        self.cg.builder.build_call(f, &[loc.into()], "").unwrap();
-        self.cg.builder.build_unreachable().unwrap();
+        self.cg.builder.call(f, &[loc.into()], "");
+        self.cg.builder.unreachable();
         self.cg.builder.position_at_end(cont);
     }
 
@@ -739,17 +652,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let (a, b) = (l.into_int_value(), r.into_int_value());
                 let bld = &self.cg.builder;
                 Val::stat(match op {
-                    BinOp::Eq => bld
-                        .build_int_compare(IntPredicate::EQ, a, b, "eq")
-                        .unwrap()
-                        .into(),
-                    BinOp::Ne => bld
-                        .build_int_compare(IntPredicate::NE, a, b, "ne")
-                        .unwrap()
-                        .into(),
-                    BinOp::BitAnd => bld.build_and(a, b, "and").unwrap().into(),
-                    BinOp::BitOr => bld.build_or(a, b, "or").unwrap().into(),
-                    _ => bld.build_xor(a, b, "xor").unwrap().into(),
+                    BinOp::Eq => bld.int_compare(IntPredicate::EQ, a, b, "eq").into(),
+                    BinOp::Ne => bld.int_compare(IntPredicate::NE, a, b, "ne").into(),
+                    BinOp::BitAnd => bld.and(a, b, "and").into(),
+                    BinOp::BitOr => bld.or(a, b, "or").into(),
+                    _ => bld.xor(a, b, "xor").into(),
                 })
             }
             Ty::Str => self.string_binary(op, l, r),
@@ -777,21 +684,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let r = self.shift_amount(r, l.get_type(), rt);
                 let b = &self.cg.builder;
                 match (op, signed) {
-                    (BinOp::Shl, _) => b.build_left_shift(l, r, "shl").unwrap().into(),
-                    (_, true) => b.build_right_shift(l, r, true, "ashr").unwrap().into(),
-                    (_, false) => b.build_right_shift(l, r, false, "lshr").unwrap().into(),
+                    (BinOp::Shl, _) => b.left_shift(l, r, "shl").into(),
+                    (_, true) => b.right_shift(l, r, true, "ashr").into(),
+                    (_, false) => b.right_shift(l, r, false, "lshr").into(),
                 }
             }
-            BinOp::BitAnd => self.cg.builder.build_and(l, r, "and").unwrap().into(),
-            BinOp::BitOr => self.cg.builder.build_or(l, r, "or").unwrap().into(),
-            BinOp::BitXor => self.cg.builder.build_xor(l, r, "xor").unwrap().into(),
+            BinOp::BitAnd => self.cg.builder.and(l, r, "and").into(),
+            BinOp::BitOr => self.cg.builder.or(l, r, "or").into(),
+            BinOp::BitXor => self.cg.builder.xor(l, r, "xor").into(),
             cmp => {
                 let pred = int_predicate(cmp, signed);
-                self.cg
-                    .builder
-                    .build_int_compare(pred, l, r, "cmp")
-                    .unwrap()
-                    .into()
+                self.cg.builder.int_compare(pred, l, r, "cmp").into()
             }
         }
     }
@@ -805,13 +708,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         rt: &Ty,
     ) -> IntValue<'ctx> {
         let signed = matches!(rt, Ty::Int(t) if t.signed());
-        let r = self
-            .cg
-            .builder
-            .build_int_cast_sign_flag(r, lt, signed, "amt")
-            .unwrap();
+        let r = self.cg.builder.int_cast_sign_flag(r, lt, signed, "amt");
         let mask = lt.const_int(u64::from(lt.get_bit_width() - 1), false);
-        self.cg.builder.build_and(r, mask, "masked").unwrap()
+        self.cg.builder.and(r, mask, "masked")
     }
 
     fn int_divide(
@@ -826,8 +725,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let zero = self
             .cg
             .builder
-            .build_int_compare(IntPredicate::EQ, r, t.const_zero(), "div0")
-            .unwrap();
+            .int_compare(IntPredicate::EQ, r, t.const_zero(), "div0");
         self.trap_if(zero, "weft_rt_panic_div_zero", span);
         if signed {
             // MIN / -1 overflows.
@@ -836,22 +734,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             let is_min = self
                 .cg
                 .builder
-                .build_int_compare(IntPredicate::EQ, l, min, "ismin")
-                .unwrap();
-            let neg1 = self
-                .cg
-                .builder
-                .build_int_compare(IntPredicate::EQ, r, t.const_all_ones(), "isneg1")
-                .unwrap();
-            let both = self.cg.builder.build_and(is_min, neg1, "ovf").unwrap();
+                .int_compare(IntPredicate::EQ, l, min, "ismin");
+            let neg1 =
+                self.cg
+                    .builder
+                    .int_compare(IntPredicate::EQ, r, t.const_all_ones(), "isneg1");
+            let both = self.cg.builder.and(is_min, neg1, "ovf");
             self.trap_if(both, "weft_rt_panic_overflow", span);
         }
         let b = &self.cg.builder;
         match (op, signed) {
-            (BinOp::Div, true) => b.build_int_signed_div(l, r, "div").unwrap(),
-            (BinOp::Div, false) => b.build_int_unsigned_div(l, r, "div").unwrap(),
-            (_, true) => b.build_int_signed_rem(l, r, "rem").unwrap(),
-            (_, false) => b.build_int_unsigned_rem(l, r, "rem").unwrap(),
+            (BinOp::Div, true) => b.int_signed_div(l, r, "div"),
+            (BinOp::Div, false) => b.int_unsigned_div(l, r, "div"),
+            (_, true) => b.int_signed_rem(l, r, "rem"),
+            (_, false) => b.int_unsigned_rem(l, r, "rem"),
         }
     }
 
@@ -864,11 +760,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let (a, b) = (l.into_float_value(), r.into_float_value());
         let bld = &self.cg.builder;
         match op {
-            BinOp::Add => bld.build_float_add(a, b, "fadd").unwrap().into(),
-            BinOp::Sub => bld.build_float_sub(a, b, "fsub").unwrap().into(),
-            BinOp::Mul => bld.build_float_mul(a, b, "fmul").unwrap().into(),
-            BinOp::Div => bld.build_float_div(a, b, "fdiv").unwrap().into(),
-            BinOp::Rem => bld.build_float_rem(a, b, "frem").unwrap().into(),
+            BinOp::Add => bld.float_add(a, b, "fadd").into(),
+            BinOp::Sub => bld.float_sub(a, b, "fsub").into(),
+            BinOp::Mul => bld.float_mul(a, b, "fmul").into(),
+            BinOp::Div => bld.float_div(a, b, "fdiv").into(),
+            BinOp::Rem => bld.float_rem(a, b, "frem").into(),
             cmp => {
                 let pred = match cmp {
                     BinOp::Eq => FloatPredicate::OEQ,
@@ -878,7 +774,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     BinOp::Gt => FloatPredicate::OGT,
                     _ => FloatPredicate::OGE,
                 };
-                bld.build_float_compare(pred, a, b, "fcmp").unwrap().into()
+                bld.float_compare(pred, a, b, "fcmp").into()
             }
         }
     }
@@ -892,43 +788,25 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         match op {
             BinOp::Add => {
                 let f = self.cg.rt("weft_rt_str_concat");
-                let v = self
-                    .cg
-                    .builder
-                    .build_call(f, &[l.into(), r.into()], "concat")
-                    .unwrap();
-                Val::owned(v.try_as_basic_value().basic().unwrap())
+                let v = self.cg.builder.call(f, &[l.into(), r.into()], "concat");
+                Val::owned(v.value())
             }
             BinOp::Eq | BinOp::Ne => {
                 let f = self.cg.rt("weft_rt_str_eq");
-                let v = self
-                    .cg
-                    .builder
-                    .build_call(f, &[l.into(), r.into()], "streq")
-                    .unwrap();
-                let v = v.try_as_basic_value().basic().unwrap().into_int_value();
+                let v = self.cg.builder.call(f, &[l.into(), r.into()], "streq");
+                let v = v.value().into_int_value();
                 if op == BinOp::Ne {
-                    return Val::stat(self.cg.builder.build_not(v, "ne").unwrap().into());
+                    return Val::stat(self.cg.builder.not(v, "ne").into());
                 }
                 Val::stat(v.into())
             }
             cmp => {
                 let f = self.cg.rt("weft_rt_str_cmp");
-                let v = self
-                    .cg
-                    .builder
-                    .build_call(f, &[l.into(), r.into()], "strcmp")
-                    .unwrap();
-                let v = v.try_as_basic_value().basic().unwrap().into_int_value();
+                let v = self.cg.builder.call(f, &[l.into(), r.into()], "strcmp");
+                let v = v.value().into_int_value();
                 let zero = self.cg.ctx.i32_type().const_zero();
                 let pred = int_predicate(cmp, true);
-                Val::stat(
-                    self.cg
-                        .builder
-                        .build_int_compare(pred, v, zero, "cmp")
-                        .unwrap()
-                        .into(),
-                )
+                Val::stat(self.cg.builder.int_compare(pred, v, zero, "cmp").into())
             }
         }
     }
@@ -942,31 +820,24 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         ty: &Ty,
     ) -> BasicValueEnum<'ctx> {
         let eq = if l.is_pointer_value() && !matches!(ty, Ty::Vec(_) | Ty::Box(_)) {
-            self.cg
-                .builder
-                .build_int_compare(
-                    IntPredicate::EQ,
-                    l.into_pointer_value(),
-                    r.into_pointer_value(),
-                    "ptreq",
-                )
-                .unwrap()
+            self.cg.builder.int_compare(
+                IntPredicate::EQ,
+                l.into_pointer_value(),
+                r.into_pointer_value(),
+                "ptreq",
+            )
         } else {
             let lt = self.cg.llvm_ty(ty);
             let a = self.alloca(lt, "lhs");
             let b = self.alloca(lt, "rhs");
-            self.cg.builder.build_store(a, l).unwrap();
-            self.cg.builder.build_store(b, r).unwrap();
+            self.cg.builder.store(a, l);
+            self.cg.builder.store(b, r);
             let f = self.cg.eq_fn(ty);
-            let v = self
-                .cg
-                .builder
-                .build_call(f, &[a.into(), b.into()], "eq")
-                .unwrap();
-            v.try_as_basic_value().basic().unwrap().into_int_value()
+            let v = self.cg.builder.call(f, &[a.into(), b.into()], "eq");
+            v.value().into_int_value()
         };
         if op == BinOp::Ne {
-            return self.cg.builder.build_not(eq, "ne").unwrap().into();
+            return self.cg.builder.not(eq, "ne").into();
         }
         eq.into()
     }
@@ -982,23 +853,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let out: BasicValueEnum = match (from, to) {
             (Ty::Int(_) | Ty::Bool, Ty::Int(_)) => {
                 let signed = matches!(from, Ty::Int(i) if i.signed());
-                b.build_int_cast_sign_flag(v.v.into_int_value(), tt.into_int_type(), signed, "cast")
-                    .unwrap()
+                b.int_cast_sign_flag(v.v.into_int_value(), tt.into_int_type(), signed, "cast")
                     .into()
             }
             (Ty::Int(fi), Ty::Float(_)) => {
                 if fi.signed() {
-                    b.build_signed_int_to_float(v.v.into_int_value(), tt.into_float_type(), "itof")
-                        .unwrap()
+                    b.signed_int_to_float(v.v.into_int_value(), tt.into_float_type(), "itof")
                         .into()
                 } else {
-                    b.build_unsigned_int_to_float(
-                        v.v.into_int_value(),
-                        tt.into_float_type(),
-                        "utof",
-                    )
-                    .unwrap()
-                    .into()
+                    b.unsigned_int_to_float(v.v.into_int_value(), tt.into_float_type(), "utof")
+                        .into()
                 }
             }
             (Ty::Float(_), Ty::Int(ti)) => {
@@ -1010,28 +874,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let f = inkwell::intrinsics::Intrinsic::find(name)
                     .and_then(|i| i.get_declaration(&self.cg.module, &[tt, v.v.get_type()]))
                     .expect("saturating conversion");
-                let r = self
-                    .cg
-                    .builder
-                    .build_call(f, &[v.v.into()], "ftoi")
-                    .unwrap();
-                r.try_as_basic_value().basic().unwrap()
+                let r = self.cg.builder.call(f, &[v.v.into()], "ftoi");
+                r.value()
             }
             (Ty::Float(FloatTy::F32), Ty::Float(_)) => b
-                .build_float_ext(v.v.into_float_value(), tt.into_float_type(), "fext")
-                .unwrap()
+                .float_ext(v.v.into_float_value(), tt.into_float_type(), "fext")
                 .into(),
             (Ty::Float(_), Ty::Float(_)) => b
-                .build_float_trunc(v.v.into_float_value(), tt.into_float_type(), "ftrunc")
-                .unwrap()
+                .float_trunc(v.v.into_float_value(), tt.into_float_type(), "ftrunc")
                 .into(),
             (Ty::Ptr(_), Ty::Int(_)) => b
-                .build_ptr_to_int(v.v.into_pointer_value(), tt.into_int_type(), "ptoi")
-                .unwrap()
+                .ptr_to_int(v.v.into_pointer_value(), tt.into_int_type(), "ptoi")
                 .into(),
             (Ty::Int(_), Ty::Ptr(_)) => b
-                .build_int_to_ptr(v.v.into_int_value(), self.cg.ptr_ty(), "itop")
-                .unwrap()
+                .int_to_ptr(v.v.into_int_value(), self.cg.ptr_ty(), "itop")
                 .into(),
             _ => v.v,
         };

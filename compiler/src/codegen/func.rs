@@ -17,6 +17,7 @@
 //!   `continue`, `return` (which also runs `errdefer` blocks when the returned value is an
 //!   `Err` or `None`).
 
+use super::builder::param;
 use super::Cg;
 use crate::common::ty::{PassMode, Ty};
 use crate::hir::{self, Block, Expr, FuncId, FuncKind, LocalId, Stmt};
@@ -157,8 +158,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     fn emit_ret(&mut self, v: BasicValueEnum<'ctx>, ret: &Ty) {
         match ret {
-            Ty::Void | Ty::Never => self.cg.builder.build_return(None).unwrap(),
-            _ => self.cg.builder.build_return(Some(&v)).unwrap(),
+            Ty::Void | Ty::Never => self.cg.builder.ret(None),
+            _ => self.cg.builder.ret(Some(&v)),
         };
     }
 
@@ -166,7 +167,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn bind_params(&mut self) {
         let mut next = 0u32;
         if let FuncKind::Closure { captures, by_ref } = &self.f.kind {
-            let env = self.func.get_nth_param(0).unwrap().into_pointer_value();
+            let env = param(self.func, 0).into_pointer_value();
             next = 1;
             self.bind_captures(env, captures, *by_ref);
         }
@@ -175,17 +176,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             let Some(_) = self.cg.param_ty(p.mode, &ty) else {
                 continue;
             };
-            let arg = self.func.get_nth_param(next).unwrap();
+            let arg = param(self.func, next);
             next += 1;
             let indirect = p.mode == PassMode::RefMut || self.cg.by_pointer(&ty);
             let slot = if indirect {
                 let s = self.alloca(self.cg.ptr_ty().into(), "param");
-                self.cg.builder.build_store(s, arg).unwrap();
+                self.cg.builder.store(s, arg);
                 Slot::Indirect(s)
             } else {
                 let lt = self.cg.llvm_ty(&ty);
                 let s = self.alloca(lt, "param");
-                self.cg.builder.build_store(s, arg).unwrap();
+                self.cg.builder.store(s, arg);
                 Slot::Direct(s)
             };
             self.slots[p.local.0 as usize] = Some(slot);
@@ -200,18 +201,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             let field = self
                 .cg
                 .builder
-                .build_struct_gep(env_ty, env, (i + 2) as u32, "cap")
-                .unwrap();
+                .struct_gep(env_ty, env, (i + 2) as u32, "cap");
             let s = self.alloca(self.cg.ptr_ty().into(), "capture");
             if by_ref {
-                let p = self
-                    .cg
-                    .builder
-                    .build_load(self.cg.ptr_ty(), field, "capref")
-                    .unwrap();
-                self.cg.builder.build_store(s, p).unwrap();
+                let p = self.cg.builder.load(self.cg.ptr_ty(), field, "capref");
+                self.cg.builder.store(s, p);
             } else {
-                self.cg.builder.build_store(s, field).unwrap();
+                self.cg.builder.store(s, field);
             }
             self.slots[l.0 as usize] = Some(Slot::Indirect(s));
         }
@@ -243,7 +239,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     pub fn br(&mut self, to: BasicBlock<'ctx>) {
         if !self.terminated() {
-            self.cg.builder.build_unconditional_branch(to).unwrap();
+            self.cg.builder.unconditional_branch(to);
         }
     }
 
@@ -254,7 +250,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Some(first) => self.cg.builder.position_before(&first),
             None => self.cg.builder.position_at_end(self.entry),
         }
-        let p = self.cg.builder.build_alloca(ty, name).unwrap();
+        let p = self.cg.builder.alloca(ty, name);
         if let Some(bb) = here {
             self.cg.builder.position_at_end(bb);
         }
@@ -297,8 +293,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Slot::Indirect(s) => self
                 .cg
                 .builder
-                .build_load(self.cg.ptr_ty(), s, "ref")
-                .unwrap()
+                .load(self.cg.ptr_ty(), s, "ref")
                 .into_pointer_value(),
         }
     }
@@ -353,7 +348,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if v.own == Own::Owned && self.cg.needs_drop(ty) {
             let lt = self.cg.llvm_ty(ty);
             let p = self.alloca(lt, "tmp");
-            self.cg.builder.build_store(p, v.v).unwrap();
+            self.cg.builder.store(p, v.v);
             self.schedule_drop(p, ty);
         }
         v.v
@@ -364,7 +359,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if v.own == Own::Owned && self.cg.needs_drop(ty) {
             let lt = self.cg.llvm_ty(ty);
             let p = self.alloca(lt, "dead");
-            self.cg.builder.build_store(p, v.v).unwrap();
+            self.cg.builder.store(p, v.v);
             self.cg.release_at(p, ty);
         }
     }
@@ -373,7 +368,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         if self.cg.needs_drop(ty) {
             let lt = self.cg.llvm_ty(ty);
             let p = self.alloca(lt, "copy");
-            self.cg.builder.build_store(p, v).unwrap();
+            self.cg.builder.store(p, v);
             self.cg.retain_at(p, ty);
         }
     }
@@ -391,7 +386,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             return None;
         }
         let p = self.alloca(lt, "held");
-        self.cg.builder.build_store(p, v).unwrap();
+        self.cg.builder.store(p, v);
         self.schedule_drop(p, ty);
         Some(p)
     }
@@ -464,10 +459,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let Some(flag) = error else { return };
                 let run = self.block_bb("errdefer");
                 let after = self.block_bb("after_errdefer");
-                self.cg
-                    .builder
-                    .build_conditional_branch(flag, run, after)
-                    .unwrap();
+                self.cg.builder.conditional_branch(flag, run, after);
                 self.cg.builder.position_at_end(run);
                 let v = self.block(b);
                 let ty = b.value.as_ref().map(|v| v.ty.clone()).unwrap_or(Ty::Void);
@@ -505,15 +497,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let tag = self
             .cg
             .builder
-            .build_extract_value(value.into_struct_value(), 0, "tag")
-            .unwrap()
+            .extract_value(value.into_struct_value(), 0, "tag")
             .into_int_value();
         let one = self.cg.ctx.i32_type().const_int(1, false);
         Some(
             self.cg
                 .builder
-                .build_int_compare(inkwell::IntPredicate::EQ, tag, one, "is_err")
-                .unwrap(),
+                .int_compare(inkwell::IntPredicate::EQ, tag, one, "is_err"),
         )
     }
 
@@ -585,7 +575,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             self.ensure_open();
             let ty = self.f.locals[l.0 as usize].ty.clone();
             let p = self.local_ptr(*l);
-            self.cg.builder.build_store(p, owned).unwrap();
+            self.cg.builder.store(p, owned);
             self.schedule_drop_in(target, p, &ty);
             return;
         }
@@ -599,7 +589,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             let ev = self.block(eb);
             let _ = ev;
             if !self.terminated() {
-                self.cg.builder.build_unreachable().unwrap();
+                self.cg.builder.unreachable();
             }
             self.cg.builder.position_at_end(ok);
         }
@@ -621,7 +611,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     pub fn spill(&mut self, v: Val<'ctx>, ty: &Ty) -> PointerValue<'ctx> {
         let lt = self.cg.llvm_ty(ty);
         let p = self.alloca(lt, "spill");
-        self.cg.builder.build_store(p, v.v).unwrap();
+        self.cg.builder.store(p, v.v);
         if v.own == Own::Owned {
             self.schedule_drop(p, ty);
         }
@@ -641,11 +631,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.unhold(&[held]);
                 let lt = self.cg.llvm_ty(&ty);
                 if self.cg.needs_drop(&ty) {
-                    let old = self.cg.builder.build_load(lt, p, "old").unwrap();
-                    self.cg.builder.build_store(p, new).unwrap();
+                    let old = self.cg.builder.load(lt, p, "old");
+                    self.cg.builder.store(p, new);
                     self.drop_now(Val::owned(old), &ty);
                 } else {
-                    self.cg.builder.build_store(p, new).unwrap();
+                    self.cg.builder.store(p, new);
                 }
             }
             Some(op) => {
@@ -663,10 +653,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.ensure_open();
                 let p = self.place(place, true);
                 let lt = self.cg.llvm_ty(&ty);
-                let old = self.cg.builder.build_load(lt, p, "old").unwrap();
+                let old = self.cg.builder.load(lt, p, "old");
                 let new = self.binary_values(op, old, rhs, &ty, &value.ty, place.span);
                 let new = self.owned(new, &ty);
-                self.cg.builder.build_store(p, new).unwrap();
+                self.cg.builder.store(p, new);
                 self.drop_now(Val::owned(old), &ty);
             }
         }
@@ -751,10 +741,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let else_bb = self.block_bb("else");
         let merge = self.block_bb("endif");
         let result = self.result_slot(ty);
-        self.cg
-            .builder
-            .build_conditional_branch(c, then_bb, else_bb)
-            .unwrap();
+        self.cg.builder.conditional_branch(c, then_bb, else_bb);
         self.cg.builder.position_at_end(then_bb);
         let v = self.block(then_b);
         self.store_result(result, v);
@@ -799,7 +786,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         v: Val<'ctx>,
     ) {
         if let (Some((p, _)), false) = (slot, self.terminated()) {
-            self.cg.builder.build_store(p, v.v).unwrap();
+            self.cg.builder.store(p, v.v);
         }
     }
 
@@ -816,12 +803,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .get_insert_block()
             .is_some_and(|b| !has_predecessors(b))
         {
-            self.cg.builder.build_unreachable().unwrap();
+            self.cg.builder.unreachable();
             self.ensure_open();
             return self.undef(ty);
         }
         match slot {
-            Some((p, lt)) => Val::owned(self.cg.builder.build_load(lt, p, "value").unwrap()),
+            Some((p, lt)) => Val::owned(self.cg.builder.load(lt, p, "value")),
             None => self.unit(),
         }
     }
@@ -869,7 +856,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             if self.cg.by_pointer(&ty) {
                 let lt = self.cg.llvm_ty(&ty);
                 let p = self.alloca(lt, "arg");
-                self.cg.builder.build_store(p, raw).unwrap();
+                self.cg.builder.store(p, raw);
                 out.push(p.into());
             } else {
                 out.push(raw.into());

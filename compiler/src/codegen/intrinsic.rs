@@ -2,6 +2,7 @@
 //! I/O operations over the runtime ABI (docs/runtime.md), with the vector push fast path
 //! and the simplest accessors inlined.
 
+use super::builder::CallValue;
 use super::func::{FnCg, Val};
 use crate::common::intrinsic::{CoreOp, FloatOp, IntOp, Intrinsic, IoOp, MapOp, StrOp, VecOp};
 use crate::common::ty::{FloatTy, Ty};
@@ -53,15 +54,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let cond = self.arg_val(&args[0]).into_int_value();
                 let fail = self.block_bb("assert_failed");
                 let ok = self.block_bb("assert_ok");
-                self.cg
-                    .builder
-                    .build_conditional_branch(cond, ok, fail)
-                    .unwrap();
+                self.cg.builder.conditional_branch(cond, ok, fail);
                 self.cg.builder.position_at_end(fail);
                 let msg = self.arg_val(&args[1]);
                 let loc = self.cg.loc(span);
                 self.call_rt("weft_rt_panic", &[msg.into(), loc.into()]);
-                self.cg.builder.build_unreachable().unwrap();
+                self.cg.builder.unreachable();
                 self.cg.builder.position_at_end(ok);
                 self.unit()
             }
@@ -77,24 +75,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let v = self.arg_owned(&args[0]);
                 let bt = self.cg.box_struct(t);
                 let obj = self.cg.alloc_object(bt.into());
-                let p = self
-                    .cg
-                    .builder
-                    .build_struct_gep(bt, obj, 1, "payload")
-                    .unwrap();
-                self.cg.builder.build_store(p, v).unwrap();
+                let p = self.cg.builder.struct_gep(bt, obj, 1, "payload");
+                self.cg.builder.store(p, v);
                 Val::owned(obj.into())
             }
             CoreOp::BoxGet => {
                 let b = self.arg_val(&args[0]).into_pointer_value();
                 let bt = self.cg.box_struct(t);
-                let p = self
-                    .cg
-                    .builder
-                    .build_struct_gep(bt, b, 1, "payload")
-                    .unwrap();
+                let p = self.cg.builder.struct_gep(bt, b, 1, "payload");
                 let lt = self.cg.llvm_ty(t);
-                let v = self.cg.builder.build_load(lt, p, "v").unwrap();
+                let v = self.cg.builder.load(lt, p, "v");
                 Val::owned(self.owned(Val::borrowed(v), t))
             }
             CoreOp::BoolToString => {
@@ -158,7 +148,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// Ends the current block after a call that does not return.
     fn diverge(&mut self) -> Val<'ctx> {
-        self.cg.builder.build_unreachable().unwrap();
+        self.cg.builder.unreachable();
         self.ensure_open();
         self.unit()
     }
@@ -186,30 +176,6 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.place(&a.expr, true)
     }
 
-    fn call_rt(
-        &mut self,
-        name: &str,
-        args: &[BasicMetadataValueEnum<'ctx>],
-    ) -> Option<BasicValueEnum<'ctx>> {
-        let f = self.cg.rt(name);
-        let c = self.cg.builder.build_call(f, args, "rt").unwrap();
-        c.try_as_basic_value().basic()
-    }
-
-    fn rt_owned(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) -> Val<'ctx> {
-        match self.call_rt(name, args) {
-            Some(v) => Val::owned(v),
-            None => self.unit(),
-        }
-    }
-
-    fn rt_stat(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) -> Val<'ctx> {
-        match self.call_rt(name, args) {
-            Some(v) => Val::stat(v),
-            None => self.unit(),
-        }
-    }
-
     /// A stack array of the string arguments (for print and concatenation).
     fn string_array(&mut self, args: &'p [Arg]) -> PointerValue<'ctx> {
         let ptr = self.cg.ptr_ty();
@@ -219,13 +185,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         for (i, a) in args.iter().enumerate() {
             let v = self.arg_val(a);
             let idx = self.cg.ctx.i64_type().const_int(i as u64, false);
-            let p = unsafe {
-                self.cg
-                    .builder
-                    .build_in_bounds_gep(at, arr, &[zero, idx], "part")
-                    .unwrap()
-            };
-            self.cg.builder.build_store(p, v).unwrap();
+            let p = unsafe { self.cg.builder.in_bounds_gep(at, arr, &[zero, idx], "part") };
+            self.cg.builder.store(p, v);
         }
         arr
     }
@@ -242,13 +203,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let some = self.block_bb("some");
         let none = self.block_bb("none");
         let done = self.block_bb("option");
-        self.cg
-            .builder
-            .build_conditional_branch(ok, some, none)
-            .unwrap();
+        self.cg.builder.conditional_branch(ok, some, none);
         self.cg.builder.position_at_end(some);
         let lt = self.cg.llvm_ty(elem);
-        let v = self.cg.builder.build_load(lt, payload, "v").unwrap();
+        let v = self.cg.builder.load(lt, payload, "v");
         self.store_variant(slot, opt, 0, &[v], done);
         self.cg.builder.position_at_end(none);
         self.store_variant(slot, opt, 1, &[], done);
@@ -308,11 +266,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             IntOp::ToString => {
                 let x = self.arg_val(&args[0]).into_int_value();
                 let i64t = self.cg.ctx.i64_type();
-                let w = self
-                    .cg
-                    .builder
-                    .build_int_cast_sign_flag(x, i64t, signed, "w")
-                    .unwrap();
+                let w = self.cg.builder.int_cast_sign_flag(x, i64t, signed, "w");
                 let f = if signed {
                     "weft_rt_str_from_i64"
                 } else {
@@ -325,9 +279,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let b = self.arg_val(&args[1]).into_int_value();
                 let bld = &self.cg.builder;
                 let v = match op {
-                    IntOp::WrappingAdd => bld.build_int_add(a, b, "wadd").unwrap(),
-                    IntOp::WrappingSub => bld.build_int_sub(a, b, "wsub").unwrap(),
-                    _ => bld.build_int_mul(a, b, "wmul").unwrap(),
+                    IntOp::WrappingAdd => bld.int_add(a, b, "wadd"),
+                    IntOp::WrappingSub => bld.int_sub(a, b, "wsub"),
+                    _ => bld.int_mul(a, b, "wmul"),
                 };
                 Val::stat(v.into())
             }
@@ -341,9 +295,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 };
                 let name = format!("{}{}", if signed { "s" } else { "u" }, name);
                 let (v, overflow) = self.overflow_op(&name, a, b);
-                let ok = self.cg.builder.build_not(overflow, "ok").unwrap();
+                let ok = self.cg.builder.not(overflow, "ok");
                 let p = self.alloca(v.get_type().into(), "checked");
-                self.cg.builder.build_store(p, v).unwrap();
+                self.cg.builder.store(p, v);
                 self.option_from(ok, p, ret, &recv_ty)
             }
         }
@@ -365,7 +319,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let x = self.arg_val(&args[0]).into_float_value();
                 let digits = self.arg_val(&args[1]);
                 let f64t = self.cg.ctx.f64_type();
-                let wide = self.cg.builder.build_float_ext(x, f64t, "wide").unwrap();
+                let wide = self.cg.builder.float_ext(x, f64t, "wide");
                 return self.rt_owned("weft_rt_str_from_f64_fixed", &[wide.into(), digits.into()]);
             }
             FloatOp::IsNan => {
@@ -373,8 +327,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let v = self
                     .cg
                     .builder
-                    .build_float_compare(inkwell::FloatPredicate::UNO, x, x, "nan")
-                    .unwrap();
+                    .float_compare(inkwell::FloatPredicate::UNO, x, x, "nan");
                 return Val::stat(v.into());
             }
             FloatOp::Sqrt => "llvm.sqrt",
@@ -394,8 +347,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let f = inkwell::intrinsics::Intrinsic::find(llvm)
             .and_then(|i| i.get_declaration(&self.cg.module, &[ft]))
             .expect("float intrinsic");
-        let r = self.cg.builder.build_call(f, &vals, "f").unwrap();
-        Val::stat(r.try_as_basic_value().basic().unwrap())
+        let r = self.cg.builder.call(f, &vals, "f");
+        Val::stat(r.value())
     }
 
     /// `llvm.<op>.with.overflow`: (value, overflowed).
@@ -408,24 +361,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let f = inkwell::intrinsics::Intrinsic::find(&format!("llvm.{op}.with.overflow"))
             .and_then(|i| i.get_declaration(&self.cg.module, &[a.get_type().into()]))
             .expect("overflow intrinsic");
-        let r = self
-            .cg
-            .builder
-            .build_call(f, &[a.into(), b.into()], "ovf")
-            .unwrap();
-        let r = r.try_as_basic_value().basic().unwrap().into_struct_value();
-        let v = self
-            .cg
-            .builder
-            .build_extract_value(r, 0, "v")
-            .unwrap()
-            .into_int_value();
-        let o = self
-            .cg
-            .builder
-            .build_extract_value(r, 1, "o")
-            .unwrap()
-            .into_int_value();
+        let r = self.cg.builder.call(f, &[a.into(), b.into()], "ovf");
+        let r = r.value().into_struct_value();
+        let v = self.cg.builder.extract_value(r, 0, "v").into_int_value();
+        let o = self.cg.builder.extract_value(r, 1, "o").into_int_value();
         (v, o)
     }
 
@@ -461,9 +400,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let lt = self.cg.llvm_ty(t);
                 let out = self.alloca(lt, "popped");
                 let g = self.cg.glue_const(t);
-                let ok = self
-                    .call_rt("weft_rt_vec_pop", &[slot.into(), out.into(), g.into()])
-                    .unwrap();
+                let ok = self.rt_value("weft_rt_vec_pop", &[slot.into(), out.into(), g.into()]);
                 self.option_from(ok.into_int_value(), out, ret, t)
             }
             VecOp::Insert => {
@@ -472,7 +409,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let x = self.arg_owned(&args[2]);
                 let lt = self.cg.llvm_ty(t);
                 let p = self.alloca(lt, "elem");
-                self.cg.builder.build_store(p, x).unwrap();
+                self.cg.builder.store(p, x);
                 let g = self.cg.glue_const(t);
                 let loc = self.cg.loc(span);
                 self.call_rt(
@@ -492,7 +429,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     "weft_rt_vec_remove",
                     &[slot.into(), i.into(), out.into(), g.into(), loc.into()],
                 );
-                Val::owned(self.cg.builder.build_load(lt, out, "v").unwrap())
+                Val::owned(self.cg.builder.load(lt, out, "v"))
             }
             VecOp::Sort | VecOp::Reverse => {
                 let slot = self.arg_place(&args[0]);
@@ -524,12 +461,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// (and copies, when shared) through the runtime first.
     fn vec_push(&mut self, slot: PointerValue<'ctx>, x: BasicValueEnum<'ctx>, t: &Ty) {
         let ptr = self.cg.ptr_ty();
-        let v = self
-            .cg
-            .builder
-            .build_load(ptr, slot, "vec")
-            .unwrap()
-            .into_pointer_value();
+        let v = self.cg.builder.load(ptr, slot, "vec").into_pointer_value();
         let unique = self.cg.is_unique(v);
         let one = self.cg.ctx.i64_type().const_int(1, false);
         let len = self.cg.vec_len(v);
@@ -537,30 +469,21 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let room = self
             .cg
             .builder
-            .build_int_compare(IntPredicate::ULT, len, cap, "room")
-            .unwrap();
-        let fast = self.cg.builder.build_and(unique, room, "fast").unwrap();
+            .int_compare(IntPredicate::ULT, len, cap, "room");
+        let fast = self.cg.builder.and(unique, room, "fast");
         let grow = self.block_bb("push_grow");
         let store = self.block_bb("push_store");
-        self.cg
-            .builder
-            .build_conditional_branch(fast, store, grow)
-            .unwrap();
+        self.cg.builder.conditional_branch(fast, store, grow);
         self.cg.builder.position_at_end(grow);
         let g = self.cg.glue_const(t);
         self.call_rt("weft_rt_vec_reserve", &[slot.into(), one.into(), g.into()]);
-        self.cg.builder.build_unconditional_branch(store).unwrap();
+        self.cg.builder.unconditional_branch(store);
         self.cg.builder.position_at_end(store);
-        let v = self
-            .cg
-            .builder
-            .build_load(ptr, slot, "vec")
-            .unwrap()
-            .into_pointer_value();
+        let v = self.cg.builder.load(ptr, slot, "vec").into_pointer_value();
         let len = self.cg.vec_len(v);
         let p = self.cg.vec_data_ptr(v, len, t);
-        self.cg.builder.build_store(p, x).unwrap();
-        let next = self.cg.builder.build_int_add(len, one, "len").unwrap();
+        self.cg.builder.store(p, x);
+        let next = self.cg.builder.int_add(len, one, "len");
         self.cg.set_vec_len(v, next);
     }
 
@@ -583,18 +506,16 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Ty::Str => self
                 .cg
                 .builder
-                .build_ptr_to_int(v.into_pointer_value(), i64t, "key")
-                .unwrap(),
-            Ty::Int(i) => self
-                .cg
-                .builder
-                .build_int_cast_sign_flag(v.into_int_value(), i64t, i.signed(), "key")
-                .unwrap(),
+                .ptr_to_int(v.into_pointer_value(), i64t, "key"),
+            Ty::Int(i) => {
+                self.cg
+                    .builder
+                    .int_cast_sign_flag(v.into_int_value(), i64t, i.signed(), "key")
+            }
             _ => self
                 .cg
                 .builder
-                .build_int_z_extend(v.into_int_value(), i64t, "key")
-                .unwrap(),
+                .int_z_extend(v.into_int_value(), i64t, "key"),
         }
     }
 
@@ -604,15 +525,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Ty::Str => self
                 .cg
                 .builder
-                .build_int_to_ptr(bits, self.cg.ptr_ty(), "key")
-                .unwrap()
+                .int_to_ptr(bits, self.cg.ptr_ty(), "key")
                 .into(),
             _ => {
                 let lt = self.cg.llvm_ty(k).into_int_type();
                 self.cg
                     .builder
-                    .build_int_truncate_or_bit_cast(bits, lt, "key")
-                    .unwrap()
+                    .int_truncate_or_bit_cast(bits, lt, "key")
                     .into()
             }
         }
@@ -634,7 +553,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let key = self.key_bits(key, k);
                 let lt = self.cg.llvm_ty(v);
                 let p = self.alloca(lt, "value");
-                self.cg.builder.build_store(p, val).unwrap();
+                self.cg.builder.store(p, val);
                 self.call_rt("weft_rt_map_insert", &[slot.into(), key.into(), p.into()]);
                 self.unit()
             }
@@ -643,10 +562,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let key = self.arg_val(&args[1]);
                 let key = self.key_bits(key, k);
                 let p = self
-                    .call_rt("weft_rt_map_get", &[m.into(), key.into()])
-                    .unwrap()
+                    .rt_value("weft_rt_map_get", &[m.into(), key.into()])
                     .into_pointer_value();
-                let found = self.cg.builder.build_is_not_null(p, "found").unwrap();
+                let found = self.cg.builder.is_not_null(p, "found");
                 self.option_copy(found, p, ret, v)
             }
             MapOp::Contains => {
@@ -661,9 +579,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let key = self.key_bits(key, k);
                 let lt = self.cg.llvm_ty(v);
                 let out = self.alloca(lt, "removed");
-                let ok = self
-                    .call_rt("weft_rt_map_remove", &[slot.into(), key.into(), out.into()])
-                    .unwrap();
+                let ok =
+                    self.rt_value("weft_rt_map_remove", &[slot.into(), key.into(), out.into()]);
                 self.option_from(ok.into_int_value(), out, ret, v)
             }
             MapOp::Len => {
@@ -693,14 +610,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     ) -> Val<'ctx> {
         let copy = self.block_bb("copy");
         let join = self.block_bb("copied");
-        let before = self.cg.builder.get_insert_block().unwrap();
-        self.cg
-            .builder
-            .build_conditional_branch(found, copy, join)
-            .unwrap();
+        let before = self.cg.builder.current_block();
+        self.cg.builder.conditional_branch(found, copy, join);
         self.cg.builder.position_at_end(copy);
         self.cg.retain_at(p, elem);
-        self.cg.builder.build_unconditional_branch(join).unwrap();
+        self.cg.builder.unconditional_branch(join);
         self.cg.builder.position_at_end(join);
         let _ = before;
         self.option_from(found, p, opt, elem)
@@ -714,52 +628,34 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let key_out = self.alloca(i64t.into(), "key");
         let val_out = self.alloca(self.cg.ptr_ty().into(), "valp");
         let ok = self
-            .call_rt(
+            .rt_value(
                 "weft_rt_map_next",
                 &[m.into(), cursor.into(), key_out.into(), val_out.into()],
             )
-            .unwrap()
             .into_int_value();
         let pair_ty = Ty::Tuple(vec![k.clone(), v.clone()]);
         let pair_lt = self.cg.llvm_ty(&pair_ty);
         let pair = self.alloca(pair_lt, "pair");
         let fill = self.block_bb("map_item");
         let join = self.block_bb("map_item_done");
-        self.cg
-            .builder
-            .build_conditional_branch(ok, fill, join)
-            .unwrap();
+        self.cg.builder.conditional_branch(ok, fill, join);
         self.cg.builder.position_at_end(fill);
-        let bits = self
-            .cg
-            .builder
-            .build_load(i64t, key_out, "bits")
-            .unwrap()
-            .into_int_value();
+        let bits = self.cg.builder.load(i64t, key_out, "bits").into_int_value();
         let key = self.key_from_bits(bits, k);
         let key = self.owned(Val::borrowed(key), k);
         let vp = self
             .cg
             .builder
-            .build_load(self.cg.ptr_ty(), val_out, "vp")
-            .unwrap()
+            .load(self.cg.ptr_ty(), val_out, "vp")
             .into_pointer_value();
         let vlt = self.cg.llvm_ty(v);
-        let val = self.cg.builder.build_load(vlt, vp, "v").unwrap();
+        let val = self.cg.builder.load(vlt, vp, "v");
         let val = self.owned(Val::borrowed(val), v);
-        let kp = self
-            .cg
-            .builder
-            .build_struct_gep(pair_lt, pair, 0, "k")
-            .unwrap();
-        self.cg.builder.build_store(kp, key).unwrap();
-        let vpp = self
-            .cg
-            .builder
-            .build_struct_gep(pair_lt, pair, 1, "v")
-            .unwrap();
-        self.cg.builder.build_store(vpp, val).unwrap();
-        self.cg.builder.build_unconditional_branch(join).unwrap();
+        let kp = self.cg.builder.struct_gep(pair_lt, pair, 0, "k");
+        self.cg.builder.store(kp, key);
+        let vpp = self.cg.builder.struct_gep(pair_lt, pair, 1, "v");
+        self.cg.builder.store(vpp, val);
+        self.cg.builder.unconditional_branch(join);
         self.cg.builder.position_at_end(join);
         self.option_from(ok, pair, ret, &pair_ty)
     }
@@ -779,39 +675,25 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             args[..ins].iter().map(|a| self.arg_val(a).into()).collect();
         let place = self.arg_place(&args[ins]);
         let ptr = self.cg.ptr_ty();
-        let old = self
-            .cg
-            .builder
-            .build_load(ptr, place, "old")
-            .unwrap()
-            .into_pointer_value();
+        let old = self.cg.builder.load(ptr, place, "old").into_pointer_value();
         let tmp = self.alloca(ptr.into(), "out");
-        self.cg.builder.build_store(tmp, old).unwrap();
+        self.cg.builder.store(tmp, old);
         vals.push(tmp.into());
-        let ok = self.call_rt(rt, &vals).unwrap();
-        let new = self
-            .cg
-            .builder
-            .build_load(ptr, tmp, "new")
-            .unwrap()
-            .into_pointer_value();
+        let ok = self.rt_value(rt, &vals);
+        let new = self.cg.builder.load(ptr, tmp, "new").into_pointer_value();
         let changed = self
             .cg
             .builder
-            .build_int_compare(IntPredicate::NE, new, old, "changed")
-            .unwrap();
+            .int_compare(IntPredicate::NE, new, old, "changed");
         let swap = self.block_bb("out_swap");
         let done = self.block_bb("out_done");
-        self.cg
-            .builder
-            .build_conditional_branch(changed, swap, done)
-            .unwrap();
+        self.cg.builder.conditional_branch(changed, swap, done);
         self.cg.builder.position_at_end(swap);
-        self.cg.builder.build_store(place, new).unwrap();
+        self.cg.builder.store(place, new);
         let old_slot = self.alloca(ptr.into(), "old_value");
-        self.cg.builder.build_store(old_slot, old).unwrap();
+        self.cg.builder.store(old_slot, old);
         self.cg.release_at(old_slot, &Ty::Str);
-        self.cg.builder.build_unconditional_branch(done).unwrap();
+        self.cg.builder.unconditional_branch(done);
         self.cg.builder.position_at_end(done);
         Val::stat(ok)
     }

@@ -6,6 +6,7 @@
 //! of their statement), and runtime services are calls into `weft_rt` ([`runtime_abi`]).
 //! [`target`] turns the module into optimized object code.
 
+mod builder;
 mod closure;
 mod debug;
 mod expr;
@@ -13,6 +14,7 @@ mod func;
 mod glue;
 mod intrinsic;
 mod layout;
+mod objects;
 mod pattern;
 mod runtime_abi;
 mod stack_check;
@@ -24,7 +26,8 @@ mod tbaa;
 use crate::common::ty::{PassMode, Ty};
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, FuncId, FuncKind};
-use inkwell::builder::Builder;
+use builder::Builder;
+use builder::{param, CallValue};
 use inkwell::context::Context;
 use inkwell::module::{Linkage, Module};
 use inkwell::targets::TargetData;
@@ -86,7 +89,7 @@ pub fn generate<'ctx>(
     module.set_data_layout(&td.get_data_layout());
     let mut cg = Cg {
         ctx,
-        builder: ctx.create_builder(),
+        builder: Builder::new(ctx.create_builder()),
         module,
         prog,
         td,
@@ -158,13 +161,13 @@ impl<'ctx> Cg<'ctx, '_> {
             .add_function("weft.entry", entry_ty, Some(Linkage::Internal));
         let bb = self.ctx.append_basic_block(entry, "entry");
         self.builder.position_at_end(bb);
-        let call = self.builder.build_call(user_main, &[], "code").unwrap();
+        let call = self.builder.call(user_main, &[], "code");
         let code = if self.prog.main_returns_code {
-            call.try_as_basic_value().basic().unwrap().into_int_value()
+            call.value().into_int_value()
         } else {
             i32t.const_zero()
         };
-        self.builder.build_return(Some(&code)).unwrap();
+        self.builder.ret(Some(&code));
 
         let main_ty = i32t.fn_type(&[i32t.into(), self.ptr_ty().into()], false);
         let main = self
@@ -173,15 +176,14 @@ impl<'ctx> Cg<'ctx, '_> {
         let bb = self.ctx.append_basic_block(main, "entry");
         self.builder.position_at_end(bb);
         let start = self.rt("weft_rt_start");
-        let argc = main.get_nth_param(0).unwrap();
-        let argv = main.get_nth_param(1).unwrap();
+        let argc = param(main, 0);
+        let argv = param(main, 1);
         let fptr = entry.as_global_value().as_pointer_value();
         let code = self
             .builder
-            .build_call(start, &[argc.into(), argv.into(), fptr.into()], "code")
-            .unwrap();
-        let code = code.try_as_basic_value().basic().unwrap();
-        self.builder.build_return(Some(&code)).unwrap();
+            .call(start, &[argc.into(), argv.into(), fptr.into()], "code");
+        let code = code.value();
+        self.builder.ret(Some(&code));
     }
 }
 

@@ -30,10 +30,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let gv = self.expr(g).v.into_int_value();
                 let ok = self.block_bb("guard_ok");
                 let fail = self.block_bb("guard_fail");
-                self.cg
-                    .builder
-                    .build_conditional_branch(gv, ok, fail)
-                    .unwrap();
+                self.cg.builder.conditional_branch(gv, ok, fail);
                 self.cg.builder.position_at_end(fail);
                 self.release_scope_bindings(scope);
                 self.br(next);
@@ -47,7 +44,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             self.cg.builder.position_at_end(next);
         }
         // The checker proved the arms exhaustive.
-        self.cg.builder.build_unreachable().unwrap();
+        self.cg.builder.unreachable();
         self.cg.builder.position_at_end(merge);
         self.load_result(result, ty)
     }
@@ -63,45 +60,36 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             PatternKind::Wild | PatternKind::Bind(_) => {}
             PatternKind::Lit(e) => {
                 let lt = self.cg.llvm_ty(&pat.ty);
-                let v = self.cg.builder.build_load(lt, ptr, "scrut").unwrap();
+                let v = self.cg.builder.load(lt, ptr, "scrut");
                 let lit = self.expr(e);
                 let eq = self.binary_values(BinOp::Eq, v, lit.v, &pat.ty, &e.ty, pat.span);
                 self.branch_on(eq.v.into_int_value(), fail);
             }
             PatternKind::Range { lo, hi, inclusive } => {
                 let lt = self.cg.llvm_ty(&pat.ty);
-                let v = self.cg.builder.build_load(lt, ptr, "scrut").unwrap();
+                let v = self.cg.builder.load(lt, ptr, "scrut");
                 let l = self.expr(lo);
                 let h = self.expr(hi);
                 let ge = self.binary_values(BinOp::Ge, v, l.v, &pat.ty, &lo.ty, pat.span);
                 let upper = if *inclusive { BinOp::Le } else { BinOp::Lt };
                 let le = self.binary_values(upper, v, h.v, &pat.ty, &hi.ty, pat.span);
-                let both = self
-                    .cg
-                    .builder
-                    .build_and(ge.v.into_int_value(), le.v.into_int_value(), "inrange")
-                    .unwrap();
+                let both =
+                    self.cg
+                        .builder
+                        .and(ge.v.into_int_value(), le.v.into_int_value(), "inrange");
                 self.branch_on(both, fail);
             }
             PatternKind::Tuple(ps) => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in ps.iter().enumerate() {
-                    let fp = self
-                        .cg
-                        .builder
-                        .build_struct_gep(lt, ptr, i as u32, "elem")
-                        .unwrap();
+                    let fp = self.cg.builder.struct_gep(lt, ptr, i as u32, "elem");
                     self.test_pattern(p, fp, fail);
                 }
             }
             PatternKind::Struct { fields, .. } => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in fields {
-                    let fp = self
-                        .cg
-                        .builder
-                        .build_struct_gep(lt, ptr, *i, "field")
-                        .unwrap();
+                    let fp = self.cg.builder.struct_gep(lt, ptr, *i, "field");
                     self.test_pattern(p, fp, fail);
                 }
             }
@@ -109,23 +97,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 variant, fields, ..
             } => {
                 let lt = self.cg.llvm_ty(&pat.ty).into_struct_type();
-                let tp = self
-                    .cg
-                    .builder
-                    .build_struct_gep(lt, ptr, 0, "tagp")
-                    .unwrap();
+                let tp = self.cg.builder.struct_gep(lt, ptr, 0, "tagp");
                 let tag = self
                     .cg
                     .builder
-                    .build_load(self.cg.ctx.i32_type(), tp, "tag")
-                    .unwrap()
+                    .load(self.cg.ctx.i32_type(), tp, "tag")
                     .into_int_value();
                 let want = self.cg.ctx.i32_type().const_int(*variant as u64, false);
                 let eq = self
                     .cg
                     .builder
-                    .build_int_compare(IntPredicate::EQ, tag, want, "is")
-                    .unwrap();
+                    .int_compare(IntPredicate::EQ, tag, want, "is");
                 self.branch_on(eq, fail);
                 for (i, p) in fields.iter().enumerate() {
                     let fp = self.payload_field(&pat.ty, *variant, ptr, i as u32);
@@ -154,10 +136,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Continues when `cond` holds, else goes to `fail`.
     fn branch_on(&mut self, cond: IntValue<'ctx>, fail: BasicBlock<'ctx>) {
         let cont = self.block_bb("match_ok");
-        self.cg
-            .builder
-            .build_conditional_branch(cond, cont, fail)
-            .unwrap();
+        self.cg.builder.conditional_branch(cond, cont, fail);
         self.cg.builder.position_at_end(cont);
     }
 
@@ -170,17 +149,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         i: u32,
     ) -> PointerValue<'ctx> {
         let lt = self.cg.llvm_ty(ty).into_struct_type();
-        let payload = self
-            .cg
-            .builder
-            .build_struct_gep(lt, ptr, 1, "payload")
-            .unwrap();
+        let payload = self.cg.builder.struct_gep(lt, ptr, 1, "payload");
         let fields = self.cg.variant_fields(ty, v);
         let vt = self.cg.variant_struct(&fields, &[]);
-        self.cg
-            .builder
-            .build_struct_gep(vt, payload, i, "vfield")
-            .unwrap()
+        self.cg.builder.struct_gep(vt, payload, i, "vfield")
     }
 
     /// Copies the parts of the value at `ptr` that `pat` binds into their locals
@@ -190,31 +162,23 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             PatternKind::Bind(l) => {
                 let ty = self.f.locals[l.0 as usize].ty.clone();
                 let lt = self.cg.llvm_ty(&ty);
-                let v = self.cg.builder.build_load(lt, ptr, "bind").unwrap();
+                let v = self.cg.builder.load(lt, ptr, "bind");
                 let v = self.owned(Val::borrowed(v), &ty);
                 let dst = self.local_ptr(*l);
-                self.cg.builder.build_store(dst, v).unwrap();
+                self.cg.builder.store(dst, v);
                 self.schedule_drop_in(scope, dst, &ty);
             }
             PatternKind::Tuple(ps) => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in ps.iter().enumerate() {
-                    let fp = self
-                        .cg
-                        .builder
-                        .build_struct_gep(lt, ptr, i as u32, "elem")
-                        .unwrap();
+                    let fp = self.cg.builder.struct_gep(lt, ptr, i as u32, "elem");
                     self.bind_pattern(p, fp, scope);
                 }
             }
             PatternKind::Struct { fields, .. } => {
                 let lt = self.cg.llvm_ty(&pat.ty);
                 for (i, p) in fields {
-                    let fp = self
-                        .cg
-                        .builder
-                        .build_struct_gep(lt, ptr, *i, "field")
-                        .unwrap();
+                    let fp = self.cg.builder.struct_gep(lt, ptr, *i, "field");
                     self.bind_pattern(p, fp, scope);
                 }
             }

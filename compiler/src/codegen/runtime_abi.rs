@@ -6,11 +6,12 @@
 //! and `uint64_t`), `w` i32, `b` bool, `d` double, `f` float; the first letter is the
 //! return type (`v` void, `!` noreturn).
 
+use super::builder::CallValue;
 use super::Cg;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::module::Linkage;
 use inkwell::types::{BasicMetadataTypeEnum, BasicType};
-use inkwell::values::FunctionValue;
+use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, FunctionValue};
 
 const FUNCTIONS: &[(&str, &str)] = &[
     // Memory and counts.
@@ -166,6 +167,53 @@ impl<'ctx> Cg<'ctx, '_> {
             'd' => self.ctx.f64_type().into(),
             'f' => self.ctx.f32_type().into(),
             other => panic!("unknown ABI type code {other}"),
+        }
+    }
+}
+
+impl<'ctx> super::func::FnCg<'_, 'ctx, '_> {
+    /// Calls runtime function `name`; its result, if it returns one.
+    pub fn call_rt(
+        &mut self,
+        name: &str,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> Option<BasicValueEnum<'ctx>> {
+        let f = self.cg.rt(name);
+        let c = self.cg.builder.call(f, args, "rt");
+        c.try_as_basic_value().basic()
+    }
+
+    /// Calls runtime function `name`, which returns a value.
+    pub fn rt_value(
+        &mut self,
+        name: &str,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> BasicValueEnum<'ctx> {
+        let f = self.cg.rt(name);
+        self.cg.builder.call(f, args, "rt").value()
+    }
+
+    /// The result of runtime function `name` as an owned value (unit for `void`).
+    pub fn rt_owned(
+        &mut self,
+        name: &str,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> super::func::Val<'ctx> {
+        match self.call_rt(name, args) {
+            Some(v) => super::func::Val::owned(v),
+            None => self.unit(),
+        }
+    }
+
+    /// The result of runtime function `name` as a value that owns nothing.
+    pub fn rt_stat(
+        &mut self,
+        name: &str,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> super::func::Val<'ctx> {
+        match self.call_rt(name, args) {
+            Some(v) => super::func::Val::stat(v),
+            None => self.unit(),
         }
     }
 }

@@ -12,6 +12,7 @@
 //! for runtime and C code, which are unchecked too). Without the check such functions
 //! inline cleanly and touch no thread-local in hot loops.
 
+use super::builder::CallValue;
 use super::Cg;
 use inkwell::basic_block::BasicBlock;
 use inkwell::types::BasicType;
@@ -49,46 +50,32 @@ impl<'ctx> Cg<'ctx, '_> {
         let sp_fn = inkwell::intrinsics::Intrinsic::find("llvm.stacksave")
             .and_then(|i| i.get_declaration(&self.module, &[self.ptr_ty().into()]))
             .expect("llvm.stacksave");
-        let call = self.builder.build_call(sp_fn, &[], "sp").unwrap();
-        let sp = call
-            .try_as_basic_value()
-            .basic()
-            .unwrap()
-            .into_pointer_value();
+        let call = self.builder.call(sp_fn, &[], "sp");
+        let sp = call.value().into_pointer_value();
         instructions.extend(sp.as_instruction());
-        let sp = self.builder.build_ptr_to_int(sp, i64t, "spi").unwrap();
+        let sp = self.builder.ptr_to_int(sp, i64t, "spi");
         instructions.extend(sp.as_instruction());
         let mut low = self
             .builder
-            .build_int_compare(inkwell::IntPredicate::ULT, sp, limit, "low")
-            .unwrap();
+            .int_compare(inkwell::IntPredicate::ULT, sp, limit, "low");
         instructions.extend(low.as_instruction());
         if let Some(w) = window {
-            let depth = self.builder.build_int_sub(limit, sp, "depth").unwrap();
-            let near = self
-                .builder
-                .build_int_compare(
-                    inkwell::IntPredicate::ULE,
-                    depth,
-                    i64t.const_int(w, false),
-                    "near",
-                )
-                .unwrap();
+            let depth = self.builder.int_sub(limit, sp, "depth");
+            let near = self.builder.int_compare(
+                inkwell::IntPredicate::ULE,
+                depth,
+                i64t.const_int(w, false),
+                "near",
+            );
             // A poked limit (all ones) is never near: let it through as well.
-            let poked = self
-                .builder
-                .build_int_compare(
-                    inkwell::IntPredicate::EQ,
-                    limit,
-                    i64t.const_all_ones(),
-                    "poked",
-                )
-                .unwrap();
-            let near_or_poked = self.builder.build_or(near, poked, "near_or_poked").unwrap();
-            low = self
-                .builder
-                .build_and(low, near_or_poked, "overflow")
-                .unwrap();
+            let poked = self.builder.int_compare(
+                inkwell::IntPredicate::EQ,
+                limit,
+                i64t.const_all_ones(),
+                "poked",
+            );
+            let near_or_poked = self.builder.or(near, poked, "near_or_poked");
+            low = self.builder.and(low, near_or_poked, "overflow");
             instructions.extend(
                 [depth, near, poked, near_or_poked, low]
                     .iter()
@@ -97,15 +84,12 @@ impl<'ctx> Cg<'ctx, '_> {
         }
         let overflow = self.ctx.append_basic_block(func, "stack_overflow");
         let body = self.ctx.append_basic_block(func, "body");
-        let br = self
-            .builder
-            .build_conditional_branch(low, overflow, body)
-            .unwrap();
+        let br = self.builder.conditional_branch(low, overflow, body);
         instructions.push(br);
         self.builder.position_at_end(overflow);
         let f = self.rt("weft_rt_morestack");
-        self.builder.build_call(f, &[sp.into()], "").unwrap();
-        self.builder.build_unconditional_branch(body).unwrap();
+        self.builder.call(f, &[sp.into()], "");
+        self.builder.unconditional_branch(body);
         self.builder.position_at_end(body);
         StackCheck {
             instructions,
@@ -128,7 +112,7 @@ impl<'ctx> Cg<'ctx, '_> {
             return;
         };
         self.builder.position_before(&branch);
-        self.builder.build_unconditional_branch(check.body).unwrap();
+        self.builder.unconditional_branch(check.body);
         branch.erase_from_basic_block();
         // SAFETY: the overflow block's only predecessor was the branch erased above; it
         // goes first, since its call uses the stack pointer read by the comparison.
@@ -202,23 +186,20 @@ impl<'ctx> Cg<'ctx, '_> {
             self.stack_limit_global();
             return self
                 .builder
-                .build_indirect_call(i64t.fn_type(&[], false), asm, &[], "limit")
-                .unwrap()
-                .try_as_basic_value()
-                .basic()
-                .unwrap()
+                .indirect_call(i64t.fn_type(&[], false), asm, &[], "limit")
+                .value()
                 .into_int_value();
         }
         let limit_g = self.stack_limit_global();
         let limit = self
             .builder
-            .build_load(i64t, limit_g.as_pointer_value(), "limit")
-            .unwrap()
+            .load(i64t, limit_g.as_pointer_value(), "limit")
             .into_int_value();
         if let Some(load) = limit.as_instruction() {
-            load.set_alignment(8).unwrap();
-            load.set_atomic_ordering(inkwell::AtomicOrdering::Unordered)
-                .unwrap();
+            // An aligned i64 load: both calls accept it.
+            let aligned = load.set_alignment(8);
+            let unordered = load.set_atomic_ordering(inkwell::AtomicOrdering::Unordered);
+            debug_assert!(aligned.is_ok() && unordered.is_ok());
         }
         limit
     }

@@ -5,6 +5,7 @@
 //! moved out. Status codes: 0 ok, 1 closed, 2 cancelled, 3 timed out. `withLock` is
 //! lock, call the closure with a pointer to the guarded value, unlock.
 
+use super::builder::param;
 use super::func::{FnCg, Val};
 use super::Cg;
 use crate::common::intrinsic::{SyncOp, ThreadOp};
@@ -92,7 +93,7 @@ impl<'ctx> Cg<'ctx, '_> {
             .add_function("weft.thread.entry", fty, Some(Linkage::Internal));
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
-        let pair = f.get_nth_param(0).unwrap().into_pointer_value();
+        let pair = param(f, 0).into_pointer_value();
         self.call_closure_at(pair, &Ty::Void);
         let key = Ty::Fn(Box::new(FnTy {
             params: Vec::new(),
@@ -100,7 +101,7 @@ impl<'ctx> Cg<'ctx, '_> {
         }));
         self.release_at(pair, &key);
         self.free_object(pair, self.closure_ty().into());
-        self.builder.build_return(None).unwrap();
+        self.builder.ret(None);
         if let Some(bb) = here {
             self.builder.position_at_end(bb);
         }
@@ -118,8 +119,7 @@ impl<'ctx> Cg<'ctx, '_> {
         let ty = Ty::Adt(adt, Vec::new());
         let st = self.llvm_ty(&ty).into_struct_type();
         self.builder
-            .build_insert_value(st.get_undef(), msg, 0, "error")
-            .unwrap()
+            .insert_value(st.get_undef(), msg, 0, "error")
             .into_struct_value()
             .into()
     }
@@ -146,7 +146,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let ch = self
                     .rt_value("weft_rt_channel_new", &[cap.into(), g.into(), err.into()])
                     .into_pointer_value();
-                let ok = self.cg.builder.build_is_not_null(ch, "ok").unwrap();
+                let ok = self.cg.builder.is_not_null(ch, "ok");
                 self.result_from(ok, ch.into(), err, ret)
             }
             SyncOp::ChannelSend => {
@@ -229,7 +229,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             | SyncOp::AtomicDestroy => {
                 let h = self.arg_val(&args[0]);
                 let l = loc(self);
-                self.call_void(&format!("weft_rt_{}", op.name()), &[h.into(), l]);
+                self.call_rt(&format!("weft_rt_{}", op.name()), &[h.into(), l]);
                 self.unit()
             }
             SyncOp::MutexNew | SyncOp::RwLockNew => {
@@ -270,7 +270,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let cv = self.arg_val(&args[0]);
                 let m = self.arg_val(&args[1]);
                 let l = loc(self);
-                self.call_void("weft_rt_condvar_wait", &[cv.into(), m.into(), l]);
+                self.call_rt("weft_rt_condvar_wait", &[cv.into(), m.into(), l]);
                 self.unit()
             }
             SyncOp::CondvarWaitTimeout => {
@@ -288,7 +288,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let wg = self.arg_val(&args[0]);
                 let n = self.arg_val(&args[1]);
                 let l = loc(self);
-                self.call_void("weft_rt_wait_group_add", &[wg.into(), n.into(), l]);
+                self.call_rt("weft_rt_wait_group_add", &[wg.into(), n.into(), l]);
                 self.unit()
             }
             SyncOp::AtomicNew => {
@@ -322,7 +322,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let clo = self.owned(v, &args[0].expr.ty);
                 let ct = self.cg.closure_ty();
                 let pair = self.cg.alloc_object(ct.into());
-                self.cg.builder.build_store(pair, clo).unwrap();
+                self.cg.builder.store(pair, clo);
                 let entry = self.cg.thread_entry().as_global_value().as_pointer_value();
                 let err = self.alloca(self.cg.ptr_ty().into(), "err");
                 let th = self
@@ -331,7 +331,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                         &[entry.into(), pair.into(), err.into()],
                     )
                     .into_pointer_value();
-                let ok = self.cg.builder.build_is_not_null(th, "ok").unwrap();
+                let ok = self.cg.builder.is_not_null(th, "ok");
                 self.result_from(ok, th.into(), err, ret)
             }
             ThreadOp::Join => {
@@ -351,30 +351,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    fn rt_value(
-        &mut self,
-        name: &str,
-        args: &[BasicMetadataValueEnum<'ctx>],
-    ) -> BasicValueEnum<'ctx> {
-        let f = self.cg.rt(name);
-        let c = self.cg.builder.build_call(f, args, "rt").unwrap();
-        c.try_as_basic_value()
-            .basic()
-            .expect("a value-returning runtime function")
-    }
-
-    fn call_void(&mut self, name: &str, args: &[BasicMetadataValueEnum<'ctx>]) {
-        let f = self.cg.rt(name);
-        self.cg.builder.build_call(f, args, "").unwrap();
-    }
-
     /// An argument's owned value, in a stack slot (to be moved into the runtime).
     fn owned_in_memory(&mut self, a: &'p Arg) -> PointerValue<'ctx> {
         let v = self.expr(&a.expr);
         let v = self.owned(v, &a.expr.ty);
         let lt = self.cg.llvm_ty(&a.expr.ty);
         let p = self.alloca(lt, "moved");
-        self.cg.builder.build_store(p, v).unwrap();
+        self.cg.builder.store(p, v);
         p
     }
 
@@ -385,13 +368,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
         let drop = self.block_bb("not_taken");
         let done = self.block_bb("taken");
-        self.cg
-            .builder
-            .build_conditional_branch(kept, done, drop)
-            .unwrap();
+        self.cg.builder.conditional_branch(kept, done, drop);
         self.cg.builder.position_at_end(drop);
         self.cg.release_at(p, ty);
-        self.cg.builder.build_unconditional_branch(done).unwrap();
+        self.cg.builder.unconditional_branch(done);
         self.cg.builder.position_at_end(done);
     }
 
@@ -399,8 +379,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let zero = status.get_type().const_zero();
         self.cg
             .builder
-            .build_int_compare(inkwell::IntPredicate::EQ, status, zero, "ok")
-            .unwrap()
+            .int_compare(inkwell::IntPredicate::EQ, status, zero, "ok")
     }
 
     /// The received value (meaningful only when the status is 0: nothing was moved out
@@ -410,7 +389,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         out: PointerValue<'ctx>,
         lt: inkwell::types::BasicTypeEnum<'ctx>,
     ) -> BasicValueEnum<'ctx> {
-        self.cg.builder.build_load(lt, out, "v").unwrap()
+        self.cg.builder.load(lt, out, "v")
     }
 
     /// `Ok(value)` when `ok`, else `Err(Error(*err))` (the runtime's message).
@@ -425,18 +404,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let yes = self.block_bb("ok");
         let no = self.block_bb("err");
         let done = self.block_bb("result");
-        self.cg
-            .builder
-            .build_conditional_branch(ok, yes, no)
-            .unwrap();
+        self.cg.builder.conditional_branch(ok, yes, no);
         self.cg.builder.position_at_end(yes);
         self.store_variant(slot, ret, 0, &[value], done);
         self.cg.builder.position_at_end(no);
         let msg = self
             .cg
             .builder
-            .build_load(self.cg.ptr_ty(), err, "msg")
-            .unwrap()
+            .load(self.cg.ptr_ty(), err, "msg")
             .into_pointer_value();
         let e = self.cg.error_value(msg);
         self.store_variant(slot, ret, 1, &[e], done);
@@ -458,14 +433,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let closed = self.block_bb("closed");
         let cancelled = self.block_bb("cancelled");
         let i32t = self.cg.ctx.i32_type();
-        self.cg
-            .builder
-            .build_switch(
-                status,
-                cancelled,
-                &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)],
-            )
-            .unwrap();
+        self.cg.builder.switch(
+            status,
+            cancelled,
+            &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)],
+        );
         self.cg.builder.position_at_end(ok);
         self.store_variant(slot, ret, 0, &[value], done);
         for (bb, text) in [(closed, "channel closed"), (cancelled, "cancelled")] {
@@ -493,14 +465,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let closed = self.block_bb("closed");
         let late = self.block_bb("timeout");
         let i32t = self.cg.ctx.i32_type();
-        self.cg
-            .builder
-            .build_switch(
-                status,
-                late,
-                &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)],
-            )
-            .unwrap();
+        self.cg.builder.switch(
+            status,
+            late,
+            &[(i32t.const_zero(), ok), (i32t.const_int(1, false), closed)],
+        );
         self.cg.builder.position_at_end(ok);
         self.store_variant(slot, ret, 0, &[value], done);
         for (bb, variant) in [(closed, RECV_CLOSED), (late, RECV_TIMEOUT)] {
@@ -525,21 +494,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let ok = self.block_bb("ok");
         let panicked = self.block_bb("panicked");
         let is_ok = self.is_zero(status);
-        self.cg
-            .builder
-            .build_conditional_branch(is_ok, ok, panicked)
-            .unwrap();
+        self.cg.builder.conditional_branch(is_ok, ok, panicked);
         self.cg.builder.position_at_end(ok);
         let unit = self.unit().v;
         self.store_variant(slot, ret, 0, &[unit], done);
         self.cg.builder.position_at_end(panicked);
         let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
         let msg = self.rt_value("weft_rt_thread_panic_message", &[th.into(), len.into()]);
-        let n = self
-            .cg
-            .builder
-            .build_load(self.cg.ctx.i64_type(), len, "n")
-            .unwrap();
+        let n = self.cg.builder.load(self.cg.ctx.i64_type(), len, "n");
         let s = self.rt_value("weft_rt_str_from_bytes", &[msg.into(), n.into()]);
         let e = self.build_variant(&err_ty, 0, &[s]);
         self.store_variant(slot, ret, 1, &[e], done);
@@ -564,16 +526,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             return self.undef(ret);
         };
         let loc = self.cg.loc(span);
-        self.call_void(lock, &[h.into(), loc.into()]);
+        self.call_rt(lock, &[h.into(), loc.into()]);
         let vp = self.rt_value(value, &[h.into()]).into_pointer_value();
         let fty = self.cg.fn_type(&ft.params, &ft.ret, true);
         let fp = self
             .cg
             .builder
-            .build_extract_value(cv, 0, "fn")
-            .unwrap()
+            .extract_value(cv, 0, "fn")
             .into_pointer_value();
-        let env = self.cg.builder.build_extract_value(cv, 1, "env").unwrap();
+        let env = self.cg.builder.extract_value(cv, 1, "env");
         let mut largs: Vec<BasicMetadataValueEnum> = vec![env.into()];
         for (mode, t) in &ft.params {
             if self.cg.param_ty(*mode, t).is_none() {
@@ -583,25 +544,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 largs.push(vp.into());
             } else {
                 let lt = self.cg.llvm_ty(t);
-                largs.push(
-                    self.cg
-                        .builder
-                        .build_load(lt, vp, "guarded")
-                        .unwrap()
-                        .into(),
-                );
+                largs.push(self.cg.builder.load(lt, vp, "guarded").into());
             }
         }
-        let r = self
-            .cg
-            .builder
-            .build_indirect_call(fty, fp, &largs, "r")
-            .unwrap();
+        let r = self.cg.builder.indirect_call(fty, fp, &largs, "r");
         let r = r
             .try_as_basic_value()
             .basic()
             .unwrap_or_else(|| self.unit().v);
-        self.call_void(unlock, &[h.into(), loc.into()]);
+        self.call_rt(unlock, &[h.into(), loc.into()]);
         Val::owned(self.build_variant(ret, 0, &[r]))
     }
 
@@ -628,8 +579,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 &[a.into(), relaxed.into(), loc.into()],
             )
             .into_int_value();
-        let sum = self.cg.builder.build_int_add(cur, delta, "sum").unwrap();
-        let new = self.cg.builder.build_int_truncate(sum, lt, "new").unwrap();
+        let sum = self.cg.builder.int_add(cur, delta, "sum");
+        let new = self.cg.builder.int_truncate(sum, lt, "new");
         let stored = self.widen(new, ty);
         let swapped = self
             .rt_value(
@@ -643,12 +594,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 ],
             )
             .into_int_value();
-        self.cg
-            .builder
-            .build_conditional_branch(swapped, done, retry)
-            .unwrap();
+        self.cg.builder.conditional_branch(swapped, done, retry);
         self.cg.builder.position_at_end(done);
-        let old = self.cg.builder.build_int_truncate(cur, lt, "old").unwrap();
+        let old = self.cg.builder.int_truncate(cur, lt, "old");
         (old, new)
     }
 
@@ -664,16 +612,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let i8t = self.cg.ctx.i8_type();
         let offset = self.cg.ctx.i64_type().const_int(ATOMIC_KIND_OFFSET, false);
         // SAFETY: the runtime's atomic objects are 24 bytes; offset 17 is inside.
-        let p = unsafe {
-            self.cg
-                .builder
-                .build_in_bounds_gep(i8t, h, &[offset], "kind")
-        }
-        .unwrap();
-        self.cg
-            .builder
-            .build_store(p, i8t.const_int(kind, false))
-            .unwrap();
+        let p = unsafe { self.cg.builder.in_bounds_gep(i8t, h, &[offset], "kind") };
+        self.cg.builder.store(p, i8t.const_int(kind, false));
     }
 
     /// An integer or bool as the runtime's i64 (sign- or zero-extended).
@@ -681,8 +621,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let signed = matches!(ty, Ty::Int(i) if i.signed());
         self.cg
             .builder
-            .build_int_cast_sign_flag(v, self.cg.ctx.i64_type(), signed, "wide")
-            .unwrap()
+            .int_cast_sign_flag(v, self.cg.ctx.i64_type(), signed, "wide")
     }
 
     /// The runtime's ordering code from a `MemoryOrdering` value (its variant index).
@@ -690,8 +629,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let v = self.arg_val(a).into_struct_value();
         self.cg
             .builder
-            .build_extract_value(v, 0, "ordering")
-            .unwrap()
+            .extract_value(v, 0, "ordering")
             .into_int_value()
     }
 
@@ -703,8 +641,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 Ty::Int(_) | Ty::Bool => {
                     let lt = s.cg.llvm_ty(ret).into_int_type();
                     s.cg.builder
-                        .build_int_truncate_or_bit_cast(v.into_int_value(), lt, "narrow")
-                        .unwrap()
+                        .int_truncate_or_bit_cast(v.into_int_value(), lt, "narrow")
                         .into()
                 }
                 _ => v,
@@ -720,7 +657,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let x = self.arg_val(&args[1]).into_int_value();
                 let x = self.widen(x, &args[1].expr.ty);
                 let o = self.ordering(&args[2]);
-                self.call_void(
+                self.call_rt(
                     "weft_rt_atomic_store",
                     &[a.into(), x.into(), o.into(), loc.into()],
                 );
@@ -757,7 +694,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     .rt_value(f, &[a.into(), x.into(), o.into(), loc.into()])
                     .into_int_value();
                 let v = if op == SyncOp::AtomicAdd {
-                    self.cg.builder.build_int_add(old, x, "new").unwrap()
+                    self.cg.builder.int_add(old, x, "new")
                 } else {
                     old
                 };

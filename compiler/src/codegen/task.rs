@@ -10,6 +10,7 @@
 //! builds `Result<T, TaskError>` from the join status (0 ok, 1 panicked, 2 cancelled,
 //! 3 timed out).
 
+use super::builder::param;
 use super::func::{FnCg, Val};
 use super::Cg;
 use crate::common::intrinsic::{Intrinsic, TaskOp};
@@ -52,25 +53,23 @@ impl<'ctx> Cg<'ctx, '_> {
             .add_function(&name, fty, Some(Linkage::Internal));
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
-        let pair = f.get_nth_param(0).unwrap().into_pointer_value();
-        let slot = f.get_nth_param(1).unwrap().into_pointer_value();
+        let pair = param(f, 0).into_pointer_value();
+        let slot = param(f, 1).into_pointer_value();
         let run = self.ctx.append_basic_block(f, "run");
         let cleanup = self.ctx.append_basic_block(f, "cleanup");
-        let failed = self.builder.build_is_null(slot, "failed").unwrap();
-        self.builder
-            .build_conditional_branch(failed, cleanup, run)
-            .unwrap();
+        let failed = self.builder.is_null(slot, "failed");
+        self.builder.conditional_branch(failed, cleanup, run);
         self.builder.position_at_end(cleanup);
         self.release_at(pair, &key);
-        self.builder.build_return(None).unwrap();
+        self.builder.ret(None);
         self.builder.position_at_end(run);
         let r = self.call_closure_at(pair, t);
         // The pair lives where the result goes: release the closure first.
         self.release_at(pair, &key);
         if let Some(v) = r.try_as_basic_value().basic() {
-            self.builder.build_store(slot, v).unwrap();
+            self.builder.store(slot, v);
         }
-        self.builder.build_return(None).unwrap();
+        self.builder.ret(None);
         if let Some(bb) = here {
             self.builder.position_at_end(bb);
         }
@@ -90,19 +89,15 @@ impl<'ctx> Cg<'ctx, '_> {
     ) -> inkwell::values::CallSiteValue<'ctx> {
         let clo = self
             .builder
-            .build_load(self.closure_ty(), pair, "clo")
-            .unwrap()
+            .load(self.closure_ty(), pair, "clo")
             .into_struct_value();
         let fp = self
             .builder
-            .build_extract_value(clo, 0, "fn")
-            .unwrap()
+            .extract_value(clo, 0, "fn")
             .into_pointer_value();
-        let env = self.builder.build_extract_value(clo, 1, "env").unwrap();
+        let env = self.builder.extract_value(clo, 1, "env");
         let cty = self.fn_type(&[], ret, true);
-        self.builder
-            .build_indirect_call(cty, fp, &[env.into()], "r")
-            .unwrap()
+        self.builder.indirect_call(cty, fp, &[env.into()], "r")
     }
 
     /// A NUL-terminated constant naming a spawn site (`file:line:col`).
@@ -190,49 +185,34 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             }
             TaskOp::PromiseCancel | TaskOp::Cancel => {
                 let task = self.arg_val(&args[0]);
-                self.rt_call("weft_rt_task_cancel", &[task.into()]);
+                self.call_rt("weft_rt_task_cancel", &[task.into()]);
                 self.unit()
             }
-            TaskOp::IsCancelled => {
-                Val::stat(self.rt_call("weft_rt_task_is_cancelled", &[]).unwrap())
-            }
+            TaskOp::IsCancelled => Val::stat(self.rt_value("weft_rt_task_is_cancelled", &[])),
             TaskOp::PromiseWaitAny => {
                 let v = self.arg_val(&args[0]).into_pointer_value();
                 let n = self.cg.vec_len(v);
                 let data = self
                     .cg
                     .vec_data_ptr(v, i64t.const_zero(), &Ty::Ptr(Box::new(Ty::Void)));
-                Val::stat(
-                    self.rt_call("weft_rt_task_wait_any", &[data.into(), n.into()])
-                        .unwrap(),
-                )
+                Val::stat(self.rt_value("weft_rt_task_wait_any", &[data.into(), n.into()]))
             }
             TaskOp::Fail => {
                 let e = self.arg_val(&args[0]);
                 let ety = args[0].expr.ty.clone();
                 self.fail_with(e, &ety, span);
-                self.cg.builder.build_unreachable().unwrap();
+                self.cg.builder.unreachable();
                 self.ensure_open();
                 self.unit()
             }
             TaskOp::Yield => {
-                self.rt_call("weft_rt_yield", &[]);
+                self.call_rt("weft_rt_yield", &[]);
                 self.unit()
             }
             TaskOp::HandleJoin | TaskOp::GroupNew | TaskOp::GroupSpawn => {
                 self.not_implemented(Intrinsic::Task(op), ret, span)
             }
         }
-    }
-
-    fn rt_call(
-        &mut self,
-        name: &str,
-        args: &[BasicMetadataValueEnum<'ctx>],
-    ) -> Option<inkwell::values::BasicValueEnum<'ctx>> {
-        let f = self.cg.rt(name);
-        let c = self.cg.builder.build_call(f, args, "rt").unwrap();
-        c.try_as_basic_value().basic()
     }
 
     /// The spawn arguments every task shares: the spawn site of a task returning `t`
@@ -248,8 +228,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let v = self.expr(&f.expr);
         let clo = self.owned(v, &f.expr.ty).into_struct_value();
         let b = &self.cg.builder;
-        let code = b.build_extract_value(clo, 0, "code").unwrap();
-        let env = b.build_extract_value(clo, 1, "env").unwrap();
+        let code = b.extract_value(clo, 0, "code");
+        let env = b.extract_value(clo, 1, "env");
         let site = self.cg.spawn_site(t, name);
         [site.into(), code.into(), env.into()]
     }
@@ -268,7 +248,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let stack = stack.unwrap_or_else(|| self.cg.ctx.i64_type().const_zero());
         let flags = self.cg.ctx.i32_type().const_int(flags, false);
         let args = [site, code, env, stack.into(), flags.into()];
-        Val::owned(self.rt_call("weft_rt_task_spawn_site", &args).unwrap())
+        Val::owned(self.rt_value("weft_rt_task_spawn_site", &args))
     }
 
     /// Runs the closure argument `f` (of type `() => t`) on the blocking pool of OS
@@ -276,7 +256,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn spawn_blocking(&mut self, f: &'p Arg, t: &Ty) -> Val<'ctx> {
         let name = self.cg.c_string("blocking");
         let args = self.task_args(f, t, name);
-        Val::owned(self.rt_call("weft_rt_blocking_spawn_site", &args).unwrap())
+        Val::owned(self.rt_value("weft_rt_blocking_spawn_site", &args))
     }
 
     /// `Result<t, TaskError>` of joining `task` (with a timeout in ms when given).
@@ -290,13 +270,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let lt = self.cg.llvm_ty(t);
         let out = self.alloca(lt, "result");
         let status = match timeout {
-            Some(ms) => self.rt_call(
+            Some(ms) => self.rt_value(
                 "weft_rt_task_join_timeout",
                 &[task.into(), out.into(), ms.into()],
             ),
-            None => self.rt_call("weft_rt_task_join", &[task.into(), out.into()]),
+            None => self.rt_value("weft_rt_task_join", &[task.into(), out.into()]),
         }
-        .unwrap()
         .into_int_value();
         let err_ty = super::func::result_err_ty(ret);
         let slot = self.result_slot(ret);
@@ -306,35 +285,24 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let cancelled = self.block_bb("join_cancelled");
         let timed_out = self.block_bb("join_timeout");
         let i32t = self.cg.ctx.i32_type();
-        self.cg
-            .builder
-            .build_switch(
-                status,
-                timed_out,
-                &[
-                    (i32t.const_int(0, false), ok),
-                    (i32t.const_int(1, false), panicked),
-                    (i32t.const_int(2, false), cancelled),
-                ],
-            )
-            .unwrap();
+        self.cg.builder.switch(
+            status,
+            timed_out,
+            &[
+                (i32t.const_int(0, false), ok),
+                (i32t.const_int(1, false), panicked),
+                (i32t.const_int(2, false), cancelled),
+            ],
+        );
         self.cg.builder.position_at_end(ok);
-        let v = self.cg.builder.build_load(lt, out, "v").unwrap();
+        let v = self.cg.builder.load(lt, out, "v");
         let v = self.owned(Val::borrowed(v), t);
         self.store_variant(slot, ret, 0, &[v], done);
         self.cg.builder.position_at_end(panicked);
         let len = self.alloca(self.cg.ctx.i64_type().into(), "len");
-        let msg = self
-            .rt_call("weft_rt_task_panic_message", &[task.into(), len.into()])
-            .unwrap();
-        let n = self
-            .cg
-            .builder
-            .build_load(self.cg.ctx.i64_type(), len, "n")
-            .unwrap();
-        let s = self
-            .rt_call("weft_rt_str_from_bytes", &[msg.into(), n.into()])
-            .unwrap();
+        let msg = self.rt_value("weft_rt_task_panic_message", &[task.into(), len.into()]);
+        let n = self.cg.builder.load(self.cg.ctx.i64_type(), len, "n");
+        let s = self.rt_value("weft_rt_str_from_bytes", &[msg.into(), n.into()]);
         self.join_failure(slot, ret, &err_ty, PANICKED, &[s], done);
         self.cg.builder.position_at_end(cancelled);
         self.join_failure(slot, ret, &err_ty, CANCELLED, &[], done);
@@ -361,31 +329,27 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn fail_with(&mut self, e: inkwell::values::BasicValueEnum<'ctx>, ety: &Ty, span: Span) {
         let lt = self.cg.llvm_ty(ety);
         let p = self.alloca(lt, "failure");
-        self.cg.builder.build_store(p, e).unwrap();
+        self.cg.builder.store(p, e);
         let st = lt.into_struct_type();
-        let tp = self.cg.builder.build_struct_gep(st, p, 0, "tag").unwrap();
+        let tp = self.cg.builder.struct_gep(st, p, 0, "tag");
         let tag = self
             .cg
             .builder
-            .build_load(self.cg.ctx.i32_type(), tp, "tag")
-            .unwrap()
+            .load(self.cg.ctx.i32_type(), tp, "tag")
             .into_int_value();
         let loc = self.cg.loc(span);
         let i32t = self.cg.ctx.i32_type();
         let panic_bb = self.block_bb("fail_panicked");
         let cancel_bb = self.block_bb("fail_cancelled");
         let timeout_bb = self.block_bb("fail_timeout");
-        self.cg
-            .builder
-            .build_switch(
-                tag,
-                timeout_bb,
-                &[
-                    (i32t.const_int(PANICKED as u64, false), panic_bb),
-                    (i32t.const_int(CANCELLED as u64, false), cancel_bb),
-                ],
-            )
-            .unwrap();
+        self.cg.builder.switch(
+            tag,
+            timeout_bb,
+            &[
+                (i32t.const_int(PANICKED as u64, false), panic_bb),
+                (i32t.const_int(CANCELLED as u64, false), cancel_bb),
+            ],
+        );
         let cases = [
             (panic_bb, 1u64, None),
             (cancel_bb, 2, Some("cancelled")),
@@ -399,14 +363,13 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     let fp = self.payload_field(ety, PANICKED, p, 0);
                     self.cg
                         .builder
-                        .build_load(self.cg.ptr_ty(), fp, "msg")
-                        .unwrap()
+                        .load(self.cg.ptr_ty(), fp, "msg")
                         .into_pointer_value()
                 }
             };
             let st = i32t.const_int(status, false);
-            self.rt_call("weft_rt_task_fail", &[st.into(), msg.into(), loc.into()]);
-            self.cg.builder.build_unreachable().unwrap();
+            self.call_rt("weft_rt_task_fail", &[st.into(), msg.into(), loc.into()]);
+            self.cg.builder.unreachable();
         }
         let after = self.block_bb("after_fail");
         self.cg.builder.position_at_end(after);

@@ -15,6 +15,7 @@ mod glue;
 mod intrinsic;
 mod layout;
 mod objects;
+mod operators;
 mod pattern;
 mod runtime_abi;
 mod stack_check;

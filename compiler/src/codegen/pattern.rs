@@ -79,23 +79,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                         .and(ge.v.into_int_value(), le.v.into_int_value(), "inrange");
                 self.branch_on(both, fail);
             }
-            PatternKind::Tuple(ps) => {
-                let lt = self.cg.llvm_ty(&pat.ty);
-                for (i, p) in ps.iter().enumerate() {
-                    let fp = self.cg.builder.struct_gep(lt, ptr, i as u32, "elem");
+            PatternKind::Tuple(_) | PatternKind::Struct { .. } => {
+                for (p, fp) in self.sub_places(pat, ptr) {
                     self.test_pattern(p, fp, fail);
                 }
             }
-            PatternKind::Struct { fields, .. } => {
-                let lt = self.cg.llvm_ty(&pat.ty);
-                for (i, p) in fields {
-                    let fp = self.cg.builder.struct_gep(lt, ptr, *i, "field");
-                    self.test_pattern(p, fp, fail);
-                }
-            }
-            PatternKind::Variant {
-                variant, fields, ..
-            } => {
+            PatternKind::Variant { variant, .. } => {
                 let lt = self.cg.llvm_ty(&pat.ty).into_struct_type();
                 let tp = self.cg.builder.struct_gep(lt, ptr, 0, "tagp");
                 let tag = self
@@ -109,8 +98,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                     .builder
                     .int_compare(IntPredicate::EQ, tag, want, "is");
                 self.branch_on(eq, fail);
-                for (i, p) in fields.iter().enumerate() {
-                    let fp = self.payload_field(&pat.ty, *variant, ptr, i as u32);
+                for (p, fp) in self.sub_places(pat, ptr) {
                     self.test_pattern(p, fp, fail);
                 }
             }
@@ -168,32 +156,37 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.store(dst, v);
                 self.schedule_drop_in(scope, dst, &ty);
             }
-            PatternKind::Tuple(ps) => {
-                let lt = self.cg.llvm_ty(&pat.ty);
-                for (i, p) in ps.iter().enumerate() {
-                    let fp = self.cg.builder.struct_gep(lt, ptr, i as u32, "elem");
+            // An or-pattern binds nothing (the checker rejects bindings in one).
+            _ => {
+                for (p, fp) in self.sub_places(pat, ptr) {
                     self.bind_pattern(p, fp, scope);
                 }
             }
-            PatternKind::Struct { fields, .. } => {
-                let lt = self.cg.llvm_ty(&pat.ty);
-                for (i, p) in fields {
-                    let fp = self.cg.builder.struct_gep(lt, ptr, *i, "field");
-                    self.bind_pattern(p, fp, scope);
-                }
-            }
+        }
+    }
+
+    /// The sub-patterns of a tuple, struct or variant pattern with the addresses of the
+    /// parts of the value at `ptr` they match (a variant's payload is only meaningful
+    /// once its tag has been tested); none for the other patterns.
+    fn sub_places(
+        &mut self,
+        pat: &'p Pattern,
+        ptr: PointerValue<'ctx>,
+    ) -> Vec<(&'p Pattern, PointerValue<'ctx>)> {
+        let lt = self.cg.llvm_ty(&pat.ty);
+        match &pat.kind {
+            PatternKind::Tuple(ps) => (ps.iter().enumerate())
+                .map(|(i, p)| (p, self.cg.builder.struct_gep(lt, ptr, i as u32, "elem")))
+                .collect(),
+            PatternKind::Struct { fields, .. } => (fields.iter())
+                .map(|(i, p)| (p, self.cg.builder.struct_gep(lt, ptr, *i, "field")))
+                .collect(),
             PatternKind::Variant {
                 variant, fields, ..
-            } => {
-                for (i, p) in fields.iter().enumerate() {
-                    let fp = self.payload_field(&pat.ty, *variant, ptr, i as u32);
-                    self.bind_pattern(p, fp, scope);
-                }
-            }
-            PatternKind::Wild
-            | PatternKind::Lit(_)
-            | PatternKind::Range { .. }
-            | PatternKind::Or(_) => {}
+            } => (fields.iter().enumerate())
+                .map(|(i, p)| (p, self.payload_field(&pat.ty, *variant, ptr, i as u32)))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 

@@ -38,7 +38,7 @@ fn front_end(
     map: &mut SourceMap,
     file: &Path,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
-) -> Result<sema::defs::Program, ExitCode> {
+) -> Result<sema::defs::CheckedProgram, ExitCode> {
     let root = super::load_root(map, file)?;
     let mut diags = Diagnostics::new();
     let program = sema::analyze(map, root, &mut diags);
@@ -58,7 +58,7 @@ fn front_end(
 /// Generates the optimized LLVM module and hands it to `use_module`.
 fn with_module<R>(
     map: &SourceMap,
-    program: &sema::defs::Program,
+    program: &sema::defs::CheckedProgram,
     req: &BuildRequest,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
     use_module: impl FnOnce(
@@ -89,7 +89,7 @@ fn with_module<R>(
 
 /// Lowers to HIR and, when optimizing, applies the HIR-level optimizations
 /// ([`hir::accumulate`]).
-fn lower(program: &sema::defs::Program, map: &SourceMap, opt: u8) -> hir::Program {
+fn lower(program: &sema::defs::CheckedProgram, map: &SourceMap, opt: u8) -> hir::Program {
     let mut hir = hir::lower(program, map);
     if opt > 0 {
         hir::accumulate::run(&mut hir);

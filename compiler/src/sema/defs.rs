@@ -1,5 +1,5 @@
 //! Declarations known to the checker: modules, ADTs, functions, constants, and the
-//! [`Program`] that semantic analysis produces.
+//! [`CheckedProgram`] that semantic analysis produces.
 
 use super::tast::{InstId, Instance, TExpr};
 pub use crate::common::adt::{AdtAttrs, AdtDef, AdtKind, FieldDef, GenericDef, VariantDef};
@@ -215,7 +215,7 @@ pub struct Defs {
 }
 
 /// The result of semantic analysis: the declarations and every checked function instance.
-pub struct Program {
+pub struct CheckedProgram {
     pub defs: Defs,
     pub instances: Vec<Instance>,
     /// Instance of each (function, type arguments) pair.
@@ -226,7 +226,7 @@ pub struct Program {
     pub main: Option<InstId>,
 }
 
-impl Program {
+impl CheckedProgram {
     /// The instance of `f` with `type_args`, which the checker created for every call.
     pub fn instance_of(&self, f: FnId, type_args: &[Ty]) -> Option<InstId> {
         self.instance_map.get(&(f, type_args.to_vec())).copied()

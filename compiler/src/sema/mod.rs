@@ -8,8 +8,8 @@
 pub mod check;
 pub mod collect;
 pub mod defs;
-pub mod lower;
 pub mod modules;
+pub mod resolve_ty;
 pub mod scope;
 pub mod tast;
 
@@ -19,7 +19,7 @@ use crate::source::{FileId, SourceMap};
 /// Analyses the program whose root file is `root` (already in `map`). Diagnostics are
 /// pushed to `diags`; the program is returned even when there are errors (codegen must
 /// not run then).
-pub fn analyze(map: &mut SourceMap, root: FileId, diags: &mut Diagnostics) -> defs::Program {
+pub fn analyze(map: &mut SourceMap, root: FileId, diags: &mut Diagnostics) -> defs::CheckedProgram {
     let loaded = modules::load(map, root, diags);
     let (defs, main) = collect::collect(loaded, diags);
     check::check_program(defs, main, diags)

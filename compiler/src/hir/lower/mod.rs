@@ -5,13 +5,13 @@ mod desugar;
 mod func;
 
 use super::*;
-use crate::sema::defs::{FnBody, Program as Checked};
+use crate::sema::defs::{CheckedProgram, FnBody};
 use crate::sema::tast::{self, FnRef, InstId};
 use crate::source::SourceMap;
 use std::collections::{HashMap, VecDeque};
 
 /// Lowers a checked program (which must have no errors and an entry point).
-pub fn lower(checked: &Checked, map: &SourceMap) -> Program {
+pub fn lower(checked: &CheckedProgram, map: &SourceMap) -> Program {
     let main_inst = checked.main.expect("lowering needs an entry point");
     let mut cx = ProgramCx {
         checked,
@@ -70,7 +70,7 @@ fn file_infos(map: &SourceMap) -> Vec<FileInfo> {
 
 /// Program-wide lowering state: the function table and the instances still to lower.
 pub(super) struct ProgramCx<'a> {
-    pub checked: &'a Checked,
+    pub checked: &'a CheckedProgram,
     pub funcs: Vec<Func>,
     by_inst: HashMap<InstId, FuncId>,
     queue: VecDeque<(InstId, FuncId)>,

@@ -517,7 +517,7 @@ impl FnCx<'_, '_> {
             Some(t) => self.check_coerce(value, t),
             None => self.check_expr(value, None),
         };
-        let cx = crate::sema::lower::TypeCx {
+        let cx = crate::sema::resolve_ty::TypeCx {
             defs: self.g.defs,
             module: self.module,
             generics: &self.generics,

@@ -5,7 +5,7 @@ use super::GlobalCx;
 use crate::common::ty::{FnTy, PassMode, Ty, VarKind};
 use crate::diagnostics::{self as diag, Code, Diagnostic};
 use crate::sema::defs::{ConstId, FnBody, GenericDef, ModuleId};
-use crate::sema::lower::TypeCx;
+use crate::sema::resolve_ty::TypeCx;
 use crate::sema::tast::*;
 use crate::source::Span;
 use crate::syntax::ast;
@@ -350,7 +350,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
     pub fn note_reported_keys(&mut self, t: &Ty) {
         t.walk(&mut |x| {
             if let Ty::Map(k, _) = x {
-                if !crate::sema::lower::valid_map_key(k) {
+                if !crate::sema::resolve_ty::valid_map_key(k) {
                     let shown = self.g.defs.show(k).to_string();
                     self.reported_types.insert((true, shown));
                 }

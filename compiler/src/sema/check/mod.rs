@@ -24,7 +24,7 @@ mod stmt;
 mod tests;
 mod zonk;
 
-use super::defs::{Defs, FnBody, FnId, ModuleId, Program};
+use super::defs::{CheckedProgram, Defs, FnBody, FnId, ModuleId};
 use super::tast::{FnRef, InstId, Instance, TExpr};
 use crate::common::ty::Ty;
 use crate::diagnostics::{self as diag, Diagnostic, Diagnostics};
@@ -73,7 +73,7 @@ pub struct GlobalCx<'a> {
 }
 
 /// Checks every function of the program and returns it with its instances.
-pub fn check_program(defs: Defs, main: Option<FnId>, diags: &mut Diagnostics) -> Program {
+pub fn check_program(defs: Defs, main: Option<FnId>, diags: &mut Diagnostics) -> CheckedProgram {
     let const_count = defs.consts.len();
     let (instances, instance_map, const_values, main_inst) = {
         let mut g = GlobalCx {
@@ -102,7 +102,7 @@ pub fn check_program(defs: Defs, main: Option<FnId>, diags: &mut Diagnostics) ->
         let list = g.insts.list.into_iter().flatten().collect::<Vec<_>>();
         (list, g.insts.map, g.const_values, main_inst)
     };
-    Program {
+    CheckedProgram {
         defs,
         instances,
         instance_map,

@@ -9,7 +9,7 @@ use crate::common::intrinsic::{Intrinsic, SyncOp, VecOp};
 use crate::common::ty::{Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::FnBody;
-use crate::sema::lower::valid_map_key;
+use crate::sema::resolve_ty::valid_map_key;
 use crate::sema::tast::*;
 use crate::source::Span;
 use crate::syntax::ast::UnOp;

@@ -1,4 +1,5 @@
-//! Lowering written types (`ast::Type`) to semantic types ([`Ty`]).
+//! Resolving written types (`ast::Type`) to semantic types ([`Ty`]): names looked up in
+//! the module's type namespace, generic parameters, builtin types and `T?`.
 
 use super::defs::{BuiltinTy, Defs, GenericDef, ModuleId, TypeDef};
 use crate::common::ty::{FloatTy, FnTy, PassMode, Ty};

@@ -1,4 +1,4 @@
-//! The prologue stack check: task stacks have no guard page (ARCHITECTURE.md, Stacks), so
+//! The prologue stack check: task stacks have no guard page (docs/architecture.md, Runtime), so
 //! every function compares the stack pointer with the running task's limit, the
 //! thread-local `weft_rt_stack_limit`, and calls `weft_rt_morestack(sp)` below it. That
 //! call returns when the limit was *poked* by another worker (the all-ones value, Go's

@@ -1,4 +1,4 @@
-//! The command line, declared with clap (LANGUAGE.md §8).
+//! The command line, declared with clap (docs/reference.md section 8).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ pub struct CheckArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub diag: DiagArgs,
-    /// List the groups of statements run as an implicit `par` (LANGUAGE.md §7).
+    /// List the groups of statements run as an implicit `par` (docs/reference.md section 7).
     #[arg(long)]
     pub explain_par: bool,
     /// Turn automatic parallelization off.

@@ -665,7 +665,12 @@ mod tests {
         }
     }
 
-    const FIB: &str = "fn fib(n: i64): i64 {\n if n < 2 { return n }\n fib(n - 1) + fib(n - 2)\n}\nfn main() { print(fib(20)) }\n";
+    const FIB: &str = r"fn fib(n: i64): i64 {
+ if n < 2 { return n }
+ fib(n - 1) + fib(n - 2)
+}
+fn main() { print(fib(20)) }
+";
 
     #[test]
     fn fib_gets_a_dispatcher_a_fast_loop_and_a_slow_recursion() {
@@ -707,7 +712,14 @@ mod tests {
     fn only_pure_signed_self_recursion_is_transformed() {
         assert_eq!(transformed(FIB), vec!["fib".to_string()]);
         let with = |body: &str, ret: &str| {
-            format!("fn f(n: i64): {ret} {{\n if n < 2 {{ return 1 }}\n {body}\n}}\nfn main() {{ print(f(5)) }}\n")
+            format!(
+                r"fn f(n: i64): {ret} {{
+ if n < 2 {{ return 1 }}
+ {body}
+}}
+fn main() {{ print(f(5)) }}
+"
+            )
         };
         // The term on the right of the self-call is evaluated after it: no site.
         assert!(transformed(&with("f(n - 1) + 1", "i64")).is_empty());
@@ -716,7 +728,13 @@ mod tests {
         // Effects would run twice when the fast loop gives up.
         assert!(transformed(&with("print(n)\n 1 + f(n - 1)", "i64")).is_empty());
         // Calls to other functions are not known to be pure.
-        let other = "fn g(x: i64): i64 { x }\nfn f(n: i64): i64 {\n if n < 2 { return 1 }\n g(n) + f(n - 1)\n}\nfn main() { print(f(5)) }\n";
+        let other = r"fn g(x: i64): i64 { x }
+fn f(n: i64): i64 {
+ if n < 2 { return 1 }
+ g(n) + f(n - 1)
+}
+fn main() { print(f(5)) }
+";
         assert!(transformed(other).is_empty());
         assert_eq!(
             transformed(&with("n + f(n - 1)", "i64")),

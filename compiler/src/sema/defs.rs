@@ -80,7 +80,7 @@ impl BuiltinTy {
 pub enum TypeDef {
     Adt(AdtId),
     Builtin(BuiltinTy),
-    /// `resource Name` (effects, LANGUAGE.md §7).
+    /// `resource Name` (effects, docs/reference.md section 7).
     Resource(Span),
 }
 

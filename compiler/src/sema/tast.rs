@@ -2,7 +2,7 @@
 //!
 //! Every expression carries its concrete type; names are resolved to locals, function
 //! instances, intrinsics, ADT fields and variants. Generic functions appear once per
-//! instantiation (the checker checks each instantiation, as LANGUAGE.md §3 requires), so
+//! instantiation (the checker checks each instantiation, as docs/reference.md section 3.8 describes), so
 //! no type here mentions a generic parameter or an inference variable. Implicit
 //! conversions (`T` → `T?`, `string` → `Error`) are explicit [`Coercion`] nodes.
 //! Desugaring (for-in, `!`, `?`, `??`, interpolation, closures → env + fn) is left to HIR.

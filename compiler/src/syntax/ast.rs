@@ -1,6 +1,6 @@
 //! The abstract syntax tree: what the parser produces and name resolution reads.
 //!
-//! The AST mirrors the surface syntax of LANGUAGE.md with every node spanned. It does not
+//! The AST mirrors the surface syntax of docs/reference.md with every node spanned. It does not
 //! resolve names: `Shape.Circle(2.0)` is a method call on the name `Shape`, `None` in a
 //! pattern is a binding until resolution finds the variant. Control flow (`return`, loops,
 //! `break`) is expression-shaped so that it can stand in a match arm (`None => return 0`).

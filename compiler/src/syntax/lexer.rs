@@ -1,6 +1,6 @@
 //! The lexer: source text → tokens, with Go-style semicolon insertion.
 //!
-//! Semicolons (LANGUAGE.md §1): at a newline (or the end of the file), a `;` is inserted when
+//! Semicolons (docs/reference.md section 1.3): at a newline (or the end of the file), a `;` is inserted when
 //! the line's last token is an identifier, a literal, `)`, `]`, `}`, `!`, `?`, `return`,
 //! `break` or `continue` — the rule of Go's `go/scanner` — and the innermost open bracket is
 //! a `{` (or none). Inside `( )`, `[ ]` and interpolation holes no `;` is ever inserted, so

@@ -58,7 +58,7 @@ pub enum FloatSuffix {
     F64,
 }
 
-/// Keywords of LANGUAGE.md section 1.
+/// Keywords of docs/reference.md section 1.2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kw {
     Fn,

@@ -1,6 +1,6 @@
 //! Closures: checking closure literals, capture classification, where closure values may
 //! flow (local closures may not escape: E0304), and Send for what crosses to another task
-//! or thread (E0301). LANGUAGE.md §4 "Closure capture" and §6.5.
+//! or thread (E0301). docs/reference.md sections 4.8 and 6.7.
 
 use super::fncx::{ClosureFacts, FnCx, Frame};
 use crate::common::ty::{AdtId, FnTy, PassMode, Ty, VarKind};
@@ -311,7 +311,7 @@ impl FnCx<'_, '_> {
         }
     }
 
-    /// Why `t` is not Send, or None when it is (LANGUAGE.md §6.5).
+    /// Why `t` is not Send, or None when it is (docs/reference.md section 6.7).
     pub fn why_not_send(&self, t: &Ty) -> Option<String> {
         let t = self.zonk(t);
         let mut seen = Vec::new();

@@ -149,7 +149,7 @@ impl FnCx<'_, '_> {
     fn not_yet(&mut self, span: Span, what: &str) -> TExpr {
         self.push(
             Diagnostic::error(diag::E0900, span, format!("{what} are not implemented yet"))
-                .with_note("this version implements LANGUAGE.md sections 1-6.5")
+                .with_note("docs/reference.md section 6.9 lists what this version parses but does not compile yet")
                 .with_help(
                     "use `Promise`, `Task.spawn` or `Thread.spawn` from std/runtime and std/thread",
                 ),

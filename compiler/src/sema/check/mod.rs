@@ -3,7 +3,7 @@
 //! Every non-generic function (and the script body) is checked once. A call to a generic
 //! function requests an instance for its (now concrete) type arguments; instances are
 //! checked from a worklist, so generic bodies are checked with real types as C++ templates
-//! are (LANGUAGE.md §3: no trait bounds in v0). A generic function nobody instantiates is
+//! are (docs/reference.md section 3.8: no trait bounds). A generic function nobody instantiates is
 //! still checked once in a lenient mode where its type parameters are opaque, so unknown
 //! names and the like are reported.
 //!

@@ -19,8 +19,26 @@ fn if_else_chains() {
 
 #[test]
 fn else_on_the_next_line() {
-    assert_eq!(stmts("if a {\n  b\n}\nelse {\n  c\n}"), ["(if a {b} {c})"]);
-    assert_eq!(stmts("if a {\n} else {\n}\nx"), ["(if a {} {})", "x"]);
+    assert_eq!(
+        stmts(
+            r"if a {
+  b
+}
+else {
+  c
+}"
+        ),
+        ["(if a {b} {c})"]
+    );
+    assert_eq!(
+        stmts(
+            r"if a {
+} else {
+}
+x"
+        ),
+        ["(if a {} {})", "x"]
+    );
 }
 
 #[test]
@@ -106,11 +124,21 @@ fn match_arms_with_commas_and_newlines() {
         "(match e [Some(x) => x] [None => 0])"
     );
     assert_eq!(
-        expr("match e {\n  Some(x) => x\n  None => 0\n}"),
+        expr(
+            r"match e {
+  Some(x) => x
+  None => 0
+}"
+        ),
         "(match e [Some(x) => x] [None => 0])"
     );
     assert_eq!(
-        expr("match e {\n  Some(x) => x,\n  None => 0,\n}"),
+        expr(
+            r"match e {
+  Some(x) => x,
+  None => 0,
+}"
+        ),
         "(match e [Some(x) => x] [None => 0])"
     );
     assert_eq!(expr("match e {}"), "(match e )");
@@ -144,7 +172,12 @@ fn match_guards_and_patterns() {
 #[test]
 fn par_blocks_and_loops() {
     assert_eq!(
-        expr("par {\n  bump(counter)\n  bump(counter)\n}"),
+        expr(
+            r"par {
+  bump(counter)
+  bump(counter)
+}"
+        ),
         "(par {(call bump counter) (call bump counter)})"
     );
     assert_eq!(
@@ -184,7 +217,12 @@ fn try_scopes() {
 
 #[test]
 fn select_arms() {
-    let src = "select {\n  case let v = ch1.recv() => { v }\n  case ch2.send(x) => { 1 }\n  case timeout(500) => { 2 }\n  default => { 3 }\n}";
+    let src = r"select {
+  case let v = ch1.recv() => { v }
+  case ch2.send(x) => { 1 }
+  case timeout(500) => { 2 }
+  default => { 3 }
+}";
     assert_eq!(
         expr(src),
         "(select [let v (.recv ch1) => {v}] [(.send ch2 x) => {1}] [timeout 500 => {2}] [default => {3}])"

@@ -36,7 +36,11 @@ fn expected_one_of_lists_are_short_and_readable() {
         messages("a.b."),
         ["expected field or method name, found end of file"]
     );
-    for (_, _, m) in errors("impl P { fn a() {} let x = 1 }\n@\nfrom") {
+    for (_, _, m) in errors(
+        r"impl P { fn a() {} let x = 1 }
+@
+from",
+    ) {
         let listed = m.matches(", ").count();
         assert!(listed <= 6, "too many alternatives in {m:?}");
     }
@@ -45,7 +49,11 @@ fn expected_one_of_lists_are_short_and_readable() {
 #[test]
 fn newline_and_keywords_are_named() {
     assert_eq!(
-        messages("if x\n{\n}"),
+        messages(
+            r"if x
+{
+}"
+        ),
         ["expected one of `{`, operator, found end of line"]
     );
     assert_eq!(
@@ -70,7 +78,14 @@ fn broken_closure_parameters_are_reported_where_they_break() {
 
 #[test]
 fn three_broken_statements_give_three_errors_on_their_lines() {
-    let src = "fn main() {\n  let x = 1 2\n  let y = (3 4)\n  ok()\n  foo(,)\n  let z = 5\n}\n";
+    let src = r"fn main() {
+  let x = 1 2
+  let y = (3 4)
+  ok()
+  foo(,)
+  let z = 5
+}
+";
     let errs = errors(src);
     let lines: Vec<usize> = errs.iter().map(|e| e.0).collect();
     assert_eq!(lines, [2, 3, 5], "{errs:?}");
@@ -88,7 +103,12 @@ fn three_broken_statements_give_three_errors_on_their_lines() {
 
 #[test]
 fn broken_items_are_reported_and_the_rest_is_parsed() {
-    let src = "fn a(x: ) {}\nstruct S { x: }\nfn ok() { 1 }\nenum E { A(, B }\nfn ok2() {}\n";
+    let src = r"fn a(x: ) {}
+struct S { x: }
+fn ok() { 1 }
+enum E { A(, B }
+fn ok2() {}
+";
     let errs = errors(src);
     let lines: Vec<usize> = errs.iter().map(|e| e.0).collect();
     assert_eq!(lines, [1, 2, 4, 4], "{errs:?}");
@@ -103,7 +123,12 @@ fn broken_items_are_reported_and_the_rest_is_parsed() {
 
 #[test]
 fn broken_statement_becomes_an_error_placeholder() {
-    let (module, diags) = parse("fn f() {\n  let x = )\n  g()\n}");
+    let (module, diags) = parse(
+        r"fn f() {
+  let x = )
+  g()
+}",
+    );
     assert_eq!(diags.len(), 1);
     let ItemKind::Fn(f) = &module.items[0].kind else {
         panic!()
@@ -129,7 +154,12 @@ fn broken_arguments_become_an_error_expression() {
 
 #[test]
 fn broken_match_arm_is_skipped_and_later_arms_kept() {
-    let src = "let v = match x {\n  A => ,\n  B => 2\n  C(1 2) => 3\n  D => 4\n}";
+    let src = r"let v = match x {
+  A => ,
+  B => 2
+  C(1 2) => 3
+  D => 4
+}";
     let (module, diags) = parse(src);
     assert!(!diags.is_empty());
     let ItemKind::Stmt(stmt) = &module.items[0].kind else {
@@ -159,7 +189,9 @@ fn match_arms_need_a_separator_unless_the_body_is_a_block() {
 
 #[test]
 fn unclosed_delimiter_points_at_the_opener_with_a_label_at_the_end() {
-    let src = "fn f() {\n  g(1,\n";
+    let src = r"fn f() {
+  g(1,
+";
     let (_, diags) = parse(src);
     assert_eq!(diags.len(), 2, "{diags:?}");
     for d in &diags {
@@ -173,7 +205,11 @@ fn unclosed_delimiter_points_at_the_opener_with_a_label_at_the_end() {
 
 #[test]
 fn unexpected_closing_delimiter() {
-    let errs = errors("fn f() {}\n)\nfn g() {}");
+    let errs = errors(
+        r"fn f() {}
+)
+fn g() {}",
+    );
     assert_eq!(
         errs,
         [(2, "E0006", "unexpected closing delimiter `)`".to_string())]
@@ -182,7 +218,12 @@ fn unexpected_closing_delimiter() {
 
 #[test]
 fn mismatched_closing_delimiter_reports_the_unclosed_opener_once() {
-    let (_, diags) = parse("fn f() {\n  foo(1, 2\n}\n");
+    let (_, diags) = parse(
+        r"fn f() {
+  foo(1, 2
+}
+",
+    );
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert_eq!(diags[0].code, diag::E0007);
     assert_eq!(
@@ -219,7 +260,12 @@ fn one_error_per_token() {
 
 #[test]
 fn errors_are_in_source_order() {
-    let (_, diags) = parse("let a = )\nlet b = (\nlet c = ]\n");
+    let (_, diags) = parse(
+        r"let a = )
+let b = (
+let c = ]
+",
+    );
     let starts: Vec<u32> = diags.iter().map(|d| d.primary.start).collect();
     let mut sorted = starts.clone();
     sorted.sort();

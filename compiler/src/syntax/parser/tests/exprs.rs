@@ -180,10 +180,23 @@ fn struct_literals() {
         "(struct Pair<i64 string> first:1 second:\"a\")"
     );
     assert_eq!(
-        expr("Point {\n  x: 1,\n  y: 2\n}"),
+        expr(
+            r"Point {
+  x: 1,
+  y: 2
+}"
+        ),
         "(struct Point x:1 y:2)"
     );
-    assert_eq!(expr("Point {\n  x: 1\n  y: 2\n}"), "(struct Point x:1 y:2)");
+    assert_eq!(
+        expr(
+            r"Point {
+  x: 1
+  y: 2
+}"
+        ),
+        "(struct Point x:1 y:2)"
+    );
 }
 
 #[test]
@@ -246,10 +259,30 @@ fn arrays() {
 
 #[test]
 fn calls_and_lists_span_lines() {
-    assert_eq!(expr("f(\n  a,\n  b,\n)"), "(call f a b)");
-    assert_eq!(expr("[\n 1,\n 2\n]"), "[1 2]");
     assert_eq!(
-        expr("xs\n  .map((x) => x * 2)\n  .len()"),
+        expr(
+            r"f(
+  a,
+  b,
+)"
+        ),
+        "(call f a b)"
+    );
+    assert_eq!(
+        expr(
+            r"[
+ 1,
+ 2
+]"
+        ),
+        "[1 2]"
+    );
+    assert_eq!(
+        expr(
+            r"xs
+  .map((x) => x * 2)
+  .len()"
+        ),
         "(.len (.map xs (closure (x) (* x 2))))"
     );
 }
@@ -284,7 +317,14 @@ fn expression_statement_semi_flag() {
 #[test]
 fn assignments() {
     assert_eq!(
-        stmts("x = 1\nv[i] = x\np.x += 2\nn >>= 1\nm <<= 3\nb ^= c"),
+        stmts(
+            r"x = 1
+v[i] = x
+p.x += 2
+n >>= 1
+m <<= 3
+b ^= c"
+        ),
         [
             "(= x 1)",
             "(= (index v i) x)",

@@ -15,7 +15,7 @@
 //! read-only borrow; everything else by value.
 
 use super::Cg;
-use crate::common::adt::AdtKind;
+use crate::common::adt::{AdtKind, HandleKind};
 use crate::common::ty::{FloatTy, PassMode, Ty};
 use inkwell::types::{BasicType, BasicTypeEnum, FunctionType, StructType};
 use inkwell::AddressSpace;
@@ -162,10 +162,10 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     /// The std handle kind (`channel`, `promise`, ...) of a handle type.
-    pub fn handle_kind(&self, t: &Ty) -> Option<String> {
+    pub fn handle_kind(&self, t: &Ty) -> Option<HandleKind> {
         match t {
             Ty::Adt(id, _) => match &self.prog.adt(*id).kind {
-                AdtKind::Handle(k) => Some(k.clone()),
+                AdtKind::Handle(k) => Some(*k),
                 _ => None,
             },
             _ => None,

@@ -8,6 +8,7 @@
 use super::builder::param;
 use super::func::{FnCg, Val};
 use super::Cg;
+use crate::common::adt::HandleKind;
 use crate::common::intrinsic::{SyncOp, ThreadOp};
 use crate::common::ty::{FnTy, IntTy, PassMode, Ty};
 use crate::hir::Arg;
@@ -604,9 +605,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// runtime's `WeftAtomic`, read by its `use of destroyed <Kind>` panic); the runtime
     /// makes an `AtomicI64` by default.
     fn set_atomic_kind(&mut self, h: PointerValue<'ctx>, ty: &Ty) {
-        let kind = match self.cg.handle_kind(ty).as_deref() {
-            Some("atomic_bool") => ATOMIC_KIND_BOOL,
-            Some("atomic") => ATOMIC_KIND_GENERIC,
+        let kind = match self.cg.handle_kind(ty) {
+            Some(HandleKind::AtomicBool) => ATOMIC_KIND_BOOL,
+            Some(HandleKind::Atomic) => ATOMIC_KIND_GENERIC,
             _ => return,
         };
         let i8t = self.cg.ctx.i8_type();

@@ -31,7 +31,7 @@ pub enum AdtKind {
     Struct(Vec<FieldDef>),
     Enum(Vec<VariantDef>),
     /// An opaque runtime object with reference semantics (`@handle("channel")` in std).
-    Handle(String),
+    Handle(HandleKind),
 }
 
 /// Annotations that change how a type is treated.
@@ -77,5 +77,85 @@ impl AdtDef {
 
     pub fn is_enum(&self) -> bool {
         matches!(self.kind, AdtKind::Enum(_))
+    }
+}
+
+/// The runtime object behind a std handle type, as named in `@handle("...")`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HandleKind {
+    Promise,
+    Task,
+    TaskHandle,
+    TaskGroup,
+    Channel,
+    Mutex,
+    RwLock,
+    Condvar,
+    AtomicI64,
+    AtomicBool,
+    Atomic,
+    WaitGroup,
+    Thread,
+    TcpStream,
+    TcpListener,
+}
+
+impl HandleKind {
+    /// Every kind with its annotation name.
+    pub const ALL: &'static [(HandleKind, &'static str)] = &[
+        (HandleKind::Promise, "promise"),
+        (HandleKind::Task, "task"),
+        (HandleKind::TaskHandle, "task_handle"),
+        (HandleKind::TaskGroup, "task_group"),
+        (HandleKind::Channel, "channel"),
+        (HandleKind::Mutex, "mutex"),
+        (HandleKind::RwLock, "rwlock"),
+        (HandleKind::Condvar, "condvar"),
+        (HandleKind::AtomicI64, "atomic_i64"),
+        (HandleKind::AtomicBool, "atomic_bool"),
+        (HandleKind::Atomic, "atomic"),
+        (HandleKind::WaitGroup, "wait_group"),
+        (HandleKind::Thread, "thread"),
+        (HandleKind::TcpStream, "tcp_stream"),
+        (HandleKind::TcpListener, "tcp_listener"),
+    ];
+
+    /// The kind named `name` in `@handle("name")`.
+    pub fn from_name(name: &str) -> Option<HandleKind> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
+    }
+
+    /// The prefix of the runtime's functions for this object (`weft_rt_<prefix>_retain`):
+    /// promises, tasks and task handles are all task objects; the three atomic types
+    /// share one object.
+    pub fn runtime_prefix(self) -> &'static str {
+        match self {
+            HandleKind::Promise | HandleKind::Task | HandleKind::TaskHandle => "task",
+            HandleKind::AtomicI64 | HandleKind::AtomicBool | HandleKind::Atomic => "atomic",
+            other => other.name(),
+        }
+    }
+
+    /// The name used in `@handle("...")`.
+    pub fn name(self) -> &'static str {
+        let entry = Self::ALL.iter().find(|(k, _)| *k == self);
+        entry.map(|(_, n)| *n).expect("ALL lists every kind")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HandleKind;
+
+    #[test]
+    fn handle_kind_names_round_trip() {
+        for (kind, name) in HandleKind::ALL {
+            assert_eq!(HandleKind::from_name(name), Some(*kind));
+            assert_eq!(kind.name(), *name);
+        }
+        assert_eq!(HandleKind::Promise.runtime_prefix(), "task");
+        assert_eq!(HandleKind::AtomicBool.runtime_prefix(), "atomic");
+        assert_eq!(HandleKind::Channel.runtime_prefix(), "channel");
+        assert_eq!(HandleKind::from_name("chanel"), None);
     }
 }

@@ -13,19 +13,6 @@ use inkwell::types::StructType;
 use inkwell::values::{BasicValue, FunctionValue, IntValue, PointerValue};
 use inkwell::{AtomicOrdering, AtomicRMWBinOp, IntPredicate};
 
-/// The runtime function retaining or releasing a handle of `kind`.
-fn handle_fn(kind: &str, retain: bool) -> String {
-    let base = match kind {
-        "promise" | "task" | "task_handle" => "task",
-        "atomic_i64" | "atomic_bool" | "atomic" => "atomic",
-        other => other,
-    };
-    format!(
-        "weft_rt_{base}_{}",
-        if retain { "retain" } else { "release" }
-    )
-}
-
 impl<'ctx> Cg<'ctx, '_> {
     /// Does a value of `t` hold references that must be counted?
     pub fn needs_drop(&self, t: &Ty) -> bool {
@@ -308,8 +295,14 @@ impl<'ctx> Cg<'ctx, '_> {
                     .builder
                     .load(self.ptr_ty(), p, "handle")
                     .into_pointer_value();
-                let kind = self.handle_kind(t).unwrap_or_default();
-                let name = handle_fn(&kind, retain);
+                let Some(kind) = self.handle_kind(t) else {
+                    return;
+                };
+                let name = format!(
+                    "weft_rt_{}_{}",
+                    kind.runtime_prefix(),
+                    if retain { "retain" } else { "release" }
+                );
                 let hf = self.handle_rt(&name);
                 self.builder.call(hf, &[obj.into()], "");
             }

@@ -29,7 +29,7 @@ impl Collector<'_> {
             let kind = match &item.kind {
                 ItemKind::Struct(s) => {
                     attrs.par = s.is_par;
-                    match handle_kind(&item) {
+                    match handle_kind(&item, self.diags) {
                         Some(h) => AdtKind::Handle(h),
                         None => AdtKind::Struct(lower_fields(&cx, &s.fields, self.diags)),
                     }

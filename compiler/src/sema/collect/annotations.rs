@@ -80,8 +80,19 @@ pub(super) fn annotation_arg(item: &ast::Item, name: &str) -> Option<(String, Sp
         })
 }
 
-pub(super) fn handle_kind(item: &ast::Item) -> Option<String> {
-    annotation_str(item, "handle")
+/// The kind of `@handle("kind")`; an unknown kind is reported (and the type becomes a
+/// plain struct).
+pub(super) fn handle_kind(item: &ast::Item, diags: &mut Diagnostics) -> Option<HandleKind> {
+    let (name, span) = annotation_arg(item, "handle")?;
+    let kind = HandleKind::from_name(&name);
+    if kind.is_none() {
+        diags.push(Diagnostic::error(
+            diag::E0110,
+            span,
+            format!("unknown handle kind `{name}`"),
+        ));
+    }
+    kind
 }
 
 pub(super) fn adt_attrs(item: &ast::Item, generics: &[GenericDef]) -> AdtAttrs {

@@ -22,6 +22,7 @@ use annotations::{adt_attrs, annotation_arg, annotation_str, handle_kind};
 use super::defs::*;
 use super::modules::Loaded;
 use super::resolve_ty::TypeCx;
+use crate::common::adt::HandleKind;
 use crate::common::intrinsic::Intrinsic;
 use crate::common::lang::LangItem;
 use crate::common::ty::{AdtId, PassMode, Ty};

@@ -24,8 +24,8 @@ const DIRS: &[&str] = &[
     "panics",
     "boxes",
     "recursion",
-    "seed000",
-    "seed001",
+    "concurrency_guide",
+    "threads_guide",
 ];
 
 const QEMU: &str = "qemu-aarch64";

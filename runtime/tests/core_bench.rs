@@ -9,10 +9,10 @@ use weft_rt::abi::io::weft_rt_print;
 use weft_rt::abi::map::*;
 use weft_rt::abi::string::*;
 use weft_rt::abi::vec::*;
-use weft_rt::map::WeftMap;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::{WeftStr, STR_GLUE};
-use weft_rt::vec::WeftVec;
+use weft_rt::obj::map::WeftMap;
+use weft_rt::obj::rc::WeftGlue;
+use weft_rt::obj::string::{WeftStr, STR_GLUE};
+use weft_rt::obj::vec::WeftVec;
 
 static I64_GLUE: WeftGlue = WeftGlue::plain(8, 8);
 

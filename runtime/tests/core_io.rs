@@ -6,9 +6,9 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use weft_rt::abi::io::*;
-use weft_rt::io::LineReader;
-use weft_rt::string::{WeftStr, STR_GLUE};
-use weft_rt::vec::WeftVec;
+use weft_rt::obj::io::LineReader;
+use weft_rt::obj::string::{WeftStr, STR_GLUE};
+use weft_rt::obj::vec::WeftVec;
 
 const SCENARIO: &str = "WEFT_CORE_IO_SCENARIO";
 
@@ -104,7 +104,7 @@ fn child_entry() {
                     .map(|a| std::ffi::CString::new(*a).unwrap())
                     .collect();
                 let ptrs: Vec<*const u8> = argv.iter().map(|a| a.as_ptr().cast()).collect();
-                weft_rt::io::init_args(ptrs.len() as i32, ptrs.as_ptr());
+                weft_rt::obj::io::init_args(ptrs.len() as i32, ptrs.as_ptr());
                 let args = take_vec(weft_rt_args()).join("|");
                 let parts = [weft_rt_program_name(), s(" "), s(&args)];
                 weft_rt_print(parts.as_ptr(), 3, 1);

@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use weft_rt::abi::map::*;
 use weft_rt::abi::string::weft_rt_str_from_i64;
-use weft_rt::map::WeftMap;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::{WeftStr, STR_GLUE};
-use weft_rt::vec::WeftVec;
+use weft_rt::obj::map::WeftMap;
+use weft_rt::obj::rc::WeftGlue;
+use weft_rt::obj::string::{WeftStr, STR_GLUE};
+use weft_rt::obj::vec::WeftVec;
 
 static I64_GLUE: WeftGlue = WeftGlue::plain(8, 8);
 static I32_GLUE: WeftGlue = WeftGlue::plain(4, 4);

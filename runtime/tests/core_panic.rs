@@ -7,9 +7,9 @@ use std::process::Command;
 use weft_rt::abi::panic::*;
 use weft_rt::abi::string::weft_rt_str_slice;
 use weft_rt::abi::vec::*;
+use weft_rt::obj::rc::WeftGlue;
+use weft_rt::obj::string::WeftStr;
 use weft_rt::panic::WeftLoc;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::WeftStr;
 
 const SCENARIO: &str = "WEFT_CORE_PANIC_SCENARIO";
 
@@ -74,7 +74,7 @@ fn child_entry() {
                 static NO_ORDER: WeftGlue = WeftGlue::plain(8, 8);
                 weft_rt_vec_sort(&mut v, &NO_ORDER)
             }
-            "fatal" => weft_rt::panic::fatal("custom failure"),
+            "fatal" => weft_rt::os::fatal("custom failure"),
             other => panic!("unknown scenario {other}"),
         }
     }

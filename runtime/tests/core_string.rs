@@ -4,8 +4,8 @@
 use std::sync::atomic::AtomicI64;
 
 use weft_rt::abi::string::*;
-use weft_rt::string::{StrHeader, WeftStr};
-use weft_rt::vec::WeftVec;
+use weft_rt::obj::string::{StrHeader, WeftStr};
+use weft_rt::obj::vec::WeftVec;
 
 fn s(text: &str) -> WeftStr {
     WeftStr::from_bytes(text.as_bytes())
@@ -25,7 +25,7 @@ fn take_vec(v: WeftVec) -> Vec<String> {
         .iter()
         .map(|p| String::from_utf8_lossy(p.as_bytes()).into_owned())
         .collect();
-    unsafe { v.release(&weft_rt::string::STR_GLUE) };
+    unsafe { v.release(&weft_rt::obj::string::STR_GLUE) };
     out
 }
 
@@ -313,7 +313,7 @@ fn bytes_vector() {
             "héllo".as_bytes()
         );
         assert_eq!(v.ref_count(), 1);
-        v.release(&weft_rt::string::BYTE_GLUE);
+        v.release(&weft_rt::obj::string::BYTE_GLUE);
         assert_eq!(
             weft_rt_str_bytes(s("")),
             weft_rt::abi::vec::weft_rt_empty_vec

@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use weft_rt::abi::string::weft_rt_str_from_i64;
 use weft_rt::abi::vec::*;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::{WeftStr, BYTE_GLUE, STR_GLUE};
-use weft_rt::vec::{VecHeader, WeftVec};
+use weft_rt::obj::rc::WeftGlue;
+use weft_rt::obj::string::{WeftStr, BYTE_GLUE, STR_GLUE};
+use weft_rt::obj::vec::{VecHeader, WeftVec};
 
 /// Retain and release counters, one slot per test that uses a counting glue.
 static RETAINS: [AtomicI64; 8] = [const { AtomicI64::new(0) }; 8];

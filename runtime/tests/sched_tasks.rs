@@ -378,7 +378,10 @@ fn waiter_park_and_wake_across_tasks_and_threads() {
             assert!(queues[1].wake(WakeReason::Notified, 2));
             assert!(!queues[0].wake(WakeReason::Notified, 1));
         });
-        let wake = w.park("selecting", Some(weft_rt::time::deadline_after_ms(5_000)));
+        let wake = w.park(
+            "selecting",
+            Some(weft_rt::os::clock::deadline_after_ms(5_000)),
+        );
         waker.join().unwrap();
         wake.token
     });
@@ -387,7 +390,10 @@ fn waiter_park_and_wake_across_tasks_and_threads() {
     // A deadline ends a task's wait with TimedOut.
     let h = sched::spawn(|| {
         Waiter::prepare(true)
-            .park("timing out", Some(weft_rt::time::deadline_after_ms(10)))
+            .park(
+                "timing out",
+                Some(weft_rt::os::clock::deadline_after_ms(10)),
+            )
             .reason
     });
     assert_eq!(h.join(), Ok(WakeReason::TimedOut));
@@ -408,12 +414,12 @@ fn scoped_children_are_cancelled_with_their_parent() {
             ..Default::default()
         };
         let child = sched::spawn_with(scoped, move || {
-            let grandchild = sched::spawn_with(scoped, || weft_rt::time::sleep_ms(60_000));
-            let slept = weft_rt::time::sleep_ms(60_000);
+            let grandchild = sched::spawn_with(scoped, || weft_rt::sched::sleep_ms(60_000));
+            let slept = weft_rt::sched::sleep_ms(60_000);
             (slept, grandchild.join())
         });
-        let unscoped = sched::spawn(|| weft_rt::time::sleep_ms(30));
-        let slept = weft_rt::time::sleep_ms(60_000);
+        let unscoped = sched::spawn(|| weft_rt::sched::sleep_ms(30));
+        let slept = weft_rt::sched::sleep_ms(60_000);
         *SCOPE.lock().unwrap() = Some((slept, child.join(), unscoped.join()));
     });
     std::thread::sleep(std::time::Duration::from_millis(10));

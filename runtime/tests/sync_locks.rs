@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use weft_rt::abi::sync::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::rc::WeftGlue;
 use weft_rt::sched;
 
 static I64: WeftGlue = WeftGlue::plain(8, 8);
@@ -101,7 +101,7 @@ fn mutex_held_by_a_task_across_migration() {
         for _ in 0..50 {
             unsafe {
                 weft_rt_mutex_lock(m.p(), None);
-                weft_rt::time::sleep_ms(0);
+                weft_rt::sched::sleep_ms(0);
                 weft_rt::abi::task::weft_rt_sleep_ms(1);
                 weft_rt_mutex_unlock(m.p(), None);
             }

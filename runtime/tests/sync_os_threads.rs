@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use weft_rt::abi::sync::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::rc::WeftGlue;
 use weft_rt::sync::select::{SelectCase, OP_RECV, OP_SEND};
 
 static I64: WeftGlue = WeftGlue::plain(8, 8);

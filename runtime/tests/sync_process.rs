@@ -15,8 +15,8 @@ use std::ptr;
 use weft_rt::abi::sync::*;
 use weft_rt::abi::task::*;
 use weft_rt::abi::thread::*;
+use weft_rt::obj::rc::WeftGlue;
 use weft_rt::panic::WeftLoc;
-use weft_rt::rc::WeftGlue;
 
 static LOC: WeftLoc = WeftLoc::new(b"app.weft", 4, 2);
 static I64: WeftGlue = WeftGlue::plain(8, 8);

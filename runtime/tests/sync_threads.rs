@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use weft_rt::abi::sync::*;
 use weft_rt::abi::task::*;
 use weft_rt::abi::thread::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::rc::WeftGlue;
+use weft_rt::obj::string::WeftStr;
 use weft_rt::sched;
-use weft_rt::string::WeftStr;
 
 static I64: WeftGlue = WeftGlue::plain(8, 8);
 static COUNTER: AtomicI64 = AtomicI64::new(0);

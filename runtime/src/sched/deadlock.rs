@@ -24,6 +24,6 @@ pub(crate) fn report(tasks: &[&'static Task], threads: &[(String, &'static str)]
     for (name, reason) in threads {
         text.push_str(&format!("  thread {name}: {reason}\n"));
     }
-    super::write_stderr(text.as_bytes());
-    super::runtime::exit_process(2)
+    crate::os::write_stderr(text.as_bytes());
+    crate::os::exit_process(2)
 }

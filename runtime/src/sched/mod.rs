@@ -57,18 +57,16 @@
 
 pub(crate) mod activation;
 pub mod deadlock;
-pub mod futex;
 pub mod join;
-pub mod lock;
 pub(crate) mod pool;
 pub mod queue;
-pub mod runtime;
-pub mod signals;
+pub mod registry;
+pub mod scheduler;
 pub(crate) mod slab;
 pub(crate) mod solo;
 pub(crate) mod steal;
 pub mod task;
-pub mod thread;
+pub mod timer;
 pub mod waiter;
 pub mod worker;
 
@@ -77,14 +75,18 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use join::{cancel, wait_any, JoinStatus};
+pub use registry::enter_os_thread;
 pub use task::{DropFn, Outcome, SpawnSite, Task, TaskEnv, TaskFn, DAEMON, DETACHED, SCOPED};
-pub use thread::enter_os_thread;
+pub use timer::sleep_ms;
 pub use waiter::{Claim, Waiter, Wake, WakeReason};
+pub(crate) use worker::switching_entry;
 pub use worker::{current_task, yield_now};
 
+use crate::lock::held::{self, Ending};
+use crate::lock::solo_rmw::SoloRmw;
+use crate::os::signals;
 use crate::stack::GuardedStack;
-use runtime::rt;
-use solo::SoloRmw;
+use scheduler::rt;
 use task::MAIN;
 
 /// Size of the main task's stack.
@@ -135,7 +137,7 @@ pub unsafe fn spawn_site(
     }
     let worker = worker::current_worker();
     if worker.is_none() {
-        thread::register_current();
+        registry::register_current();
     }
     if flags & DAEMON == 0 {
         match worker {
@@ -163,7 +165,7 @@ pub fn is_cancelled() -> bool {
 /// and exits the process with its return code once every non-daemon task has finished
 /// (the drain). Never returns.
 pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
-    let rt = runtime::start(true);
+    let rt = scheduler::start(true);
     signals::setup_thread("main");
     // Kept in a static: the stack lives as long as the process (and stays reachable for
     // leak checkers).
@@ -189,7 +191,7 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
     }
     task.release(); // nobody holds a handle to main
     rt.global.push(task::Entry::start(task));
-    if runtime::adopted() {
+    if scheduler::adopted() {
         rt.workers[0].run()
     }
     rt.wake_idle_worker();
@@ -232,16 +234,14 @@ pub const CANCELLED_MESSAGE: &str = "cancelled";
 pub fn panic_current(message: &str, location: &str) -> ! {
     let Some(task) = current_task() else {
         // A joinable Weft thread or a blocking-pool job delivers its panic instead.
-        crate::thread::os_thread_panicked(message, location);
-        let name = thread::current_name()
+        registry::on_thread_panic(message, location);
+        let name = registry::current_name()
             .or_else(|| std::thread::current().name().map(str::to_owned))
             .unwrap_or_else(|| "unnamed".to_owned());
-        print_panic(message, location, &format!("thread {name}"));
-        runtime::exit_process(101)
+        crate::panic::print_and_exit(message, location, &format!("thread {name}"))
     };
     if task.has_flag(MAIN) {
-        print_panic(message, location, "task main");
-        runtime::exit_process(101)
+        crate::panic::print_and_exit(message, location, "task main")
     }
     // The task's frames are abandoned, not unwound: release the locks it holds, as
     // unwinding would drop its guards.
@@ -255,10 +255,10 @@ pub fn panic_current(message: &str, location: &str) -> ! {
         unreachable!("a cancelled task was resumed")
     }
     if task.has_flag(DETACHED) {
-        print_panic(message, location, &format!("task {}", task.name()));
         if std::env::var("WEFT_TASK_PANIC").as_deref() != Ok("log") {
-            runtime::exit_process(101)
+            crate::panic::print_and_exit(message, location, &format!("task {}", task.name()))
         }
+        crate::panic::print(message, location, &format!("task {}", task.name()));
     }
     task.set_panic_message(message);
     worker::switch_out(worker::Post::Finish(Outcome::Panicked));
@@ -286,26 +286,7 @@ pub fn fail_current(status: i32, message: &str, location: &str) -> ! {
 fn release_task_locks(task: &Task) {
     if let Some(list) = task.held_locks_if_any() {
         // SAFETY: the running task's own list, of live locks it holds (`sync::held`).
-        unsafe { crate::sync::held::release_all(list) };
-    }
-}
-
-fn print_panic(message: &str, location: &str, who: &str) {
-    write_stderr(format!("panic: {message}\n  at {location} ({who})\n").as_bytes());
-}
-
-/// Writes all of `bytes` to stderr (one `write(2)` unless the kernel splits it).
-pub(crate) fn write_stderr(mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        // SAFETY: writing from a valid buffer.
-        let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
-        if n <= 0 {
-            if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return;
-        }
-        bytes = &bytes[n as usize..];
+        unsafe { held::end(list, Ending::Panicked) };
     }
 }
 
@@ -423,7 +404,7 @@ impl<R: Clone> JoinHandle<R> {
 
     /// Like [`join`](Self::join), giving up after `ms` milliseconds.
     pub fn join_timeout(&self, ms: i64) -> Result<R, TaskError> {
-        self.join_deadline(Some(crate::time::deadline_after_ms(ms)))
+        self.join_deadline(Some(crate::os::clock::deadline_after_ms(ms)))
     }
 
     fn join_deadline(&self, deadline: Option<u64>) -> Result<R, TaskError> {
@@ -525,7 +506,7 @@ mod tests {
 
     #[test]
     fn task_sleep_and_cancel() {
-        let h = spawn(|| crate::time::sleep_ms(10_000));
+        let h = spawn(|| crate::sched::sleep_ms(10_000));
         std::thread::sleep(std::time::Duration::from_millis(5));
         h.cancel();
         assert_eq!(h.join(), Err(TaskError::Cancelled));

@@ -27,11 +27,11 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64};
 
 use super::handle::{self, Handle};
-use super::rawlock::RawLock;
 use super::waitq::{WaitEntry, WaitQueue};
 use super::Status;
+use crate::lock::rawlock::RawLock;
+use crate::obj::rc::WeftGlue;
 use crate::panic::WeftLoc;
-use crate::rc::WeftGlue;
 use crate::sched::{Waiter, WakeReason};
 
 /// Wake-token bit telling a parked waiter that the channel was closed (nothing moved).
@@ -153,7 +153,7 @@ impl Channel {
             ptr::null_mut()
         } else {
             // A refused buffer is the caller's error, not a fatal one.
-            let p = crate::rc::try_alloc(bytes, g.align.max(1) as usize);
+            let p = crate::obj::rc::try_alloc(bytes, g.align.max(1) as usize);
             if p.is_null() {
                 return Err(too_large());
             }
@@ -404,7 +404,7 @@ impl Channel {
 
     #[inline(never)]
     unsafe fn recv_slow(&self, out: *mut u8, deadline_ns: Option<u64>) -> Status {
-        if deadline_ns.is_some_and(|d| d <= crate::time::now_ns()) {
+        if deadline_ns.is_some_and(|d| d <= crate::os::clock::now_ns()) {
             self.lock.unlock();
             return Status::TimedOut;
         }
@@ -507,7 +507,7 @@ impl Channel {
                 Status::TimedOut
             };
         }
-        self.recv(out, Some(crate::time::deadline_after_ms(ms)), loc)
+        self.recv(out, Some(crate::os::clock::deadline_after_ms(ms)), loc)
     }
 
     /// Closes the channel (idempotent): parked receivers and senders wake with `Closed`;
@@ -579,7 +579,7 @@ impl Channel {
             n -= 1;
         }
         let g = &*self.glue;
-        crate::rc::free(buf, self.cap * self.elem_size, g.align.max(1) as usize);
+        crate::obj::rc::free(buf, self.cap * self.elem_size, g.align.max(1) as usize);
     }
 }
 
@@ -638,12 +638,12 @@ mod tests {
             let mut v = 1i64;
             assert!(!ch.try_send((&mut v as *mut i64).cast(), None));
             assert!(!ch.try_recv((&mut v as *mut i64).cast(), None, None));
-            let start = crate::time::now_ns();
+            let start = crate::os::clock::now_ns();
             assert_eq!(
                 ch.recv_timeout((&mut v as *mut i64).cast(), 20, None),
                 Status::TimedOut
             );
-            assert!(crate::time::now_ns() - start >= 20_000_000);
+            assert!(crate::os::clock::now_ns() - start >= 20_000_000);
             handle::release(ch as *const Channel as *mut Channel);
         }
     }

@@ -11,8 +11,8 @@
 
 use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
 
+use crate::lock::solo_rmw::SoloArith;
 use crate::panic::{panic_at, WeftLoc};
-use crate::sched::solo::SoloArith;
 
 /// A reference-counted synchronization object.
 ///
@@ -124,7 +124,7 @@ pub unsafe fn free_box<H: Handle>(this: *mut H) {
 /// the object is destroyed or freed.
 #[derive(Debug)]
 pub struct Payload {
-    glue: *const crate::rc::WeftGlue,
+    glue: *const crate::obj::rc::WeftGlue,
     ptr: *mut u8,
 }
 
@@ -134,7 +134,7 @@ impl Payload {
     ///
     /// # Safety
     /// `glue` is null or a static glue; `value` holds an initialized value of its type.
-    pub unsafe fn new(glue: *const crate::rc::WeftGlue, value: *const u8) -> Payload {
+    pub unsafe fn new(glue: *const crate::obj::rc::WeftGlue, value: *const u8) -> Payload {
         let Some(g) = glue.as_ref() else {
             return Payload {
                 glue,
@@ -148,7 +148,7 @@ impl Payload {
                 ptr: std::ptr::NonNull::<u64>::dangling().as_ptr().cast(),
             };
         }
-        let ptr = crate::rc::alloc(size, (g.align.max(1)) as usize).as_ptr();
+        let ptr = crate::obj::rc::alloc(size, (g.align.max(1)) as usize).as_ptr();
         if !value.is_null() {
             std::ptr::copy_nonoverlapping(value, ptr, size);
         } else {
@@ -175,7 +175,7 @@ impl Payload {
             release(self.ptr);
         }
         if g.elem_size() != 0 {
-            crate::rc::free(self.ptr, g.elem_size(), g.align.max(1) as usize);
+            crate::obj::rc::free(self.ptr, g.elem_size(), g.align.max(1) as usize);
         }
         self.ptr = std::ptr::null_mut();
     }

@@ -19,7 +19,6 @@ pub mod condvar;
 pub mod handle;
 pub mod held;
 pub mod mutex;
-pub mod rawlock;
 pub mod rwlock;
 pub mod select;
 pub mod waitgroup;
@@ -77,7 +76,7 @@ pub(crate) fn fast_random() -> u64 {
     STATE.with(|s| {
         let mut x = s.get();
         if x == 0 {
-            x = (crate::time::now_ns() ^ (s as *const Cell<u64> as u64)) | 1;
+            x = (crate::os::clock::now_ns() ^ (s as *const Cell<u64> as u64)) | 1;
         }
         x ^= x << 13;
         x ^= x >> 7;

@@ -33,11 +33,11 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering}
 
 use super::handle::{self, Handle, Payload};
 use super::held::{self, HeldKind};
-use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
+use crate::lock::rawlock::Locked;
+use crate::lock::solo_rmw::{SoloArith, SoloRmw};
+use crate::obj::rc::WeftGlue;
 use crate::panic::{panic_at, WeftLoc};
-use crate::rc::WeftGlue;
-use crate::sched::solo::{SoloArith, SoloRmw};
 use crate::sched::{Waiter, WakeReason};
 
 const UNLOCKED: u32 = 0;

@@ -25,10 +25,10 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering}
 
 use super::handle::{self, Handle, Payload};
 use super::held::{self, HeldKind};
-use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
+use crate::lock::rawlock::Locked;
+use crate::obj::rc::WeftGlue;
 use crate::panic::{panic_at, WeftLoc};
-use crate::rc::WeftGlue;
 use crate::sched::{Claim, Waiter, WakeReason};
 
 const READ_MASK: u32 = (1 << 30) - 1;

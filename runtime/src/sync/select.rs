@@ -97,7 +97,7 @@ pub unsafe fn select(cases: &[SelectCase], timeout_ms: i64, has_default: bool) -
         }
     }
     unlock_all(&locks);
-    let deadline = (timeout_ms > 0).then(|| crate::time::deadline_after_ms(timeout_ms));
+    let deadline = (timeout_ms > 0).then(|| crate::os::clock::deadline_after_ms(timeout_ms));
     let wake = waiter.park("waiting in select", deadline);
 
     lock_all(&locks);
@@ -183,7 +183,7 @@ unsafe fn unlock_all(locks: &[*mut Channel]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rc::WeftGlue;
+    use crate::obj::rc::WeftGlue;
     use crate::sync::handle;
 
     static I64: WeftGlue = WeftGlue::plain(8, 8);

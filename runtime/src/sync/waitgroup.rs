@@ -10,8 +10,8 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use super::handle::{self, Handle};
-use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
+use crate::lock::rawlock::Locked;
 use crate::panic::{panic_at, WeftLoc};
 use crate::sched::{Waiter, WakeReason};
 

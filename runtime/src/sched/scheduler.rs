@@ -126,6 +126,16 @@ pub(crate) fn start(adopt_caller: bool) -> &'static Scheduler {
 }
 
 impl Scheduler {
+    /// Takes a worker off the idle list (the most recently idle), if any.
+    fn pop_idle(&self) -> Option<usize> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let id = idle.pop();
+        if id.is_some() {
+            self.npidle.fetch_sub(1, Ordering::SeqCst);
+        }
+        id
+    }
+
     /// Whether a worker spins looking for work (or was woken to, and has not yet).
     pub(crate) fn any_spinning(&self) -> bool {
         self.nmspinning.load(Ordering::SeqCst) != 0
@@ -144,14 +154,7 @@ impl Scheduler {
         {
             return;
         }
-        let id = {
-            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            let id = idle.pop();
-            if id.is_some() {
-                self.npidle.fetch_sub(1, Ordering::SeqCst);
-            }
-            id
-        };
+        let id = self.pop_idle();
         match id {
             Some(id) => {
                 solo::leave();
@@ -345,14 +348,7 @@ impl Scheduler {
         if self.npidle.load(Ordering::SeqCst) != self.workers.len() {
             return;
         }
-        let id = {
-            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            let id = idle.pop();
-            if id.is_some() {
-                self.npidle.fetch_sub(1, Ordering::SeqCst);
-            }
-            id
-        };
+        let id = self.pop_idle();
         if let Some(id) = id {
             solo::leave();
             let worker = &self.workers[id];

@@ -117,7 +117,7 @@ impl std::fmt::Debug for Channel {
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for Channel {
-    const KIND: &'static str = "Channel";
+    const DESTROYED: &'static str = "use of destroyed Channel";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }
@@ -345,17 +345,40 @@ impl Channel {
 
     #[inline(never)]
     unsafe fn send_slow(&self, elem: *mut u8, deadline_ns: Option<u64>) -> Status {
+        let status = self.wait_in(
+            |st| &mut st.sendq,
+            elem,
+            "sending to a channel",
+            deadline_ns,
+        );
+        if status != Status::Ok {
+            self.drop_elem(elem);
+        }
+        status
+    }
+
+    /// Queues an entry for `elem` (the element to send, or where to receive) in `queue`,
+    /// releases the channel lock (held by the caller) and parks until a partner, a close,
+    /// the deadline or a cancellation ends the wait; an entry still queued then is removed.
+    #[inline(always)]
+    unsafe fn wait_in(
+        &self,
+        queue: fn(&mut ChanState) -> &mut WaitQueue,
+        elem: *mut u8,
+        reason: &'static str,
+        deadline_ns: Option<u64>,
+    ) -> Status {
         let mut entry = WaitEntry::new(Waiter::prepare(true), elem, 0);
         let e: *mut WaitEntry = &mut entry;
-        self.st().sendq.push_back(e);
+        queue(self.st()).push_back(e);
         self.lock.unlock();
-        let wake = (*e).waiter.park("sending to a channel", deadline_ns);
-        let status = match wake.reason {
-            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => return Status::Ok,
+        let wake = (*e).waiter.park(reason, deadline_ns);
+        match wake.reason {
+            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => Status::Ok,
             WakeReason::Notified => Status::Closed,
             reason => {
                 self.lock.lock();
-                self.st().sendq.remove(e);
+                queue(self.st()).remove(e);
                 self.lock.unlock();
                 if reason == WakeReason::TimedOut {
                     Status::TimedOut
@@ -363,9 +386,7 @@ impl Channel {
                     Status::Cancelled
                 }
             }
-        };
-        self.drop_elem(elem);
-        status
+        }
     }
 
     /// Receives into `out` (moved out), parking while the channel is empty. `Closed` once
@@ -408,25 +429,12 @@ impl Channel {
             self.lock.unlock();
             return Status::TimedOut;
         }
-        let mut entry = WaitEntry::new(Waiter::prepare(true), out, 0);
-        let e: *mut WaitEntry = &mut entry;
-        self.st().recvq.push_back(e);
-        self.lock.unlock();
-        let wake = (*e).waiter.park("receiving from a channel", deadline_ns);
-        match wake.reason {
-            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => Status::Ok,
-            WakeReason::Notified => Status::Closed,
-            reason => {
-                self.lock.lock();
-                self.st().recvq.remove(e);
-                self.lock.unlock();
-                if reason == WakeReason::TimedOut {
-                    Status::TimedOut
-                } else {
-                    Status::Cancelled
-                }
-            }
-        }
+        self.wait_in(
+            |st| &mut st.recvq,
+            out,
+            "receiving from a channel",
+            deadline_ns,
+        )
     }
 
     /// Sends without waiting: true if a parked receiver took the value or it was buffered;

@@ -30,15 +30,12 @@ pub struct Condvar {
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for Condvar {
-    const KIND: &'static str = "Condvar";
+    const DESTROYED: &'static str = "use of destroyed Condvar";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }
     fn destroyed(&self) -> &AtomicBool {
         &self.destroyed
-    }
-    unsafe fn free(this: *mut Self) {
-        handle::free_box(this);
     }
 }
 

@@ -18,10 +18,12 @@ use crate::panic::{panic_at, WeftLoc};
 ///
 /// # Safety
 /// Implementors are `#[repr(C)]` with `rc` at offset 0 and are allocated so that
-/// [`Handle::free`] can release them.
+/// [`Handle::free`] can release them (by default: made by [`into_raw`]).
 pub unsafe trait Handle: Sized {
-    /// The user-visible type name used in panics (`Channel`, `Mutex`, ...).
-    const KIND: &'static str;
+    /// The panic of an operation on a destroyed object: `use of destroyed <Kind>` with the
+    /// user-visible type name (a static text: a panic abandons the frame that raises it, so
+    /// a formatted `String` would leak).
+    const DESTROYED: &'static str;
 
     /// The reference count (offset 0).
     fn rc(&self) -> &AtomicI64;
@@ -29,51 +31,34 @@ pub unsafe trait Handle: Sized {
     /// The destroyed flag.
     fn destroyed(&self) -> &AtomicBool;
 
-    /// The type name for panics: [`Handle::KIND`] unless one kind of object serves several
-    /// types (atomics).
-    fn kind(&self) -> &'static str {
-        Self::KIND
+    /// [`Handle::DESTROYED`], unless one kind of object serves several types (atomics).
+    fn destroyed_message(&self) -> &'static str {
+        Self::DESTROYED
     }
 
-    /// Frees the object (and whatever it still holds) once its count reached 0.
+    /// Frees the object (and whatever it still holds) once its count reached 0; by
+    /// default just its memory ([`free_box`]).
     ///
     /// # Safety
     /// Nobody refers to the object any more.
-    unsafe fn free(this: *mut Self);
+    unsafe fn free(this: *mut Self) {
+        free_box(this);
+    }
 
     /// Panics `use of destroyed <Kind>` if the object was destroyed.
     #[inline(always)]
     fn check_live(&self, loc: Option<&WeftLoc>) {
         if self.destroyed().load(Ordering::Relaxed) {
-            panic_destroyed(self.kind(), loc)
+            panic_at(self.destroyed_message(), loc)
         }
     }
 
     /// Marks the object destroyed; panics `use of destroyed <Kind>` if it already was.
     fn mark_destroyed(&self, loc: Option<&WeftLoc>) {
         if self.destroyed().swap(true, Ordering::AcqRel) {
-            panic_destroyed(self.kind(), loc)
+            panic_at(self.destroyed_message(), loc)
         }
     }
-}
-
-/// Panics `use of destroyed <kind>` at `loc`.
-#[cold]
-#[inline(never)]
-pub fn panic_destroyed(kind: &str, loc: Option<&WeftLoc>) -> ! {
-    // A static message: a panic abandons this frame, so a formatted `String` would leak.
-    let message = match kind {
-        "Channel" => "use of destroyed Channel",
-        "Mutex" => "use of destroyed Mutex",
-        "RwLock" => "use of destroyed RwLock",
-        "Condvar" => "use of destroyed Condvar",
-        "WaitGroup" => "use of destroyed WaitGroup",
-        "AtomicI64" => "use of destroyed AtomicI64",
-        "AtomicBool" => "use of destroyed AtomicBool",
-        "Atomic" => "use of destroyed Atomic",
-        _ => "use of a destroyed handle",
-    };
-    panic_at(message, loc)
 }
 
 /// Adds one reference (nothing for a null or immortal object).

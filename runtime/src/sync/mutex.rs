@@ -64,7 +64,7 @@ unsafe impl Send for Mutex {}
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for Mutex {
-    const KIND: &'static str = "Mutex";
+    const DESTROYED: &'static str = "use of destroyed Mutex";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }

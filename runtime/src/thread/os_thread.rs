@@ -44,17 +44,7 @@ unsafe impl Sync for Thread {}
 unsafe impl Send for Thread {}
 
 /// The process's main thread (and main task): immortal, named `main`.
-static MAIN_THREAD: Thread = Thread {
-    rc: AtomicI64::new(-1),
-    id: 0,
-    joined: AtomicBool::new(false),
-    outcome: AtomicU8::new(RUNNING),
-    state: Locked::new(JoinState {
-        done: false,
-        joiner: None,
-    }),
-    panic: UnsafeCell::new(None),
-};
+static MAIN_THREAD: Thread = Thread::new_object(0, -1);
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -64,7 +54,7 @@ thread_local! {
 }
 
 impl Thread {
-    fn new_object(id: u64, rc: i64) -> Thread {
+    const fn new_object(id: u64, rc: i64) -> Thread {
         Thread {
             rc: AtomicI64::new(rc),
             id,

@@ -2,35 +2,17 @@
 //! that change process-wide state run in a child process (this binary re-executed with
 //! `WEFT_CORE_IO_SCENARIO` set).
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use common::{s, take, take_vec};
 use weft_rt::abi::io::*;
 use weft_rt::obj::io::LineReader;
-use weft_rt::obj::string::{WeftStr, STR_GLUE};
-use weft_rt::obj::vec::WeftVec;
+use weft_rt::obj::string::WeftStr;
 
 const SCENARIO: &str = "WEFT_CORE_IO_SCENARIO";
-
-fn s(text: &str) -> WeftStr {
-    WeftStr::from_bytes(text.as_bytes())
-}
-
-fn take(v: WeftStr) -> String {
-    let t = String::from_utf8_lossy(v.as_bytes()).into_owned();
-    unsafe { v.release() };
-    t
-}
-
-fn take_vec(v: WeftVec) -> Vec<String> {
-    let parts = unsafe { std::slice::from_raw_parts(v.data().cast::<WeftStr>(), v.len()) };
-    let out = parts
-        .iter()
-        .map(|p| String::from_utf8_lossy(p.as_bytes()).into_owned())
-        .collect();
-    unsafe { v.release(&STR_GLUE) };
-    out
-}
 
 fn pipe() -> (i32, i32) {
     let mut fds = [0; 2];

@@ -5,12 +5,15 @@
 //! Every test leaves no task parked behind (the deadlock detector watches the process), and
 //! helper OS threads register with the runtime before anyone waits on them.
 
+mod common;
+
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use common::in_task;
 use weft_rt::abi::task::*;
 use weft_rt::sched::{self, Waiter, WakeReason};
 
@@ -33,9 +36,6 @@ unsafe extern "C" fn identity(env: *mut c_void, slot: *mut c_void) {
 }
 
 /// Runs `f` as a task and waits for it from this (OS) thread.
-fn in_task(f: impl FnOnce() + Send + 'static) {
-    sched::spawn(f).join().expect("task failed");
-}
 
 unsafe extern "C" fn spawn_million(_: *mut c_void, slot: *mut c_void) {
     const N: usize = 1_000_000;

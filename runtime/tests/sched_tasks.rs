@@ -35,8 +35,6 @@ unsafe extern "C" fn identity(env: *mut c_void, slot: *mut c_void) {
     slot.cast::<i64>().write(env as i64);
 }
 
-/// Runs `f` as a task and waits for it from this (OS) thread.
-
 unsafe extern "C" fn spawn_million(_: *mut c_void, slot: *mut c_void) {
     const N: usize = 1_000_000;
     let tasks: Vec<*mut c_void> = (0..N).map(|i| spawn(identity, i, 8)).collect();

@@ -1,5 +1,5 @@
 //! Channels and `select` through the C ABI, from green tasks and OS threads in any mix
-//! (LANGUAGE.md 6.3), in one shared runtime started on first use. Run under both
+//! (`docs/reference.md` 6.4), in one shared runtime started on first use. Run under both
 //! `WEFT_THREADS=1` and `WEFT_THREADS=2`; every assertion is deterministic.
 
 mod common;

@@ -3,8 +3,8 @@
 //!
 //! - [`solo_rmw`]: atomic read-modify-writes that become plain loads and stores in solo
 //!   mode (the mode itself is the scheduler's, `sched/solo.rs`);
-//! - [`rawlock`]: the short spin lock of every internal critical section (run queues'
-//!   timers, task links, channels, wait queues);
+//! - [`rawlock`]: the short spin lock of the internal critical sections (worker timer
+//!   heaps, task links, thread join states, channels, wait queues);
 //! - [`held`]: the list of locks a task or thread holds, released when it ends.
 //!
 //! Only [`crate::os`] lies below.

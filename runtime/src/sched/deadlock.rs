@@ -1,5 +1,5 @@
 //! The deadlock report: printed when every worker is idle, no timer is pending, no OS
-//! thread runs outside a wait, and tasks are still parked (see [`super::runtime`]).
+//! thread runs outside a wait, and tasks are still parked (see [`super::scheduler`]).
 //!
 //! Format (one `write(2)`, then exit code 2):
 //! ```text

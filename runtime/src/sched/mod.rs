@@ -1,7 +1,7 @@
 //! The M:N work-stealing scheduler of green tasks.
 //!
 //! # Shape
-//! `WEFT_THREADS` workers (default: the number of CPUs; [`runtime`]) each run a scheduler
+//! `WEFT_THREADS` workers (default: the number of CPUs; [`scheduler`]) each run a scheduler
 //! loop on their own OS thread ([`worker`]); `weft_rt_start` makes the process's own thread
 //! worker 0 and runs `main` as the first task, on an 8 MiB stack with a guard page. A task
 //! ([`task`]) runs until it yields, parks or finishes. A yielding or parking task hands its
@@ -21,7 +21,7 @@
 //! other leave the queued ones their turn. With one worker the order is deterministic
 //! (FIFO while the ring does not overflow).
 //!
-//! # Idle workers ([`runtime`])
+//! # Idle workers ([`scheduler`])
 //! An idle worker spins for 50 µs (stealing, firing others' expired timers) and then sleeps
 //! on a futex until woken, until the earliest timer, or until its periodic look (every
 //! 100 µs while another worker runs) finds work to take. It steals only work worth moving
@@ -53,7 +53,12 @@
 //! When main returns, the process exits with main's code once every non-daemon task has
 //! finished. When nothing can ever run again and tasks are parked, [`deadlock`] reports
 //! them and exits 2. [`panic_current`] ends the current task, thread or process after a
-//! panic (see its docs).
+//! panic (see its docs): it is the *failure path* that [`crate::panic`] hands every panic
+//! to (registered there when the scheduler starts or an OS thread registers).
+//!
+//! # Timers and sleep ([`timer`])
+//! Each worker keeps a heap of the deadlines of its parked tasks; [`sleep_ms`] parks the
+//! calling task until its deadline (an OS thread just sleeps).
 
 pub(crate) mod activation;
 pub mod deadlock;
@@ -228,7 +233,8 @@ pub const CANCELLED_MESSAGE: &str = "cancelled";
 ///   `panic: <message>\n  at <location> (task <name>)` to stderr and exits with 101, unless
 ///   `WEFT_TASK_PANIC=log` (then it prints and finishes the task as above).
 /// - On a Weft OS thread that can still be joined, or in a blocking-pool job: recorded and
-///   delivered to the joiner (see [`crate::thread`]).
+///   delivered to the joiner by the thread's panic hook (see [`crate::thread`] and
+///   [`registry::set_panic_hook`]).
 /// - In the main task or on any other OS thread: prints the same with `(task main)` or
 ///   `(thread <name>)` and exits with 101.
 pub fn panic_current(message: &str, location: &str) -> ! {

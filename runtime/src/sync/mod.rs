@@ -5,13 +5,12 @@
 //! [`crate::sched::Waiter`]: a green task parks alone (its worker runs other tasks) and an
 //! OS thread sleeps on a futex, so both kinds of waiter mix freely in every queue. Waiters
 //! sit in intrusive [`waitq::WaitQueue`]s whose entries live on the waiting code's own
-//! stack; internal bookkeeping is guarded by [`rawlock::RawLock`], a short spin lock with backoff
-//! lock that is never held across a park.
+//! stack; internal bookkeeping is guarded by [`RawLock`](crate::lock::rawlock::RawLock), a
+//! short spin lock with backoff that is never held across a park.
 //!
 //! Every object is a reference-counted handle ([`handle`]): its first field is the atomic
 //! count `rc` (negative = immortal), `destroy` marks it destroyed and frees what it holds,
-//! and any later operation panics `use of destroyed <Kind>`. The C ABI lives in
-//! [`crate::abi::sync`].
+//! and any later operation panics `use of destroyed <Kind>`. The C ABI is `abi/sync.rs`.
 
 pub mod atomic;
 pub mod channel;

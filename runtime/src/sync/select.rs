@@ -18,7 +18,7 @@ use std::ptr;
 
 use super::channel::{Channel, TOKEN_CLOSED};
 use super::handle::Handle;
-use super::waitq::WaitEntry;
+use super::waitq::{WaitEntry, WaitQueue};
 use super::Status;
 use crate::sched::{Waiter, WakeReason};
 
@@ -89,12 +89,7 @@ pub unsafe fn select(cases: &[SelectCase], timeout_ms: i64, has_default: bool) -
         .collect();
     let base = entries.as_mut_ptr();
     for (k, &i) in poll.iter().enumerate() {
-        let st = (*cases[i].ch).st();
-        if cases[i].op == OP_SEND {
-            st.sendq.push_back(base.add(k));
-        } else {
-            st.recvq.push_back(base.add(k));
-        }
+        queue_of(&cases[i]).push_back(base.add(k));
     }
     unlock_all(&locks);
     let deadline = (timeout_ms > 0).then(|| crate::os::clock::deadline_after_ms(timeout_ms));
@@ -102,12 +97,7 @@ pub unsafe fn select(cases: &[SelectCase], timeout_ms: i64, has_default: bool) -
 
     lock_all(&locks);
     for (k, &i) in poll.iter().enumerate() {
-        let st = (*cases[i].ch).st();
-        if cases[i].op == OP_SEND {
-            st.sendq.remove(base.add(k));
-        } else {
-            st.recvq.remove(base.add(k));
-        }
+        queue_of(&cases[i]).remove(base.add(k));
     }
     unlock_all(&locks);
     drop(entries);
@@ -166,6 +156,17 @@ unsafe fn fired(c: &SelectCase, i: usize, status: Status) -> i64 {
         ptr::write(c.status, status as i32);
     }
     i as i64
+}
+
+/// The queue case `c` waits in: its channel's senders or receivers (under the channel's
+/// lock).
+unsafe fn queue_of<'a>(c: &SelectCase) -> &'a mut WaitQueue {
+    let st = (*c.ch).st();
+    if c.op == OP_SEND {
+        &mut st.sendq
+    } else {
+        &mut st.recvq
+    }
 }
 
 unsafe fn lock_all(locks: &[*mut Channel]) {

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use weft_rt::abi::sync::*;
 use weft_rt::abi::task::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::rc::WeftGlue;
 
 const BENCHES: [&str; 6] = [
     "pingpong",

@@ -1,18 +1,63 @@
-//! Panics and fatal errors.
+//! Raising panics: source locations, panic messages, and the hand-off to the failure path.
 //!
 //! A panic builds its message and the `file:line:col` text of its [`WeftLoc`], then hands
-//! both to [`crate::sched::panic_current`], which prints or delivers it and never returns.
-//! A fatal error ([`fatal`]) is a runtime failure no task can recover from: it prints
-//! `fatal: <msg>` with one `write(2)` and exits with code 2.
+//! both to the *failure path*, which prints or delivers it and never returns: the
+//! scheduler's `sched::panic_current`. The scheduler sits above the objects that panic
+//! (strings, vectors, maps), so it registers itself here ([`set_failure_path`]) when it
+//! starts and whenever an OS thread registers with it; before that no task and no Weft
+//! thread exists, and a panic ends the process as the failure path ends it for any other
+//! OS thread ([`print_and_exit`]). A fatal error (`crate::os::fatal`) is a runtime failure
+//! no task can recover from: it prints `fatal: <msg>` with one `write(2)` and exits with
+//! code 2.
 //!
 //! The checks shared by strings and vectors ([`check_index`], [`check_range`]) live here so
 //! that every bounds message has one spelling.
 //!
 //! A panicking task's frames are abandoned, not unwound: nothing owned by a frame between
-//! the panic and the scheduler is ever dropped. So the texts built here on the way to
-//! [`crate::sched::panic_current`] live in stack buffers, never on the heap.
+//! the panic and the scheduler is ever dropped. So the texts built here on the way to the
+//! failure path live in stack buffers, never on the heap.
 
 use core::fmt::Write;
+use std::sync::OnceLock;
+
+use crate::os::write::LineBuf;
+
+/// The failure path: ends the current task, thread or process after a panic, given the
+/// message and the `file:line:col` text of its location.
+pub type FailurePath = fn(message: &str, location: &str) -> !;
+
+static FAILURE_PATH: OnceLock<FailurePath> = OnceLock::new();
+
+/// Registers the failure path (the scheduler's; later calls change nothing).
+pub fn set_failure_path(path: FailurePath) {
+    let _ = FAILURE_PATH.set(path);
+}
+
+/// Hands a panic to the failure path (see the module docs). Never returns.
+#[cold]
+pub fn fail(message: &str, location: &str) -> ! {
+    match FAILURE_PATH.get() {
+        Some(path) => path(message, location),
+        None => {
+            let name = std::thread::current()
+                .name()
+                .unwrap_or("unnamed")
+                .to_owned();
+            print_and_exit(message, location, &format!("thread {name}"))
+        }
+    }
+}
+
+/// Prints `panic: <message>\n  at <location> (<who>)` to stderr with one `write(2)`.
+pub fn print(message: &str, location: &str, who: &str) {
+    crate::os::write_stderr(format!("panic: {message}\n  at {location} ({who})\n").as_bytes());
+}
+
+/// [`print`]s the panic and exits the process with 101 (Rust's stdout flushed first).
+pub fn print_and_exit(message: &str, location: &str, who: &str) -> ! {
+    print(message, location, who);
+    crate::os::exit_process(101)
+}
 
 /// A source location, emitted by the compiler as a constant per call site.
 ///
@@ -102,7 +147,7 @@ pub(crate) fn location_buf(loc: Option<&WeftLoc>) -> LineBuf<LOCATION_MAX> {
 #[inline(never)]
 pub fn panic_at(message: &str, loc: Option<&WeftLoc>) -> ! {
     let location = location_buf(loc);
-    crate::sched::panic_current(message, location.as_str())
+    fail(message, location.as_str())
 }
 
 /// A panic message of at most 128 bytes, formatted on the stack.
@@ -172,57 +217,6 @@ pub fn check_range(start: i64, end: i64, len: usize, loc: Option<&WeftLoc>) -> (
     panic_range(start, end, len, loc)
 }
 
-/// Ends the process after an unrecoverable runtime error: writes `fatal: <msg>\n` to
-/// stderr with one `write(2)` and exits with code 2 (without running exit handlers).
-/// Messages up to 1000 bytes are formatted without allocating, so this is safe to call
-/// where the allocator is unusable.
-#[cold]
-#[inline(never)]
-pub fn fatal(msg: &str) -> ! {
-    let mut line = LineBuf::<1024>::new();
-    if writeln!(line, "fatal: {msg}").is_ok() {
-        crate::io::write_all(2, line.as_bytes());
-    } else {
-        crate::io::write_all(2, format!("fatal: {msg}\n").as_bytes());
-    }
-    // SAFETY: `_exit` has no preconditions.
-    unsafe { libc::_exit(2) }
-}
-
-/// A fixed-capacity text buffer on the stack (writing past its end is an error).
-pub(crate) struct LineBuf<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
-}
-
-impl<const N: usize> LineBuf<N> {
-    fn new() -> Self {
-        LineBuf {
-            bytes: [0; N],
-            len: 0,
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-
-    /// The text written so far (whole `&str` pieces, so it is UTF-8).
-    pub(crate) fn as_str(&self) -> &str {
-        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
-    }
-}
-
-impl<const N: usize> Write for LineBuf<N> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        let dst = self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,13 +250,5 @@ mod tests {
             .to_vec();
         assert!(text.starts_with(b"...aaa") && text.ends_with(b"a:1:2"));
         assert!(text.len() <= LOCATION_MAX);
-    }
-
-    #[test]
-    fn line_buf_overflow_is_an_error() {
-        let mut b = LineBuf::<4>::new();
-        assert!(b.write_str("abcd").is_ok());
-        assert!(b.write_str("e").is_err());
-        assert_eq!(b.as_bytes(), b"abcd");
     }
 }

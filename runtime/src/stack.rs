@@ -22,11 +22,13 @@
 //!   that took 15 % of a parallel spawn-heavy run.
 //! - stacks of any other size (`spawn_with_stack`) are mapped and unmapped one by one;
 //! - the main task's 8 MiB stack ([`GuardedStack`]) has a real guard page below it, caught
-//!   by the SIGSEGV handler of [`crate::sched::signals`].
+//!   by the SIGSEGV handler of [`crate::os::signals`].
 
 use std::collections::VecDeque;
 use std::ptr::NonNull;
 use std::sync::{Mutex, OnceLock};
+
+use crate::os::{page_size, valgrind};
 
 /// Bytes between a task stack's lowest address and its stack limit: room for runtime and
 /// C calls, which have no overflow check of their own.
@@ -84,13 +86,6 @@ pub fn set_limit(limit: usize) {
 pub fn limit() -> usize {
     // SAFETY: a plain load of the calling thread's thread-local.
     unsafe { weft_rt__stack_limit() }
-}
-
-/// The system page size in bytes.
-pub fn page_size() -> usize {
-    static PAGE: OnceLock<usize> = OnceLock::new();
-    // SAFETY: sysconf has no preconditions.
-    *PAGE.get_or_init(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize })
 }
 
 /// Rounds `size` up to whole pages and to at least [`MIN_SIZE`].
@@ -182,7 +177,7 @@ impl Stack {
     /// Maps a stack of exactly `size` bytes (a multiple of the page size) on its own.
     fn map(size: usize) -> Stack {
         let base = map_anonymous(size, libc::PROT_READ | libc::PROT_WRITE);
-        crate::valgrind::register_unmappable_stack(base.as_ptr() as usize, size);
+        valgrind::register_unmappable_stack(base.as_ptr() as usize, size);
         Stack { base, size }
     }
 
@@ -207,12 +202,7 @@ fn map_anonymous(size: usize, prot: i32) -> NonNull<u8> {
 
 #[cold]
 fn fatal_out_of_memory(size: usize) -> ! {
-    let msg = format!("fatal: out of memory mapping a {size}-byte stack\n");
-    // SAFETY: writing a valid buffer to stderr, then exiting.
-    unsafe {
-        libc::write(2, msg.as_ptr().cast(), msg.len());
-        libc::_exit(2)
-    }
+    crate::os::fatal(&format!("out of memory mapping a {size}-byte stack"))
 }
 
 /// Process-wide stack memory behind the per-worker pools.
@@ -235,7 +225,7 @@ static GLOBAL: Mutex<Global> = Mutex::new(Global {
 
 /// Stacks handed to the warm list at one time.
 struct WarmBatch {
-    /// When they were handed over ([`crate::time::now_ns`]).
+    /// When they were handed over ([`crate::os::clock::now_ns`]).
     since_ns: u64,
     stacks: Vec<Stack>,
 }
@@ -270,7 +260,7 @@ impl Global {
                 self.end = self.cursor + size * SLAB_STACKS;
             }
             let base = NonNull::new(self.cursor as *mut u8).expect("slab cursor is non-null");
-            crate::valgrind::register_stack(self.cursor, size);
+            valgrind::register_stack(self.cursor, size);
             self.cursor += size;
             out.push(Stack { base, size });
         }
@@ -280,7 +270,7 @@ impl Global {
 /// Returns the memory of stacks that have stayed idle in the warm list for
 /// [`RELEASE_AFTER_NS`] to the kernel (a worker calls this when it goes to sleep).
 pub fn release_idle() {
-    release_warm_before(crate::time::now_ns().saturating_sub(RELEASE_AFTER_NS));
+    release_warm_before(crate::os::clock::now_ns().saturating_sub(RELEASE_AFTER_NS));
 }
 
 /// Releases the pages of warm batches handed over before `cutoff_ns` (outside the lock)
@@ -336,7 +326,7 @@ impl StackPool {
     /// Returns a stack taken from any pool (stacks of other sizes are unmapped).
     pub fn give(&mut self, stack: Stack) {
         if stack.size != default_size() {
-            crate::valgrind::deregister_stack(stack.base() as usize);
+            valgrind::deregister_stack(stack.base() as usize);
             // SAFETY: a non-default stack is its own mapping and is no longer used.
             unsafe { libc::munmap(stack.base().cast(), stack.size) };
             return;
@@ -352,7 +342,7 @@ impl StackPool {
     #[cold]
     fn spill(&mut self) {
         let stacks = self.hot.drain(..BATCH).collect();
-        let now = crate::time::now_ns();
+        let now = crate::os::clock::now_ns();
         global().warm.push_back(WarmBatch {
             since_ns: now,
             stacks,
@@ -392,7 +382,7 @@ impl GuardedStack {
         let mapping = map_anonymous(size + page, libc::PROT_READ | libc::PROT_WRITE);
         // SAFETY: the first page belongs to the fresh mapping.
         unsafe { libc::mprotect(mapping.as_ptr().cast(), page, libc::PROT_NONE) };
-        crate::valgrind::register_unmappable_stack(mapping.as_ptr() as usize + page, size);
+        valgrind::register_unmappable_stack(mapping.as_ptr() as usize + page, size);
         GuardedStack {
             mapping,
             len: size + page,
@@ -414,7 +404,7 @@ impl GuardedStack {
 
 impl Drop for GuardedStack {
     fn drop(&mut self) {
-        crate::valgrind::deregister_stack(self.mapping.as_ptr() as usize + page_size());
+        valgrind::deregister_stack(self.mapping.as_ptr() as usize + page_size());
         // SAFETY: the mapping is owned by this value and no longer in use.
         unsafe { libc::munmap(self.mapping.as_ptr().cast(), self.len) };
     }

@@ -1,20 +1,18 @@
 //! Costs of the core object operations, in nanoseconds per operation. Ignored by default;
 //! run with `cargo test -p weft_rt --release --test core_bench -- --ignored --nocapture`.
 
+mod common;
+
 use std::hint::black_box;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use common::{push, s, I64};
 use weft_rt::abi::io::weft_rt_print;
 use weft_rt::abi::map::*;
 use weft_rt::abi::string::*;
 use weft_rt::abi::vec::*;
-use weft_rt::map::WeftMap;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::{WeftStr, STR_GLUE};
-use weft_rt::vec::WeftVec;
-
-static I64_GLUE: WeftGlue = WeftGlue::plain(8, 8);
+use weft_rt::obj::map::WeftMap;
+use weft_rt::obj::string::{WeftStr, STR_GLUE};
 
 /// Runs `f` `n` times and prints the mean cost.
 fn measure(name: &str, n: usize, mut f: impl FnMut(usize)) {
@@ -24,21 +22,6 @@ fn measure(name: &str, n: usize, mut f: impl FnMut(usize)) {
     }
     let ns = start.elapsed().as_nanos() as f64 / n as f64;
     println!("{name:<44} {ns:>9.1} ns/op");
-}
-
-fn s(text: &str) -> WeftStr {
-    WeftStr::from_bytes(text.as_bytes())
-}
-
-/// The inline push of generated code.
-unsafe fn push_i64(v: &mut WeftVec, x: i64) {
-    let h = v.as_ptr();
-    if !((*h).rc.load(Ordering::Acquire) == 1 && (*h).len < (*h).cap) {
-        weft_rt_vec_reserve(v, 1, &I64_GLUE);
-    }
-    let h = v.as_ptr();
-    v.data().cast::<i64>().add((*h).len as usize).write(x);
-    (*h).len += 1;
 }
 
 #[test]
@@ -83,15 +66,15 @@ fn bench_core_objects() {
 
         let mut v = weft_rt_empty_vec;
         measure("vec push i64 (inline fast path, growth)", 20_000_000, |i| {
-            push_i64(&mut v, i as i64);
+            push(&mut v, i as i64, &I64);
         });
-        v.release(&I64_GLUE);
+        v.release(&I64);
         measure("vec of 1000 i64 pushes + free (per vector)", 20_000, |_| {
             let mut v = weft_rt_empty_vec;
             for i in 0..1000 {
-                push_i64(&mut v, i);
+                push(&mut v, i as i64, &I64);
             }
-            v.release(&I64_GLUE);
+            v.release(&I64);
         });
         let mut strs = weft_rt_empty_vec;
         for i in 0..1000 {
@@ -113,7 +96,7 @@ fn bench_core_objects() {
 
         const N: usize = 1_000_000;
         let keys: Vec<WeftStr> = (0..N).map(|i| s(&format!("key-{i}"))).collect();
-        let mut m: WeftMap = weft_rt_map_new(0, &I64_GLUE);
+        let mut m: WeftMap = weft_rt_map_new(0, &I64);
         measure("map insert string key (1M distinct)", N, |i| {
             let val = i as i64;
             weft_rt_map_insert(
@@ -130,7 +113,7 @@ fn bench_core_objects() {
             black_box(weft_rt_map_get(m, probes[(i * 7919) % N].as_ptr() as u64));
         });
         m.release();
-        let mut m: WeftMap = weft_rt_map_new(8, &I64_GLUE);
+        let mut m: WeftMap = weft_rt_map_new(8, &I64);
         measure("map insert i64 key (1M distinct)", N, |i| {
             let val = i as i64;
             weft_rt_map_insert(&mut m, (i as u64) * 31, (&val as *const i64).cast());

@@ -2,35 +2,17 @@
 //! that change process-wide state run in a child process (this binary re-executed with
 //! `WEFT_CORE_IO_SCENARIO` set).
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use common::{s, take, take_vec};
 use weft_rt::abi::io::*;
-use weft_rt::io::LineReader;
-use weft_rt::string::{WeftStr, STR_GLUE};
-use weft_rt::vec::WeftVec;
+use weft_rt::obj::io::LineReader;
+use weft_rt::obj::string::WeftStr;
 
 const SCENARIO: &str = "WEFT_CORE_IO_SCENARIO";
-
-fn s(text: &str) -> WeftStr {
-    WeftStr::from_bytes(text.as_bytes())
-}
-
-fn take(v: WeftStr) -> String {
-    let t = String::from_utf8_lossy(v.as_bytes()).into_owned();
-    unsafe { v.release() };
-    t
-}
-
-fn take_vec(v: WeftVec) -> Vec<String> {
-    let parts = unsafe { std::slice::from_raw_parts(v.data().cast::<WeftStr>(), v.len()) };
-    let out = parts
-        .iter()
-        .map(|p| String::from_utf8_lossy(p.as_bytes()).into_owned())
-        .collect();
-    unsafe { v.release(&STR_GLUE) };
-    out
-}
 
 fn pipe() -> (i32, i32) {
     let mut fds = [0; 2];
@@ -104,7 +86,7 @@ fn child_entry() {
                     .map(|a| std::ffi::CString::new(*a).unwrap())
                     .collect();
                 let ptrs: Vec<*const u8> = argv.iter().map(|a| a.as_ptr().cast()).collect();
-                weft_rt::io::init_args(ptrs.len() as i32, ptrs.as_ptr());
+                weft_rt::obj::io::init_args(ptrs.len() as i32, ptrs.as_ptr());
                 let args = take_vec(weft_rt_args()).join("|");
                 let parts = [weft_rt_program_name(), s(" "), s(&args)];
                 weft_rt_print(parts.as_ptr(), 3, 1);

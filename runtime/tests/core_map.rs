@@ -1,52 +1,20 @@
 //! Hash maps through the C ABI: string and integer keys, replacement, removal, iteration,
 //! copy on write, glue counts, and maps of 100,000 entries.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+mod common;
 
+use std::collections::HashMap;
+
+use common::{counting, counts, s, I64};
 use weft_rt::abi::map::*;
 use weft_rt::abi::string::weft_rt_str_from_i64;
-use weft_rt::map::WeftMap;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::{WeftStr, STR_GLUE};
-use weft_rt::vec::WeftVec;
+use weft_rt::obj::map::WeftMap;
+use weft_rt::obj::rc::WeftGlue;
+use weft_rt::obj::string::{WeftStr, STR_GLUE};
+use weft_rt::obj::vec::WeftVec;
 
-static I64_GLUE: WeftGlue = WeftGlue::plain(8, 8);
 static I32_GLUE: WeftGlue = WeftGlue::plain(4, 4);
 static U8_GLUE: WeftGlue = WeftGlue::plain(1, 1);
-
-static RETAINS: [AtomicI64; 4] = [const { AtomicI64::new(0) }; 4];
-static RELEASES: [AtomicI64; 4] = [const { AtomicI64::new(0) }; 4];
-
-unsafe extern "C" fn count_retain<const N: usize>(_: *mut u8) {
-    RETAINS[N].fetch_add(1, Ordering::Relaxed);
-}
-
-unsafe extern "C" fn count_release<const N: usize>(_: *mut u8) {
-    RELEASES[N].fetch_add(1, Ordering::Relaxed);
-}
-
-/// Glue for 16-byte values that counts retains and releases in slot `N`.
-const fn counting<const N: usize>() -> WeftGlue {
-    WeftGlue {
-        size: 16,
-        align: 8,
-        retain: Some(count_retain::<N>),
-        release: Some(count_release::<N>),
-        compare: None,
-    }
-}
-
-fn counts(n: usize) -> (i64, i64) {
-    (
-        RETAINS[n].load(Ordering::Relaxed),
-        RELEASES[n].load(Ordering::Relaxed),
-    )
-}
-
-fn s(text: &str) -> WeftStr {
-    WeftStr::from_bytes(text.as_bytes())
-}
 
 fn key(s: WeftStr) -> u64 {
     s.as_ptr() as u64
@@ -91,7 +59,7 @@ unsafe fn entries_str(m: WeftMap) -> HashMap<String, i64> {
 #[test]
 fn string_keys_insert_get_replace_remove() {
     unsafe {
-        let mut m = weft_rt_map_new(0, &I64_GLUE);
+        let mut m = weft_rt_map_new(0, &I64);
         assert_eq!(weft_rt_map_len(m), 0);
         insert_str(&mut m, "one", 1);
         insert_str(&mut m, "two", 2);
@@ -182,22 +150,22 @@ fn string_keys_are_owned_by_the_map() {
 #[test]
 fn integer_keys_of_every_width() {
     unsafe {
-        let mut m = weft_rt_map_new(8, &I64_GLUE);
+        let mut m = weft_rt_map_new(8, &I64);
         for k in [-5i64, 0, 7, i64::MIN, i64::MAX] {
             weft_rt_map_insert(&mut m, k as u64, (&k.wrapping_mul(2) as *const i64).cast());
         }
         assert_eq!(get_int(m, -5i64 as u64), Some(-10));
         assert_eq!(get_int(m, i64::MAX as u64), Some(i64::MAX.wrapping_mul(2)));
         assert_eq!(get_int(m, 6), None);
-        let keys = weft_rt_map_keys(m, &I64_GLUE);
+        let keys = weft_rt_map_keys(m, &I64);
         let mut ks = std::slice::from_raw_parts(keys.data().cast::<i64>(), keys.len()).to_vec();
         ks.sort();
         assert_eq!(ks, [i64::MIN, -5, 0, 7, i64::MAX]);
-        keys.release(&I64_GLUE);
+        keys.release(&I64);
         m.release();
 
         // i32 keys: sign- and zero-extended bits name the same key.
-        let mut m = weft_rt_map_new(4, &I64_GLUE);
+        let mut m = weft_rt_map_new(4, &I64);
         weft_rt_map_insert(&mut m, -1i32 as i64 as u64, (&1i64 as *const i64).cast());
         assert_eq!(get_int(m, 0xffff_ffff), Some(1));
         assert_eq!(get_int(m, u64::MAX), Some(1));
@@ -211,7 +179,7 @@ fn integer_keys_of_every_width() {
         m.release();
 
         // bool keys (1 byte).
-        let mut m = weft_rt_map_new(1, &I64_GLUE);
+        let mut m = weft_rt_map_new(1, &I64);
         weft_rt_map_insert(&mut m, 1, (&10i64 as *const i64).cast());
         weft_rt_map_insert(&mut m, 0, (&20i64 as *const i64).cast());
         weft_rt_map_insert(&mut m, 1, (&30i64 as *const i64).cast());
@@ -224,7 +192,7 @@ fn integer_keys_of_every_width() {
         keys.release(&U8_GLUE);
         m.release();
 
-        let mut m = weft_rt_map_new(2, &I64_GLUE);
+        let mut m = weft_rt_map_new(2, &I64);
         weft_rt_map_insert(&mut m, 0xffff, (&1i64 as *const i64).cast());
         assert_eq!(get_int(m, -1i16 as i64 as u64), Some(1));
         m.release();
@@ -234,7 +202,7 @@ fn integer_keys_of_every_width() {
 #[test]
 fn values_are_stored_inline() {
     unsafe {
-        let mut m = weft_rt_map_new(8, &I64_GLUE);
+        let mut m = weft_rt_map_new(8, &I64);
         for k in 0..100u64 {
             weft_rt_map_insert(&mut m, k, (&(k as i64) as *const i64).cast());
         }
@@ -247,7 +215,7 @@ fn values_are_stored_inline() {
             std::slice::from_raw_parts(values.data().cast::<i64>(), 100),
             (0..100).collect::<Vec<i64>>()
         );
-        values.release(&I64_GLUE);
+        values.release(&I64);
         m.release();
     }
 }
@@ -255,7 +223,7 @@ fn values_are_stored_inline() {
 #[test]
 fn shared_map_mutation_leaves_the_other_copy_intact() {
     unsafe {
-        let mut a = weft_rt_map_new(0, &I64_GLUE);
+        let mut a = weft_rt_map_new(0, &I64);
         insert_str(&mut a, "x", 1);
         insert_str(&mut a, "y", 2);
         let mut b = a.retain();
@@ -297,7 +265,7 @@ fn shared_map_mutation_leaves_the_other_copy_intact() {
 #[test]
 fn glue_counts_balance() {
     const N: usize = 0;
-    static G: WeftGlue = counting::<N>();
+    static G: WeftGlue = counting::<N>(16, None);
     unsafe {
         let mut m = weft_rt_map_new(8, &G);
         for k in 0..50u64 {
@@ -328,7 +296,7 @@ fn glue_counts_balance() {
 fn hundred_thousand_string_keys() {
     const N: usize = 100_000;
     unsafe {
-        let mut m = weft_rt_map_new(0, &I64_GLUE);
+        let mut m = weft_rt_map_new(0, &I64);
         for i in 0..N as i64 {
             let k = weft_rt_str_from_i64(i * 7);
             weft_rt_map_insert(&mut m, key(k), (&i as *const i64).cast());
@@ -364,7 +332,7 @@ fn hundred_thousand_string_keys() {
 fn hundred_thousand_integer_keys() {
     const N: u64 = 100_000;
     unsafe {
-        let mut m = weft_rt_map_new(8, &I64_GLUE);
+        let mut m = weft_rt_map_new(8, &I64);
         for k in 0..N {
             // Multiples of 4096 stress the low bits of the hash.
             weft_rt_map_insert(&mut m, k << 12, (&(k as i64) as *const i64).cast());
@@ -394,7 +362,7 @@ fn hundred_thousand_integer_keys() {
 #[test]
 fn eight_threads_read_and_copy_a_shared_map() {
     unsafe {
-        let mut m = weft_rt_map_new(0, &I64_GLUE);
+        let mut m = weft_rt_map_new(0, &I64);
         for i in 0..1000 {
             insert_str(&mut m, &format!("k{i}"), i);
         }

@@ -2,25 +2,21 @@
 //! with `WEFT_CORE_PANIC_SCENARIO` set), which must exit with code 101 (panic) or 2
 //! (fatal) and print the expected text on stderr.
 
+mod common;
+
 use std::process::Command;
 
+use common::{s, I64};
 use weft_rt::abi::panic::*;
 use weft_rt::abi::string::weft_rt_str_slice;
 use weft_rt::abi::vec::*;
+use weft_rt::obj::rc::WeftGlue;
 use weft_rt::panic::WeftLoc;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::WeftStr;
 
 const SCENARIO: &str = "WEFT_CORE_PANIC_SCENARIO";
 
-static I64_GLUE: WeftGlue = WeftGlue::plain(8, 8);
-
 /// A location constant as the compiler emits one.
 static LOC: WeftLoc = WeftLoc::new(b"src/app.weft", 3, 7);
-
-fn s(text: &str) -> WeftStr {
-    WeftStr::from_bytes(text.as_bytes())
-}
 
 /// Runs `scenario` in a child and checks its exit code and that stderr holds `expected`.
 fn expect_child(scenario: &str, code: i32, expected: &[&str]) {
@@ -48,7 +44,7 @@ fn child_entry() {
     let l = Some(&LOC);
     let mut out = [0u8; 8];
     unsafe {
-        let mut v = weft_rt_vec_with_capacity(3, &I64_GLUE);
+        let mut v = weft_rt_vec_with_capacity(3, &I64);
         for x in [1i64, 2, 3] {
             let at = v.data().cast::<i64>().add(v.len());
             at.write(x);
@@ -63,18 +59,18 @@ fn child_entry() {
             "str_slice_end" => drop(weft_rt_str_slice(s("hello"), 2, 9, l)),
             "str_slice_order" => drop(weft_rt_str_slice(s("hello"), 3, 1, l)),
             "str_slice_negative" => drop(weft_rt_str_slice(s("hello"), -1, 2, l)),
-            "vec_slice" => drop(weft_rt_vec_slice(v, 1, 4, &I64_GLUE, l)),
-            "vec_insert" => weft_rt_vec_insert(&mut v, 4, out.as_ptr(), &I64_GLUE, l),
-            "vec_remove" => weft_rt_vec_remove(&mut v, 3, out.as_mut_ptr(), &I64_GLUE, l),
-            "vec_remove_negative" => weft_rt_vec_remove(&mut v, -1, out.as_mut_ptr(), &I64_GLUE, l),
+            "vec_slice" => drop(weft_rt_vec_slice(v, 1, 4, &I64, l)),
+            "vec_insert" => weft_rt_vec_insert(&mut v, 4, out.as_ptr(), &I64, l),
+            "vec_remove" => weft_rt_vec_remove(&mut v, 3, out.as_mut_ptr(), &I64, l),
+            "vec_remove_negative" => weft_rt_vec_remove(&mut v, -1, out.as_mut_ptr(), &I64, l),
             "null_loc" => weft_rt_panic_overflow(None),
             "out_of_memory" => drop(weft_rt::abi::mem::weft_rt_alloc(usize::MAX / 2, 8)),
-            "bad_key_kind" => drop(weft_rt::abi::map::weft_rt_map_new(3, &I64_GLUE)),
+            "bad_key_kind" => drop(weft_rt::abi::map::weft_rt_map_new(3, &I64)),
             "sort_unordered" => {
                 static NO_ORDER: WeftGlue = WeftGlue::plain(8, 8);
                 weft_rt_vec_sort(&mut v, &NO_ORDER)
             }
-            "fatal" => weft_rt::panic::fatal("custom failure"),
+            "fatal" => weft_rt::os::fatal("custom failure"),
             other => panic!("unknown scenario {other}"),
         }
     }

@@ -1,33 +1,13 @@
 //! Strings through the C ABI: layout, ownership, search, split, trim, case, parsing and
 //! number text.
 
+mod common;
+
 use std::sync::atomic::AtomicI64;
 
+use common::{s, take, take_vec};
 use weft_rt::abi::string::*;
-use weft_rt::string::{StrHeader, WeftStr};
-use weft_rt::vec::WeftVec;
-
-fn s(text: &str) -> WeftStr {
-    WeftStr::from_bytes(text.as_bytes())
-}
-
-/// The text of an owned string, which is released.
-fn take(v: WeftStr) -> String {
-    let t = String::from_utf8_lossy(v.as_bytes()).into_owned();
-    unsafe { v.release() };
-    t
-}
-
-/// The strings of an owned `Vec<string>`, which is released.
-fn take_vec(v: WeftVec) -> Vec<String> {
-    let parts = unsafe { std::slice::from_raw_parts(v.data().cast::<WeftStr>(), v.len()) };
-    let out = parts
-        .iter()
-        .map(|p| String::from_utf8_lossy(p.as_bytes()).into_owned())
-        .collect();
-    unsafe { v.release(&weft_rt::string::STR_GLUE) };
-    out
-}
+use weft_rt::obj::string::{StrHeader, WeftStr};
 
 /// A string literal as the compiler emits it: an immortal constant.
 #[repr(C)]
@@ -313,7 +293,7 @@ fn bytes_vector() {
             "héllo".as_bytes()
         );
         assert_eq!(v.ref_count(), 1);
-        v.release(&weft_rt::string::BYTE_GLUE);
+        v.release(&weft_rt::obj::string::BYTE_GLUE);
         assert_eq!(
             weft_rt_str_bytes(s("")),
             weft_rt::abi::vec::weft_rt_empty_vec

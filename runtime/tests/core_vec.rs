@@ -1,45 +1,16 @@
 //! Vectors through the C ABI: layout, growth, copy on write, element glue, sorting.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+mod common;
 
+use common::{counting, counts, push, s};
 use weft_rt::abi::string::weft_rt_str_from_i64;
 use weft_rt::abi::vec::*;
-use weft_rt::rc::WeftGlue;
-use weft_rt::string::{WeftStr, BYTE_GLUE, STR_GLUE};
-use weft_rt::vec::{VecHeader, WeftVec};
-
-/// Retain and release counters, one slot per test that uses a counting glue.
-static RETAINS: [AtomicI64; 8] = [const { AtomicI64::new(0) }; 8];
-static RELEASES: [AtomicI64; 8] = [const { AtomicI64::new(0) }; 8];
-
-unsafe extern "C" fn count_retain<const N: usize>(_: *mut u8) {
-    RETAINS[N].fetch_add(1, Ordering::Relaxed);
-}
-
-unsafe extern "C" fn count_release<const N: usize>(_: *mut u8) {
-    RELEASES[N].fetch_add(1, Ordering::Relaxed);
-}
+use weft_rt::obj::rc::WeftGlue;
+use weft_rt::obj::string::{WeftStr, BYTE_GLUE, STR_GLUE};
+use weft_rt::obj::vec::{VecHeader, WeftVec};
 
 unsafe extern "C" fn compare_i64(a: *const u8, b: *const u8) -> i32 {
     (*a.cast::<i64>()).cmp(&*b.cast::<i64>()) as i32
-}
-
-/// Glue for i64 elements that counts retains and releases in slot `N`.
-const fn counting<const N: usize>() -> WeftGlue {
-    WeftGlue {
-        size: 8,
-        align: 8,
-        retain: Some(count_retain::<N>),
-        release: Some(count_release::<N>),
-        compare: Some(compare_i64),
-    }
-}
-
-fn counts(n: usize) -> (i64, i64) {
-    (
-        RETAINS[n].load(Ordering::Relaxed),
-        RELEASES[n].load(Ordering::Relaxed),
-    )
 }
 
 static I64_GLUE: WeftGlue = WeftGlue {
@@ -50,23 +21,8 @@ static I64_GLUE: WeftGlue = WeftGlue {
     compare: Some(compare_i64),
 };
 
-/// What generated code does for `v.push(x)`: the inline fast path, else reserve first.
-unsafe fn push<T>(v: &mut WeftVec, x: T, g: &WeftGlue) {
-    let h = v.as_ptr();
-    if !((*h).rc.load(Ordering::Acquire) == 1 && (*h).len < (*h).cap) {
-        weft_rt_vec_reserve(v, 1, g);
-    }
-    let h = v.as_ptr();
-    v.data().cast::<T>().add((*h).len as usize).write(x);
-    (*h).len += 1;
-}
-
 unsafe fn elems<T: Copy>(v: WeftVec) -> Vec<T> {
     std::slice::from_raw_parts(v.data().cast::<T>(), v.len()).to_vec()
-}
-
-fn s(text: &str) -> WeftStr {
-    WeftStr::from_bytes(text.as_bytes())
 }
 
 unsafe fn texts(v: WeftVec) -> Vec<String> {
@@ -219,7 +175,7 @@ fn shared_vector_mutation_leaves_the_other_copy_intact() {
 #[test]
 fn glue_retains_copies_and_releases_on_free() {
     const N: usize = 0;
-    static G: WeftGlue = counting::<N>();
+    static G: WeftGlue = counting::<N>(8, Some(compare_i64));
     unsafe {
         let mut v = weft_rt_vec_with_capacity(0, &G);
         for i in 0..10i64 {
@@ -464,7 +420,7 @@ fn sorting_floats_with_nan_keeps_every_element() {
 #[test]
 fn eight_threads_copy_on_write_a_shared_vector() {
     const N: usize = 1;
-    static G: WeftGlue = counting::<N>();
+    static G: WeftGlue = counting::<N>(8, Some(compare_i64));
     unsafe {
         let mut base = weft_rt_vec_with_capacity(0, &G);
         for i in 0..64i64 {

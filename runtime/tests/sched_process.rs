@@ -7,9 +7,9 @@
 //! `cargo test --test sched_process [filter]`; scenarios inherit `WEFT_THREADS` unless they
 //! pin it.
 
-mod process_harness;
+mod common;
 
-use process_harness::Scenario;
+use common::process::Scenario;
 use std::ffi::c_void;
 use std::hint::black_box;
 use std::ptr;
@@ -145,7 +145,7 @@ const SCENARIOS: &[Scenario] = &[
 ];
 
 fn main() {
-    process_harness::main(SCENARIOS);
+    common::process::main(SCENARIOS);
 }
 
 type Entry = unsafe extern "C" fn(*mut c_void, *mut c_void);

@@ -5,12 +5,15 @@
 //! Every test leaves no task parked behind (the deadlock detector watches the process), and
 //! helper OS threads register with the runtime before anyone waits on them.
 
+mod common;
+
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use common::in_task;
 use weft_rt::abi::task::*;
 use weft_rt::sched::{self, Waiter, WakeReason};
 
@@ -30,11 +33,6 @@ unsafe fn join_i64(task: *mut c_void) -> (i32, i64) {
 
 unsafe extern "C" fn identity(env: *mut c_void, slot: *mut c_void) {
     slot.cast::<i64>().write(env as i64);
-}
-
-/// Runs `f` as a task and waits for it from this (OS) thread.
-fn in_task(f: impl FnOnce() + Send + 'static) {
-    sched::spawn(f).join().expect("task failed");
 }
 
 unsafe extern "C" fn spawn_million(_: *mut c_void, slot: *mut c_void) {
@@ -378,7 +376,10 @@ fn waiter_park_and_wake_across_tasks_and_threads() {
             assert!(queues[1].wake(WakeReason::Notified, 2));
             assert!(!queues[0].wake(WakeReason::Notified, 1));
         });
-        let wake = w.park("selecting", Some(weft_rt::time::deadline_after_ms(5_000)));
+        let wake = w.park(
+            "selecting",
+            Some(weft_rt::os::clock::deadline_after_ms(5_000)),
+        );
         waker.join().unwrap();
         wake.token
     });
@@ -387,7 +388,10 @@ fn waiter_park_and_wake_across_tasks_and_threads() {
     // A deadline ends a task's wait with TimedOut.
     let h = sched::spawn(|| {
         Waiter::prepare(true)
-            .park("timing out", Some(weft_rt::time::deadline_after_ms(10)))
+            .park(
+                "timing out",
+                Some(weft_rt::os::clock::deadline_after_ms(10)),
+            )
             .reason
     });
     assert_eq!(h.join(), Ok(WakeReason::TimedOut));
@@ -408,12 +412,12 @@ fn scoped_children_are_cancelled_with_their_parent() {
             ..Default::default()
         };
         let child = sched::spawn_with(scoped, move || {
-            let grandchild = sched::spawn_with(scoped, || weft_rt::time::sleep_ms(60_000));
-            let slept = weft_rt::time::sleep_ms(60_000);
+            let grandchild = sched::spawn_with(scoped, || weft_rt::sched::sleep_ms(60_000));
+            let slept = weft_rt::sched::sleep_ms(60_000);
             (slept, grandchild.join())
         });
-        let unscoped = sched::spawn(|| weft_rt::time::sleep_ms(30));
-        let slept = weft_rt::time::sleep_ms(60_000);
+        let unscoped = sched::spawn(|| weft_rt::sched::sleep_ms(30));
+        let slept = weft_rt::sched::sleep_ms(60_000);
         *SCOPE.lock().unwrap() = Some((slept, child.join(), unscoped.join()));
     });
     std::thread::sleep(std::time::Duration::from_millis(10));

@@ -1,18 +1,19 @@
 //! Channels and `select` through the C ABI, from green tasks and OS threads in any mix
-//! (LANGUAGE.md 6.3), in one shared runtime started on first use. Run under both
+//! (`docs/reference.md` 6.4), in one shared runtime started on first use. Run under both
 //! `WEFT_THREADS=1` and `WEFT_THREADS=2`; every assertion is deterministic.
+
+mod common;
 
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{in_task, os_thread, I64};
 use weft_rt::abi::sync::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::rc::WeftGlue;
 use weft_rt::sched;
 use weft_rt::sync::select::SelectCase;
-
-static I64: WeftGlue = WeftGlue::plain(8, 8);
 
 /// Elements whose release is counted (`Box<i64>`-like values: the count says how many
 /// values the runtime dropped).
@@ -81,29 +82,6 @@ impl Ch {
             }
         }
     }
-}
-
-/// Starts an OS thread running `f`, registered with the runtime (so the deadlock detector
-/// counts it as running) before this returns — as `Thread.spawn` threads are.
-fn os_thread<R: Send + 'static>(
-    f: impl FnOnce() -> R + Send + 'static,
-) -> std::thread::JoinHandle<R> {
-    let ready = std::sync::Arc::new(AtomicBool::new(false));
-    let r = ready.clone();
-    let t = std::thread::spawn(move || {
-        sched::enter_os_thread("helper");
-        r.store(true, Ordering::SeqCst);
-        f()
-    });
-    while !ready.load(Ordering::SeqCst) {
-        std::thread::yield_now();
-    }
-    t
-}
-
-/// Runs `f` as a green task and waits for it from this OS thread.
-fn in_task<R: Clone + Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    sched::spawn(f).join().expect("task failed")
 }
 
 #[test]

@@ -2,47 +2,19 @@
 //! C ABI, with green tasks and OS threads contending in any mix, in one shared runtime.
 //! Run under both `WEFT_THREADS=1` and `WEFT_THREADS=2`; counts are checked exactly.
 
-use std::ffi::c_void;
+mod common;
+
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{os_thread, H, I64};
 use weft_rt::abi::sync::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::rc::WeftGlue;
 use weft_rt::sched;
 
-static I64: WeftGlue = WeftGlue::plain(8, 8);
 static PAIR: WeftGlue = WeftGlue::plain(16, 8);
-
-#[derive(Clone, Copy)]
-struct H(*mut c_void);
-// SAFETY: synchronization handles are thread-safe.
-unsafe impl Send for H {}
-
-impl H {
-    /// The raw handle (a method, so closures capture the whole `H`).
-    fn p(self) -> *mut c_void {
-        self.0
-    }
-}
-unsafe impl Sync for H {}
-
-fn os_thread<R: Send + 'static>(
-    f: impl FnOnce() -> R + Send + 'static,
-) -> std::thread::JoinHandle<R> {
-    let ready = Arc::new(AtomicBool::new(false));
-    let r = ready.clone();
-    let t = std::thread::spawn(move || {
-        sched::enter_os_thread("helper");
-        r.store(true, Ordering::SeqCst);
-        f()
-    });
-    while !ready.load(Ordering::SeqCst) {
-        std::thread::yield_now();
-    }
-    t
-}
 
 /// Runs `f` on `tasks` green tasks and `threads` OS threads at once (argument: the index)
 /// and waits for all of them.
@@ -101,7 +73,7 @@ fn mutex_held_by_a_task_across_migration() {
         for _ in 0..50 {
             unsafe {
                 weft_rt_mutex_lock(m.p(), None);
-                weft_rt::time::sleep_ms(0);
+                weft_rt::sched::sleep_ms(0);
                 weft_rt::abi::task::weft_rt_sleep_ms(1);
                 weft_rt_mutex_unlock(m.p(), None);
             }

@@ -13,18 +13,19 @@
 //! harness's own threads and channels would add reports from the uninstrumented prebuilt
 //! standard library that have nothing to do with the runtime.
 
+mod common;
+
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
-use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use common::{H, I64};
 use weft_rt::abi::sync::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::rc::WeftGlue;
 use weft_rt::sync::select::{SelectCase, OP_RECV, OP_SEND};
 
-static I64: WeftGlue = WeftGlue::plain(8, 8);
 static PAIR: WeftGlue = WeftGlue::plain(16, 8);
 
 /// Ordering codes of the atomics ABI.
@@ -32,21 +33,6 @@ const ACQUIRE: i32 = 1;
 const RELEASE: i32 = 2;
 const ACQ_REL: i32 = 3;
 const RELAXED: i32 = 0;
-
-/// A runtime handle shared between threads.
-#[derive(Clone, Copy)]
-struct H(*mut c_void);
-// SAFETY: runtime handles are thread-safe.
-unsafe impl Send for H {}
-// SAFETY: as above.
-unsafe impl Sync for H {}
-
-impl H {
-    /// The raw handle (a method, so closures capture the whole `H`).
-    fn p(self) -> *mut c_void {
-        self.0
-    }
-}
 
 /// Plain memory shared between threads; only the primitive under test orders its accesses.
 struct Plain<T>(UnsafeCell<T>);

@@ -6,9 +6,9 @@
 //!
 //! `cargo test --test sync_process [filter]`; scenarios inherit `WEFT_THREADS`.
 
-mod process_harness;
+mod common;
 
-use process_harness::Scenario;
+use common::process::Scenario;
 use std::ffi::c_void;
 use std::ptr;
 
@@ -16,10 +16,9 @@ use weft_rt::abi::sync::*;
 use weft_rt::abi::task::*;
 use weft_rt::abi::thread::*;
 use weft_rt::panic::WeftLoc;
-use weft_rt::rc::WeftGlue;
 
 static LOC: WeftLoc = WeftLoc::new(b"app.weft", 4, 2);
-static I64: WeftGlue = WeftGlue::plain(8, 8);
+use common::I64;
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -150,7 +149,7 @@ const SCENARIOS: &[Scenario] = &[
 ];
 
 fn main() {
-    process_harness::main(SCENARIOS);
+    common::process::main(SCENARIOS);
 }
 
 fn say(text: &str) {

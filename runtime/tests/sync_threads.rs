@@ -2,32 +2,21 @@
 //! threads, panics delivered to joiners, names, and blocking jobs as promises. Run under
 //! both `WEFT_THREADS=1` and `WEFT_THREADS=2`.
 
+mod common;
+
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use common::{H, I64};
 use weft_rt::abi::sync::*;
 use weft_rt::abi::task::*;
 use weft_rt::abi::thread::*;
-use weft_rt::rc::WeftGlue;
+use weft_rt::obj::string::WeftStr;
 use weft_rt::sched;
-use weft_rt::string::WeftStr;
 
-static I64: WeftGlue = WeftGlue::plain(8, 8);
 static COUNTER: AtomicI64 = AtomicI64::new(0);
 static CHANNEL_SUM: AtomicI64 = AtomicI64::new(0);
-
-#[derive(Clone, Copy)]
-struct H(*mut c_void);
-// SAFETY: handles are thread-safe.
-unsafe impl Send for H {}
-
-impl H {
-    /// The raw handle (a method, so closures capture the whole `H`).
-    fn p(self) -> *mut c_void {
-        self.0
-    }
-}
 
 unsafe extern "C" fn bump(env: *mut c_void) {
     (*env.cast::<AtomicI64>()).fetch_add(1, Ordering::SeqCst);

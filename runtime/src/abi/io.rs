@@ -2,12 +2,12 @@
 //!
 //! `Str` arguments are borrowed; strings and vectors returned, directly or through an
 //! out-pointer, are owned (+1). On failure, functions with a `Str *out`/`Str *err`
-//! store an owned error message there. See [`crate::io`].
+//! store an owned error message there. See [`crate::obj::io`].
 
 use super::mem::write_out;
-use crate::io;
-use crate::string::{raw_parts, WeftStr};
-use crate::vec::WeftVec;
+use crate::obj::io;
+use crate::obj::string::{raw_parts, WeftStr};
+use crate::obj::vec::WeftVec;
 
 /// `void weft_rt_print(const Str *parts, int64_t n, int32_t fd)`: writes the `n` parts
 /// concatenated plus `\n` to `fd` (1 = stdout, 2 = stderr) with one `write(2)`, so lines

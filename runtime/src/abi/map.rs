@@ -1,13 +1,13 @@
 //! C ABI: hash maps (`weft_rt_map_*`).
 //!
 //! Keys travel as `uint64_t`: a string key is its `Str` pointer, an integer or bool key its
-//! bits (see [`crate::map`]). `MapP *m` parameters are in-out: mutation first makes `*m`
+//! bits (see [`crate::obj::map`]). `MapP *m` parameters are in-out: mutation first makes `*m`
 //! unique. Value pointers point to one value of the map's value glue size. Returned vectors
 //! are owned (+1); returned value pointers are borrowed.
 
-use crate::map::{KeyKind, WeftMap};
-use crate::rc::WeftGlue;
-use crate::vec::WeftVec;
+use crate::obj::map::{KeyKind, WeftMap};
+use crate::obj::rc::WeftGlue;
+use crate::obj::vec::WeftVec;
 
 /// `MapP weft_rt_map_new(uint32_t key_kind, const WeftGlue *val)`: an empty map;
 /// `key_kind` 0 = string keys, 1/2/4/8 = integer or bool keys of that many bytes (else a

@@ -1,9 +1,9 @@
 //! C ABI: raw memory and reference counts (`weft_rt_alloc`, `weft_rt_retain`, ...).
 //!
-//! Generated code inlines retain and release for speed (see [`crate::rc`]); these entry
+//! Generated code inlines retain and release for speed (see [`crate::obj::rc`]); these entry
 //! points serve the places it does not.
 
-use crate::rc::{self, RcHeader};
+use crate::obj::rc::{self, RcHeader};
 
 /// `void *weft_rt_alloc(size_t size, size_t align)`: `size` bytes aligned to `align` (a
 /// power of two), uninitialized. Never NULL: on failure prints `fatal: out of memory` and

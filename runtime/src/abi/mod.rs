@@ -1,4 +1,7 @@
-//! The C ABI: the only place that exports `weft_rt_*` symbols (placeholder).
+//! The C ABI: the only place that exports `weft_rt_*` symbols (the top layer), one file per
+//! area. Each function checks or converts its arguments and calls the layer that
+//! implements it; `docs/runtime.md` is the contract with the compiler.
+
 pub mod io;
 pub mod map;
 pub mod mem;

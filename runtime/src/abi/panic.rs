@@ -1,8 +1,8 @@
 //! C ABI: panics. Each builds its message and the `file:line:col` of its location, then
 //! ends the task through the scheduler (see [`crate::panic`]); none returns.
 
+use crate::obj::string::WeftStr;
 use crate::panic::{panic_at, panic_bounds, panic_div_zero, panic_overflow, WeftLoc};
-use crate::string::WeftStr;
 
 /// `void weft_rt_panic(Str msg, const WeftLoc *loc)` (noreturn): `panic(msg)`; `msg` is
 /// borrowed.

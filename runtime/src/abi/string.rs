@@ -2,12 +2,12 @@
 //!
 //! `Str` arguments are borrowed (+0: the callee does not release them); every returned
 //! `Str` and `VecP` is owned by the caller (+1). Lengths and indices are byte counts.
-//! See [`crate::string`] for the layout and the semantics.
+//! See [`crate::obj::string`] for the layout and the semantics.
 
 use super::mem::write_out;
+use crate::obj::string::{concat_all, raw_parts, WeftStr};
+use crate::obj::vec::WeftVec;
 use crate::panic::WeftLoc;
-use crate::string::{concat_all, raw_parts, WeftStr};
-use crate::vec::WeftVec;
 
 /// `Str weft_rt_str_from_bytes(const uint8_t *p, int64_t len)`: a new string holding a
 /// copy of `len` bytes (the empty string for `len <= 0`).

@@ -20,10 +20,10 @@
 
 use std::ffi::c_void;
 
-use crate::context::switching_entry;
+use crate::obj::rc::WeftGlue;
+use crate::obj::string::WeftStr;
 use crate::panic::WeftLoc;
-use crate::rc::WeftGlue;
-use crate::string::WeftStr;
+use crate::sched::switching_entry;
 use crate::sync::atomic::Atomic;
 use crate::sync::channel::Channel;
 use crate::sync::condvar::Condvar;
@@ -474,7 +474,7 @@ pub unsafe extern "C" fn weft_rt_condvar_wait_timeout(
     ms: i64,
     loc: Option<&WeftLoc>,
 ) -> bool {
-    let deadline = crate::time::deadline_after_ms(ms);
+    let deadline = crate::os::clock::deadline_after_ms(ms);
     condvar(cv).wait(mutex(m), Some(deadline), loc)
 }
 switching_entry!("weft_rt_condvar_wait_timeout" => weft_rt_condvar_wait_timeout);

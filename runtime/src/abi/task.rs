@@ -15,7 +15,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use crate::context::switching_entry;
+use crate::sched::switching_entry;
 use crate::sched::{self, DropFn, JoinStatus, SpawnSite, Task, TaskEnv, TaskFn};
 
 unsafe fn task_ref<'a>(task: *mut c_void) -> &'a Task {
@@ -37,7 +37,7 @@ pub unsafe extern "C" fn weft_rt_start(
     argv: *const *const u8,
     main_fn: extern "C" fn() -> i32,
 ) -> i32 {
-    crate::io::init_args(argc, argv);
+    crate::obj::io::init_args(argc, argv);
     sched::run_main(main_fn)
 }
 
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn weft_rt_task_join_timeout(
     out: *mut c_void,
     ms: i64,
 ) -> i32 {
-    let deadline = crate::time::deadline_after_ms(ms);
+    let deadline = crate::os::clock::deadline_after_ms(ms);
     let task = task_ref_static(task);
     if ms <= 0 && !task.is_done() {
         return JoinStatus::TimedOut as i32;
@@ -241,20 +241,20 @@ switching_entry!("weft_rt_yield" => weft_rt_yield);
 /// `void weft_rt_sleep_ms(int64_t ms)`: parks the calling task for `ms` milliseconds
 /// (returns early when it is cancelled; `ms <= 0` yields); an OS thread sleeps.
 pub extern "C" fn weft_rt_sleep_ms(ms: i64) {
-    crate::time::sleep_ms(ms);
+    crate::sched::sleep_ms(ms);
 }
 switching_entry!("weft_rt_sleep_ms" => weft_rt_sleep_ms);
 
 /// `int64_t weft_rt_now_ms(void)`: monotonic clock in milliseconds (arbitrary origin).
 #[no_mangle]
 pub extern "C" fn weft_rt_now_ms() -> i64 {
-    crate::time::now_ms() as i64
+    crate::os::clock::now_ms() as i64
 }
 
 /// `int64_t weft_rt_now_ns(void)`: monotonic clock in nanoseconds (arbitrary origin).
 #[no_mangle]
 pub extern "C" fn weft_rt_now_ns() -> i64 {
-    crate::time::now_ns() as i64
+    crate::os::clock::now_ns() as i64
 }
 
 /// `void weft_rt_morestack(uintptr_t sp)`: called by the prologue check when the stack
@@ -292,8 +292,8 @@ pub extern "C" fn weft_rt_stack_overflow() -> ! {
             format!("fatal: stack overflow in thread {name}\n")
         }
     };
-    sched::write_stderr(message.as_bytes());
-    sched::runtime::exit_process(2)
+    crate::os::write_stderr(message.as_bytes());
+    crate::os::exit_process(2)
 }
 
 /// `void weft_rt_task_fail(int32_t status, Str msg, const WeftLoc *loc)` (noreturn)
@@ -308,7 +308,7 @@ pub extern "C" fn weft_rt_stack_overflow() -> ! {
 #[no_mangle]
 pub unsafe extern "C" fn weft_rt_task_fail(
     status: i32,
-    msg: crate::string::WeftStr,
+    msg: crate::obj::string::WeftStr,
     loc: Option<&crate::panic::WeftLoc>,
 ) -> ! {
     // Nothing here may own heap memory: `fail_current` abandons this frame.

@@ -7,10 +7,10 @@
 
 use std::ffi::c_void;
 
-use crate::context::switching_entry;
+use crate::obj::string::WeftStr;
 use crate::panic::WeftLoc;
+use crate::sched::switching_entry;
 use crate::sched::{DropFn, SpawnSite, Task, TaskEnv, TaskFn};
-use crate::string::WeftStr;
 use crate::thread::{self, Thread};
 
 /// `void *weft_rt_thread_spawn(void (*entry)(void *env), void *env, Str *err)`

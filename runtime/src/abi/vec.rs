@@ -3,13 +3,13 @@
 //! `VecP *v` parameters are in-out: the function may replace `*v` (making it unique
 //! releases the caller's old reference). Element pointers (`elem`, `out`) point to one
 //! element of `g->size` bytes; `elem` is moved in, `out` receives an element the caller
-//! then owns. Returned vectors and strings are owned (+1). See [`crate::vec`] for the
+//! then owns. Returned vectors and strings are owned (+1). See [`crate::obj::vec`] for the
 //! layout and the copy-on-write rules.
 
+use crate::obj::rc::WeftGlue;
+use crate::obj::string::WeftStr;
+use crate::obj::vec::{WeftVec, EMPTY_VEC};
 use crate::panic::WeftLoc;
-use crate::rc::WeftGlue;
-use crate::string::WeftStr;
-use crate::vec::{WeftVec, EMPTY_VEC};
 
 /// `extern VecP weft_rt_empty_vec`: a pointer variable holding the immortal empty vector
 /// (`rc < 0`, `len == 0`, `cap == 0`). It never changes, so generated code may load it once.

@@ -24,33 +24,9 @@ use x86_64 as arch;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!("weft_rt supports x86_64 and aarch64 only");
 
-/// Defines the exported C function `$name` as a *switching entry point*: an assembly
-/// trampoline that calls the Rust implementation `$imp` (an `extern "C"` function of at
-/// most six integer or pointer arguments, all passed in registers) and returns to its caller
-/// through an indirect jump instead of a `ret`.
-///
-/// For runtime functions that may suspend the calling task (channel operations, locks,
-/// joins, yields, sleeps). Two tasks handing over to each other call them from different
-/// places, so the `ret` that ends such a call in the resumed task is always mispredicted:
-/// the return-address stack still holds the suspended task's return address. An indirect
-/// jump is predicted from the branch history instead, which tells the two tasks apart. On
-/// the machine measured this halved a yield round trip between two tasks (49.6 to 22.9 ns).
-///
-/// Each is also a safe point: when another worker has poked the thread's stack limit (see
-/// `crate::stack::poke`), the trampoline first lets the runtime act on it
-/// (`sched::worker::poked`), as a poked prologue check does, so that a loop that calls
-/// only such runtime functions and no Weft function still answers.
-macro_rules! switching_entry {
-    ($name:literal => $imp:path) => {
-        core::arch::global_asm!(
-            $crate::context::switching_entry_asm!($name),
-            imp = sym $imp,
-            poked = sym $crate::sched::worker::poked_at_entry,
-        );
-    };
-}
+/// The assembly of a *switching entry point* (see `sched::switching_entry!`, which names
+/// the scheduler's safe-point function and so lives in the scheduler).
 pub(crate) use arch::switching_entry_asm;
-pub(crate) use switching_entry;
 
 /// The function a fresh context starts in: receives the `arg` given to [`prepare`] and the
 /// value transferred by the switch that first resumed it, and must never return (it ends by

@@ -27,8 +27,8 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use super::pool::Pool;
 use super::task::Task;
 use super::waiter::WaitNode;
+use crate::lock::held::HeldList;
 use crate::stack::Stack;
-use crate::sync::held::HeldList;
 
 /// A started task's running state (see the module docs).
 #[repr(C)]
@@ -38,7 +38,7 @@ pub(crate) struct Activation {
     pub(crate) sp: UnsafeCell<*mut u8>,
     /// Base of the owned stack (null: none, e.g. main's own stack).
     stack_base: UnsafeCell<*mut u8>,
-    /// The locks the owner holds (`sync::held`), allocated on the first lock and kept for
+    /// The locks the owner holds (`sync::held`), made on the first lock and kept for
     /// later owners.
     held: UnsafeCell<*mut HeldList>,
     task: AtomicPtr<Task>,
@@ -121,15 +121,17 @@ impl Activation {
         }
     }
 
-    /// The owner's list of held locks, allocated on first use (the running owner only).
-    pub(crate) fn held_locks(&self) -> *mut HeldList {
+    /// The owner's list of held locks, made by `make` on first use (the running owner
+    /// only).
+    #[inline]
+    pub(crate) fn held_locks(&self, make: fn() -> *mut HeldList) -> *mut HeldList {
         // SAFETY: only the running owner touches its list pointer.
         unsafe {
             let list = *self.held.get();
             if !list.is_null() {
                 return list;
             }
-            let list = Box::into_raw(Box::new(HeldList::new()));
+            let list = make();
             *self.held.get() = list;
             list
         }

@@ -1,5 +1,5 @@
 //! The deadlock report: printed when every worker is idle, no timer is pending, no OS
-//! thread runs outside a wait, and tasks are still parked (see [`super::runtime`]).
+//! thread runs outside a wait, and tasks are still parked (see [`super::scheduler`]).
 //!
 //! Format (one `write(2)`, then exit code 2):
 //! ```text
@@ -24,6 +24,6 @@ pub(crate) fn report(tasks: &[&'static Task], threads: &[(String, &'static str)]
     for (name, reason) in threads {
         text.push_str(&format!("  thread {name}: {reason}\n"));
     }
-    super::write_stderr(text.as_bytes());
-    super::runtime::exit_process(2)
+    crate::os::write_stderr(text.as_bytes());
+    crate::os::exit_process(2)
 }

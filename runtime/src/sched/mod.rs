@@ -1,7 +1,7 @@
 //! The M:N work-stealing scheduler of green tasks.
 //!
 //! # Shape
-//! `WEFT_THREADS` workers (default: the number of CPUs; [`runtime`]) each run a scheduler
+//! `WEFT_THREADS` workers (default: the number of CPUs; [`scheduler`]) each run a scheduler
 //! loop on their own OS thread ([`worker`]); `weft_rt_start` makes the process's own thread
 //! worker 0 and runs `main` as the first task, on an 8 MiB stack with a guard page. A task
 //! ([`task`]) runs until it yields, parks or finishes. A yielding or parking task hands its
@@ -21,7 +21,7 @@
 //! other leave the queued ones their turn. With one worker the order is deterministic
 //! (FIFO while the ring does not overflow).
 //!
-//! # Idle workers ([`runtime`])
+//! # Idle workers ([`scheduler`])
 //! An idle worker spins for 50 µs (stealing, firing others' expired timers) and then sleeps
 //! on a futex until woken, until the earliest timer, or until its periodic look (every
 //! 100 µs while another worker runs) finds work to take. It steals only work worth moving
@@ -53,22 +53,25 @@
 //! When main returns, the process exits with main's code once every non-daemon task has
 //! finished. When nothing can ever run again and tasks are parked, [`deadlock`] reports
 //! them and exits 2. [`panic_current`] ends the current task, thread or process after a
-//! panic (see its docs).
+//! panic (see its docs): it is the *failure path* that [`crate::panic`] hands every panic
+//! to (registered there when the scheduler starts or an OS thread registers).
+//!
+//! # Timers and sleep ([`timer`])
+//! Each worker keeps a heap of the deadlines of its parked tasks; [`sleep_ms`] parks the
+//! calling task until its deadline (an OS thread just sleeps).
 
 pub(crate) mod activation;
 pub mod deadlock;
-pub mod futex;
 pub mod join;
-pub mod lock;
 pub(crate) mod pool;
 pub mod queue;
-pub mod runtime;
-pub mod signals;
+pub mod registry;
+pub mod scheduler;
 pub(crate) mod slab;
 pub(crate) mod solo;
 pub(crate) mod steal;
 pub mod task;
-pub mod thread;
+pub mod timer;
 pub mod waiter;
 pub mod worker;
 
@@ -77,14 +80,18 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use join::{cancel, wait_any, JoinStatus};
+pub use registry::enter_os_thread;
 pub use task::{DropFn, Outcome, SpawnSite, Task, TaskEnv, TaskFn, DAEMON, DETACHED, SCOPED};
-pub use thread::enter_os_thread;
+pub use timer::sleep_ms;
 pub use waiter::{Claim, Waiter, Wake, WakeReason};
+pub(crate) use worker::switching_entry;
 pub use worker::{current_task, yield_now};
 
+use crate::lock::held::{self, Ending};
+use crate::lock::solo_rmw::SoloRmw;
+use crate::os::signals;
 use crate::stack::GuardedStack;
-use runtime::rt;
-use solo::SoloRmw;
+use scheduler::rt;
 use task::MAIN;
 
 /// Size of the main task's stack.
@@ -135,7 +142,7 @@ pub unsafe fn spawn_site(
     }
     let worker = worker::current_worker();
     if worker.is_none() {
-        thread::register_current();
+        registry::register_current();
     }
     if flags & DAEMON == 0 {
         match worker {
@@ -163,7 +170,7 @@ pub fn is_cancelled() -> bool {
 /// and exits the process with its return code once every non-daemon task has finished
 /// (the drain). Never returns.
 pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
-    let rt = runtime::start(true);
+    let rt = scheduler::start(true);
     signals::setup_thread("main");
     // Kept in a static: the stack lives as long as the process (and stays reachable for
     // leak checkers).
@@ -189,7 +196,7 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
     }
     task.release(); // nobody holds a handle to main
     rt.global.push(task::Entry::start(task));
-    if runtime::adopted() {
+    if scheduler::adopted() {
         rt.workers[0].run()
     }
     rt.wake_idle_worker();
@@ -226,22 +233,21 @@ pub const CANCELLED_MESSAGE: &str = "cancelled";
 ///   `panic: <message>\n  at <location> (task <name>)` to stderr and exits with 101, unless
 ///   `WEFT_TASK_PANIC=log` (then it prints and finishes the task as above).
 /// - On a Weft OS thread that can still be joined, or in a blocking-pool job: recorded and
-///   delivered to the joiner (see [`crate::thread`]).
+///   delivered to the joiner by the thread's panic hook (see [`crate::thread`] and
+///   [`registry::set_panic_hook`]).
 /// - In the main task or on any other OS thread: prints the same with `(task main)` or
 ///   `(thread <name>)` and exits with 101.
 pub fn panic_current(message: &str, location: &str) -> ! {
     let Some(task) = current_task() else {
         // A joinable Weft thread or a blocking-pool job delivers its panic instead.
-        crate::thread::os_thread_panicked(message, location);
-        let name = thread::current_name()
+        registry::on_thread_panic(message, location);
+        let name = registry::current_name()
             .or_else(|| std::thread::current().name().map(str::to_owned))
             .unwrap_or_else(|| "unnamed".to_owned());
-        print_panic(message, location, &format!("thread {name}"));
-        runtime::exit_process(101)
+        crate::panic::print_and_exit(message, location, &format!("thread {name}"))
     };
     if task.has_flag(MAIN) {
-        print_panic(message, location, "task main");
-        runtime::exit_process(101)
+        crate::panic::print_and_exit(message, location, "task main")
     }
     // The task's frames are abandoned, not unwound: release the locks it holds, as
     // unwinding would drop its guards.
@@ -255,10 +261,10 @@ pub fn panic_current(message: &str, location: &str) -> ! {
         unreachable!("a cancelled task was resumed")
     }
     if task.has_flag(DETACHED) {
-        print_panic(message, location, &format!("task {}", task.name()));
         if std::env::var("WEFT_TASK_PANIC").as_deref() != Ok("log") {
-            runtime::exit_process(101)
+            crate::panic::print_and_exit(message, location, &format!("task {}", task.name()))
         }
+        crate::panic::print(message, location, &format!("task {}", task.name()));
     }
     task.set_panic_message(message);
     worker::switch_out(worker::Post::Finish(Outcome::Panicked));
@@ -286,26 +292,7 @@ pub fn fail_current(status: i32, message: &str, location: &str) -> ! {
 fn release_task_locks(task: &Task) {
     if let Some(list) = task.held_locks_if_any() {
         // SAFETY: the running task's own list, of live locks it holds (`sync::held`).
-        unsafe { crate::sync::held::release_all(list) };
-    }
-}
-
-fn print_panic(message: &str, location: &str, who: &str) {
-    write_stderr(format!("panic: {message}\n  at {location} ({who})\n").as_bytes());
-}
-
-/// Writes all of `bytes` to stderr (one `write(2)` unless the kernel splits it).
-pub(crate) fn write_stderr(mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        // SAFETY: writing from a valid buffer.
-        let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
-        if n <= 0 {
-            if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return;
-        }
-        bytes = &bytes[n as usize..];
+        unsafe { held::end(list, Ending::Panicked) };
     }
 }
 
@@ -423,7 +410,7 @@ impl<R: Clone> JoinHandle<R> {
 
     /// Like [`join`](Self::join), giving up after `ms` milliseconds.
     pub fn join_timeout(&self, ms: i64) -> Result<R, TaskError> {
-        self.join_deadline(Some(crate::time::deadline_after_ms(ms)))
+        self.join_deadline(Some(crate::os::clock::deadline_after_ms(ms)))
     }
 
     fn join_deadline(&self, deadline: Option<u64>) -> Result<R, TaskError> {
@@ -525,7 +512,7 @@ mod tests {
 
     #[test]
     fn task_sleep_and_cancel() {
-        let h = spawn(|| crate::time::sleep_ms(10_000));
+        let h = spawn(|| crate::sched::sleep_ms(10_000));
         std::thread::sleep(std::time::Duration::from_millis(5));
         h.cancel();
         assert_eq!(h.join(), Err(TaskError::Cancelled));

@@ -80,7 +80,7 @@ fn map(size: usize) -> usize {
         )
     };
     if p == libc::MAP_FAILED {
-        crate::panic::fatal("out of memory allocating task objects");
+        crate::os::fatal("out of memory allocating task objects");
     }
     let start = p as usize;
     if !huge {

@@ -34,13 +34,13 @@ use std::sync::Mutex;
 
 use super::activation::Activation;
 use super::join::JoinEntry;
-use super::lock::SpinGuard;
-use super::lock::SpinLock;
 use super::pool::Pool;
-use super::solo::{SoloArith, SoloRmw};
 use super::waiter::WaitNode;
 use super::worker;
-use crate::sync::held::HeldList;
+use crate::lock::held::HeldList;
+use crate::lock::rawlock::Locked;
+use crate::lock::rawlock::LockedGuard;
+use crate::lock::solo_rmw::{SoloArith, SoloRmw};
 
 /// `entry(env, result_slot)`: the code a task runs (C ABI `weft_task_fn`).
 pub type TaskFn = unsafe extern "C" fn(env: *mut c_void, result_slot: *mut c_void);
@@ -181,7 +181,7 @@ pub struct Task {
     act: AtomicPtr<Activation>,
     /// What all tasks spawned at one place share (set at spawn, stable until recycle).
     site: UnsafeCell<*const SpawnSite>,
-    pub(crate) lock: SpinLock<Links>,
+    pub(crate) lock: Locked<Links>,
     stack_size: UnsafeCell<u32>,
     pub(crate) flags: AtomicU32,
     cancelled: AtomicBool,
@@ -314,7 +314,7 @@ impl Task {
             state: AtomicU64::new(FREE as u64),
             act: AtomicPtr::new(ptr::null_mut()),
             site: UnsafeCell::new(ptr::null()),
-            lock: SpinLock::new(Links {
+            lock: Locked::new(Links {
                 joiners: ptr::null_mut(),
                 extra: ptr::null_mut(),
             }),
@@ -326,12 +326,13 @@ impl Task {
         }
     }
 
-    /// The list of locks the task holds (see `sync::held`), allocated on first use.
+    /// The list of locks the task holds (see `sync::held`), made by `make` on first use.
     /// Only the running task may call this and use the list.
-    pub(crate) fn held_locks(&self) -> *mut HeldList {
+    #[inline]
+    pub(crate) fn held_locks(&self, make: fn() -> *mut HeldList) -> *mut HeldList {
         self.activation()
             .expect("a running task has an activation")
-            .held_locks()
+            .held_locks(make)
     }
 
     /// The list of held locks if the task's activation ever had one.
@@ -371,7 +372,7 @@ impl Task {
     /// proves it), so it is not detached meanwhile.
     pub(crate) fn activation_locked(
         &self,
-        _links: &SpinGuard<'_, Links>,
+        _links: &LockedGuard<'_, Links>,
     ) -> Option<&'static Activation> {
         // SAFETY: activations are never freed.
         unsafe { self.act.load(Ordering::SeqCst).as_ref() }

@@ -66,8 +66,9 @@
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
-use super::solo::SoloRmw;
-use super::{futex, task::Task, thread, worker};
+use super::{registry, task::Task, worker};
+use crate::lock::solo_rmw::SoloRmw;
+use crate::os::futex;
 
 const IDLE: u64 = 0;
 const WAITING: u64 = 1;
@@ -279,7 +280,7 @@ impl WaitNode {
             Owner::Thread => {
                 let t = self.thread();
                 if t.counted_out.load(Ordering::Acquire) {
-                    thread::count_running(1);
+                    registry::count_running(1);
                 }
                 t.futex.store(1, Ordering::Release);
                 futex::wake_one(&t.futex);
@@ -316,7 +317,7 @@ impl Waiter {
                 }
                 waiter
             }
-            None => thread::current_node().prepare(false),
+            None => registry::current_node().prepare(false),
         }
     }
 
@@ -426,7 +427,7 @@ impl Waiter {
     }
 
     /// Owner only: suspends the calling task or thread until the wait is claimed, or until
-    /// `deadline_ns` (absolute [`crate::time::now_ns`] time) passes. `reason` is a short text
+    /// `deadline_ns` (absolute [`crate::os::clock::now_ns`] time) passes. `reason` is a short text
     /// for the deadlock report ("receiving from a channel"). Returns at once if the wait was
     /// already claimed. A green task parks alone (its worker runs other tasks); an OS thread
     /// sleeps on a futex.
@@ -444,7 +445,7 @@ impl Waiter {
 
     fn park_task(self, deadline_ns: Option<u64>) -> Wake {
         if let Some(deadline) = deadline_ns {
-            if deadline <= crate::time::now_ns() {
+            if deadline <= crate::os::clock::now_ns() {
                 self.wake(WakeReason::TimedOut, 0);
                 return self.wait_claimed();
             }
@@ -474,7 +475,7 @@ impl Waiter {
             return self.wait_claimed();
         }
         if uncounted {
-            thread::count_running(-1);
+            registry::count_running(-1);
         }
         loop {
             if let Some(wake) = node.outcome() {
@@ -572,10 +573,10 @@ mod tests {
     #[test]
     fn thread_park_times_out() {
         let w = Waiter::prepare(false);
-        let start = crate::time::now_ns();
+        let start = crate::os::clock::now_ns();
         let wake = w.park("test", Some(start + 20_000_000));
         assert_eq!(wake.reason, WakeReason::TimedOut);
-        assert!(crate::time::now_ns() - start >= 20_000_000);
+        assert!(crate::os::clock::now_ns() - start >= 20_000_000);
     }
 
     #[test]

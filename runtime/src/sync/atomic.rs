@@ -37,22 +37,19 @@ pub struct Atomic {
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for Atomic {
-    const KIND: &'static str = "AtomicI64";
+    const DESTROYED: &'static str = "use of destroyed AtomicI64";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }
     fn destroyed(&self) -> &AtomicBool {
         &self.destroyed
     }
-    fn kind(&self) -> &'static str {
+    fn destroyed_message(&self) -> &'static str {
         match self.kind.load(Ordering::Relaxed) {
-            KIND_BOOL => "AtomicBool",
-            KIND_GENERIC => "Atomic",
-            _ => "AtomicI64",
+            KIND_BOOL => "use of destroyed AtomicBool",
+            KIND_GENERIC => "use of destroyed Atomic",
+            _ => Self::DESTROYED,
         }
-    }
-    unsafe fn free(this: *mut Self) {
-        handle::free_box(this);
     }
 }
 

@@ -27,11 +27,11 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64};
 
 use super::handle::{self, Handle};
-use super::rawlock::RawLock;
 use super::waitq::{WaitEntry, WaitQueue};
 use super::Status;
+use crate::lock::rawlock::RawLock;
+use crate::obj::rc::WeftGlue;
 use crate::panic::WeftLoc;
-use crate::rc::WeftGlue;
 use crate::sched::{Waiter, WakeReason};
 
 /// Wake-token bit telling a parked waiter that the channel was closed (nothing moved).
@@ -117,7 +117,7 @@ impl std::fmt::Debug for Channel {
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for Channel {
-    const KIND: &'static str = "Channel";
+    const DESTROYED: &'static str = "use of destroyed Channel";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }
@@ -153,7 +153,7 @@ impl Channel {
             ptr::null_mut()
         } else {
             // A refused buffer is the caller's error, not a fatal one.
-            let p = crate::rc::try_alloc(bytes, g.align.max(1) as usize);
+            let p = crate::obj::rc::try_alloc(bytes, g.align.max(1) as usize);
             if p.is_null() {
                 return Err(too_large());
             }
@@ -345,17 +345,40 @@ impl Channel {
 
     #[inline(never)]
     unsafe fn send_slow(&self, elem: *mut u8, deadline_ns: Option<u64>) -> Status {
+        let status = self.wait_in(
+            |st| &mut st.sendq,
+            elem,
+            "sending to a channel",
+            deadline_ns,
+        );
+        if status != Status::Ok {
+            self.drop_elem(elem);
+        }
+        status
+    }
+
+    /// Queues an entry for `elem` (the element to send, or where to receive) in `queue`,
+    /// releases the channel lock (held by the caller) and parks until a partner, a close,
+    /// the deadline or a cancellation ends the wait; an entry still queued then is removed.
+    #[inline(always)]
+    unsafe fn wait_in(
+        &self,
+        queue: fn(&mut ChanState) -> &mut WaitQueue,
+        elem: *mut u8,
+        reason: &'static str,
+        deadline_ns: Option<u64>,
+    ) -> Status {
         let mut entry = WaitEntry::new(Waiter::prepare(true), elem, 0);
         let e: *mut WaitEntry = &mut entry;
-        self.st().sendq.push_back(e);
+        queue(self.st()).push_back(e);
         self.lock.unlock();
-        let wake = (*e).waiter.park("sending to a channel", deadline_ns);
-        let status = match wake.reason {
-            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => return Status::Ok,
+        let wake = (*e).waiter.park(reason, deadline_ns);
+        match wake.reason {
+            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => Status::Ok,
             WakeReason::Notified => Status::Closed,
             reason => {
                 self.lock.lock();
-                self.st().sendq.remove(e);
+                queue(self.st()).remove(e);
                 self.lock.unlock();
                 if reason == WakeReason::TimedOut {
                     Status::TimedOut
@@ -363,9 +386,7 @@ impl Channel {
                     Status::Cancelled
                 }
             }
-        };
-        self.drop_elem(elem);
-        status
+        }
     }
 
     /// Receives into `out` (moved out), parking while the channel is empty. `Closed` once
@@ -404,29 +425,16 @@ impl Channel {
 
     #[inline(never)]
     unsafe fn recv_slow(&self, out: *mut u8, deadline_ns: Option<u64>) -> Status {
-        if deadline_ns.is_some_and(|d| d <= crate::time::now_ns()) {
+        if deadline_ns.is_some_and(|d| d <= crate::os::clock::now_ns()) {
             self.lock.unlock();
             return Status::TimedOut;
         }
-        let mut entry = WaitEntry::new(Waiter::prepare(true), out, 0);
-        let e: *mut WaitEntry = &mut entry;
-        self.st().recvq.push_back(e);
-        self.lock.unlock();
-        let wake = (*e).waiter.park("receiving from a channel", deadline_ns);
-        match wake.reason {
-            WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => Status::Ok,
-            WakeReason::Notified => Status::Closed,
-            reason => {
-                self.lock.lock();
-                self.st().recvq.remove(e);
-                self.lock.unlock();
-                if reason == WakeReason::TimedOut {
-                    Status::TimedOut
-                } else {
-                    Status::Cancelled
-                }
-            }
-        }
+        self.wait_in(
+            |st| &mut st.recvq,
+            out,
+            "receiving from a channel",
+            deadline_ns,
+        )
     }
 
     /// Sends without waiting: true if a parked receiver took the value or it was buffered;
@@ -507,7 +515,7 @@ impl Channel {
                 Status::TimedOut
             };
         }
-        self.recv(out, Some(crate::time::deadline_after_ms(ms)), loc)
+        self.recv(out, Some(crate::os::clock::deadline_after_ms(ms)), loc)
     }
 
     /// Closes the channel (idempotent): parked receivers and senders wake with `Closed`;
@@ -579,7 +587,7 @@ impl Channel {
             n -= 1;
         }
         let g = &*self.glue;
-        crate::rc::free(buf, self.cap * self.elem_size, g.align.max(1) as usize);
+        crate::obj::rc::free(buf, self.cap * self.elem_size, g.align.max(1) as usize);
     }
 }
 
@@ -638,12 +646,12 @@ mod tests {
             let mut v = 1i64;
             assert!(!ch.try_send((&mut v as *mut i64).cast(), None));
             assert!(!ch.try_recv((&mut v as *mut i64).cast(), None, None));
-            let start = crate::time::now_ns();
+            let start = crate::os::clock::now_ns();
             assert_eq!(
                 ch.recv_timeout((&mut v as *mut i64).cast(), 20, None),
                 Status::TimedOut
             );
-            assert!(crate::time::now_ns() - start >= 20_000_000);
+            assert!(crate::os::clock::now_ns() - start >= 20_000_000);
             handle::release(ch as *const Channel as *mut Channel);
         }
     }

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64};
 use super::current_owner;
 use super::handle::{self, Handle};
 use super::mutex::Mutex;
-use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
+use crate::lock::rawlock::Locked;
 use crate::panic::{panic_at, WeftLoc};
 use crate::sched::{Waiter, WakeReason};
 
@@ -30,15 +30,12 @@ pub struct Condvar {
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for Condvar {
-    const KIND: &'static str = "Condvar";
+    const DESTROYED: &'static str = "use of destroyed Condvar";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }
     fn destroyed(&self) -> &AtomicBool {
         &self.destroyed
-    }
-    unsafe fn free(this: *mut Self) {
-        handle::free_box(this);
     }
 }
 
@@ -134,7 +131,7 @@ mod tests {
         m.unlock(None);
         t.join().unwrap();
         m.lock(None);
-        let deadline = crate::time::now_ns() + 5_000_000;
+        let deadline = crate::os::clock::now_ns() + 5_000_000;
         assert!(!cv.wait(m, Some(deadline), None), "times out");
         m.unlock(None);
         unsafe {

@@ -11,17 +11,19 @@
 
 use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
 
+use crate::lock::solo_rmw::SoloArith;
 use crate::panic::{panic_at, WeftLoc};
-use crate::sched::solo::SoloArith;
 
 /// A reference-counted synchronization object.
 ///
 /// # Safety
 /// Implementors are `#[repr(C)]` with `rc` at offset 0 and are allocated so that
-/// [`Handle::free`] can release them.
+/// [`Handle::free`] can release them (by default: made by [`into_raw`]).
 pub unsafe trait Handle: Sized {
-    /// The user-visible type name used in panics (`Channel`, `Mutex`, ...).
-    const KIND: &'static str;
+    /// The panic of an operation on a destroyed object: `use of destroyed <Kind>` with the
+    /// user-visible type name (a static text: a panic abandons the frame that raises it, so
+    /// a formatted `String` would leak).
+    const DESTROYED: &'static str;
 
     /// The reference count (offset 0).
     fn rc(&self) -> &AtomicI64;
@@ -29,51 +31,34 @@ pub unsafe trait Handle: Sized {
     /// The destroyed flag.
     fn destroyed(&self) -> &AtomicBool;
 
-    /// The type name for panics: [`Handle::KIND`] unless one kind of object serves several
-    /// types (atomics).
-    fn kind(&self) -> &'static str {
-        Self::KIND
+    /// [`Handle::DESTROYED`], unless one kind of object serves several types (atomics).
+    fn destroyed_message(&self) -> &'static str {
+        Self::DESTROYED
     }
 
-    /// Frees the object (and whatever it still holds) once its count reached 0.
+    /// Frees the object (and whatever it still holds) once its count reached 0; by
+    /// default just its memory ([`free_box`]).
     ///
     /// # Safety
     /// Nobody refers to the object any more.
-    unsafe fn free(this: *mut Self);
+    unsafe fn free(this: *mut Self) {
+        free_box(this);
+    }
 
     /// Panics `use of destroyed <Kind>` if the object was destroyed.
     #[inline(always)]
     fn check_live(&self, loc: Option<&WeftLoc>) {
         if self.destroyed().load(Ordering::Relaxed) {
-            panic_destroyed(self.kind(), loc)
+            panic_at(self.destroyed_message(), loc)
         }
     }
 
     /// Marks the object destroyed; panics `use of destroyed <Kind>` if it already was.
     fn mark_destroyed(&self, loc: Option<&WeftLoc>) {
         if self.destroyed().swap(true, Ordering::AcqRel) {
-            panic_destroyed(self.kind(), loc)
+            panic_at(self.destroyed_message(), loc)
         }
     }
-}
-
-/// Panics `use of destroyed <kind>` at `loc`.
-#[cold]
-#[inline(never)]
-pub fn panic_destroyed(kind: &str, loc: Option<&WeftLoc>) -> ! {
-    // A static message: a panic abandons this frame, so a formatted `String` would leak.
-    let message = match kind {
-        "Channel" => "use of destroyed Channel",
-        "Mutex" => "use of destroyed Mutex",
-        "RwLock" => "use of destroyed RwLock",
-        "Condvar" => "use of destroyed Condvar",
-        "WaitGroup" => "use of destroyed WaitGroup",
-        "AtomicI64" => "use of destroyed AtomicI64",
-        "AtomicBool" => "use of destroyed AtomicBool",
-        "Atomic" => "use of destroyed Atomic",
-        _ => "use of a destroyed handle",
-    };
-    panic_at(message, loc)
 }
 
 /// Adds one reference (nothing for a null or immortal object).
@@ -124,7 +109,7 @@ pub unsafe fn free_box<H: Handle>(this: *mut H) {
 /// the object is destroyed or freed.
 #[derive(Debug)]
 pub struct Payload {
-    glue: *const crate::rc::WeftGlue,
+    glue: *const crate::obj::rc::WeftGlue,
     ptr: *mut u8,
 }
 
@@ -134,7 +119,7 @@ impl Payload {
     ///
     /// # Safety
     /// `glue` is null or a static glue; `value` holds an initialized value of its type.
-    pub unsafe fn new(glue: *const crate::rc::WeftGlue, value: *const u8) -> Payload {
+    pub unsafe fn new(glue: *const crate::obj::rc::WeftGlue, value: *const u8) -> Payload {
         let Some(g) = glue.as_ref() else {
             return Payload {
                 glue,
@@ -148,7 +133,7 @@ impl Payload {
                 ptr: std::ptr::NonNull::<u64>::dangling().as_ptr().cast(),
             };
         }
-        let ptr = crate::rc::alloc(size, (g.align.max(1)) as usize).as_ptr();
+        let ptr = crate::obj::rc::alloc(size, (g.align.max(1)) as usize).as_ptr();
         if !value.is_null() {
             std::ptr::copy_nonoverlapping(value, ptr, size);
         } else {
@@ -175,7 +160,7 @@ impl Payload {
             release(self.ptr);
         }
         if g.elem_size() != 0 {
-            crate::rc::free(self.ptr, g.elem_size(), g.align.max(1) as usize);
+            crate::obj::rc::free(self.ptr, g.elem_size(), g.align.max(1) as usize);
         }
         self.ptr = std::ptr::null_mut();
     }

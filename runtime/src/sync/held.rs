@@ -15,6 +15,9 @@
 //!   Read and write locks of an `RwLock` are only held inside `withReadLock` /
 //!   `withWriteLock`, so a normal end never holds one; through the Rust API it is released.
 //!
+//! The list itself is [`crate::lock::held`] (the scheduler keeps a task's list and ends it
+//! through [`end_all`], registered when this module makes its first list).
+//!
 //! Invariants:
 //! - only the holder touches its list (a task's list moves with the task between workers);
 //! - an entry is pushed right after the lock is acquired and removed right before it is
@@ -28,45 +31,10 @@ use std::cell::UnsafeCell;
 
 use super::mutex::Mutex;
 use super::rwlock::RwLock;
+use crate::lock::held::HeldKind as Kind;
+use crate::lock::held::{self as list, Ending, HeldList};
 
-/// How a lock is held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(usize)]
-pub enum HeldKind {
-    /// A [`Mutex`].
-    Mutex = 0,
-    /// A read lock of an [`RwLock`].
-    Read = 1,
-    /// The write lock of an [`RwLock`].
-    Write = 2,
-}
-
-/// One held lock: the lock object's address (8-aligned) with its [`HeldKind`] in the low
-/// bits, so that recording and forgetting a lock move one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Held(usize);
-
-impl Held {
-    #[inline]
-    fn new(lock: *const u8, kind: HeldKind) -> Held {
-        Held(lock as usize | kind as usize)
-    }
-
-    fn lock(self) -> *const u8 {
-        (self.0 & !7) as *const u8
-    }
-
-    fn kind(self) -> HeldKind {
-        match self.0 & 7 {
-            0 => HeldKind::Mutex,
-            1 => HeldKind::Read,
-            _ => HeldKind::Write,
-        }
-    }
-}
-
-/// The locks one task or thread holds, oldest first.
-pub type HeldList = Vec<Held>;
+pub use crate::lock::held::{forget, note, HeldKind};
 
 /// The identity of a lock held by a task or thread that has ended without releasing it:
 /// even (not an OS thread's identity, which is odd) and not the address of any task.
@@ -84,78 +52,42 @@ pub fn current() -> (usize, *mut HeldList) {
     match crate::sched::current_task() {
         Some(task) => (
             task as *const crate::sched::Task as usize,
-            task.held_locks(),
+            task.held_locks(new_list),
         ),
         None => (super::thread_owner_id(), THREAD_HELD.with(|h| h.get())),
     }
 }
 
-/// Records that the holder of `list` has acquired `lock`.
-///
-/// # Safety
-/// `list` is the caller's own list (from [`current`]).
-#[inline]
-pub unsafe fn note(list: *mut HeldList, lock: *const u8, kind: HeldKind) {
-    (*list).push(Held::new(lock, kind));
+/// A task's first list: registers [`end_all`] as what ends lists, then makes one.
+#[cold]
+fn new_list() -> *mut HeldList {
+    list::set_end(end_all);
+    Box::into_raw(Box::new(HeldList::new()))
 }
 
-/// Forgets the most recent entry for `lock` held as `kind`, before it is released.
-///
-/// # Safety
-/// `list` is the caller's own list (from [`current`]).
-#[inline]
-pub unsafe fn forget(list: *mut HeldList, lock: *const u8, kind: HeldKind) {
-    let list = &mut *list;
-    let entry = Held::new(lock, kind);
-    if list.last() == Some(&entry) {
-        list.pop();
-    } else if let Some(i) = list.iter().rposition(|h| *h == entry) {
-        list.remove(i);
-    }
-}
-
-/// Releases every lock on `list`, innermost first, and empties it: the holder is ending
-/// by a panic.
+/// Empties `list` for a holder ending as `ending` (see the module docs): after a panic
+/// every lock is released, innermost first; after a normal end mutexes stay locked but
+/// orphaned, and reader and writer locks are released.
 ///
 /// # Safety
 /// `list` belongs to the calling task or thread, which is ending; every listed lock is
 /// allocated and held as listed.
-pub unsafe fn release_all(list: *mut HeldList) {
+pub unsafe fn end_all(list: *mut HeldList, ending: Ending) {
     while let Some(h) = (*list).pop() {
         match h.kind() {
-            HeldKind::Mutex => (*h.lock().cast::<Mutex>()).unlock_held(),
-            HeldKind::Read => (*h.lock().cast::<RwLock>()).read_unlock_held(),
-            HeldKind::Write => (*h.lock().cast::<RwLock>()).write_unlock_held(),
+            Kind::Mutex if ending == Ending::Returned => (*h.lock().cast::<Mutex>()).orphan(),
+            Kind::Mutex => (*h.lock().cast::<Mutex>()).unlock_held(),
+            Kind::Read => (*h.lock().cast::<RwLock>()).read_unlock_held(),
+            Kind::Write => (*h.lock().cast::<RwLock>()).write_unlock_held(),
         }
     }
 }
 
-/// Empties `list` for a holder that ends normally: mutexes stay locked but orphaned, reader
-/// and writer locks are released (see the module docs).
-///
-/// # Safety
-/// As for [`release_all`].
-pub unsafe fn orphan_all(list: *mut HeldList) {
-    while let Some(h) = (*list).pop() {
-        match h.kind() {
-            HeldKind::Mutex => (*h.lock().cast::<Mutex>()).orphan(),
-            HeldKind::Read => (*h.lock().cast::<RwLock>()).read_unlock_held(),
-            HeldKind::Write => (*h.lock().cast::<RwLock>()).write_unlock_held(),
-        }
-    }
-}
-
-/// [`release_all`] for the calling OS thread's own list (a thread or blocking-pool job
-/// that panicked).
-pub fn release_thread_locks() {
+/// [`end_all`] for the calling OS thread's own list (a thread or blocking-pool job that
+/// panicked or returned).
+pub fn end_thread_locks(ending: Ending) {
     // SAFETY: the calling thread's own list; its entries are live (module invariants).
-    THREAD_HELD.with(|h| unsafe { release_all(h.get()) });
-}
-
-/// [`orphan_all`] for the calling OS thread's own list (a thread or job that returned).
-pub fn orphan_thread_locks() {
-    // SAFETY: as above.
-    THREAD_HELD.with(|h| unsafe { orphan_all(h.get()) });
+    THREAD_HELD.with(|h| unsafe { end_all(h.get(), ending) });
 }
 
 /// Whether the calling OS thread's list is empty (tests).

@@ -5,13 +5,12 @@
 //! [`crate::sched::Waiter`]: a green task parks alone (its worker runs other tasks) and an
 //! OS thread sleeps on a futex, so both kinds of waiter mix freely in every queue. Waiters
 //! sit in intrusive [`waitq::WaitQueue`]s whose entries live on the waiting code's own
-//! stack; internal bookkeeping is guarded by [`rawlock::RawLock`], a short spin lock with backoff
-//! lock that is never held across a park.
+//! stack; internal bookkeeping is guarded by [`RawLock`](crate::lock::rawlock::RawLock), a
+//! short spin lock with backoff that is never held across a park.
 //!
 //! Every object is a reference-counted handle ([`handle`]): its first field is the atomic
 //! count `rc` (negative = immortal), `destroy` marks it destroyed and frees what it holds,
-//! and any later operation panics `use of destroyed <Kind>`. The C ABI lives in
-//! [`crate::abi::sync`].
+//! and any later operation panics `use of destroyed <Kind>`. The C ABI is `abi/sync.rs`.
 
 pub mod atomic;
 pub mod channel;
@@ -19,7 +18,6 @@ pub mod condvar;
 pub mod handle;
 pub mod held;
 pub mod mutex;
-pub mod rawlock;
 pub mod rwlock;
 pub mod select;
 pub mod waitgroup;
@@ -77,7 +75,7 @@ pub(crate) fn fast_random() -> u64 {
     STATE.with(|s| {
         let mut x = s.get();
         if x == 0 {
-            x = (crate::time::now_ns() ^ (s as *const Cell<u64> as u64)) | 1;
+            x = (crate::os::clock::now_ns() ^ (s as *const Cell<u64> as u64)) | 1;
         }
         x ^= x << 13;
         x ^= x >> 7;

@@ -33,11 +33,11 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering}
 
 use super::handle::{self, Handle, Payload};
 use super::held::{self, HeldKind};
-use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
+use crate::lock::rawlock::Locked;
+use crate::lock::solo_rmw::{SoloArith, SoloRmw};
+use crate::obj::rc::WeftGlue;
 use crate::panic::{panic_at, WeftLoc};
-use crate::rc::WeftGlue;
-use crate::sched::solo::{SoloArith, SoloRmw};
 use crate::sched::{Waiter, WakeReason};
 
 const UNLOCKED: u32 = 0;
@@ -64,7 +64,7 @@ unsafe impl Send for Mutex {}
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for Mutex {
-    const KIND: &'static str = "Mutex";
+    const DESTROYED: &'static str = "use of destroyed Mutex";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }

@@ -25,10 +25,10 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering}
 
 use super::handle::{self, Handle, Payload};
 use super::held::{self, HeldKind};
-use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
+use crate::lock::rawlock::Locked;
+use crate::obj::rc::WeftGlue;
 use crate::panic::{panic_at, WeftLoc};
-use crate::rc::WeftGlue;
 use crate::sched::{Claim, Waiter, WakeReason};
 
 const READ_MASK: u32 = (1 << 30) - 1;
@@ -42,6 +42,57 @@ const WRITERS_WAITING: u32 = 1 << 31;
 struct Queues {
     readers: WaitQueue,
     writers: WaitQueue,
+}
+
+impl Queues {
+    fn of(&mut self, side: Side) -> &mut WaitQueue {
+        match side {
+            Side::Read => &mut self.readers,
+            Side::Write => &mut self.writers,
+        }
+    }
+}
+
+/// Which lock a locker wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Read,
+    Write,
+}
+
+impl Side {
+    /// Whether a locker of this side may enter in state `s`: a reader while
+    /// [`read_lockable`], a writer while no reader or writer holds the lock.
+    #[inline]
+    fn may_enter(self, s: u32) -> bool {
+        match self {
+            Side::Read => read_lockable(s),
+            Side::Write => readers(s) == 0,
+        }
+    }
+
+    /// The state after this side entered state `s`.
+    #[inline]
+    fn entered(self, s: u32) -> u32 {
+        match self {
+            Side::Read => s + 1,
+            Side::Write => s | WRITE_LOCKED,
+        }
+    }
+
+    fn waiting_bit(self) -> u32 {
+        match self {
+            Side::Read => READERS_WAITING,
+            Side::Write => WRITERS_WAITING,
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Side::Read => "read-locking an RwLock",
+            Side::Write => "write-locking an RwLock",
+        }
+    }
 }
 
 /// A reader-writer lock object (see the module docs for the invariants).
@@ -63,7 +114,7 @@ unsafe impl Send for RwLock {}
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for RwLock {
-    const KIND: &'static str = "RwLock";
+    const DESTROYED: &'static str = "use of destroyed RwLock";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }
@@ -133,7 +184,7 @@ impl RwLock {
                 .compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok())
         {
-            self.read_contended(me, loc);
+            self.lock_contended(Side::Read, me, loc);
         }
         // SAFETY: the caller's own list.
         unsafe { held::note(list, self.addr(), HeldKind::Read) };
@@ -143,14 +194,18 @@ impl RwLock {
         (self as *const RwLock).cast()
     }
 
+    /// The slow path of [`read_lock`](Self::read_lock) and
+    /// [`write_lock`](Self::write_lock): retries the compare-and-swap while the lock is
+    /// free for `side`, else sets `side`'s waiting bit and parks in its queue (see the
+    /// module docs).
     #[cold]
-    fn read_contended(&self, me: usize, loc: Option<&WeftLoc>) {
+    fn lock_contended(&self, side: Side, me: usize, loc: Option<&WeftLoc>) {
         loop {
             let mut s = self.state.load(Ordering::Relaxed);
-            while read_lockable(s) {
+            while side.may_enter(s) {
                 match self.state.compare_exchange_weak(
                     s,
-                    s + 1,
+                    side.entered(s),
                     Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
@@ -161,7 +216,7 @@ impl RwLock {
             if is_write_locked(s) && self.writer.load(Ordering::Relaxed) == me {
                 panic_at("rwlock already write-locked by this task", loc);
             }
-            if readers(s) == MAX_READERS {
+            if side == Side::Read && readers(s) == MAX_READERS {
                 std::thread::yield_now();
                 continue;
             }
@@ -170,12 +225,12 @@ impl RwLock {
             {
                 let mut q = self.queues.lock();
                 let s = self.state.load(Ordering::Relaxed);
-                if read_lockable(s)
+                if side.may_enter(s)
                     || self
                         .state
                         .compare_exchange(
                             s,
-                            s | READERS_WAITING,
+                            s | side.waiting_bit(),
                             Ordering::Relaxed,
                             Ordering::Relaxed,
                         )
@@ -187,10 +242,10 @@ impl RwLock {
                     continue;
                 }
                 // SAFETY: the entry lives until unlinked (we wait below).
-                unsafe { q.readers.push_back(e) };
+                unsafe { q.of(side).push_back(e) };
             }
             // SAFETY: our own entry.
-            unsafe { (*e).waiter.park("read-locking an RwLock", None) };
+            unsafe { (*e).waiter.park(side.reason(), None) };
         }
     }
 
@@ -241,58 +296,11 @@ impl RwLock {
             .compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
-            self.write_contended(me, loc);
+            self.lock_contended(Side::Write, me, loc);
         }
         self.writer.store(me, Ordering::Relaxed);
         // SAFETY: the caller's own list.
         unsafe { held::note(list, self.addr(), HeldKind::Write) };
-    }
-
-    #[cold]
-    fn write_contended(&self, me: usize, loc: Option<&WeftLoc>) {
-        if self.writer.load(Ordering::Relaxed) == me {
-            panic_at("rwlock already write-locked by this task", loc);
-        }
-        loop {
-            let mut s = self.state.load(Ordering::Relaxed);
-            while readers(s) == 0 {
-                match self.state.compare_exchange_weak(
-                    s,
-                    s | WRITE_LOCKED,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return,
-                    Err(actual) => s = actual,
-                }
-            }
-            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
-            let e: *mut WaitEntry = &mut entry;
-            {
-                let mut q = self.queues.lock();
-                let s = self.state.load(Ordering::Relaxed);
-                if readers(s) == 0
-                    || self
-                        .state
-                        .compare_exchange(
-                            s,
-                            s | WRITERS_WAITING,
-                            Ordering::Relaxed,
-                            Ordering::Relaxed,
-                        )
-                        .is_err()
-                {
-                    drop(q);
-                    // SAFETY: our own, never queued entry.
-                    unsafe { (*e).waiter.abort() };
-                    continue;
-                }
-                // SAFETY: the entry lives until unlinked (we wait below).
-                unsafe { q.writers.push_back(e) };
-            }
-            // SAFETY: our own entry.
-            unsafe { (*e).waiter.park("write-locking an RwLock", None) };
-        }
     }
 
     /// Releases the write lock; panics `rwlock not write-locked by this task` unless the

@@ -18,7 +18,7 @@ use std::ptr;
 
 use super::channel::{Channel, TOKEN_CLOSED};
 use super::handle::Handle;
-use super::waitq::WaitEntry;
+use super::waitq::{WaitEntry, WaitQueue};
 use super::Status;
 use crate::sched::{Waiter, WakeReason};
 
@@ -89,25 +89,15 @@ pub unsafe fn select(cases: &[SelectCase], timeout_ms: i64, has_default: bool) -
         .collect();
     let base = entries.as_mut_ptr();
     for (k, &i) in poll.iter().enumerate() {
-        let st = (*cases[i].ch).st();
-        if cases[i].op == OP_SEND {
-            st.sendq.push_back(base.add(k));
-        } else {
-            st.recvq.push_back(base.add(k));
-        }
+        queue_of(&cases[i]).push_back(base.add(k));
     }
     unlock_all(&locks);
-    let deadline = (timeout_ms > 0).then(|| crate::time::deadline_after_ms(timeout_ms));
+    let deadline = (timeout_ms > 0).then(|| crate::os::clock::deadline_after_ms(timeout_ms));
     let wake = waiter.park("waiting in select", deadline);
 
     lock_all(&locks);
     for (k, &i) in poll.iter().enumerate() {
-        let st = (*cases[i].ch).st();
-        if cases[i].op == OP_SEND {
-            st.sendq.remove(base.add(k));
-        } else {
-            st.recvq.remove(base.add(k));
-        }
+        queue_of(&cases[i]).remove(base.add(k));
     }
     unlock_all(&locks);
     drop(entries);
@@ -168,6 +158,17 @@ unsafe fn fired(c: &SelectCase, i: usize, status: Status) -> i64 {
     i as i64
 }
 
+/// The queue case `c` waits in: its channel's senders or receivers (under the channel's
+/// lock).
+unsafe fn queue_of<'a>(c: &SelectCase) -> &'a mut WaitQueue {
+    let st = (*c.ch).st();
+    if c.op == OP_SEND {
+        &mut st.sendq
+    } else {
+        &mut st.recvq
+    }
+}
+
 unsafe fn lock_all(locks: &[*mut Channel]) {
     for &ch in locks {
         (*ch).lock.lock();
@@ -183,7 +184,7 @@ unsafe fn unlock_all(locks: &[*mut Channel]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rc::WeftGlue;
+    use crate::obj::rc::WeftGlue;
     use crate::sync::handle;
 
     static I64: WeftGlue = WeftGlue::plain(8, 8);

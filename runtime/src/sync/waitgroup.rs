@@ -10,8 +10,8 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use super::handle::{self, Handle};
-use super::rawlock::Locked;
 use super::waitq::{WaitEntry, WaitQueue};
+use crate::lock::rawlock::Locked;
 use crate::panic::{panic_at, WeftLoc};
 use crate::sched::{Waiter, WakeReason};
 
@@ -27,15 +27,12 @@ pub struct WaitGroup {
 
 // SAFETY: `rc` is the first field of a `repr(C)` struct allocated by `handle::into_raw`.
 unsafe impl Handle for WaitGroup {
-    const KIND: &'static str = "WaitGroup";
+    const DESTROYED: &'static str = "use of destroyed WaitGroup";
     fn rc(&self) -> &AtomicI64 {
         &self.rc
     }
     fn destroyed(&self) -> &AtomicBool {
         &self.destroyed
-    }
-    unsafe fn free(this: *mut Self) {
-        handle::free_box(this);
     }
 }
 

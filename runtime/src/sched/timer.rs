@@ -1,4 +1,5 @@
-//! Monotonic time, sleeping, and the timer heaps the scheduler checks.
+//! Sleeping, and the timer heaps the scheduler checks (deadlines are absolute
+//! [`crate::os::clock::now_ns`] values).
 //!
 //! Invariants of [`TimerHeap`]:
 //! - one heap per worker, guarded by the worker's lock; entries are `(deadline, waiter)`
@@ -13,43 +14,22 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use crate::sched::{Waiter, WakeReason};
-
-/// Nanoseconds of the monotonic clock (CLOCK_MONOTONIC; arbitrary origin, never goes back).
-#[inline]
-pub fn now_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-/// Milliseconds of the monotonic clock (see [`now_ns`]).
-pub fn now_ms() -> u64 {
-    now_ns() / 1_000_000
-}
-
-/// The absolute [`now_ns`] deadline `ms` milliseconds from now (saturating).
-pub fn deadline_after_ms(ms: i64) -> u64 {
-    now_ns().saturating_add((ms.max(0) as u64).saturating_mul(1_000_000))
-}
+use super::waiter::{Waiter, WakeReason};
+use crate::os::clock::deadline_after_ms;
 
 /// Sleeps `ms` milliseconds. A green task parks (its worker runs other tasks) and returns
 /// early, with `false`, when it is cancelled; `ms <= 0` just yields. An OS thread sleeps.
 /// Returns true when the full time elapsed.
 pub fn sleep_ms(ms: i64) -> bool {
-    if crate::sched::current_task().is_none() {
+    if super::current_task().is_none() {
         if ms > 0 {
             std::thread::sleep(std::time::Duration::from_millis(ms as u64));
         }
         return true;
     }
     if ms <= 0 {
-        crate::sched::yield_now();
-        return !crate::sched::is_cancelled();
+        super::yield_now();
+        return !super::is_cancelled();
     }
     let waiter = Waiter::prepare(true);
     waiter.park("sleeping", Some(deadline_after_ms(ms))).reason == WakeReason::TimedOut
@@ -165,14 +145,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clock_is_monotonic() {
-        let a = now_ns();
-        let b = now_ns();
-        assert!(b >= a);
-        assert!(now_ms() >= a / 1_000_000);
-    }
-
-    #[test]
     fn heap_orders_by_deadline_then_fifo() {
         let mut heap = TimerHeap::new();
         let w = Waiter::prepare(false);
@@ -189,8 +161,8 @@ mod tests {
 
     #[test]
     fn thread_sleep_sleeps() {
-        let start = now_ns();
+        let start = crate::os::clock::now_ns();
         assert!(sleep_ms(5));
-        assert!(now_ns() - start >= 5_000_000);
+        assert!(crate::os::clock::now_ns() - start >= 5_000_000);
     }
 }

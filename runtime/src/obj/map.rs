@@ -26,10 +26,10 @@ use core::ptr::NonNull;
 
 use hashbrown::hash_table::{Entry as TableEntry, HashTable};
 
-use crate::panic::fatal;
-use crate::rc::{self, RcHeader, WeftGlue};
-use crate::string::WeftStr;
-use crate::vec::WeftVec;
+use crate::obj::rc::{self, RcHeader, WeftGlue};
+use crate::obj::string::WeftStr;
+use crate::obj::vec::WeftVec;
+use crate::os::fatal;
 
 /// What a map's keys are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

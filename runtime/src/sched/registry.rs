@@ -1,6 +1,6 @@
-//! OS threads seen by the scheduler: their wait nodes, names, and the count of threads
-//! running outside a runtime wait (deadlock detection needs it: a running thread may still
-//! wake a parked task).
+//! The registry of OS threads the scheduler knows: their wait nodes, names, what a panic on
+//! each does first, and the count of threads running outside a runtime wait (deadlock
+//! detection needs it: a running thread may still wake a parked task).
 //!
 //! Invariants:
 //! - a thread is registered on its first use of the runtime (or by [`enter_os_thread`]) and
@@ -10,7 +10,7 @@
 //! - a thread's [`WaitNode`] is never freed: when the thread exits it is recycled for a
 //!   later thread (its sequence number keeps stale waiters harmless).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::sync::Mutex;
 
@@ -37,8 +37,14 @@ impl Drop for Registration {
     }
 }
 
+/// What a panic on an OS thread does before the failure path prints it and exits: the
+/// thread layer delivers the panic of a Weft thread or blocking-pool job to its joiner, and
+/// never returns when it does.
+pub type ThreadPanicHook = fn(message: &str, location: &str);
+
 thread_local! {
     static CURRENT: RefCell<Option<Registration>> = const { RefCell::new(None) };
+    static ON_PANIC: Cell<Option<ThreadPanicHook>> = const { Cell::new(None) };
 }
 
 /// Registers the calling OS thread (counted as running from now on) if it is not yet.
@@ -84,6 +90,9 @@ fn register(name: String) -> &'static ThreadInfo {
     });
     *info.name.lock().unwrap_or_else(|e| e.into_inner()) = name;
     RUNNING.fetch_add(1, Ordering::SeqCst);
+    drop(threads);
+    // A panic on a registered thread goes through the scheduler's failure path.
+    crate::panic::set_failure_path(super::panic_current);
     info
 }
 
@@ -91,9 +100,22 @@ fn register(name: String) -> &'static ThreadInfo {
 /// `Thread.spawn`, the blocking pool): sets up its alternate signal stack and guard-page
 /// bounds for the overflow handler, and counts it as running until it exits.
 pub fn enter_os_thread(name: &str) {
-    super::signals::setup_thread(name);
+    crate::os::signals::setup_thread(name);
     let info = current_info();
     *info.name.lock().unwrap_or_else(|e| e.into_inner()) = name.to_owned();
+}
+
+/// Records `hook` as what a panic on the calling OS thread does first (the thread layer,
+/// for its threads and pool threads).
+pub(crate) fn set_panic_hook(hook: ThreadPanicHook) {
+    ON_PANIC.with(|h| h.set(Some(hook)));
+}
+
+/// Runs the calling thread's [`ThreadPanicHook`], if it has one (may not return).
+pub(crate) fn on_thread_panic(message: &str, location: &str) {
+    if let Some(hook) = ON_PANIC.with(|h| h.get()) {
+        hook(message, location);
+    }
 }
 
 /// Adjusts the count of OS threads running outside a runtime wait; when it drops to zero
@@ -101,7 +123,7 @@ pub fn enter_os_thread(name: &str) {
 pub(crate) fn count_running(delta: isize) {
     let now = RUNNING.fetch_add(delta, Ordering::SeqCst) + delta;
     if now == 0 {
-        if let Some(rt) = super::runtime::try_rt() {
+        if let Some(rt) = super::scheduler::try_rt() {
             rt.poke_if_all_idle();
         }
     }

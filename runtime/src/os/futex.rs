@@ -1,6 +1,6 @@
 //! Linux futex wait and wake on a 32-bit atomic word (private to the process).
 //!
-//! Deadlines are absolute [`crate::time::now_ns`] values (CLOCK_MONOTONIC), passed to
+//! Deadlines are absolute [`crate::os::clock::now_ns`] values (CLOCK_MONOTONIC), passed to
 //! `FUTEX_WAIT_BITSET`, which takes an absolute time, as Rust std's futex module does.
 
 use std::sync::atomic::AtomicU32;

@@ -20,16 +20,16 @@ use core::mem::{ManuallyDrop, MaybeUninit};
 use core::ptr::NonNull;
 use core::sync::atomic::AtomicI64;
 
-use crate::fmt::{self as numfmt, FloatText, INT_TEXT_MAX};
+use crate::obj::fmt::{self as numfmt, FloatText, INT_TEXT_MAX};
+use crate::obj::rc::{self, RcHeader, WeftGlue, IMMORTAL};
+use crate::obj::vec::WeftVec;
 use crate::panic::{check_range, WeftLoc};
-use crate::rc::{self, RcHeader, WeftGlue, IMMORTAL};
-use crate::vec::WeftVec;
 
 /// The header of a string object; `len` bytes follow it.
 #[repr(C)]
 #[derive(Debug)]
 pub struct StrHeader {
-    /// Reference count (see [`crate::rc`]).
+    /// Reference count (see [`crate::obj::rc`]).
     pub rc: AtomicI64,
     /// Length in bytes.
     pub len: i64,
@@ -367,7 +367,7 @@ impl WeftStr {
         WeftStr::from_bytes(numfmt::u64_text(v, &mut [0; INT_TEXT_MAX]))
     }
 
-    /// Python-`repr` text of an `f64` (see [`crate::fmt`]).
+    /// Python-`repr` text of an `f64` (see [`crate::obj::fmt`]).
     pub fn from_f64(v: f64) -> WeftStr {
         WeftStr::from_bytes(numfmt::f64_text(v, &mut FloatText::new()))
     }

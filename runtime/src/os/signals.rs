@@ -114,7 +114,7 @@ fn thread_guard_area() -> (usize, usize) {
         libc::pthread_attr_getguardsize(&attr, &mut guard);
         libc::pthread_attr_destroy(&mut attr);
         let lo = addr as usize;
-        let page = crate::stack::page_size();
+        let page = crate::os::page_size();
         (
             lo.saturating_sub(GUARD_SLACK.max(guard + page)),
             lo + guard + page,

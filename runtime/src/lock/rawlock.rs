@@ -19,7 +19,7 @@
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::sched::solo::SoloRmw;
+use super::solo_rmw::SoloRmw;
 
 /// The longest pause between two attempts of a contended locker, in spin-loop hints;
 /// past it the locker yields its OS thread between attempts.

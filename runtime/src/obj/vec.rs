@@ -19,15 +19,16 @@
 use core::ptr::NonNull;
 use core::sync::atomic::AtomicI64;
 
-use crate::panic::{check_index, check_range, fatal, panic_bounds, WeftLoc};
-use crate::rc::{self, RcHeader, WeftGlue, IMMORTAL};
-use crate::string::{self, WeftStr};
+use crate::obj::rc::{self, RcHeader, WeftGlue, IMMORTAL};
+use crate::obj::string::{self, WeftStr};
+use crate::os::fatal;
+use crate::panic::{check_index, check_range, panic_bounds, WeftLoc};
 
 /// The header of a vector object; `cap` element slots follow it.
 #[repr(C)]
 #[derive(Debug)]
 pub struct VecHeader {
-    /// Reference count (see [`crate::rc`]).
+    /// Reference count (see [`crate::obj::rc`]).
     pub rc: AtomicI64,
     /// Number of elements.
     pub len: i64,

@@ -11,7 +11,7 @@
 //!   `steal::EAGER_WAKE_LEN` entries); a producer of such work first publishes it,
 //!   then checks `npidle`. Both sides use sequentially consistent operations, so either the
 //!   producer sees the idle worker and wakes it, or the worker sees the work: no wake-up is
-//!   lost. Shorter queues wake nobody: a sleeper's periodic look (`Runtime::deep_sleep`)
+//!   lost. Shorter queues wake nobody: a sleeper's periodic look (`Scheduler::deep_sleep`)
 //!   finds their work once it has waited (see `sched::steal`);
 //! - the drain: after main returned, the process exits as soon as every non-daemon task has
 //!   finished (`Σ spawned − Σ finished == 0`, finished counters read first);
@@ -24,8 +24,9 @@ use std::sync::{Mutex, OnceLock};
 use super::queue::GlobalQueue;
 use super::task::{Entry, Task, RUNNING};
 use super::worker::Worker;
-use super::{futex, solo, thread};
-use crate::time::now_ns;
+use super::{registry, solo};
+use crate::os::clock::now_ns;
+use crate::os::futex;
 
 /// How long an idle worker spins, checking queues, before it sleeps (ns).
 const SPIN_NS: u64 = 50_000;
@@ -43,7 +44,7 @@ const WOKEN_TO_SPIN: u32 = 1;
 const WOKEN_TO_CHECK: u32 = 2;
 
 /// The scheduler (see the module docs).
-pub struct Runtime {
+pub struct Scheduler {
     /// The workers; worker `i` runs on its own OS thread.
     pub workers: Box<[Worker]>,
     /// The global injection queue.
@@ -57,13 +58,13 @@ pub struct Runtime {
     exit_code: AtomicI32,
 }
 
-static RT: OnceLock<Runtime> = OnceLock::new();
+static RT: OnceLock<Scheduler> = OnceLock::new();
 static STARTED: std::sync::Once = std::sync::Once::new();
 static ADOPTED: AtomicBool = AtomicBool::new(false);
 
 /// The runtime, started on first use with `WEFT_THREADS` workers on threads of their own.
 #[inline]
-pub fn rt() -> &'static Runtime {
+pub fn rt() -> &'static Scheduler {
     match RT.get() {
         Some(rt) => rt,
         None => start(false),
@@ -71,7 +72,7 @@ pub fn rt() -> &'static Runtime {
 }
 
 /// The runtime if it has been started.
-pub(crate) fn try_rt() -> Option<&'static Runtime> {
+pub(crate) fn try_rt() -> Option<&'static Scheduler> {
     RT.get()
 }
 
@@ -94,10 +95,10 @@ pub fn configured_threads() -> usize {
 /// Starts the runtime if it is not running yet. With `adopt_caller`, worker 0 is left for
 /// the calling thread to run ([`Worker::run`]); the others get threads of their own.
 /// Returns the runtime either way.
-pub(crate) fn start(adopt_caller: bool) -> &'static Runtime {
+pub(crate) fn start(adopt_caller: bool) -> &'static Scheduler {
     let rt = RT.get_or_init(|| {
         let n = configured_threads();
-        Runtime {
+        Scheduler {
             workers: (0..n).map(|id| Worker::new(id, n)).collect(),
             global: GlobalQueue::new(),
             idle: Mutex::new(Vec::with_capacity(n)),
@@ -109,7 +110,8 @@ pub(crate) fn start(adopt_caller: bool) -> &'static Runtime {
         }
     });
     STARTED.call_once(|| {
-        super::signals::install();
+        crate::panic::set_failure_path(super::panic_current);
+        crate::os::signals::install();
         ADOPTED.store(adopt_caller, Ordering::SeqCst);
         let first = usize::from(adopt_caller);
         for worker in &rt.workers[first..] {
@@ -123,7 +125,17 @@ pub(crate) fn start(adopt_caller: bool) -> &'static Runtime {
     rt
 }
 
-impl Runtime {
+impl Scheduler {
+    /// Takes a worker off the idle list (the most recently idle), if any.
+    fn pop_idle(&self) -> Option<usize> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let id = idle.pop();
+        if id.is_some() {
+            self.npidle.fetch_sub(1, Ordering::SeqCst);
+        }
+        id
+    }
+
     /// Whether a worker spins looking for work (or was woken to, and has not yet).
     pub(crate) fn any_spinning(&self) -> bool {
         self.nmspinning.load(Ordering::SeqCst) != 0
@@ -142,14 +154,7 @@ impl Runtime {
         {
             return;
         }
-        let id = {
-            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            let id = idle.pop();
-            if id.is_some() {
-                self.npidle.fetch_sub(1, Ordering::SeqCst);
-            }
-            id
-        };
+        let id = self.pop_idle();
         match id {
             Some(id) => {
                 solo::leave();
@@ -343,14 +348,7 @@ impl Runtime {
         if self.npidle.load(Ordering::SeqCst) != self.workers.len() {
             return;
         }
-        let id = {
-            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            let id = idle.pop();
-            if id.is_some() {
-                self.npidle.fetch_sub(1, Ordering::SeqCst);
-            }
-            id
-        };
+        let id = self.pop_idle();
         if let Some(id) = id {
             solo::leave();
             let worker = &self.workers[id];
@@ -380,7 +378,7 @@ impl Runtime {
     /// can ever wake the parked tasks.
     fn all_idle(&self) {
         self.check_drain();
-        if thread::running_count() > 0 || self.any_queued() || self.any_live_timer() {
+        if registry::running_count() > 0 || self.any_queued() || self.any_live_timer() {
             return;
         }
         let mut parked = Vec::new();
@@ -389,13 +387,13 @@ impl Runtime {
                 parked.push(task);
             }
         });
-        let threads = thread::parked_threads();
+        let threads = registry::parked_threads();
         if parked.is_empty() {
             return;
         }
         // Still quiescent after the scan?
         if self.npidle.load(Ordering::SeqCst) != self.workers.len()
-            || thread::running_count() > 0
+            || registry::running_count() > 0
             || self.any_queued()
         {
             return;
@@ -416,7 +414,7 @@ impl Runtime {
             return;
         }
         if self.live_tasks() == 0 {
-            exit_process(self.exit_code.load(Ordering::SeqCst));
+            crate::os::exit_process(self.exit_code.load(Ordering::SeqCst));
         }
     }
 
@@ -436,12 +434,4 @@ impl Runtime {
             + self.foreign_spawned.load(Ordering::SeqCst);
         spawned.saturating_sub(finished)
     }
-}
-
-/// Flushes Rust's buffered stdout and exits the process with `code`.
-pub(crate) fn exit_process(code: i32) -> ! {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    // SAFETY: exiting the process.
-    unsafe { libc::exit(code) }
 }

@@ -18,41 +18,9 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 use std::sync::Mutex;
 
-use crate::string::{StrWriter, WeftStr, STR_GLUE};
-use crate::vec::WeftVec;
-
-/// Writes all of `bytes` to `fd`, retrying after partial writes, `EINTR` and `EAGAIN`
-/// (waiting with `poll` for a non-blocking descriptor). Returns false on any other error.
-pub fn write_all(fd: i32, mut bytes: &[u8]) -> bool {
-    while !bytes.is_empty() {
-        // SAFETY: `bytes` is valid for reads of its length.
-        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-        if n >= 0 {
-            bytes = &bytes[n as usize..];
-            continue;
-        }
-        match errno() {
-            libc::EINTR => {}
-            libc::EAGAIN => wait_writable(fd),
-            _ => return false,
-        }
-    }
-    true
-}
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-fn wait_writable(fd: i32) {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLOUT,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd.
-    unsafe { libc::poll(&mut pfd, 1, -1) };
-}
+use crate::obj::string::{StrWriter, WeftStr, STR_GLUE};
+use crate::obj::vec::WeftVec;
+use crate::os::{errno, write_all};
 
 /// Lines up to this many bytes (newline included) are assembled on the stack.
 const STACK_LINE: usize = 1024;
@@ -226,7 +194,7 @@ impl LineReader {
     pub fn read_line(&mut self) -> Option<WeftStr> {
         let mut scanned = self.start;
         loop {
-            if let Some(i) = crate::string::find_bytes(&self.buf[scanned..], b"\n") {
+            if let Some(i) = crate::obj::string::find_bytes(&self.buf[scanned..], b"\n") {
                 let end = scanned + i;
                 return Some(self.take_line(end, end + 1));
             }
@@ -314,12 +282,6 @@ mod tests {
     fn lines_are_parts_plus_a_newline() {
         assert_eq!(line_of(&["a", "", "bc"]), b"abc\n");
         assert_eq!(line_of(&[]), b"\n");
-    }
-
-    #[test]
-    fn write_all_reports_bad_descriptors() {
-        assert!(!write_all(-1, b"x"));
-        assert!(write_all(-1, b""), "nothing to write");
     }
 
     #[test]

@@ -18,7 +18,7 @@
 use core::ptr::NonNull;
 use core::sync::atomic::{fence, AtomicI64, Ordering};
 
-use crate::panic::fatal;
+use crate::os::fatal;
 
 /// The count that marks an immortal object (any negative count does; the runtime's own
 /// immortal objects use this one).
@@ -107,17 +107,17 @@ pub unsafe fn count(obj: *const RcHeader) -> i64 {
 /// The largest alignment `malloc` guarantees on the supported 64-bit targets.
 const MALLOC_ALIGN: usize = 16;
 
-/// Whether allocations bypass the magazines ([`crate::magazine`]) for the C library's
+/// Whether allocations bypass the magazines ([`crate::obj::magazine`]) for the C library's
 /// `malloc` and `free` alone: under Valgrind, whose leak checker then sees every block
 /// the program frees (fixed for the process).
 #[inline]
 fn plain_malloc() -> bool {
-    crate::valgrind::running()
+    crate::os::valgrind::running()
 }
 
 /// Allocates `size` bytes aligned to `align` (a power of two). Never returns null: on
 /// failure the process ends with `fatal: out of memory` (exit code 2). Small blocks come
-/// from the calling thread's magazines ([`crate::magazine`]), others from `malloc`.
+/// from the calling thread's magazines ([`crate::obj::magazine`]), others from `malloc`.
 #[inline]
 pub fn alloc(size: usize, align: usize) -> NonNull<u8> {
     NonNull::new(try_alloc(size, align)).unwrap_or_else(|| out_of_memory())
@@ -130,8 +130,8 @@ pub fn try_alloc(size: usize, align: usize) -> *mut u8 {
     let size = size.max(1);
     let p = if align > MALLOC_ALIGN {
         aligned_alloc(size, align)
-    } else if size <= crate::magazine::MAX_SIZE && !plain_malloc() {
-        return crate::magazine::alloc(size);
+    } else if size <= crate::obj::magazine::MAX_SIZE && !plain_malloc() {
+        return crate::obj::magazine::alloc(size);
     } else {
         // SAFETY: malloc has no preconditions.
         unsafe { libc::malloc(size) }
@@ -186,7 +186,7 @@ pub unsafe fn free(p: *mut u8, _size: usize, _align: usize) {
     if plain_malloc() {
         libc::free(p.cast());
     } else {
-        crate::magazine::free(p);
+        crate::obj::magazine::free(p);
     }
 }
 

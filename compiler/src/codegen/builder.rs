@@ -200,6 +200,56 @@ impl<'ctx> Builder<'ctx> {
         )
     }
 
+    /// Calls `f`, continuing at `then`, or at the landing pad `unwind` when it unwinds.
+    pub fn direct_invoke(
+        &self,
+        f: FunctionValue<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+        then: BasicBlock<'ctx>,
+        unwind: BasicBlock<'ctx>,
+        name: &str,
+    ) -> CallSiteValue<'ctx> {
+        ok(
+            self.0.build_direct_invoke(f, args, then, unwind, name),
+            "invoke",
+        )
+    }
+
+    /// [`Builder::direct_invoke`] of a function pointer.
+    pub fn indirect_invoke(
+        &self,
+        ty: FunctionType<'ctx>,
+        f: PointerValue<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+        then: BasicBlock<'ctx>,
+        unwind: BasicBlock<'ctx>,
+        name: &str,
+    ) -> CallSiteValue<'ctx> {
+        ok(
+            self.0
+                .build_indirect_invoke(ty, f, args, then, unwind, name),
+            "invoke",
+        )
+    }
+
+    /// A cleanup `landingpad` of type `ty` (the exception pointer and selector).
+    pub fn landing_pad<T: BasicType<'ctx>>(
+        &self,
+        ty: T,
+        personality: FunctionValue<'ctx>,
+        name: &str,
+    ) -> BasicValueEnum<'ctx> {
+        ok(
+            self.0.build_landing_pad(ty, personality, &[], true, name),
+            "landingpad",
+        )
+    }
+
+    /// Continues the unwinding a landing pad stopped.
+    pub fn resume<V: BasicValue<'ctx>>(&self, exception: V) -> InstructionValue<'ctx> {
+        ok(self.0.build_resume(exception), "resume")
+    }
+
     /// `ret` with a value, or `ret void` for `None`.
     pub fn ret(&self, value: Option<&dyn BasicValue<'ctx>>) -> InstructionValue<'ctx> {
         ok(self.0.build_return(value), "ret")

@@ -314,10 +314,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.conditional_branch(ok, cont, fail);
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
-        let f = self.cg.rt("weft_rt_panic_bounds");
-        self.cg
-            .builder
-            .call(f, &[i.into(), len.into(), loc.into()], "");
+        self.call_rt("weft_rt_panic_bounds", &[i.into(), len.into(), loc.into()]);
         self.cg.builder.unreachable();
         self.cg.builder.position_at_end(cont);
     }
@@ -441,7 +438,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let f = self.cg.func_value(*id);
                 let largs = self.lower_args(args, crate::hir::call_may_write(target, args));
                 self.debug_loc(span);
-                let call = self.cg.builder.call(f, &largs, "call");
+                let call = self.call_may_unwind(f, &largs, "call");
                 call.try_as_basic_value().basic()
             }
             CallTarget::Closure(c) => {
@@ -468,7 +465,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let env = self.cg.builder.extract_value(cv, 1, "env");
                 let mut largs = vec![env.into()];
                 largs.extend(self.lower_args(args, true));
-                let call = self.cg.builder.indirect_call(fty, fp, &largs, "call");
+                let call = self.indirect_call_may_unwind(fty, fp, &largs, "call");
                 call.try_as_basic_value().basic()
             }
             CallTarget::Extern { symbol } => {

@@ -78,6 +78,11 @@ pub enum Exit<'ctx, 'p> {
     },
     Defer(&'p Block),
     Errdefer(&'p Block),
+    /// Call runtime function `f` with `args` (the unlock of `withLock`).
+    RuntimeCall {
+        f: inkwell::values::FunctionValue<'ctx>,
+        args: Vec<inkwell::values::BasicMetadataValueEnum<'ctx>>,
+    },
 }
 
 pub enum ScopeKind<'ctx> {
@@ -106,6 +111,8 @@ pub struct FnCg<'a, 'ctx, 'p> {
     /// ([`FnCg::mark_operands`]).
     pub must_own: std::collections::HashSet<*const Expr>,
     entry: BasicBlock<'ctx>,
+    /// Unwinding state: the landing pad for the current cleanups (`unwind.rs`).
+    pub unwind: super::unwind::UnwindState<'ctx>,
 }
 
 impl<'ctx, 'p> Cg<'ctx, 'p> {
@@ -127,6 +134,7 @@ impl<'ctx, 'p> Cg<'ctx, 'p> {
             f,
             func,
             entry,
+            unwind: Default::default(),
         };
         fc.emit_body();
     }
@@ -393,6 +401,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// Ends the holds of [`FnCg::hold`] (in the same scope): the values now have owners.
     pub fn unhold(&mut self, held: &[Option<PointerValue<'ctx>>]) {
+        self.unwind.cleanups_changed();
         let scope = self.scopes.last_mut().expect("a scope");
         scope
             .exits
@@ -401,18 +410,20 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// Schedules the release of the value at `p` when the innermost scope ends.
     pub fn schedule_drop(&mut self, p: PointerValue<'ctx>, ty: &Ty) {
-        if self.cg.needs_drop(ty) {
-            let scope = self.scopes.last_mut().expect("a scope");
-            scope.exits.push(Exit::Drop {
-                ptr: p,
-                ty: ty.clone(),
-            });
-        }
+        let innermost = self.scopes.len() - 1;
+        self.schedule_drop_in(innermost, p, ty);
+    }
+
+    /// Adds an exit action to scope `scope`.
+    pub fn push_exit(&mut self, scope: usize, exit: Exit<'ctx, 'p>) {
+        self.unwind.cleanups_changed();
+        self.scopes[scope].exits.push(exit);
     }
 
     // ----- scopes -----
 
     pub fn push_scope(&mut self, kind: ScopeKind<'ctx>) {
+        self.unwind.cleanups_changed();
         self.scopes.push(Scope {
             exits: Vec::new(),
             kind,
@@ -421,6 +432,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// Leaves the innermost scope normally, running its exit actions.
     pub fn pop_scope(&mut self) {
+        self.unwind.cleanups_changed();
         let scope = self.scopes.pop().expect("a scope");
         if !self.terminated() {
             for exit in scope.exits.iter().rev() {
@@ -432,7 +444,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Runs the exit actions of scopes `from..` (innermost first) without leaving them:
     /// for `break`, `continue` and `return`. `error` is the "returning an error" flag for
     /// `errdefer`.
-    fn run_exits_from(&mut self, from: usize, error: Option<inkwell::values::IntValue<'ctx>>) {
+    pub fn run_exits_from(&mut self, from: usize, error: Option<inkwell::values::IntValue<'ctx>>) {
         for i in (from..self.scopes.len()).rev() {
             // The exits are taken out while they run: a deferred block pushes and pops
             // scopes of its own above them.
@@ -450,6 +462,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
         match exit {
             Exit::Drop { ptr, ty } => self.cg.release_at(*ptr, ty),
+            Exit::RuntimeCall { f, args } => {
+                self.cg.builder.call(*f, args, "");
+            }
             Exit::Defer(b) => {
                 let v = self.block(b);
                 let ty = b.value.as_ref().map(|v| v.ty.clone()).unwrap_or(Ty::Void);
@@ -548,18 +563,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.assign(place, *op, value);
                 self.pop_scope();
             }
-            Stmt::Defer(b) => self
-                .scopes
-                .last_mut()
-                .expect("scope")
-                .exits
-                .push(Exit::Defer(b)),
-            Stmt::Errdefer(b) => self
-                .scopes
-                .last_mut()
-                .expect("scope")
-                .exits
-                .push(Exit::Errdefer(b)),
+            Stmt::Defer(b) => self.push_exit(self.scopes.len() - 1, Exit::Defer(b)),
+            Stmt::Errdefer(b) => self.push_exit(self.scopes.len() - 1, Exit::Errdefer(b)),
         }
     }
 
@@ -600,10 +605,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Schedules a release in a specific (enclosing) scope.
     pub fn schedule_drop_in(&mut self, scope: usize, p: PointerValue<'ctx>, ty: &Ty) {
         if self.cg.needs_drop(ty) {
-            self.scopes[scope].exits.push(Exit::Drop {
+            let exit = Exit::Drop {
                 ptr: p,
                 ty: ty.clone(),
-            });
+            };
+            self.push_exit(scope, exit);
         }
     }
 

@@ -23,6 +23,7 @@ mod sync;
 pub mod target;
 mod task;
 mod tbaa;
+mod unwind;
 
 use crate::common::ty::{PassMode, Ty};
 use crate::diagnostics::Diagnostic;

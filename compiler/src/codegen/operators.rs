@@ -98,7 +98,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
         let f = self.cg.rt(panic_fn);
-        self.cg.builder.call(f, &[loc.into()], "");
+        self.call_may_unwind(f, &[loc.into()], "");
         self.cg.builder.unreachable();
         self.cg.builder.position_at_end(cont);
     }

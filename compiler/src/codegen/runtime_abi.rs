@@ -6,7 +6,6 @@
 //! and `uint64_t`), `w` i32, `b` bool, `d` double, `f` float; the first letter is the
 //! return type (`v` void, `!` noreturn).
 
-use super::builder::CallValue;
 use super::Cg;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::module::Linkage;
@@ -99,6 +98,78 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_now_ns", "i"),
 ];
 
+/// Runtime functions that never panic, so never unwind into their caller: data
+/// operations without a failure mode, reference counts, clocks and reads of state. Every
+/// other runtime function may panic (misuse of a handle, bounds, a destroyed object) and
+/// is called through [`super::func::FnCg::call_may_unwind`].
+const NEVER_UNWIND: &[&str] = &[
+    "weft_rt_alloc",
+    "weft_rt_free",
+    "weft_rt_str_from_bytes",
+    "weft_rt_str_free",
+    "weft_rt_str_concat",
+    "weft_rt_str_concat_n",
+    "weft_rt_str_eq",
+    "weft_rt_str_cmp",
+    "weft_rt_str_contains",
+    "weft_rt_str_starts_with",
+    "weft_rt_str_ends_with",
+    "weft_rt_str_find",
+    "weft_rt_str_split",
+    "weft_rt_str_trim",
+    "weft_rt_str_to_upper",
+    "weft_rt_str_to_lower",
+    "weft_rt_str_parse_int",
+    "weft_rt_str_parse_float",
+    "weft_rt_str_bytes",
+    "weft_rt_str_from_i64",
+    "weft_rt_str_from_u64",
+    "weft_rt_str_from_f64",
+    "weft_rt_str_from_f32",
+    "weft_rt_str_from_f64_fixed",
+    "weft_rt_str_from_bool",
+    "weft_rt_vec_with_capacity",
+    "weft_rt_vec_reserve",
+    "weft_rt_vec_make_unique",
+    "weft_rt_vec_free",
+    "weft_rt_vec_pop",
+    "weft_rt_vec_reverse",
+    "weft_rt_vec_sort",
+    "weft_rt_vec_str_join",
+    "weft_rt_map_new",
+    "weft_rt_map_free",
+    "weft_rt_map_make_unique",
+    "weft_rt_map_insert",
+    "weft_rt_map_get",
+    "weft_rt_map_contains",
+    "weft_rt_map_remove",
+    "weft_rt_map_len",
+    "weft_rt_map_keys",
+    "weft_rt_map_values",
+    "weft_rt_map_next",
+    "weft_rt_print",
+    "weft_rt_args",
+    "weft_rt_program_name",
+    "weft_rt_read_file",
+    "weft_rt_write_file",
+    "weft_rt_read_line",
+    "weft_rt_getenv",
+    "weft_rt_now_ms",
+    "weft_rt_now_ns",
+    "weft_rt_task_panic_message",
+    "weft_rt_thread_panic_message",
+    "weft_rt_task_is_cancelled",
+    "weft_rt_thread_current",
+    "weft_rt_thread_name",
+    "weft_rt_ncpu",
+    "weft_rt_morestack",
+];
+
+/// Whether runtime function `name` may panic (see [`NEVER_UNWIND`]).
+fn may_unwind(name: &str) -> bool {
+    !NEVER_UNWIND.contains(&name) && !name.ends_with("_retain") && !name.ends_with("_release")
+}
+
 /// Runtime functions that return but are called on rare paths only.
 const COLD: &[&str] = &["weft_rt_morestack"];
 
@@ -179,7 +250,11 @@ impl<'ctx> super::func::FnCg<'_, 'ctx, '_> {
         args: &[BasicMetadataValueEnum<'ctx>],
     ) -> Option<BasicValueEnum<'ctx>> {
         let f = self.cg.rt(name);
-        let c = self.cg.builder.call(f, args, "rt");
+        let c = if may_unwind(name) {
+            self.call_may_unwind(f, args, "rt")
+        } else {
+            self.cg.builder.call(f, args, "rt")
+        };
         c.try_as_basic_value().basic()
     }
 
@@ -189,8 +264,8 @@ impl<'ctx> super::func::FnCg<'_, 'ctx, '_> {
         name: &str,
         args: &[BasicMetadataValueEnum<'ctx>],
     ) -> BasicValueEnum<'ctx> {
-        let f = self.cg.rt(name);
-        self.cg.builder.call(f, args, "rt").value()
+        self.call_rt(name, args)
+            .expect("a runtime function that returns a value")
     }
 
     /// The result of runtime function `name` as an owned value (unit for `void`).

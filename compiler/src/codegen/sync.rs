@@ -6,7 +6,7 @@
 //! lock, call the closure with a pointer to the guarded value, unlock.
 
 use super::builder::param;
-use super::func::{FnCg, Val};
+use super::func::{Exit, FnCg, ScopeKind, Val};
 use super::Cg;
 use crate::common::adt::HandleKind;
 use crate::common::intrinsic::{SyncOp, ThreadOp};
@@ -528,6 +528,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         };
         let loc = self.cg.loc(span);
         self.call_rt(lock, &[h.into(), loc.into()]);
+        // From here until the unlock, a panic in `f` unwinds through this scope, whose
+        // exit unlocks: the lock is released once, by the unwinding.
+        self.push_scope(ScopeKind::Plain);
+        let unlock = Exit::RuntimeCall {
+            f: self.cg.rt(unlock),
+            args: vec![h.into(), loc.into()],
+        };
+        self.push_exit(self.scopes.len() - 1, unlock);
         let vp = self.rt_value(value, &[h.into()]).into_pointer_value();
         let fty = self.cg.fn_type(&ft.params, &ft.ret, true);
         let fp = self
@@ -548,12 +556,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 largs.push(self.cg.builder.load(lt, vp, "guarded").into());
             }
         }
-        let r = self.cg.builder.indirect_call(fty, fp, &largs, "r");
+        let r = self.indirect_call_may_unwind(fty, fp, &largs, "r");
         let r = r
             .try_as_basic_value()
             .basic()
             .unwrap_or_else(|| self.unit().v);
-        self.call_rt(unlock, &[h.into(), loc.into()]);
+        self.pop_scope();
         Val::owned(self.build_variant(ret, 0, &[r]))
     }
 

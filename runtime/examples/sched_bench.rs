@@ -60,7 +60,7 @@ static BENCH: Mutex<String> = Mutex::new(String::new());
 
 fn run_one(name: &str) {
     *BENCH.lock().unwrap() = name.to_owned();
-    extern "C" fn weft_main() -> i32 {
+    extern "C-unwind" fn weft_main() -> i32 {
         let name = BENCH.lock().unwrap().clone();
         let result = match name.as_str() {
             "skynet" => best_of(3, skynet_bench),
@@ -113,7 +113,7 @@ fn current_rss_bytes() -> usize {
 const NAME: *const i8 = c"bench".as_ptr();
 
 unsafe fn spawn(
-    entry: unsafe extern "C" fn(*mut c_void, *mut c_void),
+    entry: unsafe extern "C-unwind" fn(*mut c_void, *mut c_void),
     env: usize,
     size: usize,
 ) -> *mut c_void {
@@ -121,7 +121,7 @@ unsafe fn spawn(
 }
 
 /// Skynet: node `num` at `level` (covering 10^level leaves) sums its ten children.
-unsafe extern "C" fn skynet(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn skynet(env: *mut c_void, slot: *mut c_void) {
     let v = env as u64;
     let (num, level) = (v >> 8, v & 0xff);
     if level == 0 {
@@ -161,7 +161,7 @@ fn skynet_bench() -> (f64, String) {
     (t.as_secs_f64(), format!("{r} in {:.3} s", t.as_secs_f64()))
 }
 
-unsafe extern "C" fn identity(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn identity(env: *mut c_void, slot: *mut c_void) {
     slot.cast::<i64>().write(env as i64);
 }
 
@@ -189,7 +189,7 @@ fn spawn_await_bench() -> (f64, String) {
 
 const YIELDS: usize = 1_000_000;
 
-unsafe extern "C" fn yielder(_: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn yielder(_: *mut c_void, _: *mut c_void) {
     for _ in 0..YIELDS {
         weft_rt_yield();
     }
@@ -219,13 +219,13 @@ fn pingpong_bench() -> (f64, String) {
 static GATE: Mutex<Option<Waiter>> = Mutex::new(None);
 static PARKED: AtomicUsize = AtomicUsize::new(0);
 
-unsafe extern "C" fn gate(_: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn gate(_: *mut c_void, _: *mut c_void) {
     let w = Waiter::prepare(false);
     *GATE.lock().unwrap() = Some(w);
     w.park("gate", None);
 }
 
-unsafe extern "C" fn park_on_gate(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn park_on_gate(env: *mut c_void, _: *mut c_void) {
     PARKED.fetch_add(1, Ordering::SeqCst);
     weft_rt_task_join(env, ptr::null_mut());
 }
@@ -257,7 +257,7 @@ fn parked_bench() -> String {
     }
 }
 
-unsafe extern "C" fn sleep_100(_: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn sleep_100(_: *mut c_void, _: *mut c_void) {
     weft_rt_sleep_ms(100);
 }
 

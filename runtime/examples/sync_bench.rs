@@ -65,7 +65,7 @@ static BENCH: Mutex<String> = Mutex::new(String::new());
 
 fn run_one(name: &str) {
     *BENCH.lock().unwrap() = name.to_owned();
-    extern "C" fn weft_main() -> i32 {
+    extern "C-unwind" fn weft_main() -> i32 {
         let name = BENCH.lock().unwrap().clone();
         let result = match name.as_str() {
             "pingpong" => best_of(5, pingpong),
@@ -96,7 +96,7 @@ fn best_of(n: usize, f: fn() -> (f64, &'static str)) -> String {
 }
 
 unsafe fn spawn(
-    entry: unsafe extern "C" fn(*mut c_void, *mut c_void),
+    entry: unsafe extern "C-unwind" fn(*mut c_void, *mut c_void),
     env: *mut c_void,
 ) -> *mut c_void {
     weft_rt_task_spawn(entry, env, 8, None, 0, 0, NAME)
@@ -137,14 +137,14 @@ struct Pair {
     pong: *mut c_void,
 }
 
-unsafe extern "C" fn ponger(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn ponger(env: *mut c_void, _: *mut c_void) {
     let p = &*env.cast::<Pair>();
     while let Some(v) = recv(p.ping) {
         send(p.pong, v + 1);
     }
 }
 
-unsafe extern "C" fn pinger(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn pinger(env: *mut c_void, slot: *mut c_void) {
     let p = &*env.cast::<Pair>();
     let mut v = 0;
     for _ in 0..ROUND_TRIPS {
@@ -183,7 +183,7 @@ struct Ring {
     chans: Vec<*mut c_void>,
 }
 
-unsafe extern "C" fn ring_member(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn ring_member(env: *mut c_void, slot: *mut c_void) {
     let (ring, i) = &*env.cast::<(*const Ring, usize)>();
     let ring = &**ring;
     let (me, next) = (ring.chans[*i], ring.chans[(*i + 1) % RING]);
@@ -236,7 +236,7 @@ const MESSAGES: i64 = 10_000_000;
 const PRODUCERS: i64 = 4;
 const CONSUMERS: i64 = 4;
 
-unsafe extern "C" fn producer(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn producer(env: *mut c_void, slot: *mut c_void) {
     let ch = env;
     let per = MESSAGES / PRODUCERS;
     for i in 0..per {
@@ -245,7 +245,7 @@ unsafe extern "C" fn producer(env: *mut c_void, slot: *mut c_void) {
     slot.cast::<i64>().write(0);
 }
 
-unsafe extern "C" fn consumer(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn consumer(env: *mut c_void, slot: *mut c_void) {
     let mut sum = 0i64;
     while let Some(v) = recv(env) {
         sum += v;
@@ -275,7 +275,7 @@ fn mpmc() -> (f64, &'static str) {
 
 const INCREMENTS: i64 = 1_000_000;
 
-unsafe extern "C" fn incrementer(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn incrementer(env: *mut c_void, slot: *mut c_void) {
     let m = env;
     let value = weft_rt_mutex_value(m).cast::<i64>();
     for _ in 0..INCREMENTS {

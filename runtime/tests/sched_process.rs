@@ -148,7 +148,7 @@ fn main() {
     common::process::main(SCENARIOS);
 }
 
-type Entry = unsafe extern "C" fn(*mut c_void, *mut c_void);
+type Entry = unsafe extern "C-unwind" fn(*mut c_void, *mut c_void);
 
 unsafe fn spawn(
     entry: Entry,
@@ -166,14 +166,14 @@ fn say(text: &str) {
     out.flush().unwrap();
 }
 
-unsafe extern "C" fn print_yield_print(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn print_yield_print(env: *mut c_void, _: *mut c_void) {
     let name = if env.is_null() { "A" } else { "B" };
     say(&format!("{name}1\n"));
     weft_rt_yield();
     say(&format!("{name}2\n"));
 }
 
-extern "C" fn yield_order() -> i32 {
+extern "C-unwind" fn yield_order() -> i32 {
     // SAFETY: ABI contract.
     unsafe {
         weft_rt_task_release(spawn(print_yield_print, 0, 1, c"a"));
@@ -182,12 +182,12 @@ extern "C" fn yield_order() -> i32 {
     7
 }
 
-unsafe extern "C" fn sleep_and_say(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn sleep_and_say(env: *mut c_void, _: *mut c_void) {
     weft_rt_sleep_ms(env as i64);
     say("late\n");
 }
 
-extern "C" fn drain() -> i32 {
+extern "C-unwind" fn drain() -> i32 {
     // SAFETY: ABI contract.
     unsafe {
         weft_rt_task_release(spawn(sleep_and_say, 50, 1, c"late"));
@@ -197,14 +197,14 @@ extern "C" fn drain() -> i32 {
     3
 }
 
-unsafe extern "C" fn five(_: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn five(_: *mut c_void, slot: *mut c_void) {
     weft_rt_sleep_ms(20);
     slot.cast::<i64>().write(5);
 }
 
 static FROM_THREAD: AtomicI64 = AtomicI64::new(0);
 
-extern "C" fn joins() -> i32 {
+extern "C-unwind" fn joins() -> i32 {
     // SAFETY: ABI contract; each joiner holds its own count.
     unsafe {
         let t = spawn(five, 0, 0, c"five");
@@ -229,11 +229,11 @@ extern "C" fn joins() -> i32 {
     0
 }
 
-unsafe extern "C" fn park_forever(_: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn park_forever(_: *mut c_void, _: *mut c_void) {
     Waiter::prepare(true).park("receiving from a channel", None);
 }
 
-extern "C" fn deadlock_in_main() -> i32 {
+extern "C-unwind" fn deadlock_in_main() -> i32 {
     say("before\n");
     // SAFETY: ABI contract.
     unsafe {
@@ -244,19 +244,19 @@ extern "C" fn deadlock_in_main() -> i32 {
     0
 }
 
-extern "C" fn deadlock_after_main() -> i32 {
+extern "C-unwind" fn deadlock_after_main() -> i32 {
     // SAFETY: ABI contract.
     unsafe { weft_rt_task_release(spawn(park_forever, 0, 1, c"app.weft:3:1")) };
     0
 }
 
-unsafe extern "C" fn sleep_forever(_: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn sleep_forever(_: *mut c_void, _: *mut c_void) {
     Waiter::prepare(false).park("sleeping forever", None);
 }
 
 static JOINER_READY: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn deadlock_many() -> i32 {
+extern "C-unwind" fn deadlock_many() -> i32 {
     // SAFETY: ABI contract.
     unsafe {
         let mut last = 0usize;
@@ -276,11 +276,11 @@ extern "C" fn deadlock_many() -> i32 {
     0
 }
 
-unsafe extern "C" fn boom(_: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn boom(_: *mut c_void, _: *mut c_void) {
     sched::panic_current("boom", "app.weft:7:3");
 }
 
-extern "C" fn detached_panic() -> i32 {
+extern "C-unwind" fn detached_panic() -> i32 {
     // SAFETY: ABI contract.
     unsafe {
         weft_rt_task_release(spawn(boom, 0, 1, c"app.weft:2:5"));
@@ -290,11 +290,11 @@ extern "C" fn detached_panic() -> i32 {
     0
 }
 
-extern "C" fn main_panic() -> i32 {
+extern "C-unwind" fn main_panic() -> i32 {
     sched::panic_current("bad", "app.weft:1:1")
 }
 
-extern "C" fn thread_panic() -> i32 {
+extern "C-unwind" fn thread_panic() -> i32 {
     let t = std::thread::spawn(|| {
         sched::enter_os_thread("helper");
         sched::panic_current("bad", "app.weft:1:1")
@@ -314,11 +314,11 @@ fn checked_recurse(n: u64) -> u64 {
     checked_recurse(n + 1) + buf[1]
 }
 
-unsafe extern "C" fn overflow(_: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn overflow(_: *mut c_void, slot: *mut c_void) {
     slot.cast::<u64>().write(checked_recurse(0));
 }
 
-extern "C" fn task_overflow() -> i32 {
+extern "C-unwind" fn task_overflow() -> i32 {
     // SAFETY: ABI contract.
     unsafe {
         let t = spawn(overflow, 0, 0, c"app.weft:5:1");
@@ -335,11 +335,11 @@ fn unchecked_recurse(n: u64) -> u64 {
     unchecked_recurse(n + 1) + black_box(buf[1])
 }
 
-extern "C" fn main_overflow() -> i32 {
+extern "C-unwind" fn main_overflow() -> i32 {
     unchecked_recurse(0) as i32
 }
 
-extern "C" fn thread_overflow() -> i32 {
+extern "C-unwind" fn thread_overflow() -> i32 {
     let t = std::thread::Builder::new()
         .name("deep".into())
         .stack_size(256 * 1024)
@@ -351,7 +351,7 @@ extern "C" fn thread_overflow() -> i32 {
     t.join().unwrap() as i32
 }
 
-extern "C" fn segfault() -> i32 {
+extern "C-unwind" fn segfault() -> i32 {
     // SAFETY: deliberately not: the handler must report the fault.
     unsafe { ptr::write_volatile(0x10 as *mut u64, 1) };
     0

@@ -19,7 +19,7 @@ use weft_rt::sched::{self, Waiter, WakeReason};
 
 const NAME: *const i8 = c"sched_tasks.rs".as_ptr();
 
-type Entry = unsafe extern "C" fn(*mut c_void, *mut c_void);
+type Entry = unsafe extern "C-unwind" fn(*mut c_void, *mut c_void);
 
 unsafe fn spawn(entry: Entry, env: usize, result_size: usize) -> *mut c_void {
     weft_rt_task_spawn(entry, env as *mut c_void, result_size, None, 0, 0, NAME)
@@ -31,11 +31,11 @@ unsafe fn join_i64(task: *mut c_void) -> (i32, i64) {
     (status, r)
 }
 
-unsafe extern "C" fn identity(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn identity(env: *mut c_void, slot: *mut c_void) {
     slot.cast::<i64>().write(env as i64);
 }
 
-unsafe extern "C" fn spawn_million(_: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn spawn_million(_: *mut c_void, slot: *mut c_void) {
     const N: usize = 1_000_000;
     let tasks: Vec<*mut c_void> = (0..N).map(|i| spawn(identity, i, 8)).collect();
     let mut sum = 0i64;
@@ -58,7 +58,7 @@ fn a_million_tasks_spawned_then_joined() {
     }
 }
 
-unsafe extern "C" fn chain(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn chain(env: *mut c_void, slot: *mut c_void) {
     let depth = env as i64;
     let r = if depth == 0 {
         0
@@ -82,7 +82,7 @@ fn a_chain_of_ten_thousand_nested_spawns() {
     }
 }
 
-unsafe extern "C" fn sleep_then(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn sleep_then(env: *mut c_void, slot: *mut c_void) {
     weft_rt_sleep_ms(env as i64);
     slot.cast::<i64>().write(env as i64);
 }
@@ -148,7 +148,7 @@ fn ten_thousand_concurrent_sleeps_take_about_their_duration() {
     });
 }
 
-unsafe extern "C" fn long_sleep(_: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn long_sleep(_: *mut c_void, slot: *mut c_void) {
     let start = Instant::now();
     weft_rt_sleep_ms(60_000);
     slot.cast::<i64>().write(start.elapsed().as_millis() as i64);
@@ -231,7 +231,7 @@ fn wait_any_returns_the_first_to_finish() {
     }
 }
 
-unsafe extern "C" fn panicking(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn panicking(env: *mut c_void, _: *mut c_void) {
     weft_rt_yield();
     sched::panic_current(&format!("bad value {}", env as usize), "app.weft:3:9");
 }
@@ -262,7 +262,7 @@ fn panics_are_delivered_to_joiners() {
 
 static DROPS: AtomicUsize = AtomicUsize::new(0);
 
-unsafe extern "C" fn big_result(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn big_result(env: *mut c_void, slot: *mut c_void) {
     let words = slot.cast::<u64>();
     for i in 0..8 {
         words.add(i).write(env as u64 + i as u64);
@@ -525,7 +525,7 @@ fn waiters_under_contention_lose_no_wake_up() {
     assert_eq!(total, n * (n - 1) / 2);
 }
 
-unsafe extern "C" fn mixed(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn mixed(env: *mut c_void, slot: *mut c_void) {
     let i = env as usize;
     for _ in 0..i % 5 {
         weft_rt_yield();
@@ -563,7 +563,7 @@ fn mixed_yields_sleeps_joins_and_cancels() {
 
 /// Yields `env % 4` times, sleeps 2 ms when `env % 5 == 0`, and returns whether the sleep
 /// (if any) lasted its full time.
-unsafe extern "C" fn brief(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn brief(env: *mut c_void, slot: *mut c_void) {
     if slot.is_null() {
         return;
     }

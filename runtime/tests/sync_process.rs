@@ -167,7 +167,7 @@ fn bare_mutex() -> *mut c_void {
     unsafe { weft_rt_mutex_new(ptr::null(), ptr::null()) }
 }
 
-extern "C" fn relock() -> i32 {
+extern "C-unwind" fn relock() -> i32 {
     let m = bare_mutex();
     unsafe {
         weft_rt_mutex_lock(m, loc());
@@ -176,16 +176,16 @@ extern "C" fn relock() -> i32 {
     0
 }
 
-extern "C" fn unlock_unlocked() -> i32 {
+extern "C-unwind" fn unlock_unlocked() -> i32 {
     unsafe { weft_rt_mutex_unlock(bare_mutex(), loc()) };
     0
 }
 
-unsafe extern "C" fn lock_it(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn lock_it(env: *mut c_void, _: *mut c_void) {
     weft_rt_mutex_lock(env, None);
 }
 
-extern "C" fn unlock_foreign() -> i32 {
+extern "C-unwind" fn unlock_foreign() -> i32 {
     let m = bare_mutex();
     unsafe {
         let t = weft_rt_task_spawn(lock_it, m, 0, None, 0, 0, c"locker".as_ptr());
@@ -196,11 +196,11 @@ extern "C" fn unlock_foreign() -> i32 {
     0
 }
 
-unsafe extern "C" fn lock_in_thread(env: *mut c_void) {
+unsafe extern "C-unwind" fn lock_in_thread(env: *mut c_void) {
     weft_rt_mutex_lock(env, None);
 }
 
-extern "C" fn unlock_thread_held() -> i32 {
+extern "C-unwind" fn unlock_thread_held() -> i32 {
     let m = bare_mutex();
     unsafe {
         let t = weft_rt_thread_spawn(lock_in_thread, m, ptr::null_mut());
@@ -210,12 +210,12 @@ extern "C" fn unlock_thread_held() -> i32 {
     0
 }
 
-extern "C" fn condvar_unlocked() -> i32 {
+extern "C-unwind" fn condvar_unlocked() -> i32 {
     unsafe { weft_rt_condvar_wait(weft_rt_condvar_new(), bare_mutex(), loc()) };
     0
 }
 
-extern "C" fn destroyed_channel() -> i32 {
+extern "C-unwind" fn destroyed_channel() -> i32 {
     unsafe {
         let ch = weft_rt_channel_new(4, &I64, ptr::null_mut());
         let v = 1i64;
@@ -233,7 +233,7 @@ extern "C" fn destroyed_channel() -> i32 {
     0
 }
 
-extern "C" fn destroyed_mutex() -> i32 {
+extern "C-unwind" fn destroyed_mutex() -> i32 {
     let m = bare_mutex();
     unsafe {
         weft_rt_mutex_destroy(m, None);
@@ -242,7 +242,7 @@ extern "C" fn destroyed_mutex() -> i32 {
     0
 }
 
-extern "C" fn destroyed_others() -> i32 {
+extern "C-unwind" fn destroyed_others() -> i32 {
     unsafe {
         let l = weft_rt_rwlock_new(ptr::null(), ptr::null());
         weft_rt_rwlock_destroy(l, None);
@@ -263,7 +263,7 @@ extern "C" fn destroyed_others() -> i32 {
 /// Runs `f` in a joined blocking job and prints `<kind> ok` if it panicked with
 /// `use of destroyed <kind>`.
 unsafe fn check_panics(kind: &str, f: impl FnOnce() + 'static) {
-    unsafe extern "C" fn run(env: *mut c_void, _: *mut c_void) {
+    unsafe extern "C-unwind" fn run(env: *mut c_void, _: *mut c_void) {
         let f = Box::from_raw(env.cast::<Box<dyn FnOnce()>>());
         f();
     }
@@ -279,7 +279,7 @@ unsafe fn check_panics(kind: &str, f: impl FnOnce() + 'static) {
     weft_rt_task_release(job);
 }
 
-extern "C" fn negative_wait_group() -> i32 {
+extern "C-unwind" fn negative_wait_group() -> i32 {
     unsafe {
         let wg = weft_rt_wait_group_new();
         weft_rt_wait_group_add(wg, 2, None);
@@ -290,9 +290,9 @@ extern "C" fn negative_wait_group() -> i32 {
     0
 }
 
-unsafe extern "C" fn nothing(_: *mut c_void) {}
+unsafe extern "C-unwind" fn nothing(_: *mut c_void) {}
 
-extern "C" fn join_twice() -> i32 {
+extern "C-unwind" fn join_twice() -> i32 {
     unsafe {
         let t = weft_rt_thread_spawn(nothing, ptr::null_mut(), ptr::null_mut());
         say(&format!("joined {}\n", weft_rt_thread_join(t, None)));
@@ -301,11 +301,11 @@ extern "C" fn join_twice() -> i32 {
     0
 }
 
-unsafe extern "C" fn panic_lost(_: *mut c_void) {
+unsafe extern "C-unwind" fn panic_lost(_: *mut c_void) {
     weft_rt::panic::panic_at("lost", loc())
 }
 
-extern "C" fn unjoined_thread_panic() -> i32 {
+extern "C-unwind" fn unjoined_thread_panic() -> i32 {
     unsafe {
         let t = weft_rt_thread_spawn(panic_lost, ptr::null_mut(), ptr::null_mut());
         weft_rt_thread_release(t);
@@ -314,11 +314,11 @@ extern "C" fn unjoined_thread_panic() -> i32 {
     0
 }
 
-unsafe extern "C" fn panic_caught(_: *mut c_void) {
+unsafe extern "C-unwind" fn panic_caught(_: *mut c_void) {
     weft_rt::panic::panic_at("caught", loc())
 }
 
-extern "C" fn joined_thread_panic() -> i32 {
+extern "C-unwind" fn joined_thread_panic() -> i32 {
     unsafe {
         let t = weft_rt_thread_spawn(panic_caught, ptr::null_mut(), ptr::null_mut());
         weft_rt_sleep_ms(20); // the panic happens before the join: still delivered
@@ -332,11 +332,11 @@ extern "C" fn joined_thread_panic() -> i32 {
     0
 }
 
-unsafe extern "C" fn misuse(env: *mut c_void) {
+unsafe extern "C-unwind" fn misuse(env: *mut c_void) {
     weft_rt_mutex_unlock(env, loc());
 }
 
-extern "C" fn thread_misuse_joined() -> i32 {
+extern "C-unwind" fn thread_misuse_joined() -> i32 {
     unsafe {
         let m = bare_mutex();
         weft_rt_mutex_lock(m, None);
@@ -352,12 +352,12 @@ extern "C" fn thread_misuse_joined() -> i32 {
     0
 }
 
-unsafe extern "C" fn send_forever(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn send_forever(env: *mut c_void, _: *mut c_void) {
     let v = 1i64;
     weft_rt_channel_send(env, (&v as *const i64).cast(), None);
 }
 
-extern "C" fn deadlock() -> i32 {
+extern "C-unwind" fn deadlock() -> i32 {
     unsafe {
         let m = bare_mutex();
         weft_rt_mutex_lock(m, None);
@@ -373,7 +373,7 @@ extern "C" fn deadlock() -> i32 {
     0
 }
 
-unsafe extern "C" fn sum_all(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn sum_all(env: *mut c_void, _: *mut c_void) {
     let mut v = 0i64;
     let mut sum = 0;
     while weft_rt_channel_recv(env, (&mut v as *mut i64).cast(), None) == 0 {
@@ -382,14 +382,14 @@ unsafe extern "C" fn sum_all(env: *mut c_void, _: *mut c_void) {
     say(&format!("sum {sum}\n"));
 }
 
-unsafe extern "C" fn send_range(env: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn send_range(env: *mut c_void, _: *mut c_void) {
     for i in 0..100i64 {
         weft_rt_channel_send(env, (&i as *const i64).cast(), None);
     }
     weft_rt_channel_close(env, None);
 }
 
-extern "C" fn drain() -> i32 {
+extern "C-unwind" fn drain() -> i32 {
     unsafe {
         let ch = weft_rt_channel_new(0, &I64, ptr::null_mut());
         weft_rt_task_release(weft_rt_task_spawn(

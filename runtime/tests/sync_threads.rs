@@ -18,11 +18,11 @@ use weft_rt::sched;
 static COUNTER: AtomicI64 = AtomicI64::new(0);
 static CHANNEL_SUM: AtomicI64 = AtomicI64::new(0);
 
-unsafe extern "C" fn bump(env: *mut c_void) {
+unsafe extern "C-unwind" fn bump(env: *mut c_void) {
     (*env.cast::<AtomicI64>()).fetch_add(1, Ordering::SeqCst);
 }
 
-unsafe extern "C" fn panics(_: *mut c_void) {
+unsafe extern "C-unwind" fn panics(_: *mut c_void) {
     weft_rt::panic::panic_at("thread boom", None)
 }
 
@@ -85,7 +85,7 @@ fn a_joined_threads_panic_is_delivered() {
     unsafe { weft_rt_thread_release(t.p()) };
 }
 
-unsafe extern "C" fn current_name(env: *mut c_void) {
+unsafe extern "C-unwind" fn current_name(env: *mut c_void) {
     let me = weft_rt_thread_current();
     *env.cast::<String>() = name(me);
     weft_rt_thread_release(me);
@@ -116,14 +116,14 @@ fn names_of_current_threads() {
     assert!(weft_rt_ncpu() >= 1);
 }
 
-unsafe extern "C" fn slow_square(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn slow_square(env: *mut c_void, slot: *mut c_void) {
     std::thread::sleep(std::time::Duration::from_millis(5));
     COUNTER.fetch_add(1, Ordering::SeqCst);
     let n = env as i64;
     slot.cast::<i64>().write(n * n);
 }
 
-unsafe extern "C" fn blocking_panics(_: *mut c_void, _: *mut c_void) {
+unsafe extern "C-unwind" fn blocking_panics(_: *mut c_void, _: *mut c_void) {
     weft_rt::panic::panic_at("blocking boom", None)
 }
 
@@ -162,7 +162,7 @@ fn blocking_jobs_are_promises() {
 
 /// A channel between a Weft thread and green tasks: the thread blocks on the futex, the
 /// tasks park.
-unsafe extern "C" fn thread_consumer(env: *mut c_void) {
+unsafe extern "C-unwind" fn thread_consumer(env: *mut c_void) {
     let ch = env;
     let mut v = 0i64;
     let mut sum = 0;
@@ -199,12 +199,12 @@ fn threads_and_tasks_share_channels() {
     assert_eq!(CHANNEL_SUM.load(Ordering::SeqCst), 45);
 }
 
-unsafe extern "C" fn lock_and_panic(env: *mut c_void) {
+unsafe extern "C-unwind" fn lock_and_panic(env: *mut c_void) {
     weft_rt_mutex_lock(env, None);
     weft_rt::panic::panic_at("thread boom with a lock", None)
 }
 
-unsafe extern "C" fn lock_and_return(env: *mut c_void) {
+unsafe extern "C-unwind" fn lock_and_return(env: *mut c_void) {
     weft_rt_mutex_lock(env, None);
 }
 

@@ -95,14 +95,22 @@ impl<'ctx> Cg<'ctx, '_> {
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
         let pair = param(f, 0).into_pointer_value();
-        self.call_closure_at(pair, &Ty::Void);
         let key = Ty::Fn(Box::new(FnTy {
             params: Vec::new(),
             ret: Ty::Void,
         }));
+        // A panic in the closure releases the closure on its way out, as a return does.
+        let done = self.ctx.append_basic_block(f, "done");
+        let pad = self.ctx.append_basic_block(f, "unwind");
+        self.call_closure_at(pair, &Ty::Void, Some((done, pad)));
         self.release_at(pair, &key);
         self.free_object(pair, self.closure_ty().into());
         self.builder.ret(None);
+        self.builder.position_at_end(pad);
+        let exception = self.begin_cleanup(f);
+        self.release_at(pair, &key);
+        self.free_object(pair, self.closure_ty().into());
+        self.builder.resume(exception);
         if let Some(bb) = here {
             self.builder.position_at_end(bb);
         }

@@ -17,6 +17,7 @@ use crate::common::intrinsic::{Intrinsic, TaskOp};
 use crate::common::ty::{FnTy, Ty};
 use crate::hir::Arg;
 use crate::source::Span;
+use inkwell::basic_block::BasicBlock;
 use inkwell::module::Linkage;
 use inkwell::values::{BasicMetadataValueEnum, FunctionValue, IntValue, PointerValue};
 
@@ -63,7 +64,7 @@ impl<'ctx> Cg<'ctx, '_> {
         self.release_at(pair, &key);
         self.builder.ret(None);
         self.builder.position_at_end(run);
-        let r = self.call_closure_at(pair, t);
+        let r = self.call_closure_at(pair, t, None);
         // The pair lives where the result goes: release the closure first.
         self.release_at(pair, &key);
         if let Some(v) = r.try_as_basic_value().basic() {
@@ -81,11 +82,13 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     /// Calls the closure value `() => ret` stored at `pair` (the `{code, env}` layout of
-    /// [`Cg::closure_ty`]) and returns the call.
+    /// [`Cg::closure_ty`]) and returns the call; with `unwind`, as an `invoke` continuing at
+    /// `unwind.0` that unwinds to the landing pad `unwind.1`.
     pub(super) fn call_closure_at(
         &mut self,
         pair: PointerValue<'ctx>,
         ret: &Ty,
+        unwind: Option<(BasicBlock<'ctx>, BasicBlock<'ctx>)>,
     ) -> inkwell::values::CallSiteValue<'ctx> {
         let clo = self
             .builder
@@ -97,7 +100,16 @@ impl<'ctx> Cg<'ctx, '_> {
             .into_pointer_value();
         let env = self.builder.extract_value(clo, 1, "env");
         let cty = self.fn_type(&[], ret, true);
-        self.builder.indirect_call(cty, fp, &[env.into()], "r")
+        match unwind {
+            None => self.builder.indirect_call(cty, fp, &[env.into()], "r"),
+            Some((then, pad)) => {
+                let call = self
+                    .builder
+                    .indirect_invoke(cty, fp, &[env], then, pad, "r");
+                self.builder.position_at_end(then);
+                call
+            }
+        }
     }
 
     /// A NUL-terminated constant naming a spawn site (`file:line:col`).

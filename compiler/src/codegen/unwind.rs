@@ -123,13 +123,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let here = self.cg.builder.current_block();
         let pad = self.block_bb("unwind");
         self.cg.builder.position_at_end(pad);
-        let personality = self.cg.personality();
-        self.func.set_personality_function(personality);
-        let ctx = self.cg.ctx;
-        let lp_ty = ctx.struct_type(&[self.cg.ptr_ty().into(), ctx.i32_type().into()], false);
-        let exception = self.cg.builder.landing_pad(lp_ty, personality, "exception");
+        let exception = self.cg.begin_cleanup(self.func);
         self.unwind.in_cleanup = true;
-        let panicking = ctx.bool_type().const_int(1, false);
+        let panicking = self.cg.ctx.bool_type().const_int(1, false);
         self.run_exits_from(0, Some(panicking));
         self.unwind.in_cleanup = false;
         if !self.terminated() {
@@ -141,6 +137,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 }
 
 impl<'ctx> super::Cg<'ctx, '_> {
+    /// Starts the landing pad the builder is positioned in (of function `f`): a cleanup
+    /// `landingpad`, whose value the pad's `resume` takes; `f` names the personality.
+    pub fn begin_cleanup(&mut self, f: FunctionValue<'ctx>) -> BasicValueEnum<'ctx> {
+        let personality = self.personality();
+        f.set_personality_function(personality);
+        let lp_ty = self
+            .ctx
+            .struct_type(&[self.ptr_ty().into(), self.ctx.i32_type().into()], false);
+        self.builder.landing_pad(lp_ty, personality, "exception")
+    }
+
     /// The declaration of the runtime's personality routine:
     /// `i32 (i32 version, i32 actions, i64 class, ptr exception, ptr context)`.
     pub fn personality(&mut self) -> FunctionValue<'ctx> {

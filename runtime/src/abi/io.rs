@@ -16,20 +16,20 @@ use crate::obj::vec::WeftVec;
 /// # Safety
 /// `parts` holds `n` live strings when `n > 0`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_print(parts: *const WeftStr, n: i64, fd: i32) {
+pub unsafe extern "C-unwind" fn weft_rt_print(parts: *const WeftStr, n: i64, fd: i32) {
     io::print_line(raw_parts(parts, n), fd);
 }
 
 /// `VecP weft_rt_args(void)`: the user's arguments as a `Vec<string>`, without the
 /// program name.
 #[no_mangle]
-pub extern "C" fn weft_rt_args() -> WeftVec {
+pub extern "C-unwind" fn weft_rt_args() -> WeftVec {
     io::args()
 }
 
 /// `Str weft_rt_program_name(void)`: `argv[0]`.
 #[no_mangle]
-pub extern "C" fn weft_rt_program_name() -> WeftStr {
+pub extern "C-unwind" fn weft_rt_program_name() -> WeftStr {
     io::program_name()
 }
 
@@ -40,7 +40,7 @@ pub extern "C" fn weft_rt_program_name() -> WeftStr {
 /// # Safety
 /// `path` is a live string; `out` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_read_file(path: WeftStr, out: *mut WeftStr) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_read_file(path: WeftStr, out: *mut WeftStr) -> bool {
     let (ok, text) = match io::read_file(path) {
         Ok(s) => (true, s),
         Err(e) => (false, e),
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn weft_rt_read_file(path: WeftStr, out: *mut WeftStr) -> 
 /// # Safety
 /// `path` and `data` are live strings; `err` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_write_file(
+pub unsafe extern "C-unwind" fn weft_rt_write_file(
     path: WeftStr,
     data: WeftStr,
     err: *mut WeftStr,
@@ -70,7 +70,7 @@ pub unsafe extern "C" fn weft_rt_write_file(
 /// # Safety
 /// `out` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_read_line(out: *mut WeftStr) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_read_line(out: *mut WeftStr) -> bool {
     write_out(out, io::read_stdin_line())
 }
 
@@ -80,12 +80,12 @@ pub unsafe extern "C" fn weft_rt_read_line(out: *mut WeftStr) -> bool {
 /// # Safety
 /// `name` is a live string; `out` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_getenv(name: WeftStr, out: *mut WeftStr) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_getenv(name: WeftStr, out: *mut WeftStr) -> bool {
     write_out(out, io::getenv(name))
 }
 
 /// `void weft_rt_exit(int32_t code)` (noreturn): ends the process at once with `code`.
 #[no_mangle]
-pub extern "C" fn weft_rt_exit(code: i32) -> ! {
+pub extern "C-unwind" fn weft_rt_exit(code: i32) -> ! {
     io::exit(code)
 }

@@ -16,7 +16,7 @@ use crate::obj::vec::WeftVec;
 /// # Safety
 /// `val` is a valid glue constant.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_new(key_kind: u32, val: *const WeftGlue) -> WeftMap {
+pub unsafe extern "C-unwind" fn weft_rt_map_new(key_kind: u32, val: *const WeftGlue) -> WeftMap {
     WeftMap::new(KeyKind::from_abi(key_kind), val)
 }
 
@@ -26,7 +26,7 @@ pub unsafe extern "C" fn weft_rt_map_new(key_kind: u32, val: *const WeftGlue) ->
 /// # Safety
 /// `m`'s count reached zero; it is not used again.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_free(m: WeftMap) {
+pub unsafe extern "C-unwind" fn weft_rt_map_free(m: WeftMap) {
     m.free();
 }
 
@@ -36,7 +36,7 @@ pub unsafe extern "C" fn weft_rt_map_free(m: WeftMap) {
 /// # Safety
 /// `m` points to an owned map.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_make_unique(m: *mut WeftMap) {
+pub unsafe extern "C-unwind" fn weft_rt_map_make_unique(m: *mut WeftMap) {
     (*m).make_unique();
 }
 
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn weft_rt_map_make_unique(m: *mut WeftMap) {
 /// `m` points to an owned map; `key` (an owned string for string keys) and `*val` are
 /// owned by the caller.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_insert(m: *mut WeftMap, key: u64, val: *const u8) {
+pub unsafe extern "C-unwind" fn weft_rt_map_insert(m: *mut WeftMap, key: u64, val: *const u8) {
     (*m).insert(key, val);
 }
 
@@ -58,7 +58,7 @@ pub unsafe extern "C" fn weft_rt_map_insert(m: *mut WeftMap, key: u64, val: *con
 /// # Safety
 /// `m` is a live map; `key` is a valid key (a live string for string keys).
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_get(m: WeftMap, key: u64) -> *const u8 {
+pub unsafe extern "C-unwind" fn weft_rt_map_get(m: WeftMap, key: u64) -> *const u8 {
     m.get(key)
 }
 
@@ -67,7 +67,7 @@ pub unsafe extern "C" fn weft_rt_map_get(m: WeftMap, key: u64) -> *const u8 {
 /// # Safety
 /// As for `weft_rt_map_get`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_contains(m: WeftMap, key: u64) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_map_contains(m: WeftMap, key: u64) -> bool {
     m.contains(key)
 }
 
@@ -78,7 +78,11 @@ pub unsafe extern "C" fn weft_rt_map_contains(m: WeftMap, key: u64) -> bool {
 /// # Safety
 /// `m` points to an owned map; `key` is a valid key; `out` is NULL or has room for a value.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_remove(m: *mut WeftMap, key: u64, out: *mut u8) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_map_remove(
+    m: *mut WeftMap,
+    key: u64,
+    out: *mut u8,
+) -> bool {
     (*m).remove(key, out)
 }
 
@@ -87,7 +91,7 @@ pub unsafe extern "C" fn weft_rt_map_remove(m: *mut WeftMap, key: u64, out: *mut
 /// # Safety
 /// `m` is a live map.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_len(m: WeftMap) -> i64 {
+pub unsafe extern "C-unwind" fn weft_rt_map_len(m: WeftMap) -> i64 {
     m.len() as i64
 }
 
@@ -97,7 +101,7 @@ pub unsafe extern "C" fn weft_rt_map_len(m: WeftMap) -> i64 {
 /// # Safety
 /// `m` is a live map; `key_glue` describes its key type.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_keys(m: WeftMap, key_glue: *const WeftGlue) -> WeftVec {
+pub unsafe extern "C-unwind" fn weft_rt_map_keys(m: WeftMap, key_glue: *const WeftGlue) -> WeftVec {
     m.keys(&*key_glue)
 }
 
@@ -107,7 +111,7 @@ pub unsafe extern "C" fn weft_rt_map_keys(m: WeftMap, key_glue: *const WeftGlue)
 /// # Safety
 /// `m` is a live map.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_values(m: WeftMap) -> WeftVec {
+pub unsafe extern "C-unwind" fn weft_rt_map_values(m: WeftMap) -> WeftVec {
     m.values()
 }
 
@@ -119,7 +123,7 @@ pub unsafe extern "C" fn weft_rt_map_values(m: WeftMap) -> WeftVec {
 /// # Safety
 /// `m` is a live map; the three pointers are writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_map_next(
+pub unsafe extern "C-unwind" fn weft_rt_map_next(
     m: WeftMap,
     cursor: *mut i64,
     key_out: *mut u64,

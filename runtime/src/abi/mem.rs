@@ -9,7 +9,7 @@ use crate::obj::rc::{self, RcHeader};
 /// power of two), uninitialized. Never NULL: on failure prints `fatal: out of memory` and
 /// exits with code 2. Boxes, closures and enums are allocated here.
 #[no_mangle]
-pub extern "C" fn weft_rt_alloc(size: usize, align: usize) -> *mut u8 {
+pub extern "C-unwind" fn weft_rt_alloc(size: usize, align: usize) -> *mut u8 {
     rc::alloc(size, align).as_ptr()
 }
 
@@ -19,7 +19,7 @@ pub extern "C" fn weft_rt_alloc(size: usize, align: usize) -> *mut u8 {
 /// # Safety
 /// `p` came from `weft_rt_alloc` and is not used again.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_free(p: *mut u8, size: usize, align: usize) {
+pub unsafe extern "C-unwind" fn weft_rt_free(p: *mut u8, size: usize, align: usize) {
     rc::free(p, size, align);
 }
 
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn weft_rt_free(p: *mut u8, size: usize, align: usize) {
 /// # Safety
 /// `obj` is a live heap object (it starts with its `int64_t rc`).
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_retain(obj: *mut u8) {
+pub unsafe extern "C-unwind" fn weft_rt_retain(obj: *mut u8) {
     rc::retain(obj.cast::<RcHeader>());
 }
 
@@ -39,7 +39,7 @@ pub unsafe extern "C" fn weft_rt_retain(obj: *mut u8) {
 /// # Safety
 /// `obj` is a live heap object of which the caller owns one count.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_release_count(obj: *mut u8) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_release_count(obj: *mut u8) -> bool {
     rc::release(obj.cast::<RcHeader>())
 }
 

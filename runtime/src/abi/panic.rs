@@ -10,7 +10,7 @@ use crate::panic::{panic_at, panic_bounds, panic_div_zero, panic_overflow, WeftL
 /// # Safety
 /// `msg` is a live string; `loc` is null or a valid location.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_panic(msg: WeftStr, loc: Option<&WeftLoc>) -> ! {
+pub unsafe extern "C-unwind" fn weft_rt_panic(msg: WeftStr, loc: Option<&WeftLoc>) -> ! {
     panic_at(&String::from_utf8_lossy(msg.as_bytes()), loc)
 }
 
@@ -20,7 +20,11 @@ pub unsafe extern "C" fn weft_rt_panic(msg: WeftStr, loc: Option<&WeftLoc>) -> !
 /// # Safety
 /// `msg` holds `len` bytes (or `len <= 0`); `loc` is null or a valid location.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_panic_str(msg: *const u8, len: i64, loc: Option<&WeftLoc>) -> ! {
+pub unsafe extern "C-unwind" fn weft_rt_panic_str(
+    msg: *const u8,
+    len: i64,
+    loc: Option<&WeftLoc>,
+) -> ! {
     let bytes = if len <= 0 {
         &[][..]
     } else {
@@ -34,7 +38,7 @@ pub unsafe extern "C" fn weft_rt_panic_str(msg: *const u8, len: i64, loc: Option
 /// # Safety
 /// `loc` is null or a valid location.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_panic_overflow(loc: Option<&WeftLoc>) -> ! {
+pub unsafe extern "C-unwind" fn weft_rt_panic_overflow(loc: Option<&WeftLoc>) -> ! {
     panic_overflow(loc)
 }
 
@@ -43,7 +47,7 @@ pub unsafe extern "C" fn weft_rt_panic_overflow(loc: Option<&WeftLoc>) -> ! {
 /// # Safety
 /// `loc` is null or a valid location.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_panic_div_zero(loc: Option<&WeftLoc>) -> ! {
+pub unsafe extern "C-unwind" fn weft_rt_panic_div_zero(loc: Option<&WeftLoc>) -> ! {
     panic_div_zero(loc)
 }
 
@@ -53,6 +57,27 @@ pub unsafe extern "C" fn weft_rt_panic_div_zero(loc: Option<&WeftLoc>) -> ! {
 /// # Safety
 /// `loc` is null or a valid location.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_panic_bounds(index: i64, len: i64, loc: Option<&WeftLoc>) -> ! {
+pub unsafe extern "C-unwind" fn weft_rt_panic_bounds(
+    index: i64,
+    len: i64,
+    loc: Option<&WeftLoc>,
+) -> ! {
     panic_bounds(index, len, loc)
+}
+
+/// `int weft_rt_personality(int version, int actions, uint64_t class, void *exception,
+/// void *context)`: the personality routine of Weft functions with landing pads, called
+/// by the unwinder only (see [`crate::panic::unwind`]).
+///
+/// # Safety
+/// Called by the platform's unwinder with its own arguments.
+#[no_mangle]
+pub unsafe extern "C" fn weft_rt_personality(
+    version: core::ffi::c_int,
+    actions: core::ffi::c_int,
+    class: u64,
+    exception: *mut core::ffi::c_void,
+    context: *mut core::ffi::c_void,
+) -> core::ffi::c_int {
+    crate::panic::unwind::personality(version, actions, class, exception, context)
 }

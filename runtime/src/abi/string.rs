@@ -15,7 +15,7 @@ use crate::panic::WeftLoc;
 /// # Safety
 /// `p` holds `len` readable bytes when `len > 0`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_from_bytes(p: *const u8, len: i64) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_str_from_bytes(p: *const u8, len: i64) -> WeftStr {
     if len <= 0 {
         return WeftStr::empty();
     }
@@ -27,7 +27,7 @@ pub unsafe extern "C" fn weft_rt_str_from_bytes(p: *const u8, len: i64) -> WeftS
 /// # Safety
 /// `s` is a mortal string whose count reached zero; it is not used again.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_free(s: WeftStr) {
+pub unsafe extern "C-unwind" fn weft_rt_str_free(s: WeftStr) {
     s.free();
 }
 
@@ -36,7 +36,7 @@ pub unsafe extern "C" fn weft_rt_str_free(s: WeftStr) {
 /// # Safety
 /// `a` and `b` are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_concat(a: WeftStr, b: WeftStr) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_str_concat(a: WeftStr, b: WeftStr) -> WeftStr {
     a.concat(b)
 }
 
@@ -46,7 +46,7 @@ pub unsafe extern "C" fn weft_rt_str_concat(a: WeftStr, b: WeftStr) -> WeftStr {
 /// # Safety
 /// `parts` holds `n` live strings when `n > 0`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_concat_n(parts: *const WeftStr, n: i64) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_str_concat_n(parts: *const WeftStr, n: i64) -> WeftStr {
     concat_all(raw_parts(parts, n))
 }
 
@@ -55,7 +55,7 @@ pub unsafe extern "C" fn weft_rt_str_concat_n(parts: *const WeftStr, n: i64) -> 
 /// # Safety
 /// `a` and `b` are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_eq(a: WeftStr, b: WeftStr) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_str_eq(a: WeftStr, b: WeftStr) -> bool {
     a.eq_bytes(b)
 }
 
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn weft_rt_str_eq(a: WeftStr, b: WeftStr) -> bool {
 /// # Safety
 /// `a` and `b` are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_cmp(a: WeftStr, b: WeftStr) -> i32 {
+pub unsafe extern "C-unwind" fn weft_rt_str_cmp(a: WeftStr, b: WeftStr) -> i32 {
     a.cmp_bytes(b)
 }
 
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn weft_rt_str_cmp(a: WeftStr, b: WeftStr) -> i32 {
 /// # Safety
 /// `s` is a live string; `loc` is null or a valid location.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_slice(
+pub unsafe extern "C-unwind" fn weft_rt_str_slice(
     s: WeftStr,
     a: i64,
     b: i64,
@@ -89,7 +89,7 @@ pub unsafe extern "C" fn weft_rt_str_slice(
 /// # Safety
 /// Both are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_contains(s: WeftStr, needle: WeftStr) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_str_contains(s: WeftStr, needle: WeftStr) -> bool {
     s.contains(needle)
 }
 
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn weft_rt_str_contains(s: WeftStr, needle: WeftStr) -> bo
 /// # Safety
 /// Both are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_starts_with(s: WeftStr, prefix: WeftStr) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_str_starts_with(s: WeftStr, prefix: WeftStr) -> bool {
     s.starts_with(prefix)
 }
 
@@ -107,7 +107,7 @@ pub unsafe extern "C" fn weft_rt_str_starts_with(s: WeftStr, prefix: WeftStr) ->
 /// # Safety
 /// Both are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_ends_with(s: WeftStr, suffix: WeftStr) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_str_ends_with(s: WeftStr, suffix: WeftStr) -> bool {
     s.ends_with(suffix)
 }
 
@@ -117,7 +117,7 @@ pub unsafe extern "C" fn weft_rt_str_ends_with(s: WeftStr, suffix: WeftStr) -> b
 /// # Safety
 /// Both are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_find(s: WeftStr, needle: WeftStr) -> i64 {
+pub unsafe extern "C-unwind" fn weft_rt_str_find(s: WeftStr, needle: WeftStr) -> i64 {
     s.find(needle).map_or(-1, |i| i as i64)
 }
 
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn weft_rt_str_find(s: WeftStr, needle: WeftStr) -> i64 {
 /// # Safety
 /// Both are live strings.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_split(s: WeftStr, sep: WeftStr) -> WeftVec {
+pub unsafe extern "C-unwind" fn weft_rt_str_split(s: WeftStr, sep: WeftStr) -> WeftVec {
     s.split(sep)
 }
 
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn weft_rt_str_split(s: WeftStr, sep: WeftStr) -> WeftVec 
 /// # Safety
 /// `s` is a live string.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_trim(s: WeftStr) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_str_trim(s: WeftStr) -> WeftStr {
     s.trim()
 }
 
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn weft_rt_str_trim(s: WeftStr) -> WeftStr {
 /// # Safety
 /// `s` is a live string.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_to_upper(s: WeftStr) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_str_to_upper(s: WeftStr) -> WeftStr {
     s.to_upper()
 }
 
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn weft_rt_str_to_upper(s: WeftStr) -> WeftStr {
 /// # Safety
 /// `s` is a live string.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_to_lower(s: WeftStr) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_str_to_lower(s: WeftStr) -> WeftStr {
     s.to_lower()
 }
 
@@ -165,7 +165,7 @@ pub unsafe extern "C" fn weft_rt_str_to_lower(s: WeftStr) -> WeftStr {
 /// # Safety
 /// `s` is a live string; `out` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_parse_int(s: WeftStr, out: *mut i64) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_str_parse_int(s: WeftStr, out: *mut i64) -> bool {
     write_out(out, s.parse_int())
 }
 
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn weft_rt_str_parse_int(s: WeftStr, out: *mut i64) -> boo
 /// # Safety
 /// `s` is a live string; `out` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_parse_float(s: WeftStr, out: *mut f64) -> bool {
+pub unsafe extern "C-unwind" fn weft_rt_str_parse_float(s: WeftStr, out: *mut f64) -> bool {
     write_out(out, s.parse_float())
 }
 
@@ -185,25 +185,25 @@ pub unsafe extern "C" fn weft_rt_str_parse_float(s: WeftStr, out: *mut f64) -> b
 /// # Safety
 /// `s` is a live string.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_str_bytes(s: WeftStr) -> WeftVec {
+pub unsafe extern "C-unwind" fn weft_rt_str_bytes(s: WeftStr) -> WeftVec {
     s.to_byte_vec()
 }
 
 /// `Str weft_rt_str_from_i64(int64_t v)`: decimal text.
 #[no_mangle]
-pub extern "C" fn weft_rt_str_from_i64(v: i64) -> WeftStr {
+pub extern "C-unwind" fn weft_rt_str_from_i64(v: i64) -> WeftStr {
     WeftStr::from_i64(v)
 }
 
 /// `Str weft_rt_str_from_u64(uint64_t v)`: decimal text.
 #[no_mangle]
-pub extern "C" fn weft_rt_str_from_u64(v: u64) -> WeftStr {
+pub extern "C-unwind" fn weft_rt_str_from_u64(v: u64) -> WeftStr {
     WeftStr::from_u64(v)
 }
 
 /// `Str weft_rt_str_from_f64(double v)`: Python `repr` text (`1.5`, `2.0`, `1e+20`).
 #[no_mangle]
-pub extern "C" fn weft_rt_str_from_f64(v: f64) -> WeftStr {
+pub extern "C-unwind" fn weft_rt_str_from_f64(v: f64) -> WeftStr {
     WeftStr::from_f64(v)
 }
 
@@ -211,19 +211,19 @@ pub extern "C" fn weft_rt_str_from_f64(v: f64) -> WeftStr {
 /// `digits` decimals (0 to 100), rounded half to even as C's `printf("%.*f")` does:
 /// `(-0.1690751638, 9)` → `-0.169075164`.
 #[no_mangle]
-pub extern "C" fn weft_rt_str_from_f64_fixed(v: f64, digits: i64) -> WeftStr {
+pub extern "C-unwind" fn weft_rt_str_from_f64_fixed(v: f64, digits: i64) -> WeftStr {
     let digits = digits.clamp(0, 100) as usize;
     WeftStr::from_bytes(format!("{v:.digits$}").as_bytes())
 }
 
 /// `Str weft_rt_str_from_f32(float v)`: shortest `f32` digits in the `repr` layout.
 #[no_mangle]
-pub extern "C" fn weft_rt_str_from_f32(v: f32) -> WeftStr {
+pub extern "C-unwind" fn weft_rt_str_from_f32(v: f32) -> WeftStr {
     WeftStr::from_f32(v)
 }
 
 /// `Str weft_rt_str_from_bool(bool v)`: `true` or `false` (immortal constants).
 #[no_mangle]
-pub extern "C" fn weft_rt_str_from_bool(v: bool) -> WeftStr {
+pub extern "C-unwind" fn weft_rt_str_from_bool(v: bool) -> WeftStr {
     WeftStr::from_bool(v)
 }

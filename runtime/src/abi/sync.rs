@@ -45,7 +45,7 @@ use crate::sync::waitgroup::WaitGroup;
 /// # Safety
 /// `elem` is a static glue; `err` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_new(
+pub unsafe extern "C-unwind" fn weft_rt_channel_new(
     cap: i64,
     elem: *const WeftGlue,
     err: *mut WeftStr,
@@ -73,7 +73,7 @@ unsafe fn chan<'a>(ch: *mut c_void) -> &'a Channel {
 ///
 /// # Safety
 /// `ch` is a live channel; `elem` holds one element.
-pub unsafe extern "C" fn weft_rt_channel_send(
+pub unsafe extern "C-unwind" fn weft_rt_channel_send(
     ch: *mut c_void,
     elem: *const c_void,
     loc: Option<&WeftLoc>,
@@ -90,7 +90,7 @@ switching_entry!("weft_rt_channel_send" => weft_rt_channel_send);
 ///
 /// # Safety
 /// `ch` is a live channel; `out` has room for one element.
-pub unsafe extern "C" fn weft_rt_channel_recv(
+pub unsafe extern "C-unwind" fn weft_rt_channel_recv(
     ch: *mut c_void,
     out: *mut c_void,
     loc: Option<&WeftLoc>,
@@ -108,7 +108,7 @@ switching_entry!("weft_rt_channel_recv" => weft_rt_channel_recv);
 /// # Safety
 /// `ch` is a live channel; `elem` holds one element.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_try_send(
+pub unsafe extern "C-unwind" fn weft_rt_channel_try_send(
     ch: *mut c_void,
     elem: *const c_void,
     loc: Option<&WeftLoc>,
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn weft_rt_channel_try_send(
 /// # Safety
 /// `ch` is a live channel; `out` has room for one element.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_try_recv(
+pub unsafe extern "C-unwind" fn weft_rt_channel_try_recv(
     ch: *mut c_void,
     out: *mut c_void,
     loc: Option<&WeftLoc>,
@@ -139,7 +139,7 @@ pub unsafe extern "C" fn weft_rt_channel_try_recv(
 ///
 /// # Safety
 /// As `weft_rt_channel_recv`.
-pub unsafe extern "C" fn weft_rt_channel_recv_timeout(
+pub unsafe extern "C-unwind" fn weft_rt_channel_recv_timeout(
     ch: *mut c_void,
     out: *mut c_void,
     ms: i64,
@@ -158,7 +158,7 @@ switching_entry!("weft_rt_channel_recv_timeout" => weft_rt_channel_recv_timeout)
 /// # Safety
 /// `ch` is a live channel.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_close(ch: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_channel_close(ch: *mut c_void, loc: Option<&WeftLoc>) {
     chan(ch).close(loc)
 }
 
@@ -167,7 +167,7 @@ pub unsafe extern "C" fn weft_rt_channel_close(ch: *mut c_void, loc: Option<&Wef
 /// # Safety
 /// `ch` is a live channel.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_len(ch: *mut c_void, loc: Option<&WeftLoc>) -> i64 {
+pub unsafe extern "C-unwind" fn weft_rt_channel_len(ch: *mut c_void, loc: Option<&WeftLoc>) -> i64 {
     chan(ch).len(loc) as i64
 }
 
@@ -180,7 +180,7 @@ pub unsafe extern "C" fn weft_rt_channel_len(ch: *mut c_void, loc: Option<&WeftL
 /// # Safety
 /// `ch` is a live channel.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_destroy(ch: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_channel_destroy(ch: *mut c_void, loc: Option<&WeftLoc>) {
     chan(ch).destroy(loc)
 }
 
@@ -189,7 +189,7 @@ pub unsafe extern "C" fn weft_rt_channel_destroy(ch: *mut c_void, loc: Option<&W
 /// # Safety
 /// `ch` is null or a live channel.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_retain(ch: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_channel_retain(ch: *mut c_void) {
     handle::retain(ch.cast::<Channel>())
 }
 
@@ -199,7 +199,7 @@ pub unsafe extern "C" fn weft_rt_channel_retain(ch: *mut c_void) {
 /// # Safety
 /// `ch` is null or a live channel the caller gives a count of.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_channel_release(ch: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_channel_release(ch: *mut c_void) {
     handle::release(ch.cast::<Channel>())
 }
 
@@ -226,7 +226,7 @@ pub unsafe extern "C" fn weft_rt_channel_release(ch: *mut c_void) {
 ///
 /// # Safety
 /// `cases` holds `n` cases whose channels are null or live.
-pub unsafe extern "C" fn weft_rt_select(
+pub unsafe extern "C-unwind" fn weft_rt_select(
     cases: *const SelectCase,
     n: i64,
     timeout_ms: i64,
@@ -257,7 +257,7 @@ unsafe fn mutex<'a>(m: *mut c_void) -> &'a Mutex {
 /// # Safety
 /// `value_glue` is null or static; `value` holds a value of that type (or is null).
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_mutex_new(
+pub unsafe extern "C-unwind" fn weft_rt_mutex_new(
     value_glue: *const WeftGlue,
     value: *const c_void,
 ) -> *mut c_void {
@@ -273,7 +273,7 @@ pub unsafe extern "C" fn weft_rt_mutex_new(
 ///
 /// # Safety
 /// `m` is a live mutex.
-pub unsafe extern "C" fn weft_rt_mutex_lock(m: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_mutex_lock(m: *mut c_void, loc: Option<&WeftLoc>) {
     mutex(m).lock(loc)
 }
 switching_entry!("weft_rt_mutex_lock" => weft_rt_mutex_lock);
@@ -286,7 +286,7 @@ switching_entry!("weft_rt_mutex_lock" => weft_rt_mutex_lock);
 /// # Safety
 /// `m` is a live mutex.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_mutex_unlock(m: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_mutex_unlock(m: *mut c_void, loc: Option<&WeftLoc>) {
     mutex(m).unlock(loc)
 }
 
@@ -297,7 +297,7 @@ pub unsafe extern "C" fn weft_rt_mutex_unlock(m: *mut c_void, loc: Option<&WeftL
 /// # Safety
 /// `m` is a live mutex.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_mutex_value(m: *mut c_void) -> *mut c_void {
+pub unsafe extern "C-unwind" fn weft_rt_mutex_value(m: *mut c_void) -> *mut c_void {
     mutex(m).value_ptr().cast()
 }
 
@@ -307,7 +307,7 @@ pub unsafe extern "C" fn weft_rt_mutex_value(m: *mut c_void) -> *mut c_void {
 /// # Safety
 /// `m` is a live mutex.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_mutex_destroy(m: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_mutex_destroy(m: *mut c_void, loc: Option<&WeftLoc>) {
     mutex(m).destroy(loc)
 }
 
@@ -316,7 +316,7 @@ pub unsafe extern "C" fn weft_rt_mutex_destroy(m: *mut c_void, loc: Option<&Weft
 /// # Safety
 /// `m` is null or a live mutex.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_mutex_retain(m: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_mutex_retain(m: *mut c_void) {
     handle::retain(m.cast::<Mutex>())
 }
 
@@ -326,7 +326,7 @@ pub unsafe extern "C" fn weft_rt_mutex_retain(m: *mut c_void) {
 /// # Safety
 /// `m` is null or a live mutex the caller gives a count of.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_mutex_release(m: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_mutex_release(m: *mut c_void) {
     handle::release(m.cast::<Mutex>())
 }
 
@@ -344,7 +344,7 @@ unsafe fn rwlock<'a>(l: *mut c_void) -> &'a RwLock {
 /// # Safety
 /// As `weft_rt_mutex_new`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_rwlock_new(
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_new(
     value_glue: *const WeftGlue,
     value: *const c_void,
 ) -> *mut c_void {
@@ -357,7 +357,7 @@ pub unsafe extern "C" fn weft_rt_rwlock_new(
 ///
 /// # Safety
 /// `l` is a live lock.
-pub unsafe extern "C" fn weft_rt_rwlock_read_lock(l: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_read_lock(l: *mut c_void, loc: Option<&WeftLoc>) {
     rwlock(l).read_lock(loc)
 }
 switching_entry!("weft_rt_rwlock_read_lock" => weft_rt_rwlock_read_lock);
@@ -368,7 +368,7 @@ switching_entry!("weft_rt_rwlock_read_lock" => weft_rt_rwlock_read_lock);
 /// # Safety
 /// `l` is a live lock.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_rwlock_read_unlock(l: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_read_unlock(l: *mut c_void, loc: Option<&WeftLoc>) {
     rwlock(l).read_unlock(loc)
 }
 
@@ -378,7 +378,7 @@ pub unsafe extern "C" fn weft_rt_rwlock_read_unlock(l: *mut c_void, loc: Option<
 ///
 /// # Safety
 /// `l` is a live lock.
-pub unsafe extern "C" fn weft_rt_rwlock_write_lock(l: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_write_lock(l: *mut c_void, loc: Option<&WeftLoc>) {
     rwlock(l).write_lock(loc)
 }
 switching_entry!("weft_rt_rwlock_write_lock" => weft_rt_rwlock_write_lock);
@@ -389,7 +389,7 @@ switching_entry!("weft_rt_rwlock_write_lock" => weft_rt_rwlock_write_lock);
 /// # Safety
 /// `l` is a live lock.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_rwlock_write_unlock(l: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_write_unlock(l: *mut c_void, loc: Option<&WeftLoc>) {
     rwlock(l).write_unlock(loc)
 }
 
@@ -399,7 +399,7 @@ pub unsafe extern "C" fn weft_rt_rwlock_write_unlock(l: *mut c_void, loc: Option
 /// # Safety
 /// `l` is a live lock.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_rwlock_value(l: *mut c_void) -> *mut c_void {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_value(l: *mut c_void) -> *mut c_void {
     rwlock(l).value_ptr().cast()
 }
 
@@ -409,7 +409,7 @@ pub unsafe extern "C" fn weft_rt_rwlock_value(l: *mut c_void) -> *mut c_void {
 /// # Safety
 /// `l` is a live lock.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_rwlock_destroy(l: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_destroy(l: *mut c_void, loc: Option<&WeftLoc>) {
     rwlock(l).destroy(loc)
 }
 
@@ -418,7 +418,7 @@ pub unsafe extern "C" fn weft_rt_rwlock_destroy(l: *mut c_void, loc: Option<&Wef
 /// # Safety
 /// `l` is null or a live lock.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_rwlock_retain(l: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_retain(l: *mut c_void) {
     handle::retain(l.cast::<RwLock>())
 }
 
@@ -428,7 +428,7 @@ pub unsafe extern "C" fn weft_rt_rwlock_retain(l: *mut c_void) {
 /// # Safety
 /// `l` is null or a live lock the caller gives a count of.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_rwlock_release(l: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_release(l: *mut c_void) {
     handle::release(l.cast::<RwLock>())
 }
 
@@ -441,7 +441,7 @@ unsafe fn condvar<'a>(cv: *mut c_void) -> &'a Condvar {
 
 /// `void *weft_rt_condvar_new(void)`: a new condition variable (+1).
 #[no_mangle]
-pub extern "C" fn weft_rt_condvar_new() -> *mut c_void {
+pub extern "C-unwind" fn weft_rt_condvar_new() -> *mut c_void {
     Condvar::new().cast()
 }
 
@@ -453,7 +453,7 @@ pub extern "C" fn weft_rt_condvar_new() -> *mut c_void {
 ///
 /// # Safety
 /// `cv` and `m` are live.
-pub unsafe extern "C" fn weft_rt_condvar_wait(
+pub unsafe extern "C-unwind" fn weft_rt_condvar_wait(
     cv: *mut c_void,
     m: *mut c_void,
     loc: Option<&WeftLoc>,
@@ -468,7 +468,7 @@ switching_entry!("weft_rt_condvar_wait" => weft_rt_condvar_wait);
 ///
 /// # Safety
 /// `cv` and `m` are live.
-pub unsafe extern "C" fn weft_rt_condvar_wait_timeout(
+pub unsafe extern "C-unwind" fn weft_rt_condvar_wait_timeout(
     cv: *mut c_void,
     m: *mut c_void,
     ms: i64,
@@ -484,7 +484,7 @@ switching_entry!("weft_rt_condvar_wait_timeout" => weft_rt_condvar_wait_timeout)
 /// # Safety
 /// `cv` is live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_condvar_signal(cv: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_condvar_signal(cv: *mut c_void, loc: Option<&WeftLoc>) {
     condvar(cv).signal(loc)
 }
 
@@ -493,7 +493,7 @@ pub unsafe extern "C" fn weft_rt_condvar_signal(cv: *mut c_void, loc: Option<&We
 /// # Safety
 /// `cv` is live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_condvar_broadcast(cv: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_condvar_broadcast(cv: *mut c_void, loc: Option<&WeftLoc>) {
     condvar(cv).broadcast(loc)
 }
 
@@ -504,7 +504,7 @@ pub unsafe extern "C" fn weft_rt_condvar_broadcast(cv: *mut c_void, loc: Option<
 /// # Safety
 /// `cv` is live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_condvar_destroy(cv: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_condvar_destroy(cv: *mut c_void, loc: Option<&WeftLoc>) {
     condvar(cv).destroy(loc)
 }
 
@@ -513,7 +513,7 @@ pub unsafe extern "C" fn weft_rt_condvar_destroy(cv: *mut c_void, loc: Option<&W
 /// # Safety
 /// `cv` is null or live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_condvar_retain(cv: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_condvar_retain(cv: *mut c_void) {
     handle::retain(cv.cast::<Condvar>())
 }
 
@@ -522,7 +522,7 @@ pub unsafe extern "C" fn weft_rt_condvar_retain(cv: *mut c_void) {
 /// # Safety
 /// `cv` is null or live, and the caller gives a count of it.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_condvar_release(cv: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_condvar_release(cv: *mut c_void) {
     handle::release(cv.cast::<Condvar>())
 }
 
@@ -535,7 +535,7 @@ unsafe fn wait_group<'a>(wg: *mut c_void) -> &'a WaitGroup {
 
 /// `void *weft_rt_wait_group_new(void)`: a new wait group (+1) with counter 0.
 #[no_mangle]
-pub extern "C" fn weft_rt_wait_group_new() -> *mut c_void {
+pub extern "C-unwind" fn weft_rt_wait_group_new() -> *mut c_void {
     WaitGroup::new().cast()
 }
 
@@ -546,7 +546,11 @@ pub extern "C" fn weft_rt_wait_group_new() -> *mut c_void {
 /// # Safety
 /// `wg` is live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_wait_group_add(wg: *mut c_void, n: i64, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_wait_group_add(
+    wg: *mut c_void,
+    n: i64,
+    loc: Option<&WeftLoc>,
+) {
     wait_group(wg).add(n, loc)
 }
 
@@ -555,7 +559,7 @@ pub unsafe extern "C" fn weft_rt_wait_group_add(wg: *mut c_void, n: i64, loc: Op
 /// # Safety
 /// `wg` is live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_wait_group_done(wg: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_wait_group_done(wg: *mut c_void, loc: Option<&WeftLoc>) {
     wait_group(wg).add(-1, loc)
 }
 
@@ -564,7 +568,7 @@ pub unsafe extern "C" fn weft_rt_wait_group_done(wg: *mut c_void, loc: Option<&W
 ///
 /// # Safety
 /// `wg` is live.
-pub unsafe extern "C" fn weft_rt_wait_group_wait(wg: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_wait_group_wait(wg: *mut c_void, loc: Option<&WeftLoc>) {
     wait_group(wg).wait(loc)
 }
 switching_entry!("weft_rt_wait_group_wait" => weft_rt_wait_group_wait);
@@ -575,7 +579,7 @@ switching_entry!("weft_rt_wait_group_wait" => weft_rt_wait_group_wait);
 /// # Safety
 /// `wg` is live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_wait_group_destroy(wg: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_wait_group_destroy(wg: *mut c_void, loc: Option<&WeftLoc>) {
     wait_group(wg).destroy(loc)
 }
 
@@ -584,7 +588,7 @@ pub unsafe extern "C" fn weft_rt_wait_group_destroy(wg: *mut c_void, loc: Option
 /// # Safety
 /// `wg` is null or live.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_wait_group_retain(wg: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_wait_group_retain(wg: *mut c_void) {
     handle::retain(wg.cast::<WaitGroup>())
 }
 
@@ -593,7 +597,7 @@ pub unsafe extern "C" fn weft_rt_wait_group_retain(wg: *mut c_void) {
 /// # Safety
 /// `wg` is null or live, and the caller gives a count of it.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_wait_group_release(wg: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_wait_group_release(wg: *mut c_void) {
     handle::release(wg.cast::<WaitGroup>())
 }
 
@@ -612,7 +616,7 @@ unsafe fn atomic<'a>(a: *mut c_void) -> &'a Atomic {
 /// `void *weft_rt_atomic_new(int64_t value)`: a new atomic (+1) holding `value` (also for
 /// `AtomicBool` and `Atomic<T>`: the value is the low bytes of the 64-bit field).
 #[no_mangle]
-pub extern "C" fn weft_rt_atomic_new(value: i64) -> *mut c_void {
+pub extern "C-unwind" fn weft_rt_atomic_new(value: i64) -> *mut c_void {
     Atomic::new(value).cast()
 }
 
@@ -621,7 +625,7 @@ pub extern "C" fn weft_rt_atomic_new(value: i64) -> *mut c_void {
 /// # Safety
 /// `a` is a live atomic.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_load(
+pub unsafe extern "C-unwind" fn weft_rt_atomic_load(
     a: *mut c_void,
     ordering: i32,
     loc: Option<&WeftLoc>,
@@ -634,7 +638,7 @@ pub unsafe extern "C" fn weft_rt_atomic_load(
 /// # Safety
 /// `a` is a live atomic.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_store(
+pub unsafe extern "C-unwind" fn weft_rt_atomic_store(
     a: *mut c_void,
     v: i64,
     ordering: i32,
@@ -649,7 +653,7 @@ pub unsafe extern "C" fn weft_rt_atomic_store(
 /// # Safety
 /// `a` is a live atomic.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_fetch_add(
+pub unsafe extern "C-unwind" fn weft_rt_atomic_fetch_add(
     a: *mut c_void,
     v: i64,
     ordering: i32,
@@ -664,7 +668,7 @@ pub unsafe extern "C" fn weft_rt_atomic_fetch_add(
 /// # Safety
 /// `a` is a live atomic.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_swap(
+pub unsafe extern "C-unwind" fn weft_rt_atomic_swap(
     a: *mut c_void,
     v: i64,
     ordering: i32,
@@ -680,7 +684,7 @@ pub unsafe extern "C" fn weft_rt_atomic_swap(
 /// # Safety
 /// `a` is a live atomic.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_compare_exchange(
+pub unsafe extern "C-unwind" fn weft_rt_atomic_compare_exchange(
     a: *mut c_void,
     expected: i64,
     new: i64,
@@ -696,7 +700,7 @@ pub unsafe extern "C" fn weft_rt_atomic_compare_exchange(
 /// # Safety
 /// `a` is a live atomic.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_destroy(a: *mut c_void, loc: Option<&WeftLoc>) {
+pub unsafe extern "C-unwind" fn weft_rt_atomic_destroy(a: *mut c_void, loc: Option<&WeftLoc>) {
     atomic(a).destroy(loc)
 }
 
@@ -705,7 +709,7 @@ pub unsafe extern "C" fn weft_rt_atomic_destroy(a: *mut c_void, loc: Option<&Wef
 /// # Safety
 /// `a` is null or a live atomic.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_retain(a: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_atomic_retain(a: *mut c_void) {
     handle::retain(a.cast::<Atomic>())
 }
 
@@ -714,6 +718,6 @@ pub unsafe extern "C" fn weft_rt_atomic_retain(a: *mut c_void) {
 /// # Safety
 /// `a` is null or a live atomic the caller gives a count of.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_atomic_release(a: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_atomic_release(a: *mut c_void) {
     handle::release(a.cast::<Atomic>())
 }

@@ -32,10 +32,10 @@ unsafe fn task_ref<'a>(task: *mut c_void) -> &'a Task {
 /// # Safety
 /// `argv` holds `argc` NUL-terminated strings; called once, first.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_start(
+pub unsafe extern "C-unwind" fn weft_rt_start(
     argc: i32,
     argv: *const *const u8,
-    main_fn: extern "C" fn() -> i32,
+    main_fn: extern "C-unwind" fn() -> i32,
 ) -> i32 {
     crate::obj::io::init_args(argc, argv);
     sched::run_main(main_fn)
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn weft_rt_start(
 /// # Safety
 /// `entry` may run `env` on any worker thread; `name` is static or null.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_spawn(
+pub unsafe extern "C-unwind" fn weft_rt_task_spawn(
     entry: TaskFn,
     env: *mut c_void,
     result_size: usize,
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn weft_rt_task_spawn(
 /// As [`weft_rt_task_spawn`]; `site` is static; `entry` copies the pair out before writing
 /// its result.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_spawn_site(
+pub unsafe extern "C-unwind" fn weft_rt_task_spawn_site(
     site: &'static SpawnSite,
     code: *const c_void,
     env: *mut c_void,
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn weft_rt_task_spawn_site(
 /// # Safety
 /// `task` is null or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_retain(task: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_task_retain(task: *mut c_void) {
     if !task.is_null() {
         task_ref(task).retain();
     }
@@ -120,7 +120,7 @@ pub unsafe extern "C" fn weft_rt_task_retain(task: *mut c_void) {
 /// # Safety
 /// `task` is null or a live handle, not used by the caller afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_release(task: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_task_release(task: *mut c_void) {
     if !task.is_null() {
         task_ref(task).release();
     }
@@ -135,7 +135,7 @@ pub unsafe extern "C" fn weft_rt_task_release(task: *mut c_void) {
 ///
 /// # Safety
 /// `task` is a live handle; `out` is null or has `result_size` writable bytes.
-pub unsafe extern "C" fn weft_rt_task_join(task: *mut c_void, out: *mut c_void) -> i32 {
+pub unsafe extern "C-unwind" fn weft_rt_task_join(task: *mut c_void, out: *mut c_void) -> i32 {
     sched::join::join(task_ref_static(task), out.cast(), None) as i32
 }
 switching_entry!("weft_rt_task_join" => weft_rt_task_join);
@@ -147,7 +147,7 @@ switching_entry!("weft_rt_task_join" => weft_rt_task_join);
 ///
 /// # Safety
 /// As `weft_rt_task_join`.
-pub unsafe extern "C" fn weft_rt_task_join_timeout(
+pub unsafe extern "C-unwind" fn weft_rt_task_join_timeout(
     task: *mut c_void,
     out: *mut c_void,
     ms: i64,
@@ -174,7 +174,7 @@ unsafe fn task_ref_static(task: *mut c_void) -> &'static Task {
 /// # Safety
 /// `task` is a live handle; `len` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_panic_message(
+pub unsafe extern "C-unwind" fn weft_rt_task_panic_message(
     task: *mut c_void,
     len: *mut usize,
 ) -> *const u8 {
@@ -200,14 +200,14 @@ pub unsafe extern "C" fn weft_rt_task_panic_message(
 /// # Safety
 /// `task` is a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_cancel(task: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_task_cancel(task: *mut c_void) {
     sched::cancel(task_ref_static(task));
 }
 
 /// `bool weft_rt_task_is_cancelled(void)`: the calling task's cancel flag (false on an OS
 /// thread).
 #[no_mangle]
-pub extern "C" fn weft_rt_task_is_cancelled() -> bool {
+pub extern "C-unwind" fn weft_rt_task_is_cancelled() -> bool {
     sched::is_cancelled()
 }
 
@@ -219,7 +219,10 @@ pub extern "C" fn weft_rt_task_is_cancelled() -> bool {
 ///
 /// # Safety
 /// `tasks` holds `n` live handles.
-pub unsafe extern "C" fn weft_rt_task_wait_any(tasks: *const *mut c_void, n: usize) -> usize {
+pub unsafe extern "C-unwind" fn weft_rt_task_wait_any(
+    tasks: *const *mut c_void,
+    n: usize,
+) -> usize {
     if n == 0 {
         return 0;
     }
@@ -233,27 +236,27 @@ switching_entry!("weft_rt_task_wait_any" => weft_rt_task_wait_any);
 
 /// `void weft_rt_yield(void)`: moves the calling task to the back of its worker's queue
 /// (`schedulerYield()`); on an OS thread, `sched_yield`.
-pub extern "C" fn weft_rt_yield() {
+pub extern "C-unwind" fn weft_rt_yield() {
     sched::yield_now();
 }
 switching_entry!("weft_rt_yield" => weft_rt_yield);
 
 /// `void weft_rt_sleep_ms(int64_t ms)`: parks the calling task for `ms` milliseconds
 /// (returns early when it is cancelled; `ms <= 0` yields); an OS thread sleeps.
-pub extern "C" fn weft_rt_sleep_ms(ms: i64) {
+pub extern "C-unwind" fn weft_rt_sleep_ms(ms: i64) {
     crate::sched::sleep_ms(ms);
 }
 switching_entry!("weft_rt_sleep_ms" => weft_rt_sleep_ms);
 
 /// `int64_t weft_rt_now_ms(void)`: monotonic clock in milliseconds (arbitrary origin).
 #[no_mangle]
-pub extern "C" fn weft_rt_now_ms() -> i64 {
+pub extern "C-unwind" fn weft_rt_now_ms() -> i64 {
     crate::os::clock::now_ms() as i64
 }
 
 /// `int64_t weft_rt_now_ns(void)`: monotonic clock in nanoseconds (arbitrary origin).
 #[no_mangle]
-pub extern "C" fn weft_rt_now_ns() -> i64 {
+pub extern "C-unwind" fn weft_rt_now_ns() -> i64 {
     crate::os::clock::now_ns() as i64
 }
 
@@ -262,7 +265,7 @@ pub extern "C" fn weft_rt_now_ns() -> i64 {
 /// (`stack::POKE`: the runtime restores it, handles the request and returns, unless `sp` is
 /// also below the real limit), or the stack overflowed ([`weft_rt_stack_overflow`]).
 #[no_mangle]
-pub extern "C" fn weft_rt_morestack(sp: usize) {
+pub extern "C-unwind" fn weft_rt_morestack(sp: usize) {
     if crate::stack::limit() == crate::stack::POKE && sp >= sched::worker::poked() {
         return;
     }
@@ -274,7 +277,7 @@ pub extern "C" fn weft_rt_morestack(sp: usize) {
 /// `fatal: stack overflow in task <name> (<size> KiB stack); use Task.spawnWithStack(...)`
 /// (or `... in thread <name>`) and exits with code 2. Runs in the 16 KiB reserve.
 #[no_mangle]
-pub extern "C" fn weft_rt_stack_overflow() -> ! {
+pub extern "C-unwind" fn weft_rt_stack_overflow() -> ! {
     let message = match sched::current_task() {
         Some(task) => {
             let size = task.stack_bytes();
@@ -306,7 +309,7 @@ pub extern "C" fn weft_rt_stack_overflow() -> ! {
 /// # Safety
 /// `msg` is a live string; `loc` is null or a valid location.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_task_fail(
+pub unsafe extern "C-unwind" fn weft_rt_task_fail(
     status: i32,
     msg: crate::obj::string::WeftStr,
     loc: Option<&crate::panic::WeftLoc>,

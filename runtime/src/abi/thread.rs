@@ -25,8 +25,8 @@ use crate::thread::{self, Thread};
 /// # Safety
 /// `entry` may be called with `env` on the new thread; `err` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_thread_spawn(
-    entry: unsafe extern "C" fn(*mut c_void),
+pub unsafe extern "C-unwind" fn weft_rt_thread_spawn(
+    entry: unsafe extern "C-unwind" fn(*mut c_void),
     env: *mut c_void,
     err: *mut WeftStr,
 ) -> *mut c_void {
@@ -50,7 +50,7 @@ pub unsafe extern "C" fn weft_rt_thread_spawn(
 ///
 /// # Safety
 /// `t` is a live thread handle.
-pub unsafe extern "C" fn weft_rt_thread_join(t: *mut c_void, loc: Option<&WeftLoc>) -> i32 {
+pub unsafe extern "C-unwind" fn weft_rt_thread_join(t: *mut c_void, loc: Option<&WeftLoc>) -> i32 {
     i32::from((*t.cast::<Thread>()).join(loc))
 }
 switching_entry!("weft_rt_thread_join" => weft_rt_thread_join);
@@ -62,7 +62,7 @@ switching_entry!("weft_rt_thread_join" => weft_rt_thread_join);
 /// # Safety
 /// `t` is a live thread handle; `len` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_thread_panic_message(
+pub unsafe extern "C-unwind" fn weft_rt_thread_panic_message(
     t: *mut c_void,
     len: *mut usize,
 ) -> *const u8 {
@@ -82,7 +82,7 @@ pub unsafe extern "C" fn weft_rt_thread_panic_message(
 /// `main` handle in the main task, any green task and the process's main thread; the
 /// thread's own handle on a `Thread.spawn` thread.
 #[no_mangle]
-pub extern "C" fn weft_rt_thread_current() -> *mut c_void {
+pub extern "C-unwind" fn weft_rt_thread_current() -> *mut c_void {
     thread::current().cast()
 }
 
@@ -91,13 +91,13 @@ pub extern "C" fn weft_rt_thread_current() -> *mut c_void {
 /// # Safety
 /// `t` is a live thread handle.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_thread_name(t: *mut c_void) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_thread_name(t: *mut c_void) -> WeftStr {
     WeftStr::from_bytes((*t.cast::<Thread>()).name().as_bytes())
 }
 
 /// `int64_t weft_rt_ncpu(void)`: the number of CPUs available to the process.
 #[no_mangle]
-pub extern "C" fn weft_rt_ncpu() -> i64 {
+pub extern "C-unwind" fn weft_rt_ncpu() -> i64 {
     thread::ncpu()
 }
 
@@ -106,7 +106,7 @@ pub extern "C" fn weft_rt_ncpu() -> i64 {
 /// # Safety
 /// `t` is null or a live thread handle.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_thread_retain(t: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_thread_retain(t: *mut c_void) {
     if let Some(t) = t.cast::<Thread>().as_ref() {
         t.retain();
     }
@@ -119,7 +119,7 @@ pub unsafe extern "C" fn weft_rt_thread_retain(t: *mut c_void) {
 /// # Safety
 /// `t` is null or a live thread handle the caller gives a count of.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_thread_release(t: *mut c_void) {
+pub unsafe extern "C-unwind" fn weft_rt_thread_release(t: *mut c_void) {
     if !t.is_null() {
         Thread::release(t.cast::<Thread>());
     }
@@ -138,7 +138,7 @@ pub unsafe extern "C" fn weft_rt_thread_release(t: *mut c_void) {
 /// # Safety
 /// `entry` may be called with `env` on another thread.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_blocking_spawn(
+pub unsafe extern "C-unwind" fn weft_rt_blocking_spawn(
     entry: TaskFn,
     env: *mut c_void,
     result_size: usize,
@@ -159,7 +159,7 @@ pub unsafe extern "C" fn weft_rt_blocking_spawn(
 /// As [`weft_rt_blocking_spawn`]; `site` is static; `entry` copies the pair out before
 /// writing its result.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_blocking_spawn_site(
+pub unsafe extern "C-unwind" fn weft_rt_blocking_spawn_site(
     site: &'static SpawnSite,
     code: *const c_void,
     env: *mut c_void,

@@ -28,7 +28,7 @@ fn count(n: i64) -> usize {
 /// # Safety
 /// `g` is a valid glue.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_with_capacity(cap: i64, g: *const WeftGlue) -> WeftVec {
+pub unsafe extern "C-unwind" fn weft_rt_vec_with_capacity(cap: i64, g: *const WeftGlue) -> WeftVec {
     WeftVec::with_capacity(count(cap), &*g)
 }
 
@@ -38,7 +38,11 @@ pub unsafe extern "C" fn weft_rt_vec_with_capacity(cap: i64, g: *const WeftGlue)
 /// # Safety
 /// `v` points to an owned vector of `g`'s element type.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_reserve(v: *mut WeftVec, additional: i64, g: *const WeftGlue) {
+pub unsafe extern "C-unwind" fn weft_rt_vec_reserve(
+    v: *mut WeftVec,
+    additional: i64,
+    g: *const WeftGlue,
+) {
     (*v).reserve(count(additional), &*g);
 }
 
@@ -48,7 +52,7 @@ pub unsafe extern "C" fn weft_rt_vec_reserve(v: *mut WeftVec, additional: i64, g
 /// # Safety
 /// As for `weft_rt_vec_reserve`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_make_unique(v: *mut WeftVec, g: *const WeftGlue) {
+pub unsafe extern "C-unwind" fn weft_rt_vec_make_unique(v: *mut WeftVec, g: *const WeftGlue) {
     (*v).make_unique(&*g);
 }
 
@@ -58,7 +62,7 @@ pub unsafe extern "C" fn weft_rt_vec_make_unique(v: *mut WeftVec, g: *const Weft
 /// # Safety
 /// `v` is a mortal vector whose count reached zero, not used again.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_free(v: WeftVec, g: *const WeftGlue) {
+pub unsafe extern "C-unwind" fn weft_rt_vec_free(v: WeftVec, g: *const WeftGlue) {
     v.free(&*g);
 }
 
@@ -69,7 +73,7 @@ pub unsafe extern "C" fn weft_rt_vec_free(v: WeftVec, g: *const WeftGlue) {
 /// # Safety
 /// `v` is a live vector of `g`'s element type; `loc` is null or valid.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_slice(
+pub unsafe extern "C-unwind" fn weft_rt_vec_slice(
     v: WeftVec,
     a: i64,
     b: i64,
@@ -86,7 +90,7 @@ pub unsafe extern "C" fn weft_rt_vec_slice(
 /// # Safety
 /// `v` points to an owned vector of `g`'s element type; `elem` points to an owned element.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_insert(
+pub unsafe extern "C-unwind" fn weft_rt_vec_insert(
     v: *mut WeftVec,
     i: i64,
     elem: *const u8,
@@ -103,7 +107,7 @@ pub unsafe extern "C" fn weft_rt_vec_insert(
 /// # Safety
 /// `v` points to an owned vector of `g`'s element type; `out` has room for an element.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_remove(
+pub unsafe extern "C-unwind" fn weft_rt_vec_remove(
     v: *mut WeftVec,
     i: i64,
     out: *mut u8,
@@ -119,7 +123,7 @@ pub unsafe extern "C" fn weft_rt_vec_remove(
 /// # Safety
 /// As for `weft_rt_vec_remove`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_pop(
+pub unsafe extern "C-unwind" fn weft_rt_vec_pop(
     v: *mut WeftVec,
     out: *mut u8,
     g: *const WeftGlue,
@@ -133,7 +137,7 @@ pub unsafe extern "C" fn weft_rt_vec_pop(
 /// # Safety
 /// As for `weft_rt_vec_reserve`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_reverse(v: *mut WeftVec, g: *const WeftGlue) {
+pub unsafe extern "C-unwind" fn weft_rt_vec_reverse(v: *mut WeftVec, g: *const WeftGlue) {
     (*v).reverse(&*g);
 }
 
@@ -143,7 +147,7 @@ pub unsafe extern "C" fn weft_rt_vec_reverse(v: *mut WeftVec, g: *const WeftGlue
 /// # Safety
 /// As for `weft_rt_vec_reserve`.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_sort(v: *mut WeftVec, g: *const WeftGlue) {
+pub unsafe extern "C-unwind" fn weft_rt_vec_sort(v: *mut WeftVec, g: *const WeftGlue) {
     (*v).sort(&*g);
 }
 
@@ -153,6 +157,6 @@ pub unsafe extern "C" fn weft_rt_vec_sort(v: *mut WeftVec, g: *const WeftGlue) {
 /// # Safety
 /// `v` is a live `Vec<string>`; `sep` is a live string.
 #[no_mangle]
-pub unsafe extern "C" fn weft_rt_vec_str_join(v: WeftVec, sep: WeftStr) -> WeftStr {
+pub unsafe extern "C-unwind" fn weft_rt_vec_str_join(v: WeftVec, sep: WeftStr) -> WeftStr {
     v.join(sep)
 }

@@ -41,6 +41,8 @@ pub(crate) struct Activation {
     /// The locks the owner holds (`sync::held`), made on the first lock and kept for
     /// later owners.
     held: UnsafeCell<*mut HeldList>,
+    /// Where a panic of the owner stops unwinding (`sched::failure`); 0: nowhere yet.
+    unwind_boundary: UnsafeCell<usize>,
     task: AtomicPtr<Task>,
 }
 
@@ -58,6 +60,7 @@ impl Activation {
             sp: UnsafeCell::new(ptr::null_mut()),
             stack_base: UnsafeCell::new(ptr::null_mut()),
             held: UnsafeCell::new(ptr::null_mut()),
+            unwind_boundary: UnsafeCell::new(0),
             task: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -74,6 +77,7 @@ impl Activation {
         // SAFETY: a free activation is ours alone until attached.
         unsafe {
             *act.sp.get() = sp;
+            *act.unwind_boundary.get() = 0;
             *act.stack_base.get() = stack.map_or(ptr::null_mut(), Stack::into_raw);
         }
         act.task
@@ -142,5 +146,20 @@ impl Activation {
         // SAFETY: as above.
         let list = unsafe { *self.held.get() };
         (!list.is_null()).then_some(list)
+    }
+}
+
+impl Activation {
+    /// Where a panic of the owner stops unwinding, once its start has set it.
+    pub(crate) fn unwind_boundary(&self) -> Option<crate::panic::unwind::Boundary> {
+        // SAFETY: touched by the owner's worker only (module docs).
+        let b = unsafe { *self.unwind_boundary.get() };
+        (b != 0).then(|| crate::panic::unwind::Boundary::from_address(b))
+    }
+
+    /// Sets where a panic of the owner stops unwinding (called by the owner).
+    pub(crate) fn set_unwind_boundary(&self, boundary: crate::panic::unwind::Boundary) {
+        // SAFETY: as above.
+        unsafe { *self.unwind_boundary.get() = boundary.address() };
     }
 }

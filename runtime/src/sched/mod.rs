@@ -62,6 +62,7 @@
 
 pub(crate) mod activation;
 pub mod deadlock;
+pub mod failure;
 pub mod join;
 pub(crate) mod pool;
 pub mod queue;
@@ -79,6 +80,7 @@ use std::ffi::{c_char, c_void, CStr};
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub use failure::{fail_current, panic_current};
 pub use join::{cancel, wait_any, JoinStatus};
 pub use registry::enter_os_thread;
 pub use task::{DropFn, Outcome, SpawnSite, Task, TaskEnv, TaskFn, DAEMON, DETACHED, SCOPED};
@@ -87,7 +89,6 @@ pub use waiter::{Claim, Waiter, Wake, WakeReason};
 pub(crate) use worker::switching_entry;
 pub use worker::{current_task, yield_now};
 
-use crate::lock::held::{self, Ending};
 use crate::lock::solo_rmw::SoloRmw;
 use crate::os::signals;
 use crate::stack::GuardedStack;
@@ -169,7 +170,7 @@ pub fn is_cancelled() -> bool {
 /// Runs `main_fn` as the program's main task on the calling thread, which becomes worker 0,
 /// and exits the process with its return code once every non-daemon task has finished
 /// (the drain). Never returns.
-pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
+pub fn run_main(main_fn: extern "C-unwind" fn() -> i32) -> ! {
     let rt = scheduler::start(true);
     signals::setup_thread("main");
     // Kept in a static: the stack lives as long as the process (and stays reachable for
@@ -207,12 +208,12 @@ pub fn run_main(main_fn: extern "C" fn() -> i32) -> ! {
     }
 }
 
-unsafe extern "C" fn main_entry(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn main_entry(env: *mut c_void, slot: *mut c_void) {
     if slot.is_null() {
         return;
     }
-    // SAFETY: `env` is the `extern "C" fn() -> i32` given to `run_main`.
-    let main_fn: extern "C" fn() -> i32 = std::mem::transmute(env);
+    // SAFETY: `env` is the `extern "C-unwind" fn() -> i32` given to `run_main`.
+    let main_fn: extern "C-unwind" fn() -> i32 = std::mem::transmute(env);
     let code = main_fn();
     slot.cast::<i32>().write(code);
 }
@@ -220,81 +221,6 @@ unsafe extern "C" fn main_entry(env: *mut c_void, slot: *mut c_void) {
 /// The message of the error a wait returns when the waiting task is cancelled (and of
 /// `TaskError.Cancelled`): a panic with it in a cancelled task re-raises the cancellation.
 pub const CANCELLED_MESSAGE: &str = "cancelled";
-
-/// Ends the current task, thread or process after a panic; called by the panic module with
-/// the formatted message and its `file:line:col` location. Never returns.
-///
-/// - In a cancelled task, a panic whose message is [`CANCELLED_MESSAGE`] (unwrapping the
-///   error of a wait the cancellation ended) finishes the task as `Cancelled`, silently.
-/// - In a task that can be joined (a Promise, or a `Task.spawn` task that has been joined):
-///   records the message, marks the task `Panicked`, wakes its joiners and finishes it
-///   without returning (its stack is freed; nothing is printed).
-/// - In a detached task (`DETACHED` and never joined): prints
-///   `panic: <message>\n  at <location> (task <name>)` to stderr and exits with 101, unless
-///   `WEFT_TASK_PANIC=log` (then it prints and finishes the task as above).
-/// - On a Weft OS thread that can still be joined, or in a blocking-pool job: recorded and
-///   delivered to the joiner by the thread's panic hook (see [`crate::thread`] and
-///   [`registry::set_panic_hook`]).
-/// - In the main task or on any other OS thread: prints the same with `(task main)` or
-///   `(thread <name>)` and exits with 101.
-pub fn panic_current(message: &str, location: &str) -> ! {
-    let Some(task) = current_task() else {
-        // A joinable Weft thread or a blocking-pool job delivers its panic instead.
-        registry::on_thread_panic(message, location);
-        let name = registry::current_name()
-            .or_else(|| std::thread::current().name().map(str::to_owned))
-            .unwrap_or_else(|| "unnamed".to_owned());
-        crate::panic::print_and_exit(message, location, &format!("thread {name}"))
-    };
-    if task.has_flag(MAIN) {
-        crate::panic::print_and_exit(message, location, "task main")
-    }
-    // The task's frames are abandoned, not unwound: release the locks it holds, as
-    // unwinding would drop its guards.
-    release_task_locks(task);
-    task.release_env_after_failure();
-    if task.is_cancelled() && message == CANCELLED_MESSAGE {
-        // The task re-raises its own cancellation (`ch.recv()!` or `p.await()!` after a
-        // wait that returned `Err(cancelled)`): it ends cancelled, as a cancelled task that
-        // returns does, printing nothing even when detached.
-        worker::switch_out(worker::Post::Finish(Outcome::Cancelled));
-        unreachable!("a cancelled task was resumed")
-    }
-    if task.has_flag(DETACHED) {
-        if std::env::var("WEFT_TASK_PANIC").as_deref() != Ok("log") {
-            crate::panic::print_and_exit(message, location, &format!("task {}", task.name()))
-        }
-        crate::panic::print(message, location, &format!("task {}", task.name()));
-    }
-    task.set_panic_message(message);
-    worker::switch_out(worker::Post::Finish(Outcome::Panicked));
-    unreachable!("a panicked task was resumed")
-}
-
-/// Ends the current task with a failure it re-raises (how `Promise.all` and `Promise.race`
-/// pass on a child's failure): `status` 1 is a panic with `message`, 2 a cancellation.
-/// A panic in the main task, a detached task or an OS thread goes through
-/// [`panic_current`] (printed, exit 101).
-pub fn fail_current(status: i32, message: &str, location: &str) -> ! {
-    let Some(task) = current_task() else {
-        panic_current(message, location)
-    };
-    if status == 2 && !task.has_flag(MAIN) {
-        release_task_locks(task);
-        task.release_env_after_failure();
-        worker::switch_out(worker::Post::Finish(Outcome::Cancelled));
-        unreachable!("a cancelled task was resumed")
-    }
-    panic_current(message, location)
-}
-
-/// Releases every lock `task` (the running task, ending by a panic) holds.
-fn release_task_locks(task: &Task) {
-    if let Some(list) = task.held_locks_if_any() {
-        // SAFETY: the running task's own list, of live locks it holds (`sync::held`).
-        unsafe { held::end(list, Ending::Panicked) };
-    }
-}
 
 /// Why a join did not produce a value (Rust API).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,13 +304,24 @@ pub fn spawn_with<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
     }
 }
 
-unsafe extern "C" fn closure_entry<F: FnOnce() -> R, R>(env: *mut c_void, slot: *mut c_void) {
+unsafe extern "C-unwind" fn closure_entry<F: FnOnce() -> R, R>(
+    env: *mut c_void,
+    slot: *mut c_void,
+) {
     if slot.is_null() {
         // The cleanup call after a failure: `f` was moved out of `env` when the task began.
         return;
     }
     let f = Box::from_raw(env.cast::<F>());
-    match catch_unwind(AssertUnwindSafe(f)) {
+    // A Weft panic in `f` unwinds up to the closure below, not through `catch_unwind`
+    // (which cannot catch a foreign exception).
+    let task = current_task().expect("a task entry runs in its task");
+    let bounded = move || {
+        let marker = 0u8;
+        failure::set_task_boundary(task, &marker);
+        f()
+    };
+    match catch_unwind(AssertUnwindSafe(bounded)) {
         Ok(value) => slot.cast::<R>().write(value),
         Err(payload) => {
             let message = payload

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::sync::Mutex;
 
 use super::waiter::{ThreadNode, WaitNode};
+use crate::panic::unwind::Failure;
 
 /// A registered thread's state (type-stable; recycled between threads).
 #[derive(Debug)]
@@ -37,10 +38,11 @@ impl Drop for Registration {
     }
 }
 
-/// What a panic on an OS thread does before the failure path prints it and exits: the
-/// thread layer delivers the panic of a Weft thread or blocking-pool job to its joiner, and
-/// never returns when it does.
-pub type ThreadPanicHook = fn(message: &str, location: &str);
+/// What a panic on an OS thread does, once its frames are unwound, before the failure
+/// path prints it and exits: the thread layer delivers the panic of a Weft thread or
+/// blocking-pool job to its joiner, and never returns when it does (otherwise it gives the
+/// failure back).
+pub type ThreadPanicHook = fn(Failure) -> Failure;
 
 thread_local! {
     static CURRENT: RefCell<Option<Registration>> = const { RefCell::new(None) };
@@ -111,10 +113,12 @@ pub(crate) fn set_panic_hook(hook: ThreadPanicHook) {
     ON_PANIC.with(|h| h.set(Some(hook)));
 }
 
-/// Runs the calling thread's [`ThreadPanicHook`], if it has one (may not return).
-pub(crate) fn on_thread_panic(message: &str, location: &str) {
-    if let Some(hook) = ON_PANIC.with(|h| h.get()) {
-        hook(message, location);
+/// Runs the calling thread's [`ThreadPanicHook`], if it has one: it takes the failure
+/// and does not return, or gives it back.
+pub(crate) fn on_thread_panic(failure: Failure) -> Failure {
+    match ON_PANIC.with(|h| h.get()) {
+        Some(hook) => hook(failure),
+        None => failure,
     }
 }
 

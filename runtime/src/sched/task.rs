@@ -43,7 +43,7 @@ use crate::lock::rawlock::LockedGuard;
 use crate::lock::solo_rmw::{SoloArith, SoloRmw};
 
 /// `entry(env, result_slot)`: the code a task runs (C ABI `weft_task_fn`).
-pub type TaskFn = unsafe extern "C" fn(env: *mut c_void, result_slot: *mut c_void);
+pub type TaskFn = unsafe extern "C-unwind" fn(env: *mut c_void, result_slot: *mut c_void);
 /// Releases what a result slot holds (C ABI `weft_drop_fn`).
 pub type DropFn = unsafe extern "C" fn(slot: *mut c_void);
 
@@ -61,6 +61,9 @@ pub(crate) const MAIN: u32 = 1 << 8;
 pub(crate) const RESULT_SET: u32 = 1 << 9;
 /// Internal: the entry's cleanup call after a failure has been made (or the entry ran).
 const ENV_RELEASED: u32 = 1 << 11;
+/// Internal: the task is unwinding a panic (`sched::failure`): another panic ends the
+/// process.
+pub(crate) const UNWINDING: u32 = 1 << 12;
 /// Internal: the environment is a closure pair in the result slot ([`TaskEnv::Closure`]);
 /// otherwise it is the pointer in the second inline word ([`TaskEnv::Ptr`]).
 const CLOSURE_ENV: u32 = 1 << 10;
@@ -667,7 +670,7 @@ fn result_layout(size: usize) -> std::alloc::Layout {
 mod tests {
     use super::*;
 
-    unsafe extern "C" fn nothing(_: *mut c_void, _: *mut c_void) {}
+    unsafe extern "C-unwind" fn nothing(_: *mut c_void, _: *mut c_void) {}
 
     fn site(result_size: usize, name: *const c_char) -> &'static SpawnSite {
         SpawnSite::intern(nothing, result_size, None, name)
@@ -718,7 +721,7 @@ mod tests {
 
     #[test]
     fn spawn_sites_given_field_by_field_are_interned() {
-        unsafe extern "C" fn other(_: *mut c_void, slot: *mut c_void) {
+        unsafe extern "C-unwind" fn other(_: *mut c_void, slot: *mut c_void) {
             if !slot.is_null() {
                 slot.cast::<u8>().write(1);
             }

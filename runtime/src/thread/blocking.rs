@@ -169,7 +169,7 @@ fn run_job(job: Job) {
 mod tests {
     use super::*;
 
-    unsafe extern "C" fn square(env: *mut c_void, slot: *mut c_void) {
+    unsafe extern "C-unwind" fn square(env: *mut c_void, slot: *mut c_void) {
         let n = env as i64;
         slot.cast::<i64>().write(n * n);
     }

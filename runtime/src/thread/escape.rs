@@ -1,12 +1,15 @@
-//! Abandoning a panicking OS thread's frames: [`run_catching`] runs a thread's body or a
-//! pool job on a context just below its own frame, so that a panic can switch straight
-//! back to that frame, as a finished green task's frames are abandoned.
+//! Ending a panicking OS thread's body: [`run_catching`] runs a thread's body or a pool
+//! job on a context just below its own frame. The context's first frame is the body's
+//! unwind boundary: a panic unwinds the body's frames up to it (running their cleanups,
+//! `crate::panic::unwind`), then switches straight back to `run_catching`, as a finished
+//! green task switches away for good.
 
 use std::cell::Cell;
 use std::ptr;
 
 use crate::context;
 use crate::lock::held::Ending;
+use crate::panic::unwind::{self, Boundary, Failure};
 
 thread_local! {
     /// The innermost [`run_catching`] frame on this thread (null outside one).
@@ -51,6 +54,7 @@ pub(super) fn run_catching(f: &mut dyn FnMut()) -> Option<(String, String)> {
     };
     let top = (std::hint::black_box(&marker) as *const u8 as usize - gap) & !15;
     let previous = ESCAPE.with(|c| c.replace(e));
+    let previous_boundary = unwind::thread_boundary();
     // SAFETY: the region below `top` is unused stack of this thread (at least 8 MiB minus
     // what the caller used); the context runs `escape_start(e)` and switches back to the
     // `control` pointer saved here, once.
@@ -59,12 +63,16 @@ pub(super) fn run_catching(f: &mut dyn FnMut()) -> Option<(String, String)> {
         context::switch(&raw mut (*e).control, ctx, 0);
     }
     ESCAPE.with(|c| c.set(previous));
+    unwind::set_thread_boundary(previous_boundary);
     // SAFETY: the context has finished with `escape`.
     unsafe { (*e).panic.take() }
 }
 
 unsafe extern "C" fn escape_start(arg: *mut u8, _: usize) -> ! {
     let e = arg.cast::<Escape>();
+    // A panic in the body unwinds up to this frame (`sched::failure`).
+    let marker = 0u8;
+    unwind::set_thread_boundary(Some(Boundary::at(&marker)));
     (*(*e).run)();
     let mut abandoned: *mut u8 = ptr::null_mut();
     context::switch(&mut abandoned, (*e).control, 0);
@@ -87,19 +95,17 @@ pub(super) fn end_locks(panicked: bool) {
 /// still be joined, or in a blocking-pool job, it records the panic and abandons the
 /// panicking code (never returning); otherwise it returns, and the caller prints the panic
 /// and exits with 101.
-pub(crate) fn os_thread_panicked(message: &str, location: &str) {
+pub(crate) fn os_thread_panicked(failure: Failure) -> Failure {
     let e = ESCAPE.with(|c| c.get());
-    if e.is_null() {
-        return;
-    }
-    if !super::os_thread::current_can_be_joined() {
-        return;
+    if e.is_null() || !super::os_thread::current_can_be_joined() {
+        return failure;
     }
     ESCAPE.with(|c| c.set(ptr::null_mut()));
     // SAFETY: `e` is the live frame of `run_catching` below us on this stack; switching to
-    // its saved context abandons the frames in between, which are never resumed.
+    // its saved context abandons the frames in between, which are never resumed (they
+    // were unwound, and own nothing now: the failure moves into `run_catching`'s frame).
     unsafe {
-        (*e).panic = Some((message.to_owned(), location.to_owned()));
+        (*e).panic = Some((failure.message, failure.location));
         let mut abandoned: *mut u8 = ptr::null_mut();
         context::switch(&mut abandoned, (*e).control, 0);
     }

@@ -170,7 +170,7 @@ impl Thread {
 /// What a new thread starts with.
 struct Start {
     thread: *const Thread,
-    entry: unsafe extern "C" fn(*mut c_void),
+    entry: unsafe extern "C-unwind" fn(*mut c_void),
     env: *mut c_void,
 }
 
@@ -180,7 +180,7 @@ struct Start {
 /// # Safety
 /// `entry` may be called with `env` on the new thread.
 pub unsafe fn spawn(
-    entry: unsafe extern "C" fn(*mut c_void),
+    entry: unsafe extern "C-unwind" fn(*mut c_void),
     env: *mut c_void,
 ) -> Result<*mut Thread, String> {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -288,7 +288,7 @@ pub(super) fn current_can_be_joined() -> bool {
 mod tests {
     use super::*;
 
-    unsafe extern "C" fn add_one(env: *mut c_void) {
+    unsafe extern "C-unwind" fn add_one(env: *mut c_void) {
         (*env.cast::<AtomicU64>()).fetch_add(1, Ordering::SeqCst);
     }
 

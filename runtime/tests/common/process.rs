@@ -12,7 +12,7 @@ use weft_rt::abi::task::weft_rt_start;
 /// One scenario: its program, pinned environment, and what the run must show.
 pub struct Scenario {
     pub name: &'static str,
-    pub main: extern "C" fn() -> i32,
+    pub main: extern "C-unwind" fn() -> i32,
     pub env: &'static [(&'static str, &'static str)],
     pub code: i32,
     pub stdout: Option<&'static str>,

@@ -13,9 +13,12 @@
 //! The checks shared by strings and vectors ([`check_index`], [`check_range`]) live here so
 //! that every bounds message has one spelling.
 //!
-//! A panicking task's frames are abandoned, not unwound: nothing owned by a frame between
-//! the panic and the scheduler is ever dropped. So the texts built here on the way to the
-//! failure path live in stack buffers, never on the heap.
+//! The failure path unwinds the panicking task's or thread's frames ([`unwind`]), running
+//! their cleanups, before it ends it. The texts built here on the way to the failure path
+//! live in stack buffers, never on the heap; the failure path copies what it keeps before
+//! the frames holding them are unwound.
+
+pub mod unwind;
 
 use core::fmt::Write;
 use std::sync::OnceLock;
@@ -51,6 +54,15 @@ pub fn fail(message: &str, location: &str) -> ! {
 /// Prints `panic: <message>\n  at <location> (<who>)` to stderr with one `write(2)`.
 pub fn print(message: &str, location: &str, who: &str) {
     crate::os::write_stderr(format!("panic: {message}\n  at {location} ({who})\n").as_bytes());
+}
+
+/// Prints `panic while unwinding: <message>\n  at <location> (<who>)` (a panic in a
+/// `defer` that runs during unwinding) and exits the process with 101.
+pub fn print_while_unwinding_and_exit(message: &str, location: &str, who: &str) -> ! {
+    crate::os::write_stderr(
+        format!("panic while unwinding: {message}\n  at {location} ({who})\n").as_bytes(),
+    );
+    crate::os::exit_process(101)
 }
 
 /// [`print`]s the panic and exits the process with 101 (Rust's stdout flushed first).

@@ -22,6 +22,7 @@ const DIRS: &[&str] = &[
     "sync",
     "threads",
     "panics",
+    "unwind",
     "boxes",
     "recursion",
     "concurrency_guide",

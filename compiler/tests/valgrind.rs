@@ -1,7 +1,10 @@
 //! The leak suite: at least 30 representative run tests, built and run under
-//! `valgrind --leak-check=full --error-exitcode=1`. Each must report "definitely lost:
-//! 0 bytes" and no invalid reads or writes. Programs that end in a panic or that are too
-//! slow under valgrind (marked `// valgrind: skip`) are left out.
+//! `valgrind --leak-check=full --error-exitcode=1`, and every program of
+//! `tests/run/unwind` (panics that unwind through nested calls holding strings, vectors and
+//! closures, in Promises, tasks, threads and main). Each must report "definitely lost:
+//! 0 bytes" and no invalid reads or writes, and exit with the code it announces. Other
+//! programs that end in a panic, and those too slow under valgrind (marked
+//! `// valgrind: skip`), are left out of the spread.
 
 mod common;
 
@@ -31,7 +34,17 @@ fn selection() -> Vec<PathBuf> {
         .map(|p| root.join(p)),
     );
     let step = (files.len() / WANT).max(1);
-    files.into_iter().step_by(step).take(WANT + 4).collect()
+    let mut chosen: Vec<PathBuf> = files.into_iter().step_by(step).take(WANT + 4).collect();
+    chosen.extend(
+        common::weft_files(&root.join("tests/run/unwind"))
+            .into_iter()
+            .filter(|f| {
+                !std::fs::read_to_string(f)
+                    .unwrap_or_default()
+                    .contains("valgrind: skip")
+            }),
+    );
+    chosen
 }
 
 fn check(path: &PathBuf) -> Result<(), String> {
@@ -74,7 +87,8 @@ fn check(path: &PathBuf) -> Result<(), String> {
     let out = cmd.output().map_err(|e| format!("valgrind: {e}"))?;
     let err = String::from_utf8_lossy(&out.stderr);
     let clean = err.contains("definitely lost: 0 bytes") || err.contains("no leaks are possible");
-    if !out.status.success()
+    let expected = common::programs::Spec::parse(&text).exit;
+    if out.status.code() != Some(expected)
         || !clean
         || err.contains("Invalid read")
         || err.contains("Invalid write")

@@ -1,5 +1,6 @@
 //! Unit tests of code generation choices visible in the unoptimized IR: prologue stack
-//! checks and their elision in small leaves, TBAA tags, the uniqueness assumption.
+//! checks and their elision in small leaves, TBAA tags, the uniqueness assumption, and
+//! which calls unwind to landing pads.
 
 use super::target::{machine, TargetSpec};
 use super::{generate, Options};
@@ -109,4 +110,60 @@ fn writes_check_uniqueness_unordered_and_assume_it_after_copying() {
     let scale = function(&ir, "scale");
     assert!(scale.contains("load atomic i64, ptr") && scale.contains("unordered"));
     assert!(scale.contains("@llvm.assume"));
+}
+
+const UNWINDING: &str = r#"
+fn inner(i: i64): i64 {
+    let v = [1, 2, 3]
+    v[i]
+}
+
+fn plain(n: i64): i64 {
+    inner(n) + inner(n + 1)
+}
+
+fn cleans(n: i64): i64 {
+    defer { print("deferred") }
+    let s = "n = " + n.toString()
+    inner(n) + s.len()
+}
+
+fn main() {
+    print(plain(0) + cleans(1))
+}
+"#;
+
+#[test]
+fn calls_with_live_cleanups_unwind_to_a_landing_pad() {
+    let ir = ir(UNWINDING);
+    let cleans = function(&ir, "cleans");
+    assert!(
+        cleans.contains("personality ptr @weft_rt_personality"),
+        "{cleans}"
+    );
+    assert!(cleans.contains("invoke i64 @weft.inner."), "{cleans}");
+    // The landing pad runs the defer and releases the string, then resumes.
+    let pad = &cleans[cleans.find("landingpad").expect("a landing pad")..];
+    assert!(pad.contains("cleanup"), "{pad}");
+    assert!(
+        pad.contains("@weft_rt_print") && pad.contains("resume"),
+        "{pad}"
+    );
+}
+
+#[test]
+fn calls_with_nothing_to_clean_up_stay_plain_calls() {
+    let ir = ir(UNWINDING);
+    let plain = function(&ir, "plain");
+    assert!(plain.contains("call i64 @weft.inner."), "{plain}");
+    assert!(
+        !plain.contains("invoke") && !plain.contains("personality"),
+        "{plain}"
+    );
+    // A bounds trap in a frame that owns a vector unwinds to a pad that releases it.
+    let inner = function(&ir, "inner");
+    assert!(
+        inner.contains("invoke void @weft_rt_panic_bounds"),
+        "{inner}"
+    );
 }

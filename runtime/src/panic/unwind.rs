@@ -14,12 +14,17 @@
 //! cleanups: Weft landing pads are cleanups only, so the call-site table is all a frame
 //! needs.
 //!
-//! The *stop function* libgcc calls before each frame compares the frame's canonical frame
-//! address with the boundary: the first frame whose CFA lies above the boundary's marker
-//! (the stack grows down) is the boundary's own, and there the unwinding ends: the stop
-//! function frees the exception and hands the failure to the finisher the raiser chose,
-//! which never returns (it switches away from a task, delivers an OS thread's panic, or
-//! exits the process). The frames left on the stack below are never resumed.
+//! The *stop function* libgcc calls before each frame's personality routine finds where
+//! the unwinding ends. The boundary is the stack pointer of the runtime frame that called
+//! into compiled code, read in that frame. When the stop function is called for a frame,
+//! `_Unwind_GetCFA` gives the canonical frame address of the frame unwound last, which is
+//! the stack pointer of the frame about to be unwound at its call (glibc's
+//! `pthread_exit` stops its forced unwinding with the same comparison): below the boundary
+//! for every frame the boundary frame called, equal to it for the boundary frame itself,
+//! whose own cleanups (and any `catch_unwind` in it) never run. There the stop function
+//! frees the exception and hands the failure to the finisher the raiser chose, which never
+//! returns (it switches away from a task, delivers an OS thread's panic, or exits the
+//! process). The frames left on the stack below are never resumed.
 //!
 //! A panic raised while this context is unwinding (in a `defer` that runs on the way out)
 //! cannot be unwound as well: the raiser checks [`Failure`] state first and reports a
@@ -97,22 +102,32 @@ pub struct Failure {
 #[repr(C)]
 struct Exception {
     header: UnwindException,
-    /// The address of the boundary's marker; frames whose CFA is above it are not Weft's.
+    /// The boundary frame's stack pointer.
     boundary: usize,
     finish: Finisher,
     failure: Option<Failure>,
 }
 
-/// A mark on the stack of the runtime frame that calls into compiled code: a panic raised
-/// above it unwinds up to, and not through, that frame (see the module docs).
+/// The stack pointer of the runtime frame that calls into compiled code: a panic raised in
+/// code it calls unwinds up to, and not through, that frame (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Boundary(usize);
 
 impl Boundary {
-    /// The boundary of the frame that owns `marker` (a local of that frame).
+    /// The boundary of the calling frame: its stack pointer, read where it is inlined. The
+    /// frame must not move its stack pointer between here and its call into compiled code
+    /// (true of any frame without a variable-size allocation).
     #[inline(always)]
-    pub fn at<T>(marker: &T) -> Boundary {
-        Boundary(std::hint::black_box(marker as *const T as usize))
+    pub fn here() -> Boundary {
+        let sp: usize;
+        // SAFETY: reads the stack pointer register, nothing else.
+        unsafe {
+            #[cfg(target_arch = "x86_64")]
+            core::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+            #[cfg(target_arch = "aarch64")]
+            core::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+        }
+        Boundary(sp)
     }
 
     /// The boundary at `address` (from [`Boundary::address`]; not 0).
@@ -132,7 +147,7 @@ impl Boundary {
 /// # Safety
 /// `boundary` was made by a frame that is still live below the caller on this stack, and
 /// every frame in between can be unwound (Weft code, the runtime's `C-unwind` entry points
-/// and Rust code).
+/// and Rust code without `catch_unwind`).
 pub unsafe fn raise(boundary: Boundary, failure: Failure, finish: Finisher) -> ! {
     let exception = Box::into_raw(Box::new(Exception {
         header: UnwindException {
@@ -165,7 +180,7 @@ unsafe extern "C" fn stop(
 ) -> c_int {
     let exception = param.cast::<Exception>();
     let at_end = actions & UA_END_OF_STACK != 0;
-    if !at_end && _Unwind_GetCFA(context) <= (*exception).boundary {
+    if !at_end && _Unwind_GetCFA(context) < (*exception).boundary {
         return URC_NO_REASON;
     }
     let mut exception = Box::from_raw(exception);

@@ -150,7 +150,8 @@ fn release_task_locks(task: &Task) {
 
 /// Marks the calling frame as the unwind boundary of the running task: a panic in code it
 /// calls unwinds up to it (see [`crate::panic::unwind`]). For the runtime's frames that
-/// call compiled code; `marker` is one of the frame's locals.
-pub(crate) fn set_task_boundary<T>(task: &Task, marker: &T) {
-    task.running().set_unwind_boundary(Boundary::at(marker));
+/// call compiled code.
+#[inline(always)]
+pub(crate) fn set_task_boundary(task: &Task) {
+    task.running().set_unwind_boundary(Boundary::here());
 }

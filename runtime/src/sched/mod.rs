@@ -317,8 +317,7 @@ unsafe extern "C-unwind" fn closure_entry<F: FnOnce() -> R, R>(
     // (which cannot catch a foreign exception).
     let task = current_task().expect("a task entry runs in its task");
     let bounded = move || {
-        let marker = 0u8;
-        failure::set_task_boundary(task, &marker);
+        failure::set_task_boundary(task);
         f()
     };
     match catch_unwind(AssertUnwindSafe(bounded)) {

@@ -486,8 +486,7 @@ pub(crate) unsafe extern "C" fn task_start(arg: *mut u8, worker: usize) -> ! {
     let task = &*(arg as *const Task);
     let (entry, env) = task.entry();
     // A panic in the entry unwinds up to this frame (`sched::failure`).
-    let marker = 0u8;
-    super::failure::set_task_boundary(task, &marker);
+    super::failure::set_task_boundary(task);
     entry(env, task.result_slot().cast());
     task.flags.fetch_or(task::RESULT_SET, Ordering::Release);
     if let Some(list) = task.held_locks_if_any() {

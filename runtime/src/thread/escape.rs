@@ -71,8 +71,7 @@ pub(super) fn run_catching(f: &mut dyn FnMut()) -> Option<(String, String)> {
 unsafe extern "C" fn escape_start(arg: *mut u8, _: usize) -> ! {
     let e = arg.cast::<Escape>();
     // A panic in the body unwinds up to this frame (`sched::failure`).
-    let marker = 0u8;
-    unwind::set_thread_boundary(Some(Boundary::at(&marker)));
+    unwind::set_thread_boundary(Some(Boundary::here()));
     (*(*e).run)();
     let mut abandoned: *mut u8 = ptr::null_mut();
     context::switch(&mut abandoned, (*e).control, 0);

@@ -140,7 +140,7 @@ unsafe extern "C-unwind" fn skynet(env: *mut c_void, slot: *mut c_void) {
     let mut sum = 0i64;
     for child in children {
         let mut r = 0i64;
-        weft_rt_task_join(child, (&mut r as *mut i64).cast());
+        weft_rt_task_join(child, (&mut r as *mut i64).cast(), None);
         weft_rt_task_release(child);
         sum += r;
     }
@@ -153,7 +153,7 @@ fn skynet_bench() -> (f64, String) {
     // SAFETY: the ABI contract (8-byte result).
     unsafe {
         let root = spawn(skynet, 6, 8);
-        weft_rt_task_join(root, (&mut r as *mut i64).cast());
+        weft_rt_task_join(root, (&mut r as *mut i64).cast(), None);
         weft_rt_task_release(root);
     }
     let t = start.elapsed();
@@ -174,7 +174,7 @@ fn spawn_await_bench() -> (f64, String) {
         let tasks: Vec<*mut c_void> = (0..N).map(|i| spawn(identity, i, 8)).collect();
         for t in tasks {
             let mut r = 0i64;
-            weft_rt_task_join(t, (&mut r as *mut i64).cast());
+            weft_rt_task_join(t, (&mut r as *mut i64).cast(), None);
             weft_rt_task_release(t);
             sum += r;
         }
@@ -201,8 +201,8 @@ fn pingpong_bench() -> (f64, String) {
     unsafe {
         let a = spawn(yielder, 0, 0);
         let b = spawn(yielder, 0, 0);
-        weft_rt_task_join(a, ptr::null_mut());
-        weft_rt_task_join(b, ptr::null_mut());
+        weft_rt_task_join(a, ptr::null_mut(), None);
+        weft_rt_task_join(b, ptr::null_mut(), None);
         weft_rt_task_release(a);
         weft_rt_task_release(b);
     }
@@ -227,7 +227,7 @@ unsafe extern "C-unwind" fn gate(_: *mut c_void, _: *mut c_void) {
 
 unsafe extern "C-unwind" fn park_on_gate(env: *mut c_void, _: *mut c_void) {
     PARKED.fetch_add(1, Ordering::SeqCst);
-    weft_rt_task_join(env, ptr::null_mut());
+    weft_rt_task_join(env, ptr::null_mut(), None);
 }
 
 fn parked_bench() -> String {
@@ -248,7 +248,7 @@ fn parked_bench() -> String {
         let waiter = GATE.lock().unwrap().take().unwrap();
         assert!(waiter.wake(WakeReason::Notified, 0));
         for t in tasks {
-            weft_rt_task_join(t, ptr::null_mut());
+            weft_rt_task_join(t, ptr::null_mut(), None);
             weft_rt_task_release(t);
         }
         weft_rt_task_release(g);
@@ -267,7 +267,7 @@ fn sleeps_bench() -> String {
     unsafe {
         let tasks: Vec<*mut c_void> = (0..10_000).map(|_| spawn(sleep_100, 0, 0)).collect();
         for t in tasks {
-            weft_rt_task_join(t, ptr::null_mut());
+            weft_rt_task_join(t, ptr::null_mut(), None);
             weft_rt_task_release(t);
         }
     }

@@ -106,7 +106,7 @@ unsafe fn join_all(tasks: Vec<*mut c_void>) -> i64 {
     let mut sum = 0;
     for t in tasks {
         let mut r = 0i64;
-        assert_eq!(weft_rt_task_join(t, (&mut r as *mut i64).cast()), 0);
+        assert_eq!(weft_rt_task_join(t, (&mut r as *mut i64).cast(), None), 0);
         weft_rt_task_release(t);
         sum += r;
     }

@@ -212,7 +212,7 @@ extern "C-unwind" fn joins() -> i32 {
         let addr = t as usize;
         std::thread::spawn(move || {
             let mut r = 0i64;
-            weft_rt_task_join(addr as *mut c_void, (&mut r as *mut i64).cast());
+            weft_rt_task_join(addr as *mut c_void, (&mut r as *mut i64).cast(), None);
             weft_rt_task_release(addr as *mut c_void);
             FROM_THREAD.store(r, Ordering::SeqCst);
         });
@@ -222,7 +222,7 @@ extern "C-unwind" fn joins() -> i32 {
         }
         say(&format!("thread {}\n", FROM_THREAD.load(Ordering::SeqCst)));
         let mut r = 0i64;
-        weft_rt_task_join(t, (&mut r as *mut i64).cast());
+        weft_rt_task_join(t, (&mut r as *mut i64).cast(), None);
         weft_rt_task_release(t);
         say(&format!("main {r}\n"));
     }
@@ -238,7 +238,7 @@ extern "C-unwind" fn deadlock_in_main() -> i32 {
     // SAFETY: ABI contract.
     unsafe {
         let t = spawn(park_forever, 0, 0, c"app.weft:3:1");
-        weft_rt_task_join(t, ptr::null_mut());
+        weft_rt_task_join(t, ptr::null_mut(), None);
     }
     say("unreachable\n");
     0
@@ -266,7 +266,7 @@ extern "C-unwind" fn deadlock_many() -> i32 {
         std::thread::spawn(move || {
             sched::enter_os_thread("joiner");
             JOINER_READY.store(true, Ordering::SeqCst);
-            weft_rt_task_join(last as *mut c_void, ptr::null_mut())
+            weft_rt_task_join(last as *mut c_void, ptr::null_mut(), None)
         });
         // Main must not block its worker on the OS thread: poll, parking only the task.
         while !JOINER_READY.load(Ordering::SeqCst) {
@@ -325,7 +325,7 @@ extern "C-unwind" fn task_overflow() -> i32 {
     // SAFETY: ABI contract.
     unsafe {
         let t = spawn(overflow, 0, 0, c"app.weft:5:1");
-        weft_rt_task_join(t, ptr::null_mut());
+        weft_rt_task_join(t, ptr::null_mut(), None);
     }
     0
 }

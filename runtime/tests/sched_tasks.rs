@@ -27,7 +27,7 @@ unsafe fn spawn(entry: Entry, env: usize, result_size: usize) -> *mut c_void {
 
 unsafe fn join_i64(task: *mut c_void) -> (i32, i64) {
     let mut r = 0i64;
-    let status = weft_rt_task_join(task, (&mut r as *mut i64).cast());
+    let status = weft_rt_task_join(task, (&mut r as *mut i64).cast(), None);
     (status, r)
 }
 
@@ -165,7 +165,7 @@ fn cancelling_a_sleeping_task_wakes_it() {
         weft_rt_task_cancel(t); // idempotent
         let mut r = 0i64;
         assert_eq!(
-            weft_rt_task_join(t, (&mut r as *mut i64).cast()),
+            weft_rt_task_join(t, (&mut r as *mut i64).cast(), None),
             2,
             "cancelled"
         );
@@ -185,21 +185,21 @@ fn join_with_timeout() {
         let mut r = 0i64;
         let out = (&mut r as *mut i64).cast();
         assert_eq!(
-            weft_rt_task_join_timeout(t, out, 0),
+            weft_rt_task_join_timeout(t, out, 0, None),
             3,
             "a zero timeout only checks"
         );
         assert_eq!(
-            weft_rt_task_join_timeout(t, out, 20),
+            weft_rt_task_join_timeout(t, out, 20, None),
             3,
             "times out; the task runs on"
         );
         let from_task = t as usize;
         let h = sched::spawn(move || {
-            weft_rt_task_join_timeout(from_task as *mut c_void, ptr::null_mut(), 10)
+            weft_rt_task_join_timeout(from_task as *mut c_void, ptr::null_mut(), 10, None)
         });
         assert_eq!(h.join(), Ok(3));
-        assert_eq!(weft_rt_task_join_timeout(t, out, 10_000), 0);
+        assert_eq!(weft_rt_task_join_timeout(t, out, 10_000, None), 0);
         assert_eq!(r, 150);
         weft_rt_task_release(t);
     }
@@ -225,7 +225,7 @@ fn wait_any_returns_the_first_to_finish() {
         weft_rt_task_cancel(tasks[0]);
         weft_rt_task_cancel(tasks[2]);
         for t in tasks {
-            weft_rt_task_join(t, ptr::null_mut());
+            weft_rt_task_join(t, ptr::null_mut(), None);
             weft_rt_task_release(t);
         }
     }
@@ -246,12 +246,12 @@ fn panics_are_delivered_to_joiners() {
     unsafe {
         // A joinable task (a Promise): the panic is delivered, nothing is printed.
         let t = weft_rt_task_spawn(panicking, 7 as *mut c_void, 8, None, 0, 0, NAME);
-        assert_eq!(weft_rt_task_join(t, ptr::null_mut()), 1);
+        assert_eq!(weft_rt_task_join(t, ptr::null_mut(), None), 1);
         let mut len = 0usize;
         let msg = weft_rt_task_panic_message(t, &mut len);
         assert_eq!(std::slice::from_raw_parts(msg, len), b"bad value 7");
         assert_eq!(
-            weft_rt_task_join(t, ptr::null_mut()),
+            weft_rt_task_join(t, ptr::null_mut(), None),
             1,
             "joining again gives the same"
         );
@@ -292,7 +292,7 @@ fn results_are_copied_out_and_dropped_once() {
             NAME,
         );
         let mut out = [0u64; 8];
-        assert_eq!(weft_rt_task_join(t, out.as_mut_ptr().cast()), 0);
+        assert_eq!(weft_rt_task_join(t, out.as_mut_ptr().cast(), None), 0);
         assert_eq!(out, [100, 101, 102, 103, 104, 105, 106, 107]);
         weft_rt_task_retain(t);
         weft_rt_task_release(t);
@@ -539,7 +539,7 @@ unsafe extern "C-unwind" fn mixed(env: *mut c_void, slot: *mut c_void) {
     weft_rt_task_cancel(victim);
     let (status, r) = join_i64(child);
     assert_eq!(status, 0);
-    assert_eq!(weft_rt_task_join(victim, ptr::null_mut()), 2);
+    assert_eq!(weft_rt_task_join(victim, ptr::null_mut(), None), 2);
     weft_rt_task_release(child);
     weft_rt_task_release(victim);
     slot.cast::<i64>().write(r + i as i64);

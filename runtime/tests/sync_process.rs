@@ -189,7 +189,7 @@ extern "C-unwind" fn unlock_foreign() -> i32 {
     let m = bare_mutex();
     unsafe {
         let t = weft_rt_task_spawn(lock_it, m, 0, None, 0, 0, c"locker".as_ptr());
-        weft_rt_task_join(t, ptr::null_mut());
+        weft_rt_task_join(t, ptr::null_mut(), None);
         say("locked\n");
         weft_rt_mutex_unlock(m, loc());
     }
@@ -270,7 +270,7 @@ unsafe fn check_panics(kind: &str, f: impl FnOnce() + 'static) {
     let boxed: Box<Box<dyn FnOnce()>> = Box::new(Box::new(f));
     let job =
         weft_rt::abi::thread::weft_rt_blocking_spawn(run, Box::into_raw(boxed).cast(), 0, None);
-    assert_eq!(weft_rt_task_join(job, ptr::null_mut()), 1);
+    assert_eq!(weft_rt_task_join(job, ptr::null_mut(), None), 1);
     let mut len = 0usize;
     let msg = std::slice::from_raw_parts(weft_rt_task_panic_message(job, &mut len), len);
     if msg == format!("use of destroyed {kind}").as_bytes() {

@@ -139,7 +139,7 @@ fn blocking_jobs_are_promises() {
             .map(|j| {
                 let mut r = 0i64;
                 assert_eq!(
-                    weft_rt_task_join(j as *mut c_void, (&mut r as *mut i64).cast()),
+                    weft_rt_task_join(j as *mut c_void, (&mut r as *mut i64).cast(), None),
                     0
                 );
                 weft_rt_task_release(j as *mut c_void);
@@ -152,7 +152,7 @@ fn blocking_jobs_are_promises() {
     assert_eq!(results, (0..16).map(|i| i * i).collect::<Vec<i64>>());
     unsafe {
         let j = weft_rt_blocking_spawn(blocking_panics, ptr::null_mut(), 0, None);
-        assert_eq!(weft_rt_task_join(j, ptr::null_mut()), 1);
+        assert_eq!(weft_rt_task_join(j, ptr::null_mut(), None), 1);
         let mut len = 0usize;
         let msg = weft_rt_task_panic_message(j, &mut len);
         assert_eq!(std::slice::from_raw_parts(msg, len), b"blocking boom");

@@ -188,12 +188,12 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             TaskOp::PromiseAwait | TaskOp::Join => {
                 let task = self.arg_val(&args[0]).into_pointer_value();
                 let elem = if op == TaskOp::Join { Ty::Void } else { t };
-                self.join(task, &elem, None, ret)
+                self.join(task, &elem, None, ret, span)
             }
             TaskOp::PromiseAwaitTimeout => {
                 let task = self.arg_val(&args[0]).into_pointer_value();
                 let ms = self.arg_val(&args[1]).into_int_value();
-                self.join(task, &t, Some(ms), ret)
+                self.join(task, &t, Some(ms), ret, span)
             }
             TaskOp::PromiseCancel | TaskOp::Cancel => {
                 let task = self.arg_val(&args[0]);
@@ -278,15 +278,17 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         t: &Ty,
         timeout: Option<IntValue<'ctx>>,
         ret: &Ty,
+        span: Span,
     ) -> Val<'ctx> {
         let lt = self.cg.llvm_ty(t);
         let out = self.alloca(lt, "result");
+        let loc = self.cg.loc(span);
         let status = match timeout {
             Some(ms) => self.rt_value(
                 "weft_rt_task_join_timeout",
-                &[task.into(), out.into(), ms.into()],
+                &[task.into(), out.into(), ms.into(), loc.into()],
             ),
-            None => self.rt_value("weft_rt_task_join", &[task.into(), out.into()]),
+            None => self.rt_value("weft_rt_task_join", &[task.into(), out.into(), loc.into()]),
         }
         .into_int_value();
         let err_ty = super::func::result_err_ty(ret);

@@ -15,6 +15,7 @@
 
 use std::ffi::{c_char, c_void};
 
+use crate::panic::WeftLoc;
 use crate::sched::switching_entry;
 use crate::sched::{self, DropFn, JoinStatus, SpawnSite, Task, TaskEnv, TaskFn};
 
@@ -126,21 +127,27 @@ pub unsafe extern "C-unwind" fn weft_rt_task_release(task: *mut c_void) {
     }
 }
 
-/// `int32_t weft_rt_task_join(void *task, void *out)`
+/// `int32_t weft_rt_task_join(void *task, void *out, const WeftLoc *loc)`
 ///
 /// Waits until the task has finished and copies its result (`result_size` bytes) into
 /// `out` (nullable); the caller retains what it copied if it keeps it. Returns 0 = ok,
 /// 1 = panicked (see `weft_rt_task_panic_message`), 2 = cancelled (the task was cancelled,
 /// or the joining task was cancelled while waiting). May be called any number of times.
+/// `loc` (nullable) is where the program waits, for the deadlock report.
 ///
 /// # Safety
-/// `task` is a live handle; `out` is null or has `result_size` writable bytes.
-pub unsafe extern "C-unwind" fn weft_rt_task_join(task: *mut c_void, out: *mut c_void) -> i32 {
-    sched::join::join(task_ref_static(task), out.cast(), None) as i32
+/// `task` is a live handle; `out` is null or has `result_size` writable bytes; `loc` is
+/// null or a location constant.
+pub unsafe extern "C-unwind" fn weft_rt_task_join(
+    task: *mut c_void,
+    out: *mut c_void,
+    loc: Option<&WeftLoc>,
+) -> i32 {
+    sched::join::join_at(task_ref_static(task), out.cast(), None, loc) as i32
 }
 switching_entry!("weft_rt_task_join" => weft_rt_task_join);
 
-/// `int32_t weft_rt_task_join_timeout(void *task, void *out, int64_t ms)`
+/// `int32_t weft_rt_task_join_timeout(void *task, void *out, int64_t ms, const WeftLoc *loc)`
 ///
 /// Like `weft_rt_task_join`, but gives up after `ms` milliseconds (`ms <= 0`: only checks)
 /// and returns 3 = timed out; the task keeps running.
@@ -151,13 +158,14 @@ pub unsafe extern "C-unwind" fn weft_rt_task_join_timeout(
     task: *mut c_void,
     out: *mut c_void,
     ms: i64,
+    loc: Option<&WeftLoc>,
 ) -> i32 {
     let deadline = crate::os::clock::deadline_after_ms(ms);
     let task = task_ref_static(task);
     if ms <= 0 && !task.is_done() {
         return JoinStatus::TimedOut as i32;
     }
-    sched::join::join(task, out.cast(), Some(deadline)) as i32
+    sched::join::join_at(task, out.cast(), Some(deadline), loc) as i32
 }
 switching_entry!("weft_rt_task_join_timeout" => weft_rt_task_join_timeout);
 

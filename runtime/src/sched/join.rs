@@ -25,6 +25,7 @@ use super::activation::Activation;
 use super::task::{Outcome, Task, DETACHED, NEW};
 use super::waiter::{Waiter, WakeReason};
 use super::worker;
+use crate::panic::WeftLoc;
 
 /// A joiner's registration in a task's `joiners` list.
 #[derive(Debug)]
@@ -56,12 +57,25 @@ pub enum JoinStatus {
 /// # Safety
 /// `out` is null or valid for writing `result_size` bytes.
 pub unsafe fn join(task: &'static Task, out: *mut u8, deadline_ns: Option<u64>) -> JoinStatus {
+    join_at(task, out, deadline_ns, None)
+}
+
+/// [`join`] called from the program at `loc` (named by the deadlock report).
+///
+/// # Safety
+/// As [`join`].
+pub unsafe fn join_at(
+    task: &'static Task,
+    out: *mut u8,
+    deadline_ns: Option<u64>,
+    loc: Option<&WeftLoc>,
+) -> JoinStatus {
     if task.has_flag(DETACHED) {
         task.flags
             .fetch_and(!DETACHED, std::sync::atomic::Ordering::Relaxed);
     }
     if !task.is_done() {
-        if let Some(status) = wait_done(task, deadline_ns) {
+        if let Some(status) = wait_done(task, deadline_ns, loc) {
             return status;
         }
     }
@@ -80,7 +94,11 @@ pub unsafe fn join(task: &'static Task, out: *mut u8, deadline_ns: Option<u64>) 
 }
 
 /// Parks until `task` is done; returns `Some(status)` if the wait ended otherwise.
-fn wait_done(task: &'static Task, deadline_ns: Option<u64>) -> Option<JoinStatus> {
+fn wait_done(
+    task: &'static Task,
+    deadline_ns: Option<u64>,
+    loc: Option<&WeftLoc>,
+) -> Option<JoinStatus> {
     if worker::current_task().is_some() && task.lifecycle() == NEW && task.try_start_gen(None) {
         worker::run_next(task);
     }
@@ -93,7 +111,7 @@ fn wait_done(task: &'static Task, deadline_ns: Option<u64>) -> Option<JoinStatus
         entry.waiter.abort();
         return None;
     }
-    let wake = entry.waiter.park("awaiting a task", deadline_ns);
+    let wake = entry.waiter.park_at("awaiting a task", loc, deadline_ns);
     match wake.reason {
         WakeReason::Notified => None,
         reason => {

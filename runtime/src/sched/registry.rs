@@ -139,7 +139,7 @@ pub(crate) fn running_count() -> isize {
 }
 
 /// Names and wait reasons of registered threads parked in a wait (deadlock report).
-pub(crate) fn parked_threads() -> Vec<(String, &'static str)> {
+pub(crate) fn parked_threads() -> Vec<(String, &'static WaitNode)> {
     let threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
     threads
         .iter()
@@ -147,7 +147,7 @@ pub(crate) fn parked_threads() -> Vec<(String, &'static str)> {
         .map(|t| {
             (
                 t.name.lock().unwrap_or_else(|e| e.into_inner()).clone(),
-                t.node.node.reason(),
+                &t.node.node,
             )
         })
         .collect()

@@ -64,11 +64,12 @@
 //! ```
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use super::{registry, task::Task, worker};
 use crate::lock::solo_rmw::SoloRmw;
 use crate::os::futex;
+use crate::panic::WeftLoc;
 
 const IDLE: u64 = 0;
 const WAITING: u64 = 1;
@@ -132,6 +133,8 @@ pub struct WaitNode {
     token: AtomicUsize,
     /// What the owner waits on, for the deadlock report: `len << 48 | ptr` of a `&'static str`.
     reason: AtomicU64,
+    /// Where in the program the wait was made (a compiler constant), or null.
+    place: AtomicPtr<WeftLoc>,
 }
 
 /// An OS thread's wait node with the futex word the thread sleeps on (`repr(C)`: the node
@@ -167,6 +170,7 @@ impl WaitNode {
             state: AtomicU64::new(state),
             token: AtomicUsize::new(0),
             reason: AtomicU64::new(0),
+            place: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 
@@ -218,6 +222,12 @@ impl WaitNode {
         let len = (packed >> 48) as usize;
         // SAFETY: packed from a `&'static str` by `set_reason`.
         unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len)) }
+    }
+
+    /// Where the current or last wait was made, if the waiting operation knew.
+    pub(crate) fn place(&self) -> Option<&'static WeftLoc> {
+        // SAFETY: set from a location of the program's constants (or null).
+        unsafe { self.place.load(Ordering::Relaxed).as_ref() }
     }
 
     fn set_reason(&self, reason: &'static str) {
@@ -432,8 +442,26 @@ impl Waiter {
     /// already claimed. A green task parks alone (its worker runs other tasks); an OS thread
     /// sleeps on a futex.
     pub fn park(self, reason: &'static str, deadline_ns: Option<u64>) -> Wake {
+        self.park_at(reason, None, deadline_ns)
+    }
+
+    /// [`Waiter::park`] for an operation of the program at `loc` (a location constant of the
+    /// compiled program, which lives as long as the process), which the deadlock report
+    /// names with the reason.
+    pub fn park_at(
+        self,
+        reason: &'static str,
+        loc: Option<&WeftLoc>,
+        deadline_ns: Option<u64>,
+    ) -> Wake {
         let node = self.node();
         node.set_reason(reason);
+        node.place.store(
+            loc.map_or(std::ptr::null_mut(), |l| {
+                l as *const WeftLoc as *mut WeftLoc
+            }),
+            Ordering::Relaxed,
+        );
         if let Some(wake) = node.outcome() {
             return wake;
         }

@@ -340,15 +340,20 @@ impl Channel {
             self.lock.unlock();
             return Status::Ok;
         }
-        self.send_slow(elem, deadline_ns)
+        self.send_slow(elem, deadline_ns, loc)
     }
 
     #[inline(never)]
-    unsafe fn send_slow(&self, elem: *mut u8, deadline_ns: Option<u64>) -> Status {
+    unsafe fn send_slow(
+        &self,
+        elem: *mut u8,
+        deadline_ns: Option<u64>,
+        loc: Option<&WeftLoc>,
+    ) -> Status {
         let status = self.wait_in(
             |st| &mut st.sendq,
             elem,
-            "sending to a channel",
+            ("sending to a channel", loc),
             deadline_ns,
         );
         if status != Status::Ok {
@@ -365,14 +370,14 @@ impl Channel {
         &self,
         queue: fn(&mut ChanState) -> &mut WaitQueue,
         elem: *mut u8,
-        reason: &'static str,
+        (reason, loc): (&'static str, Option<&WeftLoc>),
         deadline_ns: Option<u64>,
     ) -> Status {
         let mut entry = WaitEntry::new(Waiter::prepare(true), elem, 0);
         let e: *mut WaitEntry = &mut entry;
         queue(self.st()).push_back(e);
         self.lock.unlock();
-        let wake = (*e).waiter.park(reason, deadline_ns);
+        let wake = (*e).waiter.park_at(reason, loc, deadline_ns);
         match wake.reason {
             WakeReason::Notified if wake.token & TOKEN_CLOSED == 0 => Status::Ok,
             WakeReason::Notified => Status::Closed,
@@ -420,11 +425,16 @@ impl Channel {
             self.lock.unlock();
             return Status::Closed;
         }
-        self.recv_slow(out, deadline_ns)
+        self.recv_slow(out, deadline_ns, loc)
     }
 
     #[inline(never)]
-    unsafe fn recv_slow(&self, out: *mut u8, deadline_ns: Option<u64>) -> Status {
+    unsafe fn recv_slow(
+        &self,
+        out: *mut u8,
+        deadline_ns: Option<u64>,
+        loc: Option<&WeftLoc>,
+    ) -> Status {
         if deadline_ns.is_some_and(|d| d <= crate::os::clock::now_ns()) {
             self.lock.unlock();
             return Status::TimedOut;
@@ -432,7 +442,7 @@ impl Channel {
         self.wait_in(
             |st| &mut st.recvq,
             out,
-            "receiving from a channel",
+            ("receiving from a channel", loc),
             deadline_ns,
         )
     }

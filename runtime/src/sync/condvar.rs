@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64};
 use super::current_owner;
 use super::handle::{self, Handle};
 use super::mutex::Mutex;
-use super::waitq::{WaitEntry, WaitQueue};
+use super::waitq::{self, WaitEntry, WaitQueue};
 use crate::lock::rawlock::Locked;
 use crate::panic::{panic_at, WeftLoc};
 use crate::sched::{Waiter, WakeReason};
@@ -67,13 +67,16 @@ impl Condvar {
         // SAFETY: our own entry.
         let wake = unsafe {
             (*e).waiter
-                .park("waiting on a condition variable", deadline_ns)
+                .park_at("waiting on a condition variable", loc, deadline_ns)
         };
         if wake.reason != WakeReason::Notified {
             // SAFETY: unlinking our own entry under the queue lock.
             unsafe { self.waiters.lock().remove(e) };
         }
         m.lock_as(me);
+        // `destroy` wakes every waiter: each panics `use of destroyed Condvar`, holding the
+        // mutex again (its unwinding or failure releases it).
+        self.check_live(loc);
         wake.reason == WakeReason::Notified
     }
 
@@ -89,20 +92,14 @@ impl Condvar {
     /// Wakes every waiter.
     pub fn broadcast(&self, loc: Option<&WeftLoc>) {
         self.check_live(loc);
-        let claims = self.waiters.lock().claim_all();
-        for (claim, _) in claims {
-            claim.finish(WakeReason::Notified, 0);
-        }
+        waitq::wake_all(&self.waiters, WaitQueue::claim_all);
     }
 
     /// Marks the condition variable destroyed (waking every waiter); panics `use of
     /// destroyed Condvar` if it already was.
     pub fn destroy(&self, loc: Option<&WeftLoc>) {
         self.mark_destroyed(loc);
-        let claims = self.waiters.lock().claim_all();
-        for (claim, _) in claims {
-            claim.finish(WakeReason::Notified, 0);
-        }
+        waitq::wake_all(&self.waiters, WaitQueue::claim_all);
     }
 }
 

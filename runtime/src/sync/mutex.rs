@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering}
 
 use super::handle::{self, Handle, Payload};
 use super::held::{self, HeldKind};
-use super::waitq::{WaitEntry, WaitQueue};
+use super::waitq::{self, WaitEntry, WaitQueue};
 use crate::lock::rawlock::Locked;
 use crate::lock::solo_rmw::{SoloArith, SoloRmw};
 use crate::obj::rc::WeftGlue;
@@ -208,8 +208,10 @@ impl Mutex {
                 unsafe { q.push_back(e) };
             }
             // SAFETY: as above.
-            let wake = unsafe { (*e).waiter.park("locking a mutex", None) };
+            let wake = unsafe { (*e).waiter.park_at("locking a mutex", loc, None) };
             debug_assert_eq!(wake.reason, WakeReason::Notified);
+            // `destroy` wakes every waiter: each panics `use of destroyed Mutex`.
+            self.check_live(loc);
             woken = true;
         }
     }
@@ -307,6 +309,7 @@ impl Mutex {
     /// Mutex` if it already was.
     pub fn destroy(&self, loc: Option<&WeftLoc>) {
         self.mark_destroyed(loc);
+        waitq::wake_all(&self.waiters, WaitQueue::claim_all);
         // SAFETY: after destroy, no operation reaches the value.
         unsafe { (*self.value.get()).drop_value() };
     }

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering}
 
 use super::handle::{self, Handle, Payload};
 use super::held::{self, HeldKind};
-use super::waitq::{WaitEntry, WaitQueue};
+use super::waitq::{self, WaitEntry, WaitQueue};
 use crate::lock::rawlock::Locked;
 use crate::obj::rc::WeftGlue;
 use crate::panic::{panic_at, WeftLoc};
@@ -245,7 +245,9 @@ impl RwLock {
                 unsafe { q.of(side).push_back(e) };
             }
             // SAFETY: our own entry.
-            unsafe { (*e).waiter.park(side.reason(), None) };
+            unsafe { (*e).waiter.park_at(side.reason(), loc, None) };
+            // `destroy` wakes every waiter: each panics `use of destroyed RwLock`.
+            self.check_live(loc);
         }
     }
 
@@ -381,6 +383,11 @@ impl RwLock {
     /// RwLock` if it already was.
     pub fn destroy(&self, loc: Option<&WeftLoc>) {
         self.mark_destroyed(loc);
+        waitq::wake_all(&self.queues, |q| {
+            let mut claims = q.readers.claim_all();
+            claims.extend(q.writers.claim_all());
+            claims
+        });
         // SAFETY: after destroy, no operation reaches the value.
         unsafe { (*self.value.get()).drop_value() };
     }

@@ -10,10 +10,10 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use super::handle::{self, Handle};
-use super::waitq::{WaitEntry, WaitQueue};
+use super::waitq::{self, WaitEntry, WaitQueue};
 use crate::lock::rawlock::Locked;
 use crate::panic::{panic_at, WeftLoc};
-use crate::sched::{Waiter, WakeReason};
+use crate::sched::Waiter;
 
 /// A wait group object (see the module docs).
 #[repr(C)]
@@ -74,10 +74,7 @@ impl WaitGroup {
     }
 
     fn wake_all(&self) {
-        let claims = self.waiters.lock().claim_all();
-        for (claim, _) in claims {
-            claim.finish(WakeReason::Notified, 0);
-        }
+        waitq::wake_all(&self.waiters, WaitQueue::claim_all);
     }
 
     /// The counter's current value.
@@ -106,10 +103,9 @@ impl WaitGroup {
                 unsafe { q.push_back(e) };
             }
             // SAFETY: our own entry.
-            unsafe { (*e).waiter.park("waiting for a WaitGroup", None) };
-            if self.destroyed.load(Ordering::Acquire) {
-                return;
-            }
+            unsafe { (*e).waiter.park_at("waiting for a WaitGroup", loc, None) };
+            // `destroy` wakes every waiter: each panics `use of destroyed WaitGroup`.
+            self.check_live(loc);
         }
     }
 

@@ -15,7 +15,8 @@
 
 use std::ptr;
 
-use crate::sched::{Claim, Waiter};
+use crate::lock::rawlock::Locked;
+use crate::sched::{Claim, Waiter, WakeReason};
 
 /// One waiting operation in one queue.
 #[derive(Debug)]
@@ -170,6 +171,16 @@ impl WaitQueue {
             claims.push((claim, unsafe { (*e).case }));
         }
         claims
+    }
+}
+
+/// Wakes every waiter of the queues `queues` holds (claimed under its lock, woken after):
+/// a broadcast, or the destruction of the object they wait on (each finds it destroyed
+/// when it returns from its park).
+pub fn wake_all<Q>(queues: &Locked<Q>, each: impl Fn(&mut Q) -> Vec<(Claim, usize)>) {
+    let claims = each(&mut queues.lock());
+    for (claim, _) in claims {
+        claim.finish(WakeReason::Notified, 0);
     }
 }
 

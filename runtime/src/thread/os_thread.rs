@@ -145,7 +145,7 @@ impl Thread {
             }
         };
         if let Some(w) = waiter {
-            w.park("joining a thread", None);
+            w.park_at("joining a thread", loc, None);
         }
         self.outcome.load(Ordering::Acquire) == PANICKED
     }

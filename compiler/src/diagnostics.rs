@@ -95,6 +95,7 @@ codes! {
     E0303 = "conflicting accesses in `par` branches";
     E0304 = "closure captures by reference and cannot escape";
     E0305 = "`spawn` outside a `concurrent` block";
+    E0306 = "value shared between concurrent branches is not Sync";
     // Effects.
     E0401 = "effect not declared";
     E0402 = "conflicting effects in `par` branches";

@@ -19,6 +19,7 @@ mod operators;
 mod pattern;
 mod runtime_abi;
 mod stack_check;
+mod scope;
 mod sync;
 pub mod target;
 mod task;

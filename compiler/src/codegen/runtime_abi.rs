@@ -96,6 +96,16 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_sleep_ms", "vi"),
     ("weft_rt_now_ms", "i"),
     ("weft_rt_now_ns", "i"),
+    // Scopes and task groups.
+    ("weft_rt_scope_open", "pi"),
+    ("weft_rt_scope_spawn_site", "ppppp"),
+    ("weft_rt_scope_par_for", "vpiippp"),
+    ("weft_rt_scope_wait", "wprp"),
+    ("weft_rt_scope_close", "vp"),
+    ("weft_rt_task_group_new", "p"),
+    ("weft_rt_task_group_spawn_site", "ppppp"),
+    ("weft_rt_task_group_retain", "vp"),
+    ("weft_rt_task_group_release", "vp"),
 ];
 
 /// Runtime functions that never panic, so never unwind into their caller: data
@@ -163,6 +173,13 @@ const NEVER_UNWIND: &[&str] = &[
     "weft_rt_thread_name",
     "weft_rt_ncpu",
     "weft_rt_morestack",
+    "weft_rt_scope_open",
+    "weft_rt_scope_spawn_site",
+    "weft_rt_scope_par_for",
+    "weft_rt_scope_wait",
+    "weft_rt_scope_close",
+    "weft_rt_task_group_new",
+    "weft_rt_task_group_spawn_site",
 ];
 
 /// Whether runtime function `name` may panic (see [`NEVER_UNWIND`]).

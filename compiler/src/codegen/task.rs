@@ -13,7 +13,7 @@
 use super::builder::param;
 use super::func::{FnCg, Val};
 use super::Cg;
-use crate::common::intrinsic::{Intrinsic, TaskOp};
+use crate::common::intrinsic::TaskOp;
 use crate::common::ty::{FnTy, Ty};
 use crate::hir::Arg;
 use crate::source::Span;
@@ -113,7 +113,7 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     /// A NUL-terminated constant naming a spawn site (`file:line:col`).
-    fn site_name(&mut self, span: Span) -> PointerValue<'ctx> {
+    pub(super) fn site_name(&mut self, span: Span) -> PointerValue<'ctx> {
         let (file, line, col) = self.prog.location(span);
         self.c_string(&format!("{file}:{line}:{col}"))
     }
@@ -185,7 +185,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let bytes = self.arg_val(&args[0]).into_int_value();
                 self.spawn(&args[1], &Ty::Void, DETACHED, Some(bytes), span)
             }
-            TaskOp::PromiseAwait | TaskOp::Join => {
+            TaskOp::PromiseAwait | TaskOp::Join | TaskOp::HandleJoin => {
                 let task = self.arg_val(&args[0]).into_pointer_value();
                 let elem = if op == TaskOp::Join { Ty::Void } else { t };
                 self.join(task, &elem, None, ret, span)
@@ -221,8 +221,15 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.call_rt("weft_rt_yield", &[]);
                 self.unit()
             }
-            TaskOp::HandleJoin | TaskOp::GroupNew | TaskOp::GroupSpawn => {
-                self.not_implemented(Intrinsic::Task(op), ret, span)
+            TaskOp::GroupNew => Val::owned(self.rt_value("weft_rt_task_group_new", &[])),
+            TaskOp::GroupSpawn => {
+                let g = self.arg_val(&args[0]);
+                let name = self.cg.site_name(span);
+                let [site, code, env] = self.task_args(&args[1], &t, name);
+                Val::owned(self.rt_value(
+                    "weft_rt_task_group_spawn_site",
+                    &[g.into(), site, code, env],
+                ))
             }
         }
     }
@@ -231,7 +238,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// named `name`, then the code and environment of the closure argument `f` (of type
     /// `() => t`, owned; the runtime keeps the pair in the task's result slot until the task
     /// runs).
-    fn task_args(
+    pub(super) fn task_args(
         &mut self,
         f: &'p Arg,
         t: &Ty,

@@ -168,6 +168,19 @@ intrinsic_group! {
 }
 
 intrinsic_group! {
+    /// Scopes of `par`, `par for` and `concurrent` blocks (made by HIR lowering, not
+    /// declared in std).
+    ScopeOp {
+        Open = "scope_open",
+        Spawn = "scope_spawn",
+        ParFor = "scope_par_for",
+        Join = "scope_join",
+        TryJoin = "scope_try_join",
+        Close = "scope_close",
+    }
+}
+
+intrinsic_group! {
     /// `std/sync`: channels, locks, condition variables, atomics, wait groups.
     SyncOp {
         ChannelNew = "channel_new",
@@ -249,6 +262,7 @@ pub enum Intrinsic {
     Float(FloatOp),
     Io(IoOp),
     Task(TaskOp),
+    Scope(ScopeOp),
     Sync(SyncOp),
     Thread(ThreadOp),
     Net(NetOp),
@@ -272,6 +286,7 @@ impl Intrinsic {
             .or_else(|| find(FloatOp::ALL, name, Intrinsic::Float))
             .or_else(|| find(IoOp::ALL, name, Intrinsic::Io))
             .or_else(|| find(TaskOp::ALL, name, Intrinsic::Task))
+            .or_else(|| find(ScopeOp::ALL, name, Intrinsic::Scope))
             .or_else(|| find(SyncOp::ALL, name, Intrinsic::Sync))
             .or_else(|| find(ThreadOp::ALL, name, Intrinsic::Thread))
             .or_else(|| find(NetOp::ALL, name, Intrinsic::Net))
@@ -288,6 +303,7 @@ impl Intrinsic {
             Intrinsic::Float(op) => op.name(),
             Intrinsic::Io(op) => op.name(),
             Intrinsic::Task(op) => op.name(),
+            Intrinsic::Scope(op) => op.name(),
             Intrinsic::Sync(op) => op.name(),
             Intrinsic::Thread(op) => op.name(),
             Intrinsic::Net(op) => op.name(),
@@ -311,6 +327,7 @@ mod tests {
             FloatOp::ALL.iter().map(|p| p.1).collect(),
             IoOp::ALL.iter().map(|p| p.1).collect(),
             TaskOp::ALL.iter().map(|p| p.1).collect(),
+            ScopeOp::ALL.iter().map(|p| p.1).collect(),
             SyncOp::ALL.iter().map(|p| p.1).collect(),
             ThreadOp::ALL.iter().map(|p| p.1).collect(),
             NetOp::ALL.iter().map(|p| p.1).collect(),

@@ -25,6 +25,8 @@ pub enum LangItem {
     TaskErrorToString,
     /// `struct Atomic<T>` (std/sync): its element type must be an integer or `bool`.
     Atomic,
+    /// `struct TaskHandle<T>` (std/runtime): what `spawn` evaluates to.
+    TaskHandle,
 }
 
 impl LangItem {
@@ -37,6 +39,7 @@ impl LangItem {
         (LangItem::TaskError, "task_error"),
         (LangItem::TaskErrorToString, "task_error_to_string"),
         (LangItem::Atomic, "atomic"),
+        (LangItem::TaskHandle, "task_handle"),
     ];
 
     /// The lang item named `name` in `@lang("name")`.
@@ -61,6 +64,7 @@ pub struct LangItems {
     pub task_error: Option<AdtId>,
     pub task_error_to_string: Option<FnId>,
     pub atomic: Option<AdtId>,
+    pub task_handle: Option<AdtId>,
 }
 
 impl LangItems {
@@ -73,6 +77,7 @@ impl LangItems {
             LangItem::Promise => &mut self.promise,
             LangItem::TaskError => &mut self.task_error,
             LangItem::Atomic => &mut self.atomic,
+            LangItem::TaskHandle => &mut self.task_handle,
             LangItem::TaskErrorToString => return,
         };
         *slot = Some(id);
@@ -110,6 +115,11 @@ impl LangItems {
     /// `Promise<t>`.
     pub fn promise_of(&self, t: Ty) -> Ty {
         Self::adt_of(self.promise, vec![t])
+    }
+
+    /// `TaskHandle<t>`.
+    pub fn task_handle_of(&self, t: Ty) -> Ty {
+        Self::adt_of(self.task_handle, vec![t])
     }
 
     /// The `TaskError` type.

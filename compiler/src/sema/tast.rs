@@ -290,6 +290,27 @@ pub enum TExprKind {
     Return(Option<Box<TExpr>>),
     Break,
     Continue,
+    /// `par { }`: each branch a local closure `() => void` run as a child task.
+    Par {
+        branches: Vec<TClosure>,
+        try_scope: bool,
+    },
+    /// `par for`: the iterations `lo..hi` (i64) cut into chunks, each run by `body`, a
+    /// local closure `(chunk_lo: i64, chunk_hi: i64) => void`.
+    ParFor {
+        lo: Box<TExpr>,
+        hi: Box<TExpr>,
+        body: Box<TClosure>,
+        try_scope: bool,
+    },
+    /// `concurrent [timeout(ms)] { }`; the `spawn`s of its body are its children.
+    Concurrent {
+        timeout: Option<Box<TExpr>>,
+        body: TBlock,
+        try_scope: bool,
+    },
+    /// `spawn ...` in the innermost `concurrent` block: the closure `() => T` it runs.
+    Spawn(Box<TExpr>),
     /// `e!`; for a Result, `err_to_string` turns the error into the panic message (None
     /// when the error already is a string).
     Unwrap {
@@ -365,4 +386,25 @@ pub enum TPatternKind {
     },
     Or(Vec<TPattern>),
     Error,
+}
+
+impl TPattern {
+    /// A pattern binding the whole value to `local`.
+    pub fn bind(local: LocalId, ty: Ty, span: Span) -> TPattern {
+        TPattern {
+            kind: TPatternKind::Bind(local),
+            ty,
+            span,
+        }
+    }
+}
+
+impl FnRef {
+    /// This function's instance for `type_args`.
+    pub fn with_type_args(self, type_args: Vec<Ty>) -> FnRef {
+        FnRef {
+            fn_id: self.fn_id,
+            type_args,
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod io;
 pub mod map;
 pub mod mem;
 pub mod panic;
+pub mod scope;
 pub mod string;
 pub mod sync;
 pub mod task;

@@ -43,6 +43,8 @@ pub(crate) struct Activation {
     held: UnsafeCell<*mut HeldList>,
     /// Where a panic of the owner stops unwinding (`sched::failure`); 0: nowhere yet.
     unwind_boundary: UnsafeCell<usize>,
+    /// The innermost scope the owner has open (`sched::scope`), or null.
+    current_scope: UnsafeCell<*const super::scope::Scope>,
     task: AtomicPtr<Task>,
 }
 
@@ -61,6 +63,7 @@ impl Activation {
             stack_base: UnsafeCell::new(ptr::null_mut()),
             held: UnsafeCell::new(ptr::null_mut()),
             unwind_boundary: UnsafeCell::new(0),
+            current_scope: UnsafeCell::new(ptr::null()),
             task: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -78,6 +81,7 @@ impl Activation {
         unsafe {
             *act.sp.get() = sp;
             *act.unwind_boundary.get() = 0;
+            *act.current_scope.get() = ptr::null();
             *act.stack_base.get() = stack.map_or(ptr::null_mut(), Stack::into_raw);
         }
         act.task
@@ -161,5 +165,19 @@ impl Activation {
     pub(crate) fn set_unwind_boundary(&self, boundary: crate::panic::unwind::Boundary) {
         // SAFETY: as above.
         unsafe { *self.unwind_boundary.get() = boundary.address() };
+    }
+}
+
+impl Activation {
+    /// The innermost scope the owner has open (null: none).
+    pub(crate) fn current_scope(&self) -> *const super::scope::Scope {
+        // SAFETY: touched by the owner's worker only (module docs).
+        unsafe { *self.current_scope.get() }
+    }
+
+    /// Sets the innermost scope the owner has open (called by the owner).
+    pub(crate) fn set_current_scope(&self, scope: *const super::scope::Scope) {
+        // SAFETY: as above.
+        unsafe { *self.current_scope.get() = scope };
     }
 }

@@ -22,7 +22,7 @@
 use std::ptr;
 
 use super::activation::Activation;
-use super::task::{Outcome, Task, DETACHED, NEW};
+use super::task::{Outcome, Task, DETACHED, NEW, SCOPE_NODE};
 use super::waiter::{Waiter, WakeReason};
 use super::worker;
 use crate::panic::WeftLoc;
@@ -224,6 +224,9 @@ pub(crate) fn finish(task: &Task, outcome: Outcome) -> Option<&'static Activatio
         // SAFETY: the parent is retained by its scoped child until here.
         let parent = unsafe { &*parent };
         unlink_child(parent, task);
+        if parent.has_flag(SCOPE_NODE) {
+            super::scope::child_finished(parent, outcome, task.panic_message());
+        }
         parent.release();
     }
     act
@@ -255,7 +258,8 @@ pub(crate) fn link_child(parent: &'static Task, child: &Task) {
     }
 }
 
-fn unlink_child(parent: &Task, child: &Task) {
+/// Unlinks `child` from `parent`'s children (the parent's count stays: the caller drops it).
+pub(crate) fn unlink_child(parent: &Task, child: &Task) {
     let mut plinks = parent.lock.lock();
     let (prev, next) = {
         let mut clinks = child.lock.lock();

@@ -68,6 +68,7 @@ pub(crate) mod pool;
 pub mod queue;
 pub mod registry;
 pub mod scheduler;
+pub mod scope;
 pub(crate) mod slab;
 pub(crate) mod solo;
 pub(crate) mod steal;
@@ -133,13 +134,41 @@ pub unsafe fn spawn_site(
     stack_size: usize,
     flags: u32,
 ) -> &'static Task {
+    let parent = if flags & SCOPED != 0 {
+        current_task()
+    } else {
+        None
+    };
+    spawn_linked(parent, site, env, stack_size, flags)
+}
+
+/// Spawns a child of the scope node `node` (`sched::scope`): as [`spawn_site`] with
+/// [`SCOPED`], linked under the node instead of the calling task.
+///
+/// # Safety
+/// As [`spawn_raw`].
+pub(crate) unsafe fn spawn_under(
+    node: &'static Task,
+    site: &'static SpawnSite,
+    env: TaskEnv,
+    flags: u32,
+) -> &'static Task {
+    spawn_linked(Some(node), site, env, 0, flags | SCOPED)
+}
+
+/// Spawns a task and links it under `parent` when given.
+unsafe fn spawn_linked(
+    parent: Option<&'static Task>,
+    site: &'static SpawnSite,
+    env: TaskEnv,
+    stack_size: usize,
+    flags: u32,
+) -> &'static Task {
     let rt = rt();
     let task = Task::alloc();
     task.init(site, env, stack_size, flags & (DETACHED | DAEMON | SCOPED));
-    if flags & SCOPED != 0 {
-        if let Some(parent) = current_task() {
-            join::link_child(parent, task);
-        }
+    if let Some(parent) = parent {
+        join::link_child(parent, task);
     }
     let worker = worker::current_worker();
     if worker.is_none() {

@@ -64,6 +64,9 @@ const ENV_RELEASED: u32 = 1 << 11;
 /// Internal: the task is unwinding a panic (`sched::failure`): another panic ends the
 /// process.
 pub(crate) const UNWINDING: u32 = 1 << 12;
+/// Internal: the object is a scope's node (`sched::scope`): it never runs; its children
+/// are the scope's, and its inline slot points at the scope.
+pub(crate) const SCOPE_NODE: u32 = 1 << 13;
 /// Internal: the environment is a closure pair in the result slot ([`TaskEnv::Closure`]);
 /// otherwise it is the pointer in the second inline word ([`TaskEnv::Ptr`]).
 const CLOSURE_ENV: u32 = 1 << 10;
@@ -594,6 +597,20 @@ impl Task {
     /// Records the panic message (the panicking task itself, before it finishes).
     pub(crate) fn set_panic_message(&self, message: &str) {
         self.lock.lock().extra().panic = Some(message.into());
+    }
+
+    /// The scope a scope node stands for (null once it closed).
+    pub(crate) fn scope(&self) -> *const super::scope::Scope {
+        debug_assert!(self.has_flag(SCOPE_NODE));
+        // SAFETY: a node's inline slot holds only its scope pointer, set by its scope.
+        unsafe { (*self.inline.get())[0] as *const super::scope::Scope }
+    }
+
+    /// Points a scope node at its scope (null: closed).
+    pub(crate) fn set_scope(&self, scope: *const super::scope::Scope) {
+        // SAFETY: only the scope that owns the node writes it, before its first child is
+        // linked and after its last child reported.
+        unsafe { (*self.inline.get())[0] = scope as u64 };
     }
 
     /// Whether the task's cancel flag is set.

@@ -66,6 +66,9 @@ pub(super) struct FnLower<'c, 'a> {
     pub locals: Vec<LocalDecl>,
     /// The return type of the function being lowered (for `?`).
     pub ret: Ty,
+    /// The scope locals of the `concurrent` blocks being lowered, innermost last (what a
+    /// `spawn` starts its child in).
+    pub scopes: Vec<LocalId>,
 }
 
 impl<'c, 'a> FnLower<'c, 'a> {
@@ -76,6 +79,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
             map: HashMap::new(),
             locals: Vec::new(),
             ret,
+            scopes: Vec::new(),
         }
     }
 
@@ -94,6 +98,11 @@ impl<'c, 'a> FnLower<'c, 'a> {
         self.locals[l.0 as usize].mutable = mutable;
         self.map.insert(id, l);
         l
+    }
+
+    /// The type of a checked local.
+    pub fn local_ty(&self, id: tast::LocalId) -> Ty {
+        self.tast_locals[id.0 as usize].ty.clone()
     }
 
     /// A fresh local (desugaring temporaries are named `$...`; they count as mutable).
@@ -238,6 +247,22 @@ impl<'c, 'a> FnLower<'c, 'a> {
             TExprKind::Blocking { body, captures } => {
                 return self.blocking(body, captures, &e.ty, e.span)
             }
+            TExprKind::Par {
+                branches,
+                try_scope,
+            } => return self.par(branches, *try_scope, &e.ty, e.span),
+            TExprKind::ParFor {
+                lo,
+                hi,
+                body,
+                try_scope,
+            } => return self.par_for(lo, hi, body, *try_scope, &e.ty, e.span),
+            TExprKind::Concurrent {
+                timeout,
+                body,
+                try_scope,
+            } => return self.concurrent(timeout.as_deref(), body, *try_scope, &e.ty, e.span),
+            TExprKind::Spawn(closure) => return self.spawn(closure, &e.ty, e.span),
             TExprKind::Loop(b) => ExprKind::Loop {
                 body: self.block(b),
                 latch: None,
@@ -527,7 +552,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
 
     /// Closure conversion: the body becomes a function of its own; the closure value is
     /// made from the captured locals.
-    fn closure(&mut self, c: &tast::TClosure, span: Span) -> ExprKind {
+    pub(super) fn closure(&mut self, c: &tast::TClosure, span: Span) -> ExprKind {
         let by_ref = c.captures.iter().any(|cap| cap.by_ref);
         let outer: Vec<LocalId> = c.captures.iter().map(|cap| self.local(cap.local)).collect();
         let func_id = self.cx.reserve("closure");

@@ -3,6 +3,7 @@
 
 mod desugar;
 mod func;
+mod scope;
 
 use super::*;
 use crate::sema::defs::{CheckedProgram, FnBody};

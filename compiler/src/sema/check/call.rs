@@ -722,6 +722,7 @@ impl FnCx<'_, '_> {
             loops: Vec::new(),
             returns: false,
             defer_loops: None,
+            par: None,
         });
         let te = self.check_coerce(d, &p.ty);
         self.frames.pop();

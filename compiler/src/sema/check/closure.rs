@@ -74,6 +74,7 @@ impl FnCx<'_, '_> {
             loops: Vec::new(),
             returns: true,
             defer_loops: None,
+            par: None,
         });
         self.push_scope();
         let mut params = Vec::new();
@@ -309,6 +310,70 @@ impl FnCx<'_, '_> {
                 .with_note(why),
             );
         }
+    }
+
+    /// Why the local `id` of type `t`, shared by reference between concurrently running
+    /// branches, is not Sync, or None when it is (docs/reference.md section 6.7): raw
+    /// pointers are not; handle types are when std marks them `@sync` (those that
+    /// synchronize); a closure is not when it captures a variable by reference; a struct,
+    /// enum or tuple is when all it holds is (whatever its annotations: `@sync` and `par
+    /// struct` mark the types meant to be shared).
+    pub fn why_not_sync(&self, id: LocalId, t: &Ty) -> Option<String> {
+        if let Some(facts) = self.closure_facts.get(&id) {
+            if let Some((var, _)) = &facts.by_ref {
+                return Some(format!(
+                    "the closure captures `{var}` by reference, and may write it"
+                ));
+            }
+        }
+        let t = self.zonk(t);
+        let mut seen = Vec::new();
+        self.not_sync_reason(&t, &mut seen)
+    }
+
+    fn not_sync_reason(&self, t: &Ty, seen: &mut Vec<AdtId>) -> Option<String> {
+        match t {
+            Ty::Ptr(_) => Some(format!(
+                "`{}` is a raw pointer, which is not Sync",
+                self.g.defs.show(t)
+            )),
+            Ty::Vec(e) | Ty::Box(e) | Ty::Array(e, _) => self.not_sync_reason(e, seen),
+            Ty::Map(k, v) => self
+                .not_sync_reason(k, seen)
+                .or_else(|| self.not_sync_reason(v, seen)),
+            Ty::Tuple(ts) => ts.iter().find_map(|x| self.not_sync_reason(x, seen)),
+            Ty::Adt(id, args) => self.adt_not_sync(*id, args, seen),
+            _ => None,
+        }
+    }
+
+    fn adt_not_sync(&self, id: AdtId, args: &[Ty], seen: &mut Vec<AdtId>) -> Option<String> {
+        let adt = self.g.defs.adt(id);
+        if seen.contains(&id) {
+            return None;
+        }
+        seen.push(id);
+        let show = |t: &Ty| self.g.defs.show(t).to_string();
+        let reason = match &adt.kind {
+            AdtKind::Handle(_) if adt.attrs.sync => None,
+            AdtKind::Handle(_) => Some(format!("`{}` does not synchronize its uses", adt.name)),
+            AdtKind::Struct(fields) => fields.iter().find_map(|f| {
+                let ft = f.ty.subst(args);
+                self.not_sync_reason(&ft, seen).map(|r| {
+                    format!("field `{}` of `{}` has type `{}`; {r}", f.name, adt.name, show(&ft))
+                })
+            }),
+            AdtKind::Enum(vs) => vs.iter().find_map(|v| {
+                v.fields.iter().find_map(|ft| {
+                    let ft = ft.subst(args);
+                    self.not_sync_reason(&ft, seen).map(|r| {
+                        format!("variant `{}.{}` holds a `{}`; {r}", adt.name, v.name, show(&ft))
+                    })
+                })
+            }),
+        };
+        seen.pop();
+        reason
     }
 
     /// Why `t` is not Send, or None when it is (docs/reference.md section 6.7).

@@ -94,23 +94,15 @@ impl FnCx<'_, '_> {
             ExprKind::Return(value) => self.check_return(value.as_deref(), span),
             ExprKind::Break | ExprKind::Continue => self.check_break(e),
             ExprKind::Await(inner) => self.check_await(inner, span),
-            ExprKind::Par(_) => self.not_yet(span, "`par` blocks"),
-            ExprKind::ParFor { .. } => self.not_yet(span, "`par for` loops"),
-            ExprKind::Concurrent { .. } => self.not_yet(span, "`concurrent` blocks"),
-            ExprKind::Select(_) => self.not_yet(span, "`select` statements"),
-            ExprKind::TryScope(_) => self.not_yet(span, "`try par` / `try concurrent`"),
-            ExprKind::Yield(_) => self.not_yet(span, "generators (`yield`)"),
-            ExprKind::Spawn(_) => {
-                self.push(
-                    Diagnostic::error(
-                        diag::E0305,
-                        span,
-                        "`spawn` is only valid inside a `concurrent` block",
-                    )
-                    .with_help("use `Task.spawn(() => ...)` or a `Promise` from std/runtime"),
-                );
-                self.error_expr(span)
+            ExprKind::Par(b) => self.check_par(b, false, span),
+            ExprKind::ParFor { pat, iter, body } => self.check_par_for(pat, iter, body, false, span),
+            ExprKind::Concurrent { timeout, body } => {
+                self.check_concurrent(timeout.as_deref(), body, false, span)
             }
+            ExprKind::Select(_) => self.not_yet(span, "`select` statements"),
+            ExprKind::TryScope(inner) => self.check_try_scope(inner, span),
+            ExprKind::Yield(_) => self.not_yet(span, "generators (`yield`)"),
+            ExprKind::Spawn(what) => self.check_spawn(what, span),
             ExprKind::Error => self.error_expr(span),
         }
     }
@@ -131,6 +123,7 @@ impl FnCx<'_, '_> {
             loops: Vec::new(),
             returns: false,
             defer_loops: None,
+            par: None,
         });
         let body = self.check_block(b, expected);
         let frame = self.frames.pop().expect("blocking frame");

@@ -40,6 +40,16 @@ pub struct Frame {
     /// Inside a `defer`/`errdefer` statement: the number of enclosing loops when it
     /// began (a deferred statement may not jump out of itself).
     pub defer_loops: Option<usize>,
+    /// A `par` branch or `par for` body (`check/par.rs`): the enclosing variables it
+    /// reads and writes.
+    pub par: Option<ParAccess>,
+}
+
+/// The enclosing variables a concurrently running body reads and writes, with where.
+#[derive(Clone, Debug, Default)]
+pub struct ParAccess {
+    pub reads: Vec<(LocalId, Span)>,
+    pub writes: Vec<(LocalId, Span)>,
 }
 
 #[derive(Clone, Debug)]
@@ -71,6 +81,9 @@ pub struct FnCx<'g, 'a> {
     /// handle (`false`) in this function: each is reported once, not at every expression
     /// (and annotation) that mentions it.
     pub reported_types: std::collections::HashSet<(bool, String)>,
+    /// For each open `concurrent` block, the number of frames when it began (`spawn` is
+    /// valid in the body of the innermost one, not inside a closure within it).
+    pub concurrent: Vec<usize>,
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
@@ -95,6 +108,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             unsafe_depth: 0,
             closure_facts: HashMap::new(),
             reported_types: Default::default(),
+            concurrent: Vec::new(),
         }
     }
 
@@ -120,6 +134,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             loops: Vec::new(),
             returns: true,
             defer_loops: None,
+            par: None,
         });
         let mut params = Vec::new();
         if let (Some(mutable), Some(self_ty)) = (f.receiver, &f.self_ty) {
@@ -268,6 +283,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             loops: Vec::new(),
             returns: false,
             defer_loops: None,
+            par: None,
         });
         let defs = cx.g.defs;
         let module = cx.module;
@@ -430,6 +446,9 @@ impl<'g, 'a> FnCx<'g, 'a> {
             if frame.scope_base <= scope_idx {
                 break;
             }
+            if let Some(par) = &mut frame.par {
+                par.reads.push((id, span));
+            }
             if frame.is_closure && !frame.captures.iter().any(|c| c.local == id) {
                 frame.captures.push(Capture {
                     local: id,
@@ -439,6 +458,25 @@ impl<'g, 'a> FnCx<'g, 'a> {
             }
         }
         Some(id)
+    }
+
+    /// Records a write of `id` at `span` in every `par` body that reaches it from outside.
+    pub fn note_write(&mut self, id: LocalId, span: Span) {
+        let Some(scope_idx) = self
+            .scopes
+            .iter()
+            .position(|s| s.iter().any(|(_, l)| *l == id))
+        else {
+            return;
+        };
+        for frame in self.frames.iter_mut().rev() {
+            if frame.scope_base <= scope_idx {
+                break;
+            }
+            if let Some(par) = &mut frame.par {
+                par.writes.push((id, span));
+            }
+        }
     }
 
     /// The innermost move closure that captures `id` (for E0302), if any.

@@ -18,6 +18,7 @@ mod exhaustive;
 mod expr;
 mod fncx;
 mod ops;
+mod par;
 mod pattern;
 mod stmt;
 #[cfg(test)]

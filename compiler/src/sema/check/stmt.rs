@@ -373,6 +373,7 @@ impl FnCx<'_, '_> {
     ) {
         let local = self.local(id).clone();
         if local.is_mutable() {
+            self.note_write(id, span);
             if self.move_closure_capturing(id) {
                 self.push(
                     Diagnostic::error(
@@ -458,7 +459,7 @@ impl FnCx<'_, '_> {
 
     /// The iterable of a `for`: its checked expression, kind, and the types bound by the
     /// first and (for `for a, b in ...`) second pattern.
-    fn for_iterable(&mut self, iter: &ast::Expr, two: bool) -> (TExpr, ForKind, Ty, Option<Ty>) {
+    pub(super) fn for_iterable(&mut self, iter: &ast::Expr, two: bool) -> (TExpr, ForKind, Ty, Option<Ty>) {
         if let ExprKind::Range {
             start,
             end,

@@ -248,12 +248,31 @@ impl FnCx<'_, '_> {
                 self.fin_expr(iter, seen);
                 self.fin_block(body, seen);
             }
-            TExprKind::Closure(c) => {
-                self.fin_ty(&mut c.ret, span, seen);
-                self.fin_expr(&mut c.body, seen);
+            TExprKind::Closure(c) => self.fin_closure(c, span, seen),
+            TExprKind::Par { branches, .. } => {
+                for c in branches {
+                    self.fin_closure(c, span, seen);
+                }
             }
+            TExprKind::ParFor { lo, hi, body, .. } => {
+                self.fin_expr(lo, seen);
+                self.fin_expr(hi, seen);
+                self.fin_closure(body, span, seen);
+            }
+            TExprKind::Concurrent { timeout, body, .. } => {
+                if let Some(t) = timeout {
+                    self.fin_expr(t, seen);
+                }
+                self.fin_block(body, seen);
+            }
+            TExprKind::Spawn(c) => self.fin_expr(c, seen),
             _ => self.fin_children(&mut e.kind, seen),
         }
+    }
+
+    fn fin_closure(&mut self, c: &mut TClosure, span: Span, seen: &mut HashSet<u32>) {
+        self.fin_ty(&mut c.ret, span, seen);
+        self.fin_expr(&mut c.body, seen);
     }
 
     /// Finishes the children of the remaining expression kinds.

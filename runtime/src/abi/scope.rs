@@ -1,0 +1,171 @@
+//! C ABI: scopes (`par`, `par for`, `concurrent` blocks) and task groups (see
+//! [`crate::sched::scope`] and docs/runtime.md section 9).
+//!
+//! A block's scope is opened with [`weft_rt_scope_open`], receives children, is waited for
+//! once at the end of the block ([`weft_rt_scope_wait`]) and closed on every way out of the
+//! block ([`weft_rt_scope_close`], which generated code runs as a `defer`: after a panic or
+//! an early `return` it cancels and waits for the children still running).
+
+use std::ffi::{c_char, c_void};
+use std::sync::atomic::{AtomicI64, AtomicBool};
+
+use crate::obj::string::WeftStr;
+use crate::panic::WeftLoc;
+use crate::sched::scope::{GroupScope, RangeFn, Scope, ScopeResult};
+use crate::sched::{SpawnSite, Task, TaskEnv};
+use crate::sync::handle::{self, Handle};
+
+unsafe fn scope_ref<'a>(scope: *mut c_void) -> &'a Scope {
+    &*scope.cast::<Scope>()
+}
+
+/// `void *weft_rt_scope_open(int64_t timeout_ms)`: opens a block's scope in the calling
+/// task or thread, with a deadline `timeout_ms` from now (negative: none; the earliest of
+/// the enclosing deadlines applies anyway).
+#[no_mangle]
+pub extern "C-unwind" fn weft_rt_scope_open(timeout_ms: i64) -> *mut c_void {
+    Box::into_raw(Scope::open(timeout_ms, true)).cast()
+}
+
+/// `void *weft_rt_scope_spawn_site(void *scope, const weft_spawn_site *site, void *code,
+/// void *env)`: starts a child of the scope running the closure `{code, env}` (moved in)
+/// as `weft_rt_task_spawn_site` does; returns its task handle (+1).
+///
+/// # Safety
+/// `scope` is open; as `weft_rt_task_spawn_site`.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_scope_spawn_site(
+    scope: *mut c_void,
+    site: &'static SpawnSite,
+    code: *const c_void,
+    env: *mut c_void,
+) -> *mut c_void {
+    let task = scope_ref(scope).spawn(site, TaskEnv::Closure(code, env));
+    task as *const Task as *mut c_void
+}
+
+/// `void weft_rt_scope_par_for(void *scope, int64_t lo, int64_t hi, void (*code)(void *env,
+/// int64_t lo, int64_t hi), void *env, const char *name)`: starts the iterations `lo..hi`
+/// of a `par for` as chunks, children of the scope (see `Scope::spawn_range`). The closure
+/// `{code, env}` stays the caller's.
+///
+/// # Safety
+/// `scope` is open; `env` outlives the scope's wait; `name` is static.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_scope_par_for(
+    scope: *mut c_void,
+    lo: i64,
+    hi: i64,
+    code: RangeFn,
+    env: *mut c_void,
+    name: *const c_char,
+) {
+    scope_ref(scope).spawn_range(lo, hi, code, env, name);
+}
+
+/// `int32_t weft_rt_scope_wait(void *scope, Str *message, const WeftLoc *loc)`: waits for
+/// every child (cancelling them at the scope's deadline). Returns 0 when none failed, 1
+/// when some did: then `*message` is the first failure's message (+1), with
+/// ` (and N more failures)` when there were more.
+///
+/// # Safety
+/// `scope` is open; `message` is writable; `loc` is null or a location constant.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_scope_wait(
+    scope: *mut c_void,
+    message: *mut WeftStr,
+    loc: Option<&WeftLoc>,
+) -> i32 {
+    let result = scope_ref(scope).wait(loc);
+    match result.message() {
+        None => 0,
+        Some(msg) => {
+            message.write(WeftStr::from_bytes(msg.as_bytes()));
+            debug_assert!(matches!(result, ScopeResult::Failed(..)));
+            1
+        }
+    }
+}
+
+/// `void weft_rt_scope_close(void *scope)`: closes and frees the scope (after the wait, or
+/// on an early way out of the block: then it cancels and waits for the remaining children
+/// first). Never panics.
+///
+/// # Safety
+/// `scope` came from `weft_rt_scope_open` and is closed once.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_scope_close(scope: *mut c_void) {
+    Box::from_raw(scope.cast::<Scope>()).close();
+}
+
+/// A task group object: the handle count and the group's scope.
+#[repr(C)]
+pub struct TaskGroup {
+    rc: AtomicI64,
+    destroyed: AtomicBool,
+    scope: GroupScope,
+}
+
+// SAFETY: `#[repr(C)]` with `rc` first, made by `handle::into_raw`.
+unsafe impl Handle for TaskGroup {
+    const DESTROYED: &'static str = "use of destroyed TaskGroup";
+    fn rc(&self) -> &AtomicI64 {
+        &self.rc
+    }
+    fn destroyed(&self) -> &AtomicBool {
+        &self.destroyed
+    }
+    unsafe fn free(this: *mut Self) {
+        // The last handle waits for the children still running, then frees the group.
+        (*this).scope.close();
+        handle::free_box(this);
+    }
+}
+
+/// `void *weft_rt_task_group_new(void)`: a new task group (+1) whose children belong to
+/// the calling task's subtree.
+#[no_mangle]
+pub extern "C-unwind" fn weft_rt_task_group_new() -> *mut c_void {
+    handle::into_raw(TaskGroup {
+        rc: AtomicI64::new(1),
+        destroyed: AtomicBool::new(false),
+        scope: GroupScope::new(),
+    })
+    .cast()
+}
+
+/// `void *weft_rt_task_group_spawn_site(void *group, const weft_spawn_site *site, void
+/// *code, void *env)`: starts a child of the group; returns its task handle (+1).
+///
+/// # Safety
+/// `group` is a live group; as `weft_rt_task_spawn_site`.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_task_group_spawn_site(
+    group: *mut c_void,
+    site: &'static SpawnSite,
+    code: *const c_void,
+    env: *mut c_void,
+) -> *mut c_void {
+    let g = &*group.cast::<TaskGroup>();
+    let task = g.scope.scope().spawn(site, TaskEnv::Closure(code, env));
+    task as *const Task as *mut c_void
+}
+
+/// `void weft_rt_task_group_retain(void *group)`: adds a count (null: no-op).
+///
+/// # Safety
+/// `group` is null or live.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_task_group_retain(group: *mut c_void) {
+    handle::retain(group.cast::<TaskGroup>());
+}
+
+/// `void weft_rt_task_group_release(void *group)`: drops a count; the last one waits for
+/// the group's children still running, then frees the group (null: no-op).
+///
+/// # Safety
+/// `group` is null or live, and not used by the caller afterwards.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_task_group_release(group: *mut c_void) {
+    handle::release(group.cast::<TaskGroup>());
+}

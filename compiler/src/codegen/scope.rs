@@ -35,10 +35,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let s = self.arg_val(&args[0]);
                 let name = self.cg.site_name(span);
                 let [site, code, env] = self.task_args(&args[1], &t, name);
-                Val::owned(self.rt_value(
-                    "weft_rt_scope_spawn_site",
-                    &[s.into(), site, code, env],
-                ))
+                Val::owned(self.rt_value("weft_rt_scope_spawn_site", &[s.into(), site, code, env]))
             }
             ScopeOp::ParFor => {
                 let s = self.arg_val(&args[0]);
@@ -50,7 +47,14 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let name = self.cg.site_name(span);
                 self.call_rt(
                     "weft_rt_scope_par_for",
-                    &[s.into(), lo.into(), hi.into(), code.into(), env.into(), name.into()],
+                    &[
+                        s.into(),
+                        lo.into(),
+                        hi.into(),
+                        code.into(),
+                        env.into(),
+                        name.into(),
+                    ],
                 );
                 self.unit()
             }

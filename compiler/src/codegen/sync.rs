@@ -17,12 +17,16 @@ use inkwell::module::Linkage;
 use inkwell::values::{
     BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue,
 };
+use inkwell::IntPredicate;
 
 /// The kind byte of the runtime's atomic objects (`runtime/src/sync/atomic.rs`): its
 /// offset, and the codes of `AtomicBool` and `Atomic<T>` (`AtomicI64` is 0).
 const ATOMIC_KIND_OFFSET: u64 = 17;
 const ATOMIC_KIND_BOOL: u64 = 1;
 const ATOMIC_KIND_GENERIC: u64 = 2;
+
+/// The message of the `Error` a cancelled blocking call returns.
+const CANCELLED: &str = "cancelled";
 
 /// Variants of std/sync's `RecvError`.
 const RECV_CLOSED: u32 = 0;
@@ -41,13 +45,16 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_channel_destroy", "vpp"),
     ("weft_rt_mutex_new", "ppp"),
     ("weft_rt_mutex_lock", "vpp"),
+    ("weft_rt_mutex_lock_or_cancel", "wpp"),
     ("weft_rt_mutex_unlock", "vpp"),
     ("weft_rt_mutex_value", "pp"),
     ("weft_rt_mutex_destroy", "vpp"),
     ("weft_rt_rwlock_new", "ppp"),
     ("weft_rt_rwlock_read_lock", "vpp"),
+    ("weft_rt_rwlock_read_lock_or_cancel", "wpp"),
     ("weft_rt_rwlock_read_unlock", "vpp"),
     ("weft_rt_rwlock_write_lock", "vpp"),
+    ("weft_rt_rwlock_write_lock_or_cancel", "wpp"),
     ("weft_rt_rwlock_write_unlock", "vpp"),
     ("weft_rt_rwlock_value", "pp"),
     ("weft_rt_rwlock_destroy", "vpp"),
@@ -249,7 +256,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             }
             SyncOp::MutexWithLock => self.with_lock(
                 args,
-                "weft_rt_mutex_lock",
+                "weft_rt_mutex_lock_or_cancel",
                 "weft_rt_mutex_unlock",
                 "weft_rt_mutex_value",
                 ret,
@@ -257,7 +264,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ),
             SyncOp::RwLockWithReadLock => self.with_lock(
                 args,
-                "weft_rt_rwlock_read_lock",
+                "weft_rt_rwlock_read_lock_or_cancel",
                 "weft_rt_rwlock_read_unlock",
                 "weft_rt_rwlock_value",
                 ret,
@@ -265,7 +272,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ),
             SyncOp::RwLockWithWriteLock => self.with_lock(
                 args,
-                "weft_rt_rwlock_write_lock",
+                "weft_rt_rwlock_write_lock_or_cancel",
                 "weft_rt_rwlock_write_unlock",
                 "weft_rt_rwlock_value",
                 ret,
@@ -449,7 +456,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         );
         self.cg.builder.position_at_end(ok);
         self.store_variant(slot, ret, 0, &[value], done);
-        for (bb, text) in [(closed, "channel closed"), (cancelled, "cancelled")] {
+        for (bb, text) in [(closed, "channel closed"), (cancelled, CANCELLED)] {
             self.cg.builder.position_at_end(bb);
             let msg = self.cg.string_literal(text);
             let e = self.cg.error_value(msg);
@@ -535,7 +542,28 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             return self.undef(ret);
         };
         let loc = self.cg.loc(span);
-        self.call_rt(lock, &[h.into(), loc.into()]);
+        // A cancellation while waiting for the lock ends the wait without it: the result is
+        // `Err(Error("cancelled"))` and `f` does not run.
+        let status = self
+            .rt_value(lock, &[h.into(), loc.into()])
+            .into_int_value();
+        let slot = self.result_slot(ret);
+        let locked = self.block_bb("locked");
+        let cancelled = self.block_bb("lock_cancelled");
+        let done = self.block_bb("with_lock_done");
+        let zero = self.cg.ctx.i32_type().const_zero();
+        let acquired = self
+            .cg
+            .builder
+            .int_compare(IntPredicate::EQ, status, zero, "acquired");
+        self.cg
+            .builder
+            .conditional_branch(acquired, locked, cancelled);
+        self.cg.builder.position_at_end(cancelled);
+        let msg = self.cg.string_literal(CANCELLED);
+        let e = self.cg.error_value(msg);
+        self.store_variant(slot, ret, 1, &[e], done);
+        self.cg.builder.position_at_end(locked);
         // From here until the unlock, a panic in `f` unwinds through this scope, whose
         // exit unlocks: the lock is released once, by the unwinding.
         self.push_scope(ScopeKind::Plain);
@@ -570,7 +598,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .basic()
             .unwrap_or_else(|| self.unit().v);
         self.pop_scope();
-        Val::owned(self.build_variant(ret, 0, &[r]))
+        self.store_variant(slot, ret, 0, &[r], done);
+        self.cg.builder.position_at_end(done);
+        let result = self.load_result(slot, ret);
+        Val::owned(result.v)
     }
 
     /// `fetchAdd` on an `Atomic<T>` narrower than 64 bits, wrapping in `T` (the runtime's

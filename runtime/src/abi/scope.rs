@@ -7,7 +7,7 @@
 //! an early `return` it cancels and waits for the children still running).
 
 use std::ffi::{c_char, c_void};
-use std::sync::atomic::{AtomicI64, AtomicBool};
+use std::sync::atomic::{AtomicBool, AtomicI64};
 
 use crate::obj::string::WeftStr;
 use crate::panic::WeftLoc;

@@ -278,6 +278,29 @@ pub unsafe extern "C-unwind" fn weft_rt_mutex_lock(m: *mut c_void, loc: Option<&
 }
 switching_entry!("weft_rt_mutex_lock" => weft_rt_mutex_lock);
 
+/// `int32_t weft_rt_mutex_lock_or_cancel(void *m, const WeftLoc *loc)`: as
+/// `weft_rt_mutex_lock`, but returns 2 without the lock when the calling task is cancelled
+/// while it waits (0: acquired). What `withLock` calls (its result is then `Err`).
+///
+/// # Safety
+/// `m` is a live mutex.
+pub unsafe extern "C-unwind" fn weft_rt_mutex_lock_or_cancel(
+    m: *mut c_void,
+    loc: Option<&WeftLoc>,
+) -> i32 {
+    lock_status(mutex(m).lock_or_cancel(loc))
+}
+switching_entry!("weft_rt_mutex_lock_or_cancel" => weft_rt_mutex_lock_or_cancel);
+
+/// The status of a cancellable lock: 0 acquired, 2 cancelled (`JoinStatus` numbering).
+fn lock_status(acquired: bool) -> i32 {
+    if acquired {
+        0
+    } else {
+        2
+    }
+}
+
 /// `void weft_rt_mutex_unlock(void *m, const WeftLoc *loc)`
 ///
 /// Releases the mutex, waking one waiter if any. Panics `mutex not locked by this task`
@@ -362,6 +385,20 @@ pub unsafe extern "C-unwind" fn weft_rt_rwlock_read_lock(l: *mut c_void, loc: Op
 }
 switching_entry!("weft_rt_rwlock_read_lock" => weft_rt_rwlock_read_lock);
 
+/// `int32_t weft_rt_rwlock_read_lock_or_cancel(void *l, const WeftLoc *loc)`: as
+/// `weft_rt_rwlock_read_lock`, returning 2 without the lock when the calling task is
+/// cancelled while it waits (0: acquired); for `withReadLock`.
+///
+/// # Safety
+/// `l` is a live lock.
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_read_lock_or_cancel(
+    l: *mut c_void,
+    loc: Option<&WeftLoc>,
+) -> i32 {
+    lock_status(rwlock(l).read_lock_or_cancel(loc))
+}
+switching_entry!("weft_rt_rwlock_read_lock_or_cancel" => weft_rt_rwlock_read_lock_or_cancel);
+
 /// `void weft_rt_rwlock_read_unlock(void *l, const WeftLoc *loc)`: releases a shared lock
 /// (panics `rwlock not read-locked` when no reader holds it).
 ///
@@ -382,6 +419,20 @@ pub unsafe extern "C-unwind" fn weft_rt_rwlock_write_lock(l: *mut c_void, loc: O
     rwlock(l).write_lock(loc)
 }
 switching_entry!("weft_rt_rwlock_write_lock" => weft_rt_rwlock_write_lock);
+
+/// `int32_t weft_rt_rwlock_write_lock_or_cancel(void *l, const WeftLoc *loc)`: as
+/// `weft_rt_rwlock_write_lock`, returning 2 without the lock when the calling task is
+/// cancelled while it waits (0: acquired); for `withWriteLock`.
+///
+/// # Safety
+/// `l` is a live lock.
+pub unsafe extern "C-unwind" fn weft_rt_rwlock_write_lock_or_cancel(
+    l: *mut c_void,
+    loc: Option<&WeftLoc>,
+) -> i32 {
+    lock_status(rwlock(l).write_lock_or_cancel(loc))
+}
+switching_entry!("weft_rt_rwlock_write_lock_or_cancel" => weft_rt_rwlock_write_lock_or_cancel);
 
 /// `void weft_rt_rwlock_write_unlock(void *l, const WeftLoc *loc)`: releases the exclusive
 /// lock (panics `rwlock not write-locked by this task` unless the caller holds it).

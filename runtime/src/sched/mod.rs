@@ -191,6 +191,13 @@ unsafe fn spawn_linked(
 
 const SEQ: std::sync::atomic::Ordering = std::sync::atomic::Ordering::SeqCst;
 
+/// Whether a wait of the caller should end when its task is cancelled: in a green task that
+/// is not unwinding a panic (cleanup code running during unwinding may need a lock, and a
+/// task that is cancelled anyway gets it).
+pub fn cancellable_now() -> bool {
+    current_task().is_some_and(|t| !t.has_flag(task::UNWINDING))
+}
+
 /// Whether the calling task's cancel flag is set (false on OS threads).
 pub fn is_cancelled() -> bool {
     current_task().is_some_and(|t| t.is_cancelled())

@@ -280,7 +280,11 @@ fn inherited_deadline(task: Option<&'static Task>) -> u64 {
     let Some(task) = task else {
         return NEVER;
     };
-    let parent = task.lock.lock().extra_ref().map_or(ptr::null(), |e| e.parent);
+    let parent = task
+        .lock
+        .lock()
+        .extra_ref()
+        .map_or(ptr::null(), |e| e.parent);
     // SAFETY: a task's parent is retained while the task lives.
     match unsafe { parent.as_ref() } {
         Some(p) if p.has_flag(SCOPE_NODE) => {

@@ -59,7 +59,8 @@ impl Condvar {
         if !m.held_by(me) {
             panic_at("mutex not locked by this task", loc);
         }
-        let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+        let waiter = Waiter::prepare(crate::sched::cancellable_now());
+        let mut entry = WaitEntry::new(waiter, std::ptr::null_mut(), 0);
         let e: *mut WaitEntry = &mut entry;
         // SAFETY: the entry stays live until it is unlinked (below, or by a notifier).
         unsafe { self.waiters.lock().push_back(e) };
@@ -74,9 +75,13 @@ impl Condvar {
             unsafe { self.waiters.lock().remove(e) };
         }
         m.lock_as(me);
-        // `destroy` wakes every waiter: each panics `use of destroyed Condvar`, holding the
-        // mutex again (its unwinding or failure releases it).
+        // `destroy` wakes every waiter: each panics `use of destroyed Condvar`, and a
+        // cancellation ends the wait with `cancelled`, holding the mutex again (the
+        // unwinding releases it).
         self.check_live(loc);
+        if wake.reason == WakeReason::Cancelled {
+            panic_at(crate::sched::CANCELLED_MESSAGE, loc);
+        }
         wake.reason == WakeReason::Notified
     }
 

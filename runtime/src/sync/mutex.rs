@@ -113,17 +113,28 @@ impl Mutex {
 
     /// Acquires the mutex, parking while another task or thread holds it. Panics `mutex
     /// already locked by this task` when the caller holds it, `use of destroyed Mutex`
-    /// after `destroy`.
+    /// after `destroy`, and `cancelled` when the calling task is cancelled while it waits
+    /// (which ends the task as cancelled, `sched::failure`).
     #[inline]
     pub fn lock(&self, loc: Option<&WeftLoc>) {
+        if !self.lock_or_cancel(loc) {
+            panic_at(crate::sched::CANCELLED_MESSAGE, loc);
+        }
+    }
+
+    /// [`Mutex::lock`], returning false instead when the calling task is cancelled while it
+    /// waits (the mutex is then not held).
+    #[inline]
+    pub fn lock_or_cancel(&self, loc: Option<&WeftLoc>) -> bool {
         self.check_live(loc);
         let (me, list) = held::current();
-        if !self.try_acquire() {
-            self.lock_contended(me, loc);
+        if !self.try_acquire() && !self.lock_contended(me, loc, crate::sched::cancellable_now()) {
+            return false;
         }
         self.owner.store(me, Ordering::Relaxed);
         // SAFETY: the caller's own list.
         unsafe { held::note(list, self.addr(), HeldKind::Mutex) };
+        true
     }
 
     /// One attempt to take the lock: sets `LOCKED` if it is clear, whatever the `WAITERS`
@@ -148,7 +159,7 @@ impl Mutex {
     /// them, and which keep the mutex on the caller's list of held locks while they wait).
     pub(crate) fn lock_as(&self, me: usize) {
         if !self.try_acquire() {
-            self.lock_contended(me, None);
+            self.lock_contended(me, None, false);
         }
         self.owner.store(me, Ordering::Relaxed);
     }
@@ -166,9 +177,11 @@ impl Mutex {
         false
     }
 
+    /// The contended path of a lock: spins, then parks until it holds the mutex (true), or
+    /// until the calling task is cancelled when `cancellable` (false, not holding it).
     #[cold]
     #[inline(never)]
-    fn lock_contended(&self, me: usize, loc: Option<&WeftLoc>) {
+    fn lock_contended(&self, me: usize, loc: Option<&WeftLoc>, cancellable: bool) -> bool {
         if self.owner.load(Ordering::Relaxed) == me {
             panic_at("mutex already locked by this task", loc);
         }
@@ -183,11 +196,12 @@ impl Mutex {
                     .solo_cas(state, new, Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
                 {
-                    return;
+                    return true;
                 }
                 continue;
             }
-            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+            let waiter = Waiter::prepare(cancellable);
+            let mut entry = WaitEntry::new(waiter, std::ptr::null_mut(), 0);
             let e: *mut WaitEntry = &mut entry;
             {
                 let mut q = self.waiters.lock();
@@ -209,10 +223,24 @@ impl Mutex {
             }
             // SAFETY: as above.
             let wake = unsafe { (*e).waiter.park_at("locking a mutex", loc, None) };
-            debug_assert_eq!(wake.reason, WakeReason::Notified);
+            if wake.reason == WakeReason::Cancelled {
+                self.leave_queue(e);
+                return false;
+            }
             // `destroy` wakes every waiter: each panics `use of destroyed Mutex`.
             self.check_live(loc);
             woken = true;
+        }
+    }
+
+    /// Unlinks a waiter whose wait a cancellation ended (if no waker popped it), clearing
+    /// `WAITERS` when the queue is left empty.
+    fn leave_queue(&self, e: *mut WaitEntry) {
+        let mut q = self.waiters.lock();
+        // SAFETY: our own entry, queued in this queue if still queued.
+        unsafe { q.remove(e) };
+        if q.is_empty() {
+            self.state.solo_fetch_and(!WAITERS, Ordering::Relaxed);
         }
     }
 

@@ -172,9 +172,19 @@ impl RwLock {
     }
 
     /// Acquires a read lock, parking while a writer holds or awaits the lock. Panics
-    /// `rwlock already write-locked by this task` if the caller holds the write lock.
+    /// `rwlock already write-locked by this task` if the caller holds the write lock, and
+    /// `cancelled` when the calling task is cancelled while it waits.
     #[inline]
     pub fn read_lock(&self, loc: Option<&WeftLoc>) {
+        if !self.read_lock_or_cancel(loc) {
+            panic_at(crate::sched::CANCELLED_MESSAGE, loc);
+        }
+    }
+
+    /// [`RwLock::read_lock`], returning false instead when the calling task is cancelled
+    /// while it waits (the lock is then not held).
+    #[inline]
+    pub fn read_lock_or_cancel(&self, loc: Option<&WeftLoc>) -> bool {
         self.check_live(loc);
         let (me, list) = held::current();
         let s = self.state.load(Ordering::Relaxed);
@@ -183,11 +193,13 @@ impl RwLock {
                 .state
                 .compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok())
+            && !self.lock_contended(Side::Read, me, loc)
         {
-            self.lock_contended(Side::Read, me, loc);
+            return false;
         }
         // SAFETY: the caller's own list.
         unsafe { held::note(list, self.addr(), HeldKind::Read) };
+        true
     }
 
     fn addr(&self) -> *const u8 {
@@ -197,9 +209,11 @@ impl RwLock {
     /// The slow path of [`read_lock`](Self::read_lock) and
     /// [`write_lock`](Self::write_lock): retries the compare-and-swap while the lock is
     /// free for `side`, else sets `side`'s waiting bit and parks in its queue (see the
-    /// module docs).
+    /// module docs). Returns false when the calling task is cancelled while it waits
+    /// (outside unwinding), without the lock.
     #[cold]
-    fn lock_contended(&self, side: Side, me: usize, loc: Option<&WeftLoc>) {
+    fn lock_contended(&self, side: Side, me: usize, loc: Option<&WeftLoc>) -> bool {
+        let cancellable = crate::sched::cancellable_now();
         loop {
             let mut s = self.state.load(Ordering::Relaxed);
             while side.may_enter(s) {
@@ -209,7 +223,7 @@ impl RwLock {
                     Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => return,
+                    Ok(_) => return true,
                     Err(actual) => s = actual,
                 }
             }
@@ -220,7 +234,8 @@ impl RwLock {
                 std::thread::yield_now();
                 continue;
             }
-            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+            let waiter = Waiter::prepare(cancellable);
+            let mut entry = WaitEntry::new(waiter, std::ptr::null_mut(), 0);
             let e: *mut WaitEntry = &mut entry;
             {
                 let mut q = self.queues.lock();
@@ -245,7 +260,15 @@ impl RwLock {
                 unsafe { q.of(side).push_back(e) };
             }
             // SAFETY: our own entry.
-            unsafe { (*e).waiter.park_at(side.reason(), loc, None) };
+            let wake = unsafe { (*e).waiter.park_at(side.reason(), loc, None) };
+            if wake.reason == WakeReason::Cancelled {
+                // Leave the queue, then let the bits mirror the queues again (a writer
+                // that leaves may unblock readers).
+                // SAFETY: our own entry, queued in this queue if still queued.
+                unsafe { self.queues.lock().of(side).remove(e) };
+                self.wake_waiters();
+                return false;
+            }
             // `destroy` wakes every waiter: each panics `use of destroyed RwLock`.
             self.check_live(loc);
         }
@@ -288,21 +311,33 @@ impl RwLock {
     }
 
     /// Acquires the write lock, parking while readers or another writer hold it. Panics
-    /// `rwlock already write-locked by this task` if the caller holds it.
+    /// `rwlock already write-locked by this task` if the caller holds it, and `cancelled`
+    /// when the calling task is cancelled while it waits.
     #[inline]
     pub fn write_lock(&self, loc: Option<&WeftLoc>) {
+        if !self.write_lock_or_cancel(loc) {
+            panic_at(crate::sched::CANCELLED_MESSAGE, loc);
+        }
+    }
+
+    /// [`RwLock::write_lock`], returning false instead when the calling task is cancelled
+    /// while it waits (the lock is then not held).
+    #[inline]
+    pub fn write_lock_or_cancel(&self, loc: Option<&WeftLoc>) -> bool {
         self.check_live(loc);
         let (me, list) = held::current();
         if self
             .state
             .compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
+            && !self.lock_contended(Side::Write, me, loc)
         {
-            self.lock_contended(Side::Write, me, loc);
+            return false;
         }
         self.writer.store(me, Ordering::Relaxed);
         // SAFETY: the caller's own list.
         unsafe { held::note(list, self.addr(), HeldKind::Write) };
+        true
     }
 
     /// Releases the write lock; panics `rwlock not write-locked by this task` unless the

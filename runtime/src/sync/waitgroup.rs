@@ -89,7 +89,8 @@ impl WaitGroup {
             if self.counter.load(Ordering::Acquire) == 0 {
                 return;
             }
-            let mut entry = WaitEntry::new(Waiter::prepare(false), std::ptr::null_mut(), 0);
+            let waiter = Waiter::prepare(crate::sched::cancellable_now());
+            let mut entry = WaitEntry::new(waiter, std::ptr::null_mut(), 0);
             let e: *mut WaitEntry = &mut entry;
             {
                 let mut q = self.waiters.lock();
@@ -103,7 +104,12 @@ impl WaitGroup {
                 unsafe { q.push_back(e) };
             }
             // SAFETY: our own entry.
-            unsafe { (*e).waiter.park_at("waiting for a WaitGroup", loc, None) };
+            let wake = unsafe { (*e).waiter.park_at("waiting for a WaitGroup", loc, None) };
+            if wake.reason == crate::sched::WakeReason::Cancelled {
+                // SAFETY: our own entry, queued here if still queued.
+                unsafe { self.waiters.lock().remove(e) };
+                panic_at(crate::sched::CANCELLED_MESSAGE, loc);
+            }
             // `destroy` wakes every waiter: each panics `use of destroyed WaitGroup`.
             self.check_live(loc);
         }

@@ -231,7 +231,13 @@ impl FnLower<'_, '_> {
         } else {
             ScopeOp::Join
         };
-        let join = call(op, Vec::new(), vec![local(s, scope_ty(), span)], ty.clone(), span);
+        let join = call(
+            op,
+            Vec::new(),
+            vec![local(s, scope_ty(), span)],
+            ty.clone(),
+            span,
+        );
         Expr {
             kind: ExprKind::Block(Block {
                 stmts,

@@ -360,14 +360,24 @@ impl FnCx<'_, '_> {
             AdtKind::Struct(fields) => fields.iter().find_map(|f| {
                 let ft = f.ty.subst(args);
                 self.not_sync_reason(&ft, seen).map(|r| {
-                    format!("field `{}` of `{}` has type `{}`; {r}", f.name, adt.name, show(&ft))
+                    format!(
+                        "field `{}` of `{}` has type `{}`; {r}",
+                        f.name,
+                        adt.name,
+                        show(&ft)
+                    )
                 })
             }),
             AdtKind::Enum(vs) => vs.iter().find_map(|v| {
                 v.fields.iter().find_map(|ft| {
                     let ft = ft.subst(args);
                     self.not_sync_reason(&ft, seen).map(|r| {
-                        format!("variant `{}.{}` holds a `{}`; {r}", adt.name, v.name, show(&ft))
+                        format!(
+                            "variant `{}.{}` holds a `{}`; {r}",
+                            adt.name,
+                            v.name,
+                            show(&ft)
+                        )
                     })
                 })
             }),

@@ -95,7 +95,9 @@ impl FnCx<'_, '_> {
             ExprKind::Break | ExprKind::Continue => self.check_break(e),
             ExprKind::Await(inner) => self.check_await(inner, span),
             ExprKind::Par(b) => self.check_par(b, false, span),
-            ExprKind::ParFor { pat, iter, body } => self.check_par_for(pat, iter, body, false, span),
+            ExprKind::ParFor { pat, iter, body } => {
+                self.check_par_for(pat, iter, body, false, span)
+            }
             ExprKind::Concurrent { timeout, body } => {
                 self.check_concurrent(timeout.as_deref(), body, false, span)
             }

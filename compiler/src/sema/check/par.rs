@@ -78,7 +78,14 @@ impl FnCx<'_, '_> {
         // local the body reaches by copy.
         let mut prelude = Vec::new();
         let (lo, hi, vec_local) = match (range_ty.clone(), iter_te.kind) {
-            (Some(int_ty), TExprKind::Range { start, end, inclusive }) => {
+            (
+                Some(int_ty),
+                TExprKind::Range {
+                    start,
+                    end,
+                    inclusive,
+                },
+            ) => {
                 let lo = self.as_i64(*start, &int_ty);
                 let mut hi = self.as_i64(*end, &int_ty);
                 if inclusive {
@@ -106,9 +113,20 @@ impl FnCx<'_, '_> {
         };
         let lo_p = ("$par_lo", Ty::Int(crate::common::ty::IntTy::I64));
         let hi_p = ("$par_hi", Ty::Int(crate::common::ty::IntTy::I64));
-        let branch = self.check_branch(&[lo_p, hi_p], |cx| {
-            cx.range_body(pat, body, range_ty.as_ref(), vec_local.as_ref(), &elem_ty, span)
-        }, body.span);
+        let branch = self.check_branch(
+            &[lo_p, hi_p],
+            |cx| {
+                cx.range_body(
+                    pat,
+                    body,
+                    range_ty.as_ref(),
+                    vec_local.as_ref(),
+                    &elem_ty,
+                    span,
+                )
+            },
+            body.span,
+        );
         self.check_races(std::slice::from_ref(&branch), true);
         let par_for = TExpr {
             kind: TExprKind::ParFor {
@@ -306,7 +324,8 @@ impl FnCx<'_, '_> {
         let params = params
             .iter()
             .map(|(name, ty)| {
-                let id = self.declare_local(name, ty.clone(), LocalKind::Param(PassMode::Value), span);
+                let id =
+                    self.declare_local(name, ty.clone(), LocalKind::Param(PassMode::Value), span);
                 (id, PassMode::Value)
             })
             .collect::<Vec<_>>();
@@ -485,7 +504,12 @@ impl FnCx<'_, '_> {
             crate::sema::defs::TypeHead::Builtin(crate::sema::defs::BuiltinTy::Vec),
             "len".to_string(),
         );
-        let fn_id = self.g.defs.methods.get(&key).and_then(|fs| fs.first().copied());
+        let fn_id = self
+            .g
+            .defs
+            .methods
+            .get(&key)
+            .and_then(|fs| fs.first().copied());
         FnRef {
             fn_id: fn_id.expect("the prelude declares Vec.len"),
             type_args: Vec::new(),

@@ -459,7 +459,11 @@ impl FnCx<'_, '_> {
 
     /// The iterable of a `for`: its checked expression, kind, and the types bound by the
     /// first and (for `for a, b in ...`) second pattern.
-    pub(super) fn for_iterable(&mut self, iter: &ast::Expr, two: bool) -> (TExpr, ForKind, Ty, Option<Ty>) {
+    pub(super) fn for_iterable(
+        &mut self,
+        iter: &ast::Expr,
+        two: bool,
+    ) -> (TExpr, ForKind, Ty, Option<Ty>) {
         if let ExprKind::Range {
             start,
             end,

@@ -23,6 +23,7 @@ const DIRS: &[&str] = &[
     "threads",
     "panics",
     "unwind",
+    "scopes",
     "boxes",
     "recursion",
     "concurrency_guide",

@@ -8,7 +8,8 @@
 //! - `// expect-stderr: <text>`: a substring of stderr (several allowed);
 //! - `// env: NAME=value`: environment for the run;
 //! - `// args: a b c`: command-line arguments;
-//! - `// build: -O0`: extra `weft build` flags.
+//! - `// build: -O0`: extra `weft build` flags;
+//! - `// threads: 1 2 4`: the `WEFT_THREADS` values (default 1 and 2).
 
 mod common;
 

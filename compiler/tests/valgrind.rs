@@ -1,7 +1,8 @@
 //! The leak suite: at least 30 representative run tests, built and run under
 //! `valgrind --leak-check=full --error-exitcode=1`, and every program of
 //! `tests/run/unwind` (panics that unwind through nested calls holding strings, vectors and
-//! closures, in Promises, tasks, threads and main). Each must report "definitely lost:
+//! closures, in Promises, tasks, threads and main) and of `tests/run/scopes` (structured
+//! concurrency: no task outlives its scope, cancelled children release what they hold). Each must report "definitely lost:
 //! 0 bytes" and no invalid reads or writes, and exit with the code it announces. Other
 //! programs that end in a panic, and those too slow under valgrind (marked
 //! `// valgrind: skip`), are left out of the spread.
@@ -35,22 +36,25 @@ fn selection() -> Vec<PathBuf> {
     );
     let step = (files.len() / WANT).max(1);
     let mut chosen: Vec<PathBuf> = files.into_iter().step_by(step).take(WANT + 4).collect();
-    chosen.extend(
-        common::weft_files(&root.join("tests/run/unwind"))
+    for dir in ["tests/run/unwind", "tests/run/scopes"] {
+        let extra: Vec<PathBuf> = common::weft_files(&root.join(dir))
             .into_iter()
             .filter(|f| {
-                !std::fs::read_to_string(f)
-                    .unwrap_or_default()
-                    .contains("valgrind: skip")
-            }),
-    );
+                !chosen.contains(f)
+                    && !std::fs::read_to_string(f)
+                        .unwrap_or_default()
+                        .contains("valgrind: skip")
+            })
+            .collect();
+        chosen.extend(extra);
+    }
     chosen
 }
 
 fn check(path: &PathBuf) -> Result<(), String> {
     let dir = common::root().join("target/weft-valgrind");
     std::fs::create_dir_all(&dir).unwrap();
-    let exe = dir.join(path.file_stem().unwrap());
+    let exe = dir.join(common::programs::exe_name(path));
     let build = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(["build", "-O1", "-g"])
         .arg(path)

@@ -1,5 +1,6 @@
 //! `cargo xtask bench [NAME...]`: benchmarks. Each Weft program runs beside its peers
-//! (C built with clang-19 -O2 and gcc -O2, Go, Crystal) in the same run, interleaved, 5
+//! (C built with clang-19 -O2 and gcc -O2 (with -fopenmp for OpenMP peers), Go, Crystal,
+//! Rust with rayon from `benches/rust_peers`) in the same run, interleaved, 5
 //! times each; the table shows medians and the Weft/peer ratios (the machine is shared
 //! and noisy: quote ratios, not absolute times). Sequential benchmarks compare CPU time
 //! (user + system); concurrent ones wall time and peak memory, with WEFT_THREADS=1 and 2.
@@ -21,6 +22,10 @@ enum Peer {
     Gcc(&'static str),
     Go(&'static str),
     Crystal(&'static str),
+    /// C with OpenMP, built with gcc -O2 -fopenmp.
+    OpenMp(&'static str),
+    /// A binary of the Rust peer project `benches/rust_peers` (release build; rayon).
+    Rust(&'static str),
 }
 
 struct Bench {
@@ -90,6 +95,45 @@ const BENCHES: &[Bench] = &[
         ],
         concurrent: true,
         ops: 0,
+    },
+    Bench {
+        name: "skynet_all",
+        weft: "benches/skynet_all/skynet_all.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/skynet/skynet.go"),
+            Peer::Crystal("benches/skynet/skynet.cr"),
+        ],
+        concurrent: true,
+        ops: 0,
+    },
+    Bench {
+        name: "par_mandel",
+        weft: "benches/par_mandel/par_mandel.weft",
+        args: &[],
+        peers: &[
+            Peer::Rust("par_mandel"),
+            Peer::OpenMp("benches/par_mandel/par_mandel.c"),
+            Peer::Go("benches/par_mandel/par_mandel.go"),
+        ],
+        concurrent: true,
+        ops: 0,
+    },
+    Bench {
+        name: "par_join",
+        weft: "benches/par_join/par_join.weft",
+        args: &[],
+        peers: &[Peer::Rust("par_join")],
+        concurrent: true,
+        ops: 1_000_000,
+    },
+    Bench {
+        name: "concurrent_spawn",
+        weft: "benches/concurrent_spawn/concurrent_spawn.weft",
+        args: &[],
+        peers: &[Peer::Go("benches/concurrent_spawn/concurrent_spawn.go")],
+        concurrent: true,
+        ops: 1_000_000,
     },
     Bench {
         name: "spawn_await",
@@ -334,6 +378,12 @@ fn build_peer(p: Peer, out: &Path) -> Result<String, String> {
     let (label, mut cmd) = match p {
         Peer::Clang(src) => ("clang", cc_cmd("clang-19", &root.join(src), out)),
         Peer::Gcc(src) => ("gcc", cc_cmd("gcc", &root.join(src), out)),
+        Peer::OpenMp(src) => {
+            let mut c = cc_cmd("gcc", &root.join(src), out);
+            c.arg("-fopenmp");
+            ("gcc-openmp", c)
+        }
+        Peer::Rust(bin) => return build_rust_peer(bin, out),
         Peer::Go(src) => {
             let mut c = Command::new("go");
             c.arg("build")
@@ -361,6 +411,34 @@ fn build_peer(p: Peer, out: &Path) -> Result<String, String> {
         ));
     }
     Ok(label.to_string())
+}
+
+/// Builds `bin` of `benches/rust_peers` (release, its own target directory under
+/// target/bench) and copies it to `out`.
+fn build_rust_peer(bin: &str, out: &Path) -> Result<String, String> {
+    let root = crate::root();
+    let target = root.join("target/bench/rust");
+    let o = cargo()
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--bin",
+            bin,
+            "--manifest-path",
+        ])
+        .arg(root.join("benches/rust_peers/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .map_err(|e| format!("rust: {e}"))?;
+    if !o.status.success() {
+        return Err(format!(
+            "rust build failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ));
+    }
+    std::fs::copy(target.join("release").join(bin), out).map_err(|e| format!("rust: {e}"))?;
+    Ok("rust-rayon".to_string())
 }
 
 fn cc_cmd(cc: &str, src: &Path, out: &Path) -> Command {

@@ -91,6 +91,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_task_cancel", "vp"),
     ("weft_rt_task_is_cancelled", "b"),
     ("weft_rt_task_wait_any", "ipi"),
+    ("weft_rt_task_wait_all", "ipi"),
     ("weft_rt_task_fail", "!wpp"),
     ("weft_rt_yield", "v"),
     ("weft_rt_sleep_ms", "vi"),

@@ -201,13 +201,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.unit()
             }
             TaskOp::IsCancelled => Val::stat(self.rt_value("weft_rt_task_is_cancelled", &[])),
-            TaskOp::PromiseWaitAny => {
+            TaskOp::PromiseWaitAny | TaskOp::PromiseWaitAll => {
                 let v = self.arg_val(&args[0]).into_pointer_value();
                 let n = self.cg.vec_len(v);
                 let data = self
                     .cg
                     .vec_data_ptr(v, i64t.const_zero(), &Ty::Ptr(Box::new(Ty::Void)));
-                Val::stat(self.rt_value("weft_rt_task_wait_any", &[data.into(), n.into()]))
+                let f = if matches!(op, TaskOp::PromiseWaitAny) {
+                    "weft_rt_task_wait_any"
+                } else {
+                    "weft_rt_task_wait_all"
+                };
+                Val::stat(self.rt_value(f, &[data.into(), n.into()]))
             }
             TaskOp::Fail => {
                 let e = self.arg_val(&args[0]);

@@ -153,6 +153,7 @@ intrinsic_group! {
         PromiseAwaitTimeout = "promise_await_timeout",
         PromiseCancel = "promise_cancel",
         PromiseWaitAny = "promise_wait_any",
+        PromiseWaitAll = "promise_wait_all",
         Fail = "task_fail",
         Spawn = "task_spawn",
         SpawnWithStack = "task_spawn_with_stack",

@@ -134,6 +134,10 @@ pub enum VarKind {
     Int,
     /// A float literal's type: unifies with float types, defaults to `f64`.
     Float,
+    /// The result type of a closure whose body never returns (`() => panic("x")`): any
+    /// type, defaulting to `void` when nothing else fixes it (as Rust's never-type
+    /// fallback).
+    Diverging,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,8 @@
 //! - `// expect-stderr: <text>`: a substring of stderr (several allowed);
 //! - `// env: NAME=value`: environment for the run;
 //! - `// args: a b c`: command-line arguments;
-//! - `// build: -O0`: extra `weft build` flags.
+//! - `// build: -O0`: extra `weft build` flags;
+//! - `// threads: 1 2 4`: the `WEFT_THREADS` values to run with (default 1 and 2).
 
 use std::path::Path;
 use std::process::Command;
@@ -22,6 +23,8 @@ pub struct Spec {
     pub env: Vec<(String, String)>,
     pub args: Vec<String>,
     pub build: Vec<String>,
+    /// `WEFT_THREADS` values from a `// threads:` comment (empty: the default).
+    pub threads: Vec<String>,
 }
 
 impl Spec {
@@ -51,18 +54,22 @@ impl Spec {
                 s.args = v.split_whitespace().map(String::from).collect();
             } else if let Some(v) = c.strip_prefix("build: ") {
                 s.build = v.split_whitespace().map(String::from).collect();
+            } else if let Some(v) = c.strip_prefix("threads: ") {
+                s.threads = v.split_whitespace().map(String::from).collect();
             }
         }
         s
     }
 
-    /// The `WEFT_THREADS` values to run with: 1 and 2, or only the program's own setting
-    /// (`""`) when it pins `WEFT_THREADS` itself.
-    pub fn thread_counts(&self) -> &'static [&'static str] {
+    /// The `WEFT_THREADS` values to run with: those of a `// threads:` comment, else 1 and
+    /// 2, or only the program's own setting (`""`) when it pins `WEFT_THREADS` itself.
+    pub fn thread_counts(&self) -> Vec<&str> {
         if self.env.iter().any(|(k, _)| k == "WEFT_THREADS") {
-            &[""]
+            vec![""]
+        } else if !self.threads.is_empty() {
+            self.threads.iter().map(String::as_str).collect()
         } else {
-            &["1", "2"]
+            vec!["1", "2"]
         }
     }
 }

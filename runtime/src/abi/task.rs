@@ -242,6 +242,31 @@ pub unsafe extern "C-unwind" fn weft_rt_task_wait_any(
 }
 switching_entry!("weft_rt_task_wait_any" => weft_rt_task_wait_any);
 
+/// `int64_t weft_rt_task_wait_all(void **tasks, size_t n)`
+///
+/// Waits until all `n` tasks have returned (`n`), or until one of them fails (its index:
+/// the first seen to panic or be cancelled), with one park (`sched::wait_all`). Returns -1
+/// when the calling task is cancelled while waiting. Used for `Promise.all`.
+///
+/// # Safety
+/// `tasks` holds `n` live handles.
+pub unsafe extern "C-unwind" fn weft_rt_task_wait_all(tasks: *const *mut c_void, n: usize) -> i64 {
+    let handles: Vec<&'static Task> = if n == 0 {
+        Vec::new()
+    } else {
+        std::slice::from_raw_parts(tasks, n)
+            .iter()
+            .map(|&t| task_ref_static(t))
+            .collect()
+    };
+    match sched::wait_all(&handles) {
+        sched::AllOutcome::Ok => n as i64,
+        sched::AllOutcome::Failed(i) => i as i64,
+        sched::AllOutcome::Cancelled => -1,
+    }
+}
+switching_entry!("weft_rt_task_wait_all" => weft_rt_task_wait_all);
+
 /// `void weft_rt_yield(void)`: moves the calling task to the back of its worker's queue
 /// (`schedulerYield()`); on an OS thread, `sched_yield`.
 pub extern "C-unwind" fn weft_rt_yield() {

@@ -20,6 +20,7 @@
 //!   list recursively.
 
 use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::activation::Activation;
 use super::task::{Outcome, Task, DETACHED, NEW, SCOPE_NODE};
@@ -33,6 +34,10 @@ pub(crate) struct JoinEntry {
     waiter: Waiter,
     token: usize,
     next: *mut JoinEntry,
+    /// For [`wait_all`]: the count of tasks still running, shared by its entries (lives in
+    /// the waiter's frame); the finisher wakes the waiter only when it takes the count to
+    /// zero or fails. Null for a plain joiner.
+    pending: *const AtomicUsize,
 }
 
 /// How a join ended (the C ABI's return codes).
@@ -106,6 +111,7 @@ fn wait_done(
         waiter: Waiter::prepare(true),
         token: 0,
         next: ptr::null_mut(),
+        pending: ptr::null(),
     };
     if !register(task, &mut entry) {
         entry.waiter.abort();
@@ -172,6 +178,7 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
             waiter,
             token: i + 1,
             next: ptr::null_mut(),
+            pending: ptr::null(),
         })
         .collect();
     let mut registered = 0;
@@ -204,6 +211,86 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
     result
 }
 
+/// How [`wait_all`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllOutcome {
+    /// Every task returned normally.
+    Ok,
+    /// The task at this index panicked or was cancelled (the first seen to fail; the
+    /// others may still run).
+    Failed(usize),
+    /// The waiting task was cancelled.
+    Cancelled,
+}
+
+/// Parks until every one of `tasks` has returned, or until one fails, with a single wait:
+/// one entry per running task shares a counter that the finishers count down, and only the
+/// last one (or a failing one) wakes the waiter, so waiting for n tasks costs n
+/// registrations and one park, not one per task (`Promise.all`).
+pub fn wait_all(tasks: &[&'static Task]) -> AllOutcome {
+    let failed = |i: usize| tasks[i].outcome() != Outcome::Ok;
+    // Depth-first, as `join`: the first task not started yet runs right after we park.
+    if worker::current_task().is_some() {
+        if let Some(t) = tasks.iter().find(|t| t.lifecycle() == NEW) {
+            if t.try_start_gen(None) {
+                worker::run_next(t);
+            }
+        }
+    }
+    let pending = AtomicUsize::new(tasks.len() + 1);
+    let waiter = Waiter::prepare(true);
+    let mut entries: Vec<JoinEntry> = (0..tasks.len())
+        .map(|i| JoinEntry {
+            waiter,
+            token: i + 1,
+            next: ptr::null_mut(),
+            pending: &pending,
+        })
+        .collect();
+    // An entry not linked (its task was done) is marked by a null counter.
+    let mut done_failed = None;
+    let mut seen = 0;
+    for (i, task) in tasks.iter().enumerate() {
+        seen = i + 1;
+        if register(task, &mut entries[i]) {
+            continue;
+        }
+        entries[i].pending = ptr::null();
+        if failed(i) {
+            done_failed = Some(i);
+            break;
+        }
+        pending.fetch_sub(1, Ordering::AcqRel);
+    }
+    // The extra count held while registering (a failing finisher does not count down, so
+    // reaching zero means every task returned): dropping it may find every task done.
+    let all_done = done_failed.is_none() && pending.fetch_sub(1, Ordering::AcqRel) == 1;
+    let wake = if done_failed.is_some() || all_done {
+        waiter.abort()
+    } else {
+        Some(waiter.park("awaiting all of several tasks", None))
+    };
+    for (task, entry) in tasks.iter().zip(entries.iter_mut()).take(seen) {
+        if !entry.pending.is_null() {
+            unregister(task, entry);
+        }
+    }
+    if let Some(i) = done_failed {
+        return AllOutcome::Failed(i);
+    }
+    match wake {
+        Some(w) if w.reason == WakeReason::Notified && failed(w.token - 1) => {
+            AllOutcome::Failed(w.token - 1)
+        }
+        Some(w) if w.reason == WakeReason::Notified => AllOutcome::Ok,
+        _ if all_done => AllOutcome::Ok,
+        _ => match (0..tasks.len()).find(|&i| tasks[i].is_done() && failed(i)) {
+            Some(i) => AllOutcome::Failed(i),
+            None => AllOutcome::Cancelled,
+        },
+    }
+}
+
 /// Marks `task` done with `outcome` and wakes its joiners (its worker, after the task's
 /// last switch); unlinks a scoped task from its parent. Returns the task's activation,
 /// detached under the task lock, for the worker to give back.
@@ -213,9 +300,23 @@ pub(crate) fn finish(task: &Task, outcome: Outcome) -> Option<&'static Activatio
         let act = task.set_done(outcome);
         let mut entry = std::mem::replace(&mut links.joiners, ptr::null_mut());
         while !entry.is_null() {
-            // SAFETY: listed entries are live until woken (see the module docs).
-            let (next, waiter, token) = unsafe { ((*entry).next, (*entry).waiter, (*entry).token) };
-            waiter.wake(WakeReason::Notified, token);
+            // SAFETY: listed entries are live until woken, and a `wait_all` counter until
+            // its waiter has unlinked every entry under the task locks (see the module docs).
+            let (next, waiter, token, pending) = unsafe {
+                (
+                    (*entry).next,
+                    (*entry).waiter,
+                    (*entry).token,
+                    (*entry).pending,
+                )
+            };
+            // SAFETY: as above.
+            if pending.is_null()
+                || outcome != Outcome::Ok
+                || unsafe { (*pending).fetch_sub(1, Ordering::AcqRel) } == 1
+            {
+                waiter.wake(WakeReason::Notified, token);
+            }
             entry = next;
         }
         (links.extra_ref().map_or(ptr::null(), |e| e.parent), act)

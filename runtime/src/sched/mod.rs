@@ -82,7 +82,7 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use failure::{fail_current, panic_current};
-pub use join::{cancel, wait_any, JoinStatus};
+pub use join::{cancel, wait_all, wait_any, AllOutcome, JoinStatus};
 pub use registry::enter_os_thread;
 pub use task::{DropFn, Outcome, SpawnSite, Task, TaskEnv, TaskFn, DAEMON, DETACHED, SCOPED};
 pub use timer::sleep_ms;

@@ -107,6 +107,9 @@ impl FnCx<'_, '_> {
             }
         };
         self.pop_scope();
+        if body.ty.is_never() {
+            self.mark_diverging(&ret);
+        }
         let frame = self.frames.pop().expect("closure frame");
         let ty = if reported {
             Ty::Error

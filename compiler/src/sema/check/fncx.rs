@@ -552,13 +552,15 @@ impl<'g, 'a> FnCx<'g, 'a> {
         })
     }
 
-    /// Like [`zonk`](Self::zonk), defaulting literal variables (`i64`, `f64`); unresolved
+    /// Like [`zonk`](Self::zonk), defaulting literal variables (`i64`, `f64`) and the
+    /// results of diverging closures (`void`); unresolved
     /// general variables become `Error`.
     pub fn zonk_default(&self, t: &Ty) -> Ty {
         self.zonk(t).map(&mut |x| match x {
             Ty::Infer(v) => Some(match self.vars[*v as usize] {
                 Var::Unbound(VarKind::Int) => Ty::i64(),
                 Var::Unbound(VarKind::Float) => Ty::Float(crate::common::ty::FloatTy::F64),
+                Var::Unbound(VarKind::Diverging) => Ty::Void,
                 _ => Ty::Error,
             }),
             _ => None,
@@ -576,6 +578,16 @@ impl<'g, 'a> FnCx<'g, 'a> {
             },
             _ => None,
         })
+    }
+
+    /// Lets an unbound general variable default to `void` (the result of a closure whose
+    /// body never returns); other types are left alone.
+    pub fn mark_diverging(&mut self, t: &Ty) {
+        if let Ty::Infer(v) = self.resolve(t) {
+            if matches!(self.vars[v as usize], Var::Unbound(VarKind::General)) {
+                self.vars[v as usize] = Var::Unbound(VarKind::Diverging);
+            }
+        }
     }
 
     /// The kind of an unbound variable.
@@ -653,6 +665,8 @@ impl<'g, 'a> FnCx<'g, 'a> {
                 match (kind, ky) {
                     (VarKind::General, _) => self.bind(x, other.clone()),
                     (_, VarKind::General) => self.bind(*y, Ty::Infer(x)),
+                    (VarKind::Diverging, _) => self.bind(x, other.clone()),
+                    (_, VarKind::Diverging) => self.bind(*y, Ty::Infer(x)),
                     (k1, k2) if k1 == k2 => self.bind(x, other.clone()),
                     // An integer literal may become a float; a float literal stays float.
                     (VarKind::Int, VarKind::Float) => self.bind(x, other.clone()),
@@ -663,7 +677,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             }
             _ => {
                 let ok = match kind {
-                    VarKind::General => !self.occurs(x, other),
+                    VarKind::General | VarKind::Diverging => !self.occurs(x, other),
                     VarKind::Int => matches!(other, Ty::Int(_) | Ty::Float(_)),
                     VarKind::Float => matches!(other, Ty::Float(_)),
                 };

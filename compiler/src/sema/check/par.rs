@@ -100,7 +100,9 @@ impl FnCx<'_, '_> {
                     ty: vec_ty.clone(),
                     span: iter.span,
                 };
-                let v = self.declare_local("$par_vec", vec_ty.clone(), LocalKind::Let, iter.span);
+                // Named uniquely: several `par for` loops may share a scope.
+                let name = format!("$par_vec{}", self.locals.len());
+                let v = self.declare_local(&name, vec_ty.clone(), LocalKind::Let, iter.span);
                 prelude.push(TStmt::Let {
                     pat: TPattern::bind(v, vec_ty.clone(), iter.span),
                     init: vec,
@@ -529,9 +531,14 @@ impl FnCx<'_, '_> {
 
     /// E0303 for conflicting accesses between branches (or, for a `par for` body, with
     /// itself), E0306 for variables shared by reference that are not Sync.
+    /// Each variable is reported once, at its first racing write.
     fn check_races(&mut self, branches: &[Branch], iterations: bool) {
+        let mut reported: Vec<LocalId> = Vec::new();
         for (i, b) in branches.iter().enumerate() {
             for &(local, wspan) in &b.access.writes {
+                if reported.contains(&local) {
+                    continue;
+                }
                 let other = if iterations {
                     Some((wspan, b.span))
                 } else {
@@ -542,8 +549,8 @@ impl FnCx<'_, '_> {
                         .find_map(|(_, o)| o.access.first_access(local).map(|s| (s, o.span)))
                 };
                 if let Some((other_span, _)) = other {
+                    reported.push(local);
                     self.report_race(local, wspan, other_span, iterations);
-                    break;
                 }
             }
         }
@@ -603,7 +610,7 @@ impl FnCx<'_, '_> {
                         )
                         .with_primary_label(format!("`{name}` is shared by reference here"))
                         .with_note(why)
-                        .with_help("share it through a handle that synchronizes (`Mutex`, `Atomic`, a channel), or mark the struct `@sync` when all its fields are Sync"),
+                        .with_help("share it through a handle that synchronizes (`Mutex`, `Atomic`, a channel), or give each branch its own copy"),
                     );
                 }
             }

@@ -470,6 +470,11 @@ impl FnCx<'_, '_> {
 
     pub fn check_try(&mut self, inner: &ast::Expr, span: Span) -> TExpr {
         let te = self.check_expr(inner, None);
+        // In a `par` branch or `par for` body there is no function to return from: an
+        // error ends the branch as a failure, as `!` does (docs/reference.md 6.9).
+        if self.frame().par.is_some() && !self.frame().returns {
+            return self.unwrap_checked(te, span);
+        }
         let Some((kind, ok, err)) = self.fallible(&te.ty) else {
             self.not_fallible("?", &te);
             return self.error_expr(span);

@@ -148,7 +148,7 @@ impl Scope {
             join::link_child(owner, node);
         }
         if lexical {
-            set_current_scope(&*scope);
+            set_current_scope(&scope);
         }
         scope
     }
@@ -206,6 +206,9 @@ impl Scope {
     /// Closes the scope: a scope left early (a `return`, `break` or panic out of its block,
     /// a task group dropped) first cancels and waits for the children it still has, so no
     /// child outlives it. Restores the owner's innermost scope and releases the node.
+    // Boxed: the node and the children reach the scope by its address until it is closed,
+    // so it must not move out of its box first.
+    #[allow(clippy::boxed_local)]
     pub fn close(self: Box<Self>) {
         if !self.is_done() {
             self.cancel();

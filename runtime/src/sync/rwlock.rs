@@ -188,13 +188,12 @@ impl RwLock {
         self.check_live(loc);
         let (me, list) = held::current();
         let s = self.state.load(Ordering::Relaxed);
-        if !(read_lockable(s)
+        let fast = read_lockable(s)
             && self
                 .state
                 .compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok())
-            && !self.lock_contended(Side::Read, me, loc)
-        {
+                .is_ok();
+        if !fast && !self.lock_contended(Side::Read, me, loc) {
             return false;
         }
         // SAFETY: the caller's own list.

@@ -173,14 +173,7 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
         return 0;
     }
     let waiter = Waiter::prepare(true);
-    let mut entries: Vec<JoinEntry> = (0..tasks.len())
-        .map(|i| JoinEntry {
-            waiter,
-            token: i + 1,
-            next: ptr::null_mut(),
-            pending: ptr::null(),
-        })
-        .collect();
+    let mut entries = entries_for(tasks.len(), waiter, ptr::null());
     let mut registered = 0;
     let mut found = None;
     for (i, task) in tasks.iter().enumerate() {
@@ -211,6 +204,19 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
     result
 }
 
+/// One joiner entry per task of a multi-task wait, all for `waiter`; entry `i` wakes it
+/// with the token `i + 1`.
+fn entries_for(n: usize, waiter: Waiter, pending: *const AtomicUsize) -> Vec<JoinEntry> {
+    (0..n)
+        .map(|i| JoinEntry {
+            waiter,
+            token: i + 1,
+            next: ptr::null_mut(),
+            pending,
+        })
+        .collect()
+}
+
 /// How [`wait_all`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AllOutcome {
@@ -239,14 +245,7 @@ pub fn wait_all(tasks: &[&'static Task]) -> AllOutcome {
     }
     let pending = AtomicUsize::new(tasks.len() + 1);
     let waiter = Waiter::prepare(true);
-    let mut entries: Vec<JoinEntry> = (0..tasks.len())
-        .map(|i| JoinEntry {
-            waiter,
-            token: i + 1,
-            next: ptr::null_mut(),
-            pending: &pending,
-        })
-        .collect();
+    let mut entries = entries_for(tasks.len(), waiter, &pending);
     // An entry not linked (its task was done) is marked by a null counter.
     let mut done_failed = None;
     let mut seen = 0;

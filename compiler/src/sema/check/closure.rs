@@ -329,100 +329,59 @@ impl FnCx<'_, '_> {
                 ));
             }
         }
-        let t = self.zonk(t);
-        let mut seen = Vec::new();
-        self.not_sync_reason(&t, &mut seen)
-    }
-
-    fn not_sync_reason(&self, t: &Ty, seen: &mut Vec<AdtId>) -> Option<String> {
-        match t {
-            Ty::Ptr(_) => Some(format!(
-                "`{}` is a raw pointer, which is not Sync",
-                self.g.defs.show(t)
-            )),
-            Ty::Vec(e) | Ty::Box(e) | Ty::Array(e, _) => self.not_sync_reason(e, seen),
-            Ty::Map(k, v) => self
-                .not_sync_reason(k, seen)
-                .or_else(|| self.not_sync_reason(v, seen)),
-            Ty::Tuple(ts) => ts.iter().find_map(|x| self.not_sync_reason(x, seen)),
-            Ty::Adt(id, args) => self.adt_not_sync(*id, args, seen),
-            _ => None,
-        }
-    }
-
-    fn adt_not_sync(&self, id: AdtId, args: &[Ty], seen: &mut Vec<AdtId>) -> Option<String> {
-        let adt = self.g.defs.adt(id);
-        if seen.contains(&id) {
-            return None;
-        }
-        seen.push(id);
-        let show = |t: &Ty| self.g.defs.show(t).to_string();
-        let reason = match &adt.kind {
-            AdtKind::Handle(_) if adt.attrs.sync => None,
-            AdtKind::Handle(_) => Some(format!("`{}` does not synchronize its uses", adt.name)),
-            AdtKind::Struct(fields) => fields.iter().find_map(|f| {
-                let ft = f.ty.subst(args);
-                self.not_sync_reason(&ft, seen).map(|r| {
-                    format!(
-                        "field `{}` of `{}` has type `{}`; {r}",
-                        f.name,
-                        adt.name,
-                        show(&ft)
-                    )
-                })
-            }),
-            AdtKind::Enum(vs) => vs.iter().find_map(|v| {
-                v.fields.iter().find_map(|ft| {
-                    let ft = ft.subst(args);
-                    self.not_sync_reason(&ft, seen).map(|r| {
-                        format!(
-                            "variant `{}.{}` holds a `{}`; {r}",
-                            adt.name,
-                            v.name,
-                            show(&ft)
-                        )
-                    })
-                })
-            }),
-        };
-        seen.pop();
-        reason
+        self.not_auto_reason(AutoTrait::Sync, &self.zonk(t), &mut Vec::new())
     }
 
     /// Why `t` is not Send, or None when it is (docs/reference.md section 6.7).
     pub fn why_not_send(&self, t: &Ty) -> Option<String> {
-        let t = self.zonk(t);
-        let mut seen = Vec::new();
-        self.not_send_reason(&t, &mut seen)
+        self.not_auto_reason(AutoTrait::Send, &self.zonk(t), &mut Vec::new())
     }
 
-    fn not_send_reason(&self, t: &Ty, seen: &mut Vec<AdtId>) -> Option<String> {
+    /// Why `t` lacks `which`: raw pointers lack both; containers, tuples, structs and enums
+    /// have what all they hold has; `seen` cuts recursive types.
+    fn not_auto_reason(&self, which: AutoTrait, t: &Ty, seen: &mut Vec<AdtId>) -> Option<String> {
         match t {
             Ty::Ptr(_) => Some(format!(
-                "`{}` is a raw pointer, which is not Send",
-                self.g.defs.show(t)
+                "`{}` is a raw pointer, which is not {}",
+                self.g.defs.show(t),
+                which.name()
             )),
-            Ty::Vec(e) | Ty::Box(e) | Ty::Array(e, _) => self.not_send_reason(e, seen),
+            Ty::Vec(e) | Ty::Box(e) | Ty::Array(e, _) => self.not_auto_reason(which, e, seen),
             Ty::Map(k, v) => self
-                .not_send_reason(k, seen)
-                .or_else(|| self.not_send_reason(v, seen)),
-            Ty::Tuple(ts) => ts.iter().find_map(|x| self.not_send_reason(x, seen)),
-            Ty::Adt(id, args) => self.adt_not_send(*id, args, seen),
+                .not_auto_reason(which, k, seen)
+                .or_else(|| self.not_auto_reason(which, v, seen)),
+            Ty::Tuple(ts) => ts.iter().find_map(|x| self.not_auto_reason(which, x, seen)),
+            Ty::Adt(id, args) => self.adt_not_auto(which, *id, args, seen),
             _ => None,
         }
     }
 
-    fn adt_not_send(&self, id: AdtId, args: &[Ty], seen: &mut Vec<AdtId>) -> Option<String> {
+    /// [`not_auto_reason`](Self::not_auto_reason) of a struct, enum or handle type: `@send`
+    /// asserts Send; a handle has Sync when std marks it `@sync` (it synchronizes) and Send
+    /// only when marked `@send`.
+    fn adt_not_auto(
+        &self,
+        which: AutoTrait,
+        id: AdtId,
+        args: &[Ty],
+        seen: &mut Vec<AdtId>,
+    ) -> Option<String> {
         let adt = self.g.defs.adt(id);
-        if adt.attrs.send || seen.contains(&id) {
+        let asserted = which == AutoTrait::Send && adt.attrs.send;
+        if asserted || seen.contains(&id) {
             return None;
         }
         seen.push(id);
         let show = |t: &Ty| self.g.defs.show(t).to_string();
         let reason = match &adt.kind {
+            AdtKind::Handle(_) if which == AutoTrait::Sync && adt.attrs.sync => None,
+            AdtKind::Handle(_) if which == AutoTrait::Sync => {
+                Some(format!("`{}` does not synchronize its uses", adt.name))
+            }
+            AdtKind::Handle(_) => Some(format!("`{}` is not Send", adt.name)),
             AdtKind::Struct(fields) => fields.iter().find_map(|f| {
                 let ft = f.ty.subst(args);
-                self.not_send_reason(&ft, seen).map(|r| {
+                self.not_auto_reason(which, &ft, seen).map(|r| {
                     format!(
                         "field `{}` of `{}` has type `{}`; {r}",
                         f.name,
@@ -434,7 +393,7 @@ impl FnCx<'_, '_> {
             AdtKind::Enum(vs) => vs.iter().find_map(|v| {
                 v.fields.iter().find_map(|ft| {
                     let ft = ft.subst(args);
-                    self.not_send_reason(&ft, seen).map(|r| {
+                    self.not_auto_reason(which, &ft, seen).map(|r| {
                         format!(
                             "variant `{}.{}` holds a `{}`; {r}",
                             adt.name,
@@ -444,9 +403,26 @@ impl FnCx<'_, '_> {
                     })
                 })
             }),
-            AdtKind::Handle(_) => Some(format!("`{}` is not Send", adt.name)),
         };
         seen.pop();
         reason
+    }
+}
+
+/// The properties the checker derives from a type's parts (docs/reference.md 6.7).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AutoTrait {
+    /// May move to another task or thread.
+    Send,
+    /// May be shared by reference between concurrently running branches.
+    Sync,
+}
+
+impl AutoTrait {
+    fn name(self) -> &'static str {
+        match self {
+            AutoTrait::Send => "Send",
+            AutoTrait::Sync => "Sync",
+        }
     }
 }

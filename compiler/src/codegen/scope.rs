@@ -1,11 +1,16 @@
 //! Scopes of `par`, `par for` and `concurrent` blocks and task groups over the runtime's
-//! `weft_rt_scope_*` and `weft_rt_task_group_*` functions (docs/runtime.md section 9).
+//! `weft_rt_scope_*` and `weft_rt_task_group_*` functions (docs/runtime.md section 10).
 
 use super::func::{FnCg, Val};
 use crate::common::intrinsic::ScopeOp;
 use crate::common::ty::Ty;
 use crate::hir::Arg;
 use crate::source::Span;
+
+/// The frame storage of a block's scope, in 8-byte words: the runtime's `SCOPE_STORAGE`
+/// (`runtime/src/abi/scope.rs`, docs/runtime.md section 10), which asserts that its
+/// `Scope` fits.
+const SCOPE_STORAGE_WORDS: u32 = 16;
 
 /// Variant of std/runtime's `TaskError` for a panic (declaration order).
 const PANICKED: u32 = 0;
@@ -23,7 +28,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         match op {
             ScopeOp::Open => {
                 let timeout = self.arg_val(&args[0]);
-                Val::stat(self.rt_value("weft_rt_scope_open", &[timeout.into()]))
+                let words = self.cg.ctx.i64_type().array_type(SCOPE_STORAGE_WORDS);
+                let storage = self.alloca(words.into(), "scope");
+                self.call_rt("weft_rt_scope_open", &[storage.into(), timeout.into()]);
+                Val::stat(storage.into())
             }
             ScopeOp::Close => {
                 let s = self.arg_val(&args[0]);

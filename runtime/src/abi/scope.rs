@@ -19,12 +19,25 @@ unsafe fn scope_ref<'a>(scope: *mut c_void) -> &'a Scope {
     &*scope.cast::<Scope>()
 }
 
-/// `void *weft_rt_scope_open(int64_t timeout_ms)`: opens a block's scope in the calling
-/// task or thread, with a deadline `timeout_ms` from now (negative: none; the earliest of
-/// the enclosing deadlines applies anyway).
+/// Bytes of the storage generated code provides for a block's scope (8-byte aligned): a
+/// frame slot of the function that opens it, so opening a scope allocates nothing but
+/// its node.
+pub const SCOPE_STORAGE: usize = 128;
+
+const _: () =
+    assert!(std::mem::size_of::<Scope>() <= SCOPE_STORAGE && std::mem::align_of::<Scope>() <= 8);
+
+/// `void weft_rt_scope_open(void *storage, int64_t timeout_ms)`: opens a block's scope in
+/// `storage` ([`SCOPE_STORAGE`] bytes, 8-aligned, which then names the scope) in the
+/// calling task or thread, with a deadline `timeout_ms` from now (negative: none; the
+/// earliest of the enclosing deadlines applies anyway).
+///
+/// # Safety
+/// `storage` is valid, stays in place and is not otherwise used until
+/// `weft_rt_scope_close`.
 #[no_mangle]
-pub extern "C-unwind" fn weft_rt_scope_open(timeout_ms: i64) -> *mut c_void {
-    Box::into_raw(Scope::open(timeout_ms, true)).cast()
+pub unsafe extern "C-unwind" fn weft_rt_scope_open(storage: *mut c_void, timeout_ms: i64) {
+    Scope::open_in(storage.cast(), timeout_ms, true);
 }
 
 /// `void *weft_rt_scope_spawn_site(void *scope, const weft_spawn_site *site, void *code,
@@ -87,15 +100,16 @@ pub unsafe extern "C-unwind" fn weft_rt_scope_wait(
     }
 }
 
-/// `void weft_rt_scope_close(void *scope)`: closes and frees the scope (after the wait, or
+/// `void weft_rt_scope_close(void *scope)`: closes the scope (after the wait, or
 /// on an early way out of the block: then it cancels and waits for the remaining children
 /// first). Never panics.
 ///
 /// # Safety
-/// `scope` came from `weft_rt_scope_open` and is closed once.
+/// `scope` was opened by `weft_rt_scope_open` and is closed once; its storage is then
+/// free.
 #[no_mangle]
 pub unsafe extern "C-unwind" fn weft_rt_scope_close(scope: *mut c_void) {
-    Box::from_raw(scope.cast::<Scope>()).close();
+    Scope::close_in_place(scope.cast());
 }
 
 /// A task group object: the handle count and the group's scope.

@@ -46,8 +46,9 @@ use crate::panic::WeftLoc;
 /// No deadline.
 const NEVER: u64 = u64::MAX;
 
-/// A scope (see the module docs). Lives where its owner puts it (a `Box` behind the C ABI,
-/// inside a task group object) and must not move while open.
+/// A scope (see the module docs). Lives where its owner puts it (storage in the frame of
+/// the generated code that opens a block's scope, a box inside a task group object) and
+/// must not move while open.
 pub struct Scope {
     node: &'static Task,
     /// The task that opened the scope (retained by the node's link), if a task did.
@@ -120,7 +121,11 @@ impl Scope {
     /// Opens a scope with a timeout of `timeout_ms` milliseconds (negative: none) in the
     /// calling task or thread. `lexical` scopes (blocks) become the innermost scope of
     /// their owner until closed; task groups do not.
-    pub fn open(timeout_ms: i64, lexical: bool) -> Box<Scope> {
+    ///
+    /// # Safety
+    /// `place` is valid for writing a `Scope` and stays in place, unused otherwise, until
+    /// [`Scope::close_in_place`].
+    pub unsafe fn open_in(place: *mut Scope, timeout_ms: i64, lexical: bool) {
         let owner = current_task();
         let own = if timeout_ms >= 0 {
             clock::deadline_after_ms(timeout_ms)
@@ -135,7 +140,7 @@ impl Scope {
         // SAFETY: a fresh object; the node is never pushed to a run queue.
         unsafe { node.init(&NODE_SITE, TaskEnv::Ptr(ptr::null_mut()), 0, SCOPE_NODE) };
         node.release(); // one count: the scope's
-        let scope = Box::new(Scope {
+        place.write(Scope {
             node,
             owner,
             pending: AtomicUsize::new(0),
@@ -143,14 +148,24 @@ impl Scope {
             deadline: own.min(inherited),
             outer,
         });
-        node.set_scope(&*scope as *const Scope);
+        node.set_scope(place);
         if let Some(owner) = owner {
             join::link_child(owner, node);
         }
         if lexical {
-            set_current_scope(&scope);
+            set_current_scope(&*place);
         }
-        scope
+    }
+
+    /// [`Scope::open_in`] a box of its own (a task group's scope).
+    pub fn open_boxed(timeout_ms: i64, lexical: bool) -> Box<Scope> {
+        let mut place = Box::<Scope>::new_uninit();
+        // SAFETY: the box's memory stays in place until the box is dropped after
+        // `close_in_place` (`close_boxed`).
+        unsafe {
+            Scope::open_in(place.as_mut_ptr(), timeout_ms, lexical);
+            place.assume_init()
+        }
     }
 
     /// Starts a child of the scope: a green task running the closure `env` at `site`
@@ -206,23 +221,37 @@ impl Scope {
     /// Closes the scope: a scope left early (a `return`, `break` or panic out of its block,
     /// a task group dropped) first cancels and waits for the children it still has, so no
     /// child outlives it. Restores the owner's innermost scope and releases the node.
-    // Boxed: the node and the children reach the scope by its address until it is closed,
-    // so it must not move out of its box first.
-    #[allow(clippy::boxed_local)]
-    pub fn close(self: Box<Self>) {
-        if !self.is_done() {
-            self.cancel();
-            let _ = self.wait(None);
+    ///
+    /// # Safety
+    /// `this` was opened by [`Scope::open_in`] and is closed once; it is dropped here (its
+    /// memory stays the caller's).
+    pub unsafe fn close_in_place(this: *mut Scope) {
+        let scope = &*this;
+        if !scope.is_done() {
+            scope.cancel();
+            let _ = scope.wait(None);
         }
-        if let Some(outer) = self.outer {
+        if let Some(outer) = scope.outer {
             set_current_scope_ptr(outer);
         }
-        if let Some(owner) = self.owner {
-            join::unlink_child(owner, self.node);
+        if let Some(owner) = scope.owner {
+            join::unlink_child(owner, scope.node);
             owner.release();
         }
-        self.node.set_scope(ptr::null());
-        self.node.release();
+        scope.node.set_scope(ptr::null());
+        scope.node.release();
+        ptr::drop_in_place(this);
+    }
+
+    /// [`Scope::close_in_place`] for a scope of [`Scope::open_boxed`]: the node and the
+    /// children reach it by its address until then, so it is closed inside its box.
+    pub fn close_boxed(scope: Box<Scope>) {
+        let raw = Box::into_raw(scope);
+        // SAFETY: opened by `open_boxed`; afterwards only the memory is given back.
+        unsafe {
+            Scope::close_in_place(raw);
+            drop(Box::from_raw(raw.cast::<std::mem::MaybeUninit<Scope>>()));
+        }
     }
 }
 
@@ -326,7 +355,7 @@ pub struct GroupScope(UnsafeCell<Option<Box<Scope>>>);
 impl GroupScope {
     /// A group's scope opened in the calling task or thread.
     pub fn new() -> GroupScope {
-        GroupScope(UnsafeCell::new(Some(Scope::open(-1, false))))
+        GroupScope(UnsafeCell::new(Some(Scope::open_boxed(-1, false))))
     }
 
     /// The open scope.
@@ -342,7 +371,7 @@ impl GroupScope {
     pub unsafe fn close(&self) {
         if let Some(scope) = (*self.0.get()).take() {
             let _ = scope.wait(None);
-            scope.close();
+            Scope::close_boxed(scope);
         }
     }
 }

@@ -200,7 +200,8 @@ pub struct Task {
 pub(crate) struct Links {
     /// Tasks and threads waiting for this task to finish (intrusive, see `join`).
     pub joiners: *mut JoinEntry,
-    /// Rarely needed state, allocated on first use (null until then).
+    /// Rarely needed state, allocated on first use (null until then) and kept, reset,
+    /// when the object is recycled.
     extra: *mut Extra,
 }
 
@@ -666,9 +667,14 @@ impl Task {
             if size > INLINE_RESULT {
                 std::alloc::dealloc(self.result_slot(), result_layout(size));
             }
-            let extra = std::mem::replace(&mut self.lock.lock().extra, ptr::null_mut());
-            if !extra.is_null() {
-                drop(Box::from_raw(extra));
+            // The extra state stays with the object (a task object that needed it once,
+            // as scope children and nodes do, is likely to again): reset, not freed.
+            if let Some(extra) = self.lock.lock().extra.as_mut() {
+                extra.panic = None;
+                extra.parent = ptr::null();
+                extra.first_child = ptr::null();
+                extra.next_sibling = ptr::null();
+                extra.prev_sibling = ptr::null();
             }
             *self.inline.get() = [0; INLINE_RESULT / 8];
         }

@@ -553,7 +553,19 @@ impl<'c, 'a> FnLower<'c, 'a> {
     /// Closure conversion: the body becomes a function of its own; the closure value is
     /// made from the captured locals.
     pub(super) fn closure(&mut self, c: &tast::TClosure, span: Span) -> ExprKind {
-        let by_ref = c.captures.iter().any(|cap| cap.by_ref);
+        self.convert_closure(c, false, span)
+    }
+
+    /// [`closure`](Self::closure); `in_place`: every capture by reference (an environment
+    /// on the creator's stack, nothing copied or retained), for the bodies of `par`
+    /// branches and `par for` loops, whose scope ends before the creator's frame does.
+    pub(super) fn convert_closure(
+        &mut self,
+        c: &tast::TClosure,
+        in_place: bool,
+        span: Span,
+    ) -> ExprKind {
+        let by_ref = in_place || c.captures.iter().any(|cap| cap.by_ref);
         let outer: Vec<LocalId> = c.captures.iter().map(|cap| self.local(cap.local)).collect();
         let func_id = self.cx.reserve("closure");
         let mut inner = FnLower::new(self.cx, self.tast_locals, c.ret.clone());

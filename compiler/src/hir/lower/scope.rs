@@ -249,7 +249,8 @@ impl FnLower<'_, '_> {
         }
     }
 
-    /// A checked local closure as a closure value.
+    /// The body of a `par` branch or `par for` as a closure value capturing in place (the
+    /// block's scope waits for it before the variables go away).
     fn closure_expr(&mut self, c: &tast::TClosure, span: Span) -> Expr {
         let ty = Ty::Fn(Box::new(FnTy {
             params: c
@@ -260,7 +261,7 @@ impl FnLower<'_, '_> {
             ret: c.ret.clone(),
         }));
         Expr {
-            kind: self.closure(c, span),
+            kind: self.convert_closure(c, true, span),
             ty,
             span,
         }

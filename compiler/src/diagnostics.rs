@@ -44,6 +44,7 @@ codes! {
     E0007 = "unclosed delimiter";
     E0008 = "invalid byte literal";
     E0009 = "construct not allowed here";
+    E0010 = "nesting too deep";
     // Names, modules and declarations.
     E0100 = "cannot find a value with this name";
     E0101 = "cannot find a type with this name";
@@ -89,6 +90,7 @@ codes! {
     E0225 = "pattern does not match the type";
     E0226 = "invalid HashMap key type";
     E0227 = "generic instantiation too deep";
+    E0228 = "type nests too deeply";
     // Concurrency safety.
     E0301 = "value cannot be sent to another thread";
     E0302 = "cannot assign to a captured variable inside a move closure";

@@ -11,7 +11,29 @@ use crate::syntax::ast::{self, ExprKind};
 impl FnCx<'_, '_> {
     /// Checks an expression. `expected` guides literals, closures and generic inference;
     /// callers that need the type exactly use [`check_coerce`](Self::check_coerce).
+    ///
+    /// A type nested deeper than [`MAX_TYPE_DEPTH`](super::MAX_TYPE_DEPTH) is E0228
+    /// (once per function); the expression then has the error type.
     pub fn check_expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> TExpr {
+        let mut t = self.check_expr_kind(e, expected);
+        let limit = super::MAX_TYPE_DEPTH;
+        if self.nests_deeper_than(&t.ty, limit) {
+            if !std::mem::replace(&mut self.deep_type_reported, true) {
+                self.push(
+                    Diagnostic::error(
+                        diag::E0228,
+                        e.span,
+                        format!("the type of this expression nests more than {limit} levels deep"),
+                    )
+                    .with_help("name the intermediate values, or wrap them in a struct"),
+                );
+            }
+            t.ty = Ty::Error;
+        }
+        t
+    }
+
+    fn check_expr_kind(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> TExpr {
         let span = e.span;
         let mk = |kind, ty| TExpr { kind, ty, span };
         match &e.kind {

@@ -71,6 +71,9 @@ pub struct FnCx<'g, 'a> {
     /// handle (`false`) in this function: each is reported once, not at every expression
     /// (and annotation) that mentions it.
     pub reported_types: std::collections::HashSet<(bool, String)>,
+    /// A type deeper than [`MAX_TYPE_DEPTH`](super::MAX_TYPE_DEPTH) was reported in this function (E0228 is
+    /// reported once per function).
+    pub deep_type_reported: bool,
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
@@ -95,6 +98,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             unsafe_depth: 0,
             closure_facts: HashMap::new(),
             reported_types: Default::default(),
+            deep_type_reported: false,
         }
     }
 
@@ -497,6 +501,23 @@ impl<'g, 'a> FnCx<'g, 'a> {
             }
         }
         t
+    }
+
+    /// Does `t` (with its variables resolved as far as known) nest more than `levels` types
+    /// deep? Visits no more than `levels` levels.
+    pub fn nests_deeper_than(&self, t: &Ty, levels: usize) -> bool {
+        match t {
+            Ty::Infer(v) => match &self.vars[*v as usize] {
+                Var::Bound(b) => self.nests_deeper_than(b, levels),
+                Var::Unbound(_) => false,
+            },
+            _ if levels == 0 => true,
+            _ => {
+                let mut deeper = false;
+                t.children(&mut |c| deeper = deeper || self.nests_deeper_than(c, levels - 1));
+                deeper
+            }
+        }
     }
 
     /// Resolves every variable inside `t` as far as known.

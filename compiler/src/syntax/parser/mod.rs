@@ -55,7 +55,8 @@
 //! - `pub` on a statement other than `let` is E0009; everything else about placement
 //!   (annotations, `spawn` outside `concurrent`, ...) is left to semantic analysis.
 //! - Recursion goes through chumsky's `recursive`, which grows the stack on demand, so deep
-//!   nesting does not overflow it.
+//!   nesting does not overflow it. A tree nested deeper than the later stages can follow is
+//!   E0010 (`syntax::depth`).
 
 mod control;
 mod delimiters;
@@ -131,10 +132,12 @@ fn parse_module(
         lexed_cleanly,
         diags,
     );
-    module.unwrap_or(ast::Module {
+    let mut module = module.unwrap_or(ast::Module {
         file,
         items: Vec::new(),
-    })
+    });
+    crate::syntax::depth::check_depth(&mut module, diags);
+    module
 }
 
 /// Runs the bracket pre-pass and then `parser` over `tokens`, and reports every problem.

@@ -215,3 +215,34 @@ fn types_nested_past_their_limit_are_e0228() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_ast_of_a_long_chain_prints_in_linear_time() {
+    // `{:#?}` took 35 s for 500 terms; the dump is linear.
+    let dir = scratch("emit");
+    let path = dir.join("chain.weft");
+    let program = main_with(&format!(
+        "    let x = 1{}\n    print(x)",
+        " + 1".repeat(5_000)
+    ));
+    std::fs::write(&path, program).unwrap();
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["emit", "--emit", "ast"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    let deepest = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.len() - l.trim_start().len())
+        .max();
+    assert_eq!(deepest, Some(4 * weft::driver::dump::MAX_INDENT));
+}

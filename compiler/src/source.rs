@@ -110,6 +110,14 @@ impl SourceFile {
     }
 }
 
+/// The first byte of a file read from disk that is not UTF-8: where it is (the file's text
+/// shows U+FFFD, the replacement character, there) and its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidUtf8 {
+    pub span: Span,
+    pub byte: u8,
+}
+
 /// All source files of one compilation.
 #[derive(Default)]
 pub struct SourceMap {
@@ -129,6 +137,32 @@ impl SourceMap {
             text,
             false,
         ))
+    }
+
+    /// Reads a file from disk and adds it. Byte sequences that are not UTF-8 become U+FFFD
+    /// in its text; the first one is returned, for a diagnostic.
+    pub fn load(
+        &mut self,
+        name: impl Into<String>,
+        path: &Path,
+    ) -> std::io::Result<(FileId, Option<InvalidUtf8>)> {
+        let (text, invalid) = match String::from_utf8(std::fs::read(path)?) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let byte = e.as_bytes()[at];
+                (
+                    String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    Some((at, byte)),
+                )
+            }
+        };
+        let id = self.add(name, Some(path), text);
+        let invalid = invalid.map(|(at, byte)| InvalidUtf8 {
+            span: Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+            byte,
+        });
+        Ok((id, invalid))
     }
 
     /// Adds a file of the standard library.

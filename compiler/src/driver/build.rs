@@ -39,7 +39,7 @@ fn front_end(
     file: &Path,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
 ) -> Result<sema::defs::CheckedProgram, ExitCode> {
-    let root = super::load_root(map, file)?;
+    let root = super::load_root(map, file, report)?;
     let mut diags = Diagnostics::new();
     let program = sema::analyze(map, root, &mut diags);
     if report(map, diags) {

@@ -136,10 +136,22 @@ fn exit_code_of(s: std::process::ExitStatus) -> i32 {
     s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
 }
 
-/// A loaded root file, or the exit code after reporting why it could not be read.
-pub(crate) fn load_root(map: &mut SourceMap, path: &Path) -> Result<FileId, i32> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(map.add(path.to_string_lossy(), Some(path), text)),
+/// A loaded root file, or the exit code after reporting why it could not be read: a file
+/// that is not UTF-8 is a program error (E0001 at its first invalid byte, through `report`,
+/// exit 1); a file that cannot be read at all is a usage error (exit 2).
+pub(crate) fn load_root(
+    map: &mut SourceMap,
+    path: &Path,
+    report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
+) -> Result<FileId, i32> {
+    match map.load(path.to_string_lossy(), path) {
+        Ok((file, None)) => Ok(file),
+        Ok((_, Some(bad))) => {
+            let mut diags = Diagnostics::new();
+            diags.push(syntax::lexer::invalid_utf8(bad));
+            report(map, diags);
+            Err(EXIT_ERRORS)
+        }
         Err(e) => {
             eprintln!("error: cannot read `{}`: {e}", path.display());
             Err(EXIT_USAGE)
@@ -179,7 +191,7 @@ pub fn check_text(name: &str, text: String) -> (SourceMap, Diagnostics) {
 /// `weft check`: the whole front end, no code generation.
 fn check(path: &Path, args: &DiagArgs) -> i32 {
     let mut map = SourceMap::new();
-    let root = match load_root(&mut map, path) {
+    let root = match load_root(&mut map, path, &mut reporter(args)) {
         Ok(f) => f,
         Err(code) => return code,
     };
@@ -195,7 +207,7 @@ fn check(path: &Path, args: &DiagArgs) -> i32 {
 /// `weft emit`: prints tokens or the AST (later stages come with code generation).
 fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
     let mut map = SourceMap::new();
-    let root = match load_root(&mut map, path) {
+    let root = match load_root(&mut map, path, &mut reporter(args)) {
         Ok(f) => f,
         Err(code) => return code,
     };

@@ -39,6 +39,17 @@ enum Ctx {
     },
 }
 
+/// E0001 for a source file that is not UTF-8, at its first invalid byte.
+pub fn invalid_utf8(bad: crate::source::InvalidUtf8) -> Diagnostic {
+    Diagnostic::error(
+        diag::E0001,
+        bad.span,
+        format!("byte 0x{:02X} is not valid UTF-8", bad.byte),
+    )
+    .with_primary_label("not UTF-8")
+    .with_note("source files are UTF-8 text")
+}
+
 /// Lexes a whole file.
 pub fn lex(file: FileId, src: &str, diags: &mut Diagnostics) -> Vec<Spanned> {
     let mut lx = Lexer {

@@ -83,6 +83,37 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// Branches to a panic (`integer overflow` / `division by zero`) when `cond` holds.
     fn trap_if(&mut self, cond: IntValue<'ctx>, panic_fn: &str, span: Span) {
+        self.trap_with(cond, span, |cg, loc| {
+            let f = cg.rt(panic_fn);
+            cg.builder.call(f, &[loc.into()], "");
+        });
+    }
+
+    /// Branches to a panic with a constant `message` when `cond` holds.
+    pub fn trap_message_if(&mut self, cond: IntValue<'ctx>, message: &str, span: Span) {
+        self.trap_with(cond, span, |cg, loc| {
+            let text = cg.ctx.const_string(message.as_bytes(), false);
+            let g = cg
+                .module
+                .add_global(text.get_type(), None, "weft.panic_msg");
+            g.set_initializer(&text);
+            g.set_constant(true);
+            g.set_linkage(inkwell::module::Linkage::Private);
+            let len = cg.ctx.i64_type().const_int(message.len() as u64, false);
+            let f = cg.rt("weft_rt_panic_str");
+            let args = [g.as_pointer_value().into(), len.into(), loc.into()];
+            cg.builder.call(f, &args, "");
+        });
+    }
+
+    /// Branches to a block that calls `panic` (a runtime panic function, given the
+    /// location) when `cond` holds, and continues after the branch otherwise.
+    fn trap_with(
+        &mut self,
+        cond: IntValue<'ctx>,
+        span: Span,
+        panic: impl FnOnce(&mut super::Cg<'ctx, 'p>, inkwell::values::PointerValue<'ctx>),
+    ) {
         let fail = self.block_bb("trap");
         let cont = self.block_bb("ok");
         let expect = inkwell::intrinsics::Intrinsic::find("llvm.expect")
@@ -97,8 +128,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.conditional_branch(c, fail, cont);
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
-        let f = self.cg.rt(panic_fn);
-        self.cg.builder.call(f, &[loc.into()], "");
+        panic(self.cg, loc);
         self.cg.builder.unreachable();
         self.cg.builder.position_at_end(cont);
     }
@@ -151,13 +181,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             BinOp::Mul => self.checked_arith(&s("smul", "umul"), l, r, span).into(),
             BinOp::Div | BinOp::Rem => self.int_divide(op, l, r, signed, span).into(),
             BinOp::Shl | BinOp::Shr => {
-                let r = self.shift_amount(r, l.get_type(), rt);
-                let b = &self.cg.builder;
-                match (op, signed) {
-                    (BinOp::Shl, _) => b.left_shift(l, r, "shl").into(),
-                    (_, true) => b.right_shift(l, r, true, "ashr").into(),
-                    (_, false) => b.right_shift(l, r, false, "lshr").into(),
-                }
+                let r = self.shift_amount(r, it, rt, span);
+                self.shift(op == BinOp::Shl, l, r, signed).into()
             }
             BinOp::BitAnd => self.cg.builder.and(l, r, "and").into(),
             BinOp::BitOr => self.cg.builder.or(l, r, "or").into(),
@@ -169,18 +194,48 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    /// The shift amount in the left operand's type, masked to its width (shifting by
-    /// the width or more uses the amount modulo the width, as Java and Go's masks do).
+    /// `l << r` (`left`) or `l >> r`, arithmetic for `signed` values; `r` is in `l`'s type
+    /// and below its width.
+    pub fn shift(
+        &mut self,
+        left: bool,
+        l: IntValue<'ctx>,
+        r: IntValue<'ctx>,
+        signed: bool,
+    ) -> IntValue<'ctx> {
+        let b = &self.cg.builder;
+        match (left, signed) {
+            (true, _) => b.left_shift(l, r, "shl"),
+            (false, true) => b.right_shift(l, r, true, "ashr"),
+            (false, false) => b.right_shift(l, r, false, "lshr"),
+        }
+    }
+
+    /// The shift amount in the left operand's type `it`, after a panic when it is negative
+    /// or at least the width of `it` (docs/reference.md section 2.2). Compared in its own
+    /// type `rt` as unsigned, so a negative amount is a large one; every integer type holds
+    /// the widths up to 64.
     fn shift_amount(
         &mut self,
         r: IntValue<'ctx>,
-        lt: inkwell::types::IntType<'ctx>,
+        it: IntTy,
         rt: &Ty,
+        span: Span,
     ) -> IntValue<'ctx> {
+        let width = r.get_type().const_int(u64::from(it.bits()), false);
+        let out_of_range = self
+            .cg
+            .builder
+            .int_compare(IntPredicate::UGE, r, width, "shift_oob");
+        let message = format!(
+            "shift amount out of range: `{}` shifts by 0 to {}",
+            it.name(),
+            it.bits() - 1
+        );
+        self.trap_message_if(out_of_range, &message, span);
         let signed = matches!(rt, Ty::Int(t) if t.signed());
-        let r = self.cg.builder.int_cast_sign_flag(r, lt, signed, "amt");
-        let mask = lt.const_int(u64::from(lt.get_bit_width() - 1), false);
-        self.cg.builder.and(r, mask, "masked")
+        let lt = self.cg.int_type(it.bits());
+        self.cg.builder.int_cast_sign_flag(r, lt, signed, "amt")
     }
 
     fn int_divide(

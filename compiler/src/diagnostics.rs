@@ -91,6 +91,7 @@ codes! {
     E0226 = "invalid HashMap key type";
     E0227 = "generic instantiation too deep";
     E0228 = "type nests too deeply";
+    E0229 = "array too large";
     // Concurrency safety.
     E0301 = "value cannot be sent to another thread";
     E0302 = "cannot assign to a captured variable inside a move closure";

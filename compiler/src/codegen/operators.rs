@@ -344,6 +344,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         r: BasicValueEnum<'ctx>,
         ty: &Ty,
     ) -> BasicValueEnum<'ctx> {
+        let repr = self.cg.boxed_array_repr(ty);
+        let ty = repr.as_ref().unwrap_or(ty);
         let eq = if l.is_pointer_value() && !matches!(ty, Ty::Vec(_) | Ty::Box(_)) {
             self.cg.builder.int_compare(
                 IntPredicate::EQ,
@@ -368,10 +370,25 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     pub(super) fn cast(&mut self, inner: &'p Expr, to: &Ty) -> Val<'ctx> {
-        let v = self.expr(inner);
+        let mut v = self.expr(inner);
         let from = &inner.ty;
         if from == to {
             return v;
+        }
+        // A pointer to an array stored out of line points at its slot: the pointer it
+        // converts to is its first element's (as for an inline array), of a copy made
+        // unique, since the memory may be written through it.
+        if let Ty::Ptr(array) = from {
+            if let Some(Ty::Vec(elem)) = self.cg.boxed_array_repr(array) {
+                let slot = v.v.into_pointer_value();
+                self.cg.vec_make_unique(self.func, slot, &elem);
+                let obj = self.cg.builder.load(self.cg.ptr_ty(), slot, "array");
+                let zero = self.cg.ctx.i64_type().const_zero();
+                v.v = self
+                    .cg
+                    .vec_data_ptr(obj.into_pointer_value(), zero, &elem)
+                    .into();
+            }
         }
         let tt = self.cg.llvm_ty(to);
         let b = &self.cg.builder;

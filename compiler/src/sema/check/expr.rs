@@ -4,6 +4,7 @@ use super::fncx::FnCx;
 use crate::common::ty::{AdtId, FloatTy, IntTy, Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::{AdtKind, TypeDef, ValueDef};
+use crate::sema::resolve_ty::array_size_error;
 use crate::sema::tast::*;
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind};
@@ -544,8 +545,16 @@ impl FnCx<'_, '_> {
             module: self.module,
             generics: &self.generics,
         };
+        let elem = self.zonk_literals(&v.ty);
+        let too_large = |n| array_size_error(self.g.defs, &elem, n, count.span);
         let (n, ty) = match cx.array_len(count) {
-            Some(n) => (n, Ty::Array(Box::new(v.ty.clone()), n)),
+            Some(n) => match too_large(n) {
+                Some(d) => {
+                    self.push(d);
+                    (0, Ty::Error)
+                }
+                None => (n, Ty::Array(Box::new(v.ty.clone()), n)),
+            },
             None => {
                 self.push(
                     Diagnostic::error(

@@ -246,3 +246,43 @@ fn the_ast_of_a_long_chain_prints_in_linear_time() {
         .max();
     assert_eq!(deepest, Some(4 * weft::driver::dump::MAX_INDENT));
 }
+
+#[test]
+fn unclosed_and_unfinished_nesting_is_reported_quickly() {
+    // Found by the fuzzer: 10,000 unclosed brackets made error recovery quadratic (and
+    // every E0007 drew the whole 150 KB line), and a long `Vec<Vec<...` chain that no
+    // `(` or `.` follows made the parser retry every suffix as type arguments.
+    let dir = scratch("unclosed");
+    let n = MAX_DEPTH;
+    let cases = [
+        (
+            "matches",
+            format!("    let r = R {{ {}1", "match x { _ => ".repeat(n)),
+        ),
+        ("parens", format!("    let r = {}1", "(".repeat(n))),
+        ("blocks", format!("    let r = {}1", "{ ".repeat(n))),
+        ("open_generics", format!("    p.{}i64", "Vec<".repeat(n))),
+        (
+            "closed_generics",
+            format!("    p.{}i64{}", "Vec<".repeat(n), ">".repeat(n)),
+        ),
+    ];
+    let failures = common::parallel(&cases, |(name, body)| {
+        let path = dir.join(format!("{name}.weft"));
+        std::fs::write(&path, main_with(body)).map_err(|e| e.to_string())?;
+        for format in ["human", "json"] {
+            let started = std::time::Instant::now();
+            let (code, stderr) = weft(&["check", "--message-format", format], &path, LIMIT)?;
+            let took = started.elapsed();
+            if code != 1 || took > Duration::from_secs(10) {
+                let head: String = stderr.chars().take(500).collect();
+                return Err(format!(
+                    "{name} ({format}): exit {code} after {took:?}:\n{head}"
+                ));
+            }
+        }
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

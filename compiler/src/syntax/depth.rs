@@ -59,11 +59,7 @@ impl Walk {
             return true;
         }
         // The start of the node: its whole span may be most of a very long line.
-        self.too_deep.get_or_insert(Span::new(
-            span.file,
-            span.start as usize,
-            span.start as usize,
-        ));
+        self.too_deep.get_or_insert(span.start_point());
         false
     }
 

@@ -24,7 +24,7 @@
 //! ([`Cg::boxed_array_repr`]); copies cost a count, stacks hold a pointer.
 
 use super::Cg;
-use crate::common::adt::{AdtKind, HandleKind};
+use crate::common::adt::{fold_size, AdtKind, HandleKind};
 use crate::common::ty::{FloatTy, PassMode, Ty};
 use inkwell::types::{BasicType, BasicTypeEnum, FunctionType, StructType};
 use inkwell::AddressSpace;
@@ -204,28 +204,15 @@ impl<'ctx> Cg<'ctx, '_> {
     /// bound of the leaves of its LLVM type (an enum's payload words are at most the
     /// scalars of its largest variant).
     fn inline_scalars(&self, t: &Ty) -> u64 {
-        let sum = |tys: &mut dyn Iterator<Item = Ty>| {
-            tys.map(|t| self.inline_scalars(&t))
-                .fold(0, u64::saturating_add)
+        let leaf = |t: &Ty| match t {
+            Ty::Void | Ty::Never | Ty::Error | Ty::Param(..) | Ty::Infer(_) | Ty::Tuple(_) => None,
+            Ty::Array(..) if !self.is_boxed_array(t) => None,
+            Ty::Adt(..) if !self.is_handle(t) => None,
+            Ty::Fn(_) => Some(2),
+            _ => Some(1),
         };
-        match t {
-            Ty::Void | Ty::Never | Ty::Error | Ty::Param(..) | Ty::Infer(_) => 0,
-            Ty::Fn(_) => 2,
-            Ty::Tuple(ts) => sum(&mut ts.iter().cloned()),
-            Ty::Array(..) if self.is_boxed_array(t) => 1,
-            Ty::Array(e, n) => n.saturating_mul(self.inline_scalars(e)),
-            Ty::Adt(id, args) => match &self.prog.adt(*id).kind {
-                AdtKind::Handle(_) => 1,
-                AdtKind::Struct(fs) => sum(&mut fs.iter().map(|f| f.ty.subst(args))),
-                AdtKind::Enum(vs) => vs
-                    .iter()
-                    .map(|v| sum(&mut v.fields.iter().map(|f| f.subst(args))))
-                    .max()
-                    .unwrap_or(0)
-                    .saturating_add(1),
-            },
-            _ => 1,
-        }
+        let scalars = fold_size(t, &|id| self.prog.adt(id), 1, &leaf);
+        u64::try_from(scalars).unwrap_or(u64::MAX)
     }
 
     /// Aggregates travel by pointer.

@@ -2,6 +2,7 @@
 //! the module's type namespace, generic parameters, builtin types and `T?`.
 
 use super::defs::{AdtKind, BuiltinTy, Defs, GenericDef, ModuleId, TypeDef};
+use crate::common::adt::fold_size;
 use crate::common::ty::{FloatTy, FnTy, PassMode, Ty};
 use crate::diagnostics::{self as diag, Diagnostic, Diagnostics};
 use crate::source::Span;
@@ -270,7 +271,7 @@ pub const MAX_ARRAY_BYTES: u128 = 1 << 30;
 /// parameters are not known yet and count as nothing: instances are checked again where
 /// their arrays are created.
 pub fn array_size_error(defs: &Defs, elem: &Ty, n: u64, len: Span) -> Option<Diagnostic> {
-    let each = value_bytes(defs, elem, 0).max(1);
+    let each = value_bytes(defs, elem).max(1);
     let total = u128::from(n).saturating_mul(each);
     (total > MAX_ARRAY_BYTES).then(|| {
         Diagnostic::error(
@@ -288,37 +289,18 @@ pub fn array_size_error(defs: &Defs, elem: &Ty, n: u64, len: Span) -> Option<Dia
 }
 
 /// The bytes a value of `t` holds, counting the elements of arrays whether stored inline
-/// or out of line, and 8 for each reference to a heap object; without padding. Saturates;
-/// recursion through struct fields stops after 64 levels (a type that deep contains
-/// itself, which is E0114).
-fn value_bytes(defs: &Defs, t: &Ty, depth: u32) -> u128 {
-    if depth > 64 {
-        return 0;
-    }
-    let sum = |tys: &mut dyn Iterator<Item = Ty>| {
-        tys.map(|t| value_bytes(defs, &t, depth + 1))
-            .fold(0, u128::saturating_add)
+/// or out of line, and 8 for each reference to a heap object; without padding.
+fn value_bytes(defs: &Defs, t: &Ty) -> u128 {
+    let leaf = |t: &Ty| match t {
+        Ty::Int(i) => Some(u128::from(i.bits() / 8)),
+        Ty::Float(FloatTy::F32) => Some(4),
+        Ty::Bool => Some(1),
+        Ty::Fn(_) => Some(16),
+        Ty::Str | Ty::Vec(_) | Ty::Map(..) | Ty::Box(_) | Ty::Ptr(_) | Ty::Float(_) => Some(8),
+        Ty::Adt(id, _) if matches!(defs.adt(*id).kind, AdtKind::Handle(_)) => Some(8),
+        _ => None,
     };
-    match t {
-        Ty::Int(i) => u128::from(i.bits() / 8),
-        Ty::Float(FloatTy::F32) => 4,
-        Ty::Bool => 1,
-        Ty::Void | Ty::Never | Ty::Error | Ty::Param(..) | Ty::Infer(_) => 0,
-        Ty::Fn(_) => 16,
-        Ty::Tuple(ts) => sum(&mut ts.iter().cloned()),
-        Ty::Array(e, n) => u128::from(*n).saturating_mul(value_bytes(defs, e, depth + 1)),
-        Ty::Adt(id, args) => match &defs.adt(*id).kind {
-            AdtKind::Struct(fs) => sum(&mut fs.iter().map(|f| f.ty.subst(args))),
-            AdtKind::Enum(vs) => vs
-                .iter()
-                .map(|v| sum(&mut v.fields.iter().map(|f| f.subst(args))))
-                .max()
-                .unwrap_or(0)
-                .saturating_add(8),
-            AdtKind::Handle(_) => 8,
-        },
-        _ => 8,
-    }
+    fold_size(t, &|id| defs.adt(id), 8, &leaf)
 }
 
 /// Can `t` be a HashMap key? (Generic parameters are checked at instantiation.)

@@ -53,13 +53,15 @@ fn cut<T>(node: &mut T, error: T) {
 }
 
 impl Walk {
-    /// Is a node at depth `d` within the limit? The first one past it is recorded.
-    fn within(&mut self, span: Span, d: usize) -> bool {
+    /// Is a node at depth `d` within the limit? Past it, the node's `kind` becomes `error`
+    /// and the first such node is recorded.
+    fn within<K>(&mut self, span: Span, kind: &mut K, error: K, d: usize) -> bool {
         if d < MAX_DEPTH {
             return true;
         }
         // The start of the node: its whole span may be most of a very long line.
         self.too_deep.get_or_insert(span.start_point());
+        cut(kind, error);
         false
     }
 
@@ -161,8 +163,7 @@ impl Walk {
     }
 
     fn expr(&mut self, e: &mut Expr, d: usize) {
-        if !self.within(e.span, d) {
-            cut(&mut e.kind, ExprKind::Error);
+        if !self.within(e.span, &mut e.kind, ExprKind::Error, d) {
             return;
         }
         let d = d + 1;
@@ -326,8 +327,7 @@ impl Walk {
     }
 
     fn pat(&mut self, p: &mut Pattern, d: usize) {
-        if !self.within(p.span, d) {
-            cut(&mut p.kind, PatternKind::Error);
+        if !self.within(p.span, &mut p.kind, PatternKind::Error, d) {
             return;
         }
         let d = d + 1;
@@ -363,8 +363,7 @@ impl Walk {
     }
 
     fn ty(&mut self, t: &mut Type, d: usize) {
-        if !self.within(t.span, d) {
-            cut(&mut t.kind, TypeKind::Error);
+        if !self.within(t.span, &mut t.kind, TypeKind::Error, d) {
             return;
         }
         let d = d + 1;

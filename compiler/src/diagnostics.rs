@@ -344,13 +344,8 @@ pub fn render_json(map: &SourceMap, d: &Diagnostic) -> String {
 /// the number of diagnostics.
 pub const MAX_DRAWN_LINE: usize = 1000;
 
-/// The sources ariadne draws from, each built once per rendering (by file name).
-pub trait SourceCache: ariadne::Cache<String> {}
-
-impl<C: ariadne::Cache<String>> SourceCache for C {}
-
-/// A [`SourceCache`] over the files of `map`.
-fn source_cache(map: &SourceMap) -> impl SourceCache + '_ {
+/// The sources ariadne draws from, by file name: each is built once, when first drawn.
+fn source_cache(map: &SourceMap) -> impl ariadne::Cache<String> + '_ {
     ariadne::FnCache::new(move |name: &String| {
         map.find_name(name)
             .map(|f| map.get(f).text.as_str())
@@ -363,7 +358,7 @@ pub fn render_human(
     map: &SourceMap,
     d: &Diagnostic,
     color: bool,
-    cache: &mut impl SourceCache,
+    cache: &mut impl ariadne::Cache<String>,
 ) -> String {
     use ariadne::{Config, Label as ALabel, Report, ReportKind};
 

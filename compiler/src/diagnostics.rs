@@ -44,6 +44,7 @@ codes! {
     E0007 = "unclosed delimiter";
     E0008 = "invalid byte literal";
     E0009 = "construct not allowed here";
+    E0010 = "nesting too deep";
     // Names, modules and declarations.
     E0100 = "cannot find a value with this name";
     E0101 = "cannot find a type with this name";
@@ -89,6 +90,8 @@ codes! {
     E0225 = "pattern does not match the type";
     E0226 = "invalid HashMap key type";
     E0227 = "generic instantiation too deep";
+    E0228 = "type nests too deeply";
+    E0229 = "array too large";
     // Concurrency safety.
     E0301 = "value cannot be sent to another thread";
     E0302 = "cannot assign to a captured variable inside a move closure";
@@ -336,26 +339,45 @@ pub fn render_json(map: &SourceMap, d: &Diagnostic) -> String {
     .to_string()
 }
 
-/// Renders one diagnostic for a terminal with ariadne.
-pub fn render_human(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
+/// Lines longer than this (in characters) are not drawn: a diagnostic with a label on one
+/// is rendered in the `short` form, with its notes and help. Such lines are generated
+/// code, and drawing one per diagnostic would make the report as large as the file times
+/// the number of diagnostics.
+pub const MAX_DRAWN_LINE: usize = 1000;
+
+/// The sources ariadne draws from, by file name: each is built once, when first drawn.
+fn source_cache(map: &SourceMap) -> impl ariadne::Cache<String> + '_ {
+    ariadne::FnCache::new(move |name: &String| {
+        map.find_name(name)
+            .map(|f| map.get(f).text.as_str())
+            .ok_or_else(|| format!("no source file named {name}"))
+    })
+}
+
+/// Renders one diagnostic for a terminal with ariadne, drawing sources from `cache`.
+pub fn render_human(
+    map: &SourceMap,
+    d: &Diagnostic,
+    color: bool,
+    cache: &mut impl ariadne::Cache<String>,
+) -> String {
     use ariadne::{Config, Label as ALabel, Report, ReportKind};
 
+    let spans = std::iter::once(d.primary).chain(d.labels.iter().map(|l| l.span));
+    if spans
+        .into_iter()
+        .any(|s| map.get(s.file).line_chars(s.start) > MAX_DRAWN_LINE)
+    {
+        return render_without_source(map, d);
+    }
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
     };
-    let file = map.get(d.primary.file);
-    let name = file.name.clone();
+    let name = map.get(d.primary.file).name.clone();
     let char_span = |s: Span| -> std::ops::Range<usize> {
-        let text = &map.get(s.file).text;
-        let to_char = |b: u32| {
-            let mut b = (b as usize).min(text.len());
-            while !text.is_char_boundary(b) {
-                b -= 1;
-            }
-            text[..b].chars().count()
-        };
-        to_char(s.start)..to_char(s.end)
+        let file = map.get(s.file);
+        file.char_offset(s.start)..file.char_offset(s.end)
     };
     let mut report = Report::build(kind, (name.clone(), char_span(d.primary)))
         .with_code(d.code.0)
@@ -363,17 +385,13 @@ pub fn render_human(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
         .with_config(Config::default().with_color(color));
     // ariadne draws only labels that have text: fall back to the message itself.
     let text = d.primary_label.as_deref().unwrap_or(&d.message);
-    let mut primary = ALabel::new((name.clone(), char_span(d.primary))).with_message(text);
+    let mut primary = ALabel::new((name, char_span(d.primary))).with_message(text);
     if color {
         primary = primary.with_color(ariadne::Color::Red);
     }
     report = report.with_label(primary);
-    let mut extra_sources = Vec::new();
     for l in &d.labels {
         let lname = map.get(l.span.file).name.clone();
-        if l.span.file != d.primary.file {
-            extra_sources.push((lname.clone(), map.get(l.span.file).text.clone()));
-        }
         let mut label = ALabel::new((lname, char_span(l.span))).with_message(&l.message);
         if color {
             label = label.with_color(ariadne::Color::Blue);
@@ -386,14 +404,29 @@ pub fn render_human(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
     for h in &d.help {
         report = report.with_help(h);
     }
-    let mut sources = vec![(name, file.text.clone())];
-    sources.extend(extra_sources);
     let mut out = Vec::new();
-    let cache = ariadne::sources(sources);
     if report.finish().write(cache, &mut out).is_err() {
-        return render_short(map, d);
+        return render_without_source(map, d);
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `short` form of a diagnostic followed by its labels, notes and help, one per line.
+fn render_without_source(map: &SourceMap, d: &Diagnostic) -> String {
+    let mut out = render_short(map, d);
+    out.push('\n');
+    for l in &d.labels {
+        let file = map.get(l.span.file);
+        let (line, col) = file.line_col(l.span.start);
+        let _ = writeln!(out, "  {}:{line}:{col}: {}", file.name, l.message);
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    for h in &d.help {
+        let _ = writeln!(out, "  help: {h}");
+    }
+    out
 }
 
 /// Renders every diagnostic in the given format, followed (for `human`) by a summary line.
@@ -404,9 +437,10 @@ pub fn render_all(
     color: bool,
 ) -> String {
     let mut out = String::new();
+    let mut cache = source_cache(map);
     for d in diags.iter() {
         match format {
-            MessageFormat::Human => out.push_str(&render_human(map, d, color)),
+            MessageFormat::Human => out.push_str(&render_human(map, d, color, &mut cache)),
             MessageFormat::Short => {
                 out.push_str(&render_short(map, d));
                 out.push('\n');
@@ -484,7 +518,7 @@ mod tests {
     #[test]
     fn human_mentions_code_and_label() {
         let (map, d) = sample();
-        let text = render_human(&map, &d, false);
+        let text = render_human(&map, &d, false, &mut source_cache(&map));
         assert!(text.contains("E0200"), "{text}");
         assert!(text.contains("expected `i64`, found `string`"), "{text}");
     }

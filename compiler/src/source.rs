@@ -40,6 +40,15 @@ impl Span {
         }
     }
 
+    /// An empty span at the start of `self`.
+    pub fn start_point(self) -> Span {
+        Span {
+            file: self.file,
+            start: self.start,
+            end: self.start,
+        }
+    }
+
     /// An empty span at the end of `self`.
     pub fn end_point(self) -> Span {
         Span {
@@ -68,22 +77,31 @@ pub struct SourceFile {
     /// True for files of the embedded standard library.
     pub is_std: bool,
     line_starts: Vec<u32>,
+    /// The number of characters before each line start, then one more than the number of
+    /// characters in the file (where a line after the last would start).
+    line_start_chars: Vec<u32>,
 }
 
 impl SourceFile {
     fn new(name: String, path: Option<PathBuf>, text: String, is_std: bool) -> SourceFile {
         let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
+        let mut line_start_chars = vec![0u32];
+        let mut chars = 0;
+        for (i, c) in text.char_indices() {
+            chars += 1;
+            if c == '\n' {
                 line_starts.push(i as u32 + 1);
+                line_start_chars.push(chars);
             }
         }
+        line_start_chars.push(chars + 1);
         SourceFile {
             name,
             path,
             text,
             is_std,
             line_starts,
+            line_start_chars,
         }
     }
 
@@ -104,10 +122,30 @@ impl SourceFile {
         (line + 1, col)
     }
 
+    /// The character index of a byte offset (clamped like [`line_col`](Self::line_col)).
+    pub fn char_offset(&self, offset: u32) -> usize {
+        let (line, col) = self.line_col(offset);
+        self.line_start_chars[line - 1] as usize + col - 1
+    }
+
+    /// The length in characters of the line holding a byte offset.
+    pub fn line_chars(&self, offset: u32) -> usize {
+        let (line, _) = self.line_col(offset);
+        (self.line_start_chars[line] - self.line_start_chars[line - 1]) as usize - 1
+    }
+
     /// Number of lines in the file.
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
+}
+
+/// The first byte of a file read from disk that is not UTF-8: where it is (the file's text
+/// shows U+FFFD, the replacement character, there) and its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidUtf8 {
+    pub span: Span,
+    pub byte: u8,
 }
 
 /// All source files of one compilation.
@@ -131,6 +169,32 @@ impl SourceMap {
         ))
     }
 
+    /// Reads a file from disk and adds it. Byte sequences that are not UTF-8 become U+FFFD
+    /// in its text; the first one is returned, for a diagnostic.
+    pub fn load(
+        &mut self,
+        name: impl Into<String>,
+        path: &Path,
+    ) -> std::io::Result<(FileId, Option<InvalidUtf8>)> {
+        let (text, invalid) = match String::from_utf8(std::fs::read(path)?) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let byte = e.as_bytes()[at];
+                (
+                    String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    Some((at, byte)),
+                )
+            }
+        };
+        let id = self.add(name, Some(path), text);
+        let invalid = invalid.map(|(at, byte)| InvalidUtf8 {
+            span: Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+            byte,
+        });
+        Ok((id, invalid))
+    }
+
     /// Adds a file of the standard library.
     pub fn add_std(&mut self, name: impl Into<String>, text: String) -> FileId {
         self.push(SourceFile::new(name.into(), None, text, true))
@@ -150,6 +214,14 @@ impl SourceMap {
         self.files
             .iter()
             .position(|f| f.path.as_deref() == Some(path))
+            .map(|i| FileId(i as u32))
+    }
+
+    /// The file with the given display name, if loaded.
+    pub fn find_name(&self, name: &str) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.name == name)
             .map(|i| FileId(i as u32))
     }
 
@@ -195,5 +267,14 @@ mod tests {
         assert_eq!(f.line_col(7), (3, 1));
         assert_eq!(f.line_col(8), (4, 1));
         assert_eq!(f.line_col(100), (4, 2));
+        assert_eq!(
+            (f.char_offset(5), f.char_offset(8), f.char_offset(100)),
+            (4, 7, 8)
+        );
+        assert_eq!(
+            (f.line_chars(0), f.line_chars(4), f.line_chars(7)),
+            (2, 2, 0)
+        );
+        assert_eq!(f.line_chars(8), 1);
     }
 }

@@ -5,31 +5,10 @@
 
 mod common;
 
+use common::mutate::{token_ranges, Rng};
+
 use std::path::PathBuf;
 use std::process::Command;
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn corpus() -> Vec<PathBuf> {
-    let root = common::root();
-    let mut files = common::weft_files(&root.join("tests"));
-    files.extend(common::weft_files(&root.join("examples")));
-    files
-}
 
 /// Truncations and token deletions per program. Each check re-reads the whole std
 /// library, so this is kept small; the seed varies the cut points per file, and the
@@ -58,28 +37,6 @@ fn variants(text: &str, seed: u64) -> Vec<String> {
             s.replace_range(a..b, "");
         }
         out.push(s);
-    }
-    out
-}
-
-/// Byte ranges of whitespace-separated words and single punctuation characters.
-fn token_ranges(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() || c == '_' {
-            start.get_or_insert(i);
-        } else {
-            if let Some(s) = start.take() {
-                out.push((s, i));
-            }
-            if !c.is_whitespace() {
-                out.push((i, i + c.len_utf8()));
-            }
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, text.len()));
     }
     out
 }
@@ -114,7 +71,7 @@ fn check_variant(name: &str, text: String) -> Result<(), String> {
 #[test]
 fn mutated_programs_never_panic() {
     std::panic::set_hook(Box::new(|_| {}));
-    let files = corpus();
+    let files = common::corpus();
     assert!(!files.is_empty());
     let failures = common::parallel(&files, |p| {
         let text = std::fs::read_to_string(p).map_err(|e| e.to_string())?;
@@ -131,7 +88,7 @@ fn mutated_programs_never_panic() {
 
 #[test]
 fn exit_codes_are_zero_or_one() {
-    let files = corpus();
+    let files = common::corpus();
     let sample: Vec<PathBuf> = files.iter().step_by(7).cloned().collect();
     let dir = std::env::temp_dir().join(format!("weft-robust-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

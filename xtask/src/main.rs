@@ -6,6 +6,8 @@
 //! - `stress [RUNS]`: the concurrency stress tests, RUNS times in a row (default 20).
 //! - `sanitize [--build-std] [RUNS]`: the synchronization primitives' OS-thread tests under
 //!   ThreadSanitizer (also the last step of `test`).
+//! - `fuzz N [--seed S]`: N mutants of the mutation fuzzer (`compiler/tests/fuzz.rs`;
+//!   `test` runs 300); failing inputs are written to `target/fuzz-failures/`.
 //!
 //! Every command runs `setup` first.
 
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(&args[1..]),
         "stress" => stress(&args[1..]),
         "sanitize" => sanitize::run_command(&args[1..]),
+        "fuzz" => fuzz(&args[1..]),
         _ => {
             usage();
             return ExitCode::from(2);
@@ -48,7 +51,7 @@ fn main() -> ExitCode {
 
 fn usage() {
     eprintln!(
-        "usage: cargo xtask <setup|test|bench [NAME...]|stress [RUNS]|sanitize [--build-std] [RUNS]>"
+        "usage: cargo xtask <setup|test|bench [NAME...]|stress [RUNS]|sanitize [--build-std] [RUNS]|fuzz N [--seed S]>"
     );
 }
 
@@ -96,6 +99,24 @@ fn test(extra: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Runs `N` mutants of the fuzzer (`compiler/tests/fuzz.rs`) from seed `S` (default 1):
+/// the fuzz test with `WEFT_FUZZ_COUNT` and `WEFT_FUZZ_SEED` set. Failing inputs are in
+/// `target/fuzz-failures/`.
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let (count, seed) = match args {
+        [n] => (n, "1"),
+        [n, flag, s] if flag == "--seed" => (n, s.as_str()),
+        _ => return Err("usage: cargo xtask fuzz N [--seed S]".into()),
+    };
+    for (what, v) in [("mutant count", count.as_str()), ("seed", seed)] {
+        v.parse::<u64>().map_err(|_| format!("not a {what}: {v}"))?;
+    }
+    run(cargo()
+        .args(["test", "-p", "weft", "--test", "fuzz", "--", "--nocapture"])
+        .env("WEFT_FUZZ_COUNT", count)
+        .env("WEFT_FUZZ_SEED", seed))
 }
 
 /// Runs the stress tests `runs` times in a row (default 20): the Weft stress programs

@@ -280,6 +280,17 @@ impl<'ctx> Builder<'ctx> {
         ok(self.0.build_switch(value, otherwise, cases), "switch")
     }
 
+    /// `llvm.memset`: `size` bytes at `dest` (aligned to `align`) set to `value`.
+    pub fn memset(
+        &self,
+        dest: PointerValue<'ctx>,
+        align: u32,
+        value: IntValue<'ctx>,
+        size: IntValue<'ctx>,
+    ) -> PointerValue<'ctx> {
+        ok(self.0.build_memset(dest, align, value, size), "memset")
+    }
+
     pub fn unreachable(&self) -> InstructionValue<'ctx> {
         ok(self.0.build_unreachable(), "unreachable")
     }

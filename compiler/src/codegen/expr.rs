@@ -4,7 +4,7 @@
 use super::builder::CallValue;
 use super::func::{FnCg, Own, Val};
 use crate::common::ops::BinOp;
-use crate::common::ty::{FloatTy, PassMode, Ty};
+use crate::common::ty::{FloatTy, IntTy, PassMode, Ty};
 use crate::hir::{CallTarget, Expr, ExprKind, IndexKind};
 use crate::source::Span;
 use inkwell::values::{BasicValue, BasicValueEnum, IntValue, PointerValue};
@@ -69,6 +69,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Cast(inner) => self.cast(inner, &e.ty),
             ExprKind::Struct { fields, .. } | ExprKind::Tuple(fields) => {
                 self.aggregate(fields, &e.ty)
+            }
+            ExprKind::Array(elems) if self.cg.is_boxed_array(&e.ty) => {
+                self.vec_literal(elems, &e.ty)
             }
             ExprKind::Array(elems) => self.aggregate(elems, &e.ty),
             ExprKind::ArrayRepeat { value, count } => self.array_repeat(value, *count, &e.ty),
@@ -157,6 +160,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Index { base, index, kind } => {
                 let i = self.expr(index);
                 let i = self.index_i64(i.v.into_int_value(), &index.ty);
+                // An array stored out of line is indexed as the vector it is.
+                let kind = match kind {
+                    IndexKind::Array if self.cg.is_boxed_array(&base.ty) => &IndexKind::Vec,
+                    k => k,
+                };
                 match kind {
                     IndexKind::Vec => {
                         let bp = match self.place_inner(base, write) {
@@ -350,6 +358,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn array_repeat(&mut self, value: &'p Expr, count: u64, ty: &Ty) -> Val<'ctx> {
         let v = self.expr(value);
         let v = self.owned(v, &value.ty);
+        if self.cg.is_boxed_array(ty) {
+            return self.boxed_repeat(v, &value.ty, count);
+        }
         let lt = self.cg.llvm_ty(ty);
         let p = self.alloca(lt, "array");
         let i64t = self.cg.ctx.i64_type();
@@ -366,6 +377,82 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             self.drop_now(Val::owned(v), &value.ty);
         }
         Val::owned(self.cg.builder.load(lt, p, "array"))
+    }
+
+    /// `[v; count]` stored out of line: a vector of `count` (more than zero) elements of
+    /// type `elem`, each a copy of the owned value `v`. Constant zero (or, for one-byte
+    /// elements, any constant) is written with `memset`, anything else in a loop.
+    fn boxed_repeat(&mut self, v: BasicValueEnum<'ctx>, elem: &Ty, count: u64) -> Val<'ctx> {
+        let i64t = self.cg.ctx.i64_type();
+        let n = i64t.const_int(count, false);
+        let glue = self.cg.glue_const(elem);
+        let f = self.cg.rt("weft_rt_vec_with_capacity");
+        let obj = self.cg.builder.call(f, &[n.into(), glue.into()], "array");
+        let obj = obj.value().into_pointer_value();
+        let data = self.cg.vec_data_ptr(obj, i64t.const_zero(), elem);
+        match self.fill_byte(v, elem) {
+            Some(byte) => {
+                let size = i64t.const_int(count.saturating_mul(self.cg.size_of(elem)), false);
+                let align = self.cg.align_of(elem) as u32;
+                self.cg.builder.memset(data, align, byte, size);
+            }
+            None => self.fill_loop(data, v, elem, n),
+        }
+        self.cg.set_vec_len(obj, n);
+        Val::owned(obj.into())
+    }
+
+    /// The byte that `memset` can fill an array of `v`s with, if there is one: `v` is a
+    /// constant zero, or a constant of a one-byte type.
+    fn fill_byte(&self, v: BasicValueEnum<'ctx>, elem: &Ty) -> Option<IntValue<'ctx>> {
+        let i8t = self.cg.ctx.i8_type();
+        let constant = match v {
+            BasicValueEnum::IntValue(i) => i.get_zero_extended_constant(),
+            BasicValueEnum::FloatValue(f) => f
+                .get_constant()
+                .filter(|(x, _)| x.to_bits() == 0)
+                .map(|_| 0),
+            BasicValueEnum::PointerValue(p) if p.is_null() => Some(0),
+            _ => None,
+        }?;
+        let one_byte = matches!(elem, Ty::Bool | Ty::Int(IntTy::I8 | IntTy::U8));
+        (constant == 0 || one_byte).then(|| i8t.const_int(constant & 0xff, false))
+    }
+
+    /// Stores the owned value `v` into each of the `n` elements at `data`, retaining it
+    /// for each and releasing the original after.
+    fn fill_loop(
+        &mut self,
+        data: PointerValue<'ctx>,
+        v: BasicValueEnum<'ctx>,
+        elem: &Ty,
+        n: IntValue<'ctx>,
+    ) {
+        let i64t = self.cg.ctx.i64_type();
+        let et = self.cg.llvm_ty(elem);
+        let before = self.cg.builder.current_block();
+        let body = self.block_bb("fill");
+        let done = self.block_bb("filled");
+        self.cg.builder.unconditional_branch(body);
+        self.cg.builder.position_at_end(body);
+        let i = self.cg.builder.phi(i64t, "i");
+        let i_val = i.as_basic_value().into_int_value();
+        let p = unsafe { self.cg.builder.in_bounds_gep(et, data, &[i_val], "e") };
+        self.cg.builder.store(p, v);
+        self.retain_value(v, elem);
+        let next = self
+            .cg
+            .builder
+            .int_add(i_val, i64t.const_int(1, false), "next");
+        let more = self
+            .cg
+            .builder
+            .int_compare(IntPredicate::ULT, next, n, "more");
+        let latch = self.cg.builder.current_block();
+        i.add_incoming(&[(&i64t.const_zero(), before), (&next, latch)]);
+        self.cg.builder.conditional_branch(more, body, done);
+        self.cg.builder.position_at_end(done);
+        self.drop_now(Val::owned(v), elem);
     }
 
     /// Builds an enum value: tag and payload fields.
@@ -394,9 +481,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.load(lt, p, "enum")
     }
 
+    /// A vector literal, or an array literal stored out of line (`ty` is the array type).
     fn vec_literal(&mut self, elems: &'p [Expr], ty: &Ty) -> Val<'ctx> {
         let elem = match ty {
-            Ty::Vec(t) => (**t).clone(),
+            Ty::Vec(t) | Ty::Array(t, _) => (**t).clone(),
             _ => Ty::Error,
         };
         if elems.is_empty() {

@@ -297,11 +297,46 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let name = format!("{}{}", if signed { "s" } else { "u" }, name);
                 let (v, overflow) = self.overflow_op(&name, a, b);
                 let ok = self.cg.builder.not(overflow, "ok");
-                let p = self.alloca(v.get_type().into(), "checked");
-                self.cg.builder.store(p, v);
-                self.option_from(ok, p, ret, &recv_ty)
+                self.checked_result(ok, v, ret, &recv_ty)
+            }
+            IntOp::WrappingShl | IntOp::WrappingShr | IntOp::CheckedShl | IntOp::CheckedShr => {
+                let left = matches!(op, IntOp::WrappingShl | IntOp::CheckedShl);
+                let a = self.arg_val(&args[0]).into_int_value();
+                let amount = self.arg_val(&args[1]).into_int_value();
+                let t = a.get_type();
+                let width = u64::from(t.get_bit_width());
+                // The amount modulo the width: what the wrapping forms shift by, and a
+                // defined shift for the checked forms to discard.
+                let narrow = self.cg.builder.int_cast_sign_flag(amount, t, true, "amt");
+                let mask = t.const_int(width - 1, false);
+                let masked = self.cg.builder.and(narrow, mask, "masked");
+                let v = self.shift(left, a, masked, signed);
+                if matches!(op, IntOp::WrappingShl | IntOp::WrappingShr) {
+                    return Val::stat(v.into());
+                }
+                let limit = amount.get_type().const_int(width, false);
+                let ok = self.cg.builder.int_compare(
+                    inkwell::IntPredicate::ULT,
+                    amount,
+                    limit,
+                    "in_range",
+                );
+                self.checked_result(ok, v, ret, &recv_ty)
             }
         }
+    }
+
+    /// `Some(v)` of type `ret` when `ok` holds, else `None` (`v` of type `t`).
+    fn checked_result(
+        &mut self,
+        ok: inkwell::values::IntValue<'ctx>,
+        v: inkwell::values::IntValue<'ctx>,
+        ret: &Ty,
+        t: &Ty,
+    ) -> Val<'ctx> {
+        let p = self.alloca(v.get_type().into(), "checked");
+        self.cg.builder.store(p, v);
+        self.option_from(ok, p, ret, t)
     }
 
     fn float_intrinsic(&mut self, op: FloatOp, args: &'p [Arg]) -> Val<'ctx> {

@@ -9,16 +9,28 @@
 //! | closures | `{ ptr fn, ptr env }` |
 //! | structs, tuples | an LLVM struct of the fields |
 //! | enums (incl. Option, Result) | `{ i32 tag, [N x i64] payload }`; variant `v`'s fields are a struct laid over the payload |
-//! | `[T; n]` | `[n x T]` |
+//! | `[T; n]` of at most [`INLINE_ARRAY_SCALARS`] scalars | `[n x T]` |
+//! | `[T; n]` of more scalars | `ptr` (to a vector object of `n` elements, see below) |
 //!
-//! Aggregates (structs, tuples, enums, arrays) are passed to functions by pointer to a
-//! read-only borrow; everything else by value.
+//! Aggregates (structs, tuples, enums, inline arrays) are passed to functions by pointer
+//! to a read-only borrow; everything else by value.
+//!
+//! LLVM handles aggregates as values element by element: a load or store of a `[4096 x
+//! i8]` is 4096 values in instruction selection (seconds and gigabytes to compile, and a
+//! crash at 100,000). So a fixed array that holds more than [`INLINE_ARRAY_SCALARS`]
+//! scalars (integers, floats, pointers, counting the fields of its elements) is stored out
+//! of line, as a `Vec` of its elements is: a reference-counted vector object whose length
+//! is always `n`, copied on write. Code generation treats such an array as that vector
+//! ([`Cg::boxed_array_repr`]); copies cost a count, stacks hold a pointer.
 
 use super::Cg;
-use crate::common::adt::{AdtKind, HandleKind};
+use crate::common::adt::{fold_size, AdtKind, HandleKind};
 use crate::common::ty::{FloatTy, PassMode, Ty};
 use inkwell::types::{BasicType, BasicTypeEnum, FunctionType, StructType};
 use inkwell::AddressSpace;
+
+/// The most scalars a fixed array may hold inline (see the module docs).
+pub const INLINE_ARRAY_SCALARS: u64 = 64;
 
 impl<'ctx> Cg<'ctx, '_> {
     pub fn ptr_ty(&self) -> inkwell::types::PointerType<'ctx> {
@@ -65,6 +77,7 @@ impl<'ctx> Cg<'ctx, '_> {
                 let fields: Vec<BasicTypeEnum> = ts.iter().map(|t| self.llvm_ty(t)).collect();
                 self.ctx.struct_type(&fields, false).into()
             }
+            Ty::Array(..) if self.is_boxed_array(t) => self.ptr_ty().into(),
             Ty::Array(e, n) => self.llvm_ty(e).array_type(*n as u32).into(),
             Ty::Adt(id, args) => self.adt_ty(*id, args, t),
         };
@@ -172,11 +185,41 @@ impl<'ctx> Cg<'ctx, '_> {
         }
     }
 
+    /// Is `t` a fixed array stored out of line (see the module docs)? Elements of no size
+    /// count as one scalar, so a long array of them is out of line too.
+    pub fn is_boxed_array(&self, t: &Ty) -> bool {
+        matches!(t, Ty::Array(e, n)
+            if n.saturating_mul(self.inline_scalars(e).max(1)) > INLINE_ARRAY_SCALARS)
+    }
+
+    /// The vector type that represents `t` when it is an array stored out of line.
+    pub fn boxed_array_repr(&self, t: &Ty) -> Option<Ty> {
+        match t {
+            Ty::Array(e, _) if self.is_boxed_array(t) => Some(Ty::Vec(e.clone())),
+            _ => None,
+        }
+    }
+
+    /// The scalars (integers, floats, pointers) a value of `t` holds inline: an upper
+    /// bound of the leaves of its LLVM type (an enum's payload words are at most the
+    /// scalars of its largest variant).
+    fn inline_scalars(&self, t: &Ty) -> u64 {
+        let leaf = |t: &Ty| match t {
+            Ty::Void | Ty::Never | Ty::Error | Ty::Param(..) | Ty::Infer(_) | Ty::Tuple(_) => None,
+            Ty::Array(..) if !self.is_boxed_array(t) => None,
+            Ty::Adt(..) if !self.is_handle(t) => None,
+            Ty::Fn(_) => Some(2),
+            _ => Some(1),
+        };
+        let scalars = fold_size(t, &|id| self.prog.adt(id), 1, &leaf);
+        u64::try_from(scalars).unwrap_or(u64::MAX)
+    }
+
     /// Aggregates travel by pointer.
     pub fn by_pointer(&self, t: &Ty) -> bool {
         match t {
             Ty::Tuple(ts) => !ts.is_empty(),
-            Ty::Array(..) => true,
+            Ty::Array(..) => !self.is_boxed_array(t),
             Ty::Adt(..) => !self.is_handle(t),
             _ => false,
         }

@@ -83,6 +83,40 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// Branches to a panic (`integer overflow` / `division by zero`) when `cond` holds.
     fn trap_if(&mut self, cond: IntValue<'ctx>, panic_fn: &str, span: Span) {
+        self.trap_with(cond, span, |cg, loc| (cg.rt(panic_fn), vec![loc.into()]));
+    }
+
+    /// Branches to a panic with a constant `message` when `cond` holds.
+    pub fn trap_message_if(&mut self, cond: IntValue<'ctx>, message: &str, span: Span) {
+        self.trap_with(cond, span, |cg, loc| {
+            let text = cg.ctx.const_string(message.as_bytes(), false);
+            let g = cg
+                .module
+                .add_global(text.get_type(), None, "weft.panic_msg");
+            g.set_initializer(&text);
+            g.set_constant(true);
+            g.set_linkage(inkwell::module::Linkage::Private);
+            let len = cg.ctx.i64_type().const_int(message.len() as u64, false);
+            let f = cg.rt("weft_rt_panic_str");
+            (f, vec![g.as_pointer_value().into(), len.into(), loc.into()])
+        });
+    }
+
+    /// Branches to a block that calls the runtime panic function `panic` returns with its
+    /// arguments (given the location; an `invoke` where cleanups are live) when `cond`
+    /// holds, and continues after the branch otherwise.
+    fn trap_with(
+        &mut self,
+        cond: IntValue<'ctx>,
+        span: Span,
+        panic: impl FnOnce(
+            &mut super::Cg<'ctx, 'p>,
+            inkwell::values::PointerValue<'ctx>,
+        ) -> (
+            inkwell::values::FunctionValue<'ctx>,
+            Vec<inkwell::values::BasicMetadataValueEnum<'ctx>>,
+        ),
+    ) {
         let fail = self.block_bb("trap");
         let cont = self.block_bb("ok");
         let expect = inkwell::intrinsics::Intrinsic::find("llvm.expect")
@@ -97,8 +131,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         self.cg.builder.conditional_branch(c, fail, cont);
         self.cg.builder.position_at_end(fail);
         let loc = self.cg.loc(span);
-        let f = self.cg.rt(panic_fn);
-        self.call_may_unwind(f, &[loc.into()], "");
+        let (f, args) = panic(self.cg, loc);
+        self.call_may_unwind(f, &args, "");
         self.cg.builder.unreachable();
         self.cg.builder.position_at_end(cont);
     }
@@ -151,13 +185,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             BinOp::Mul => self.checked_arith(&s("smul", "umul"), l, r, span).into(),
             BinOp::Div | BinOp::Rem => self.int_divide(op, l, r, signed, span).into(),
             BinOp::Shl | BinOp::Shr => {
-                let r = self.shift_amount(r, l.get_type(), rt);
-                let b = &self.cg.builder;
-                match (op, signed) {
-                    (BinOp::Shl, _) => b.left_shift(l, r, "shl").into(),
-                    (_, true) => b.right_shift(l, r, true, "ashr").into(),
-                    (_, false) => b.right_shift(l, r, false, "lshr").into(),
-                }
+                let r = self.shift_amount(r, it, rt, span);
+                self.shift(op == BinOp::Shl, l, r, signed).into()
             }
             BinOp::BitAnd => self.cg.builder.and(l, r, "and").into(),
             BinOp::BitOr => self.cg.builder.or(l, r, "or").into(),
@@ -169,18 +198,48 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    /// The shift amount in the left operand's type, masked to its width (shifting by
-    /// the width or more uses the amount modulo the width, as Java and Go's masks do).
+    /// `l << r` (`left`) or `l >> r`, arithmetic for `signed` values; `r` is in `l`'s type
+    /// and below its width.
+    pub fn shift(
+        &mut self,
+        left: bool,
+        l: IntValue<'ctx>,
+        r: IntValue<'ctx>,
+        signed: bool,
+    ) -> IntValue<'ctx> {
+        let b = &self.cg.builder;
+        match (left, signed) {
+            (true, _) => b.left_shift(l, r, "shl"),
+            (false, true) => b.right_shift(l, r, true, "ashr"),
+            (false, false) => b.right_shift(l, r, false, "lshr"),
+        }
+    }
+
+    /// The shift amount in the left operand's type `it`, after a panic when it is negative
+    /// or at least the width of `it` (docs/reference.md section 2.2). Compared in its own
+    /// type `rt` as unsigned, so a negative amount is a large one; every integer type holds
+    /// the widths up to 64.
     fn shift_amount(
         &mut self,
         r: IntValue<'ctx>,
-        lt: inkwell::types::IntType<'ctx>,
+        it: IntTy,
         rt: &Ty,
+        span: Span,
     ) -> IntValue<'ctx> {
+        let width = r.get_type().const_int(u64::from(it.bits()), false);
+        let out_of_range = self
+            .cg
+            .builder
+            .int_compare(IntPredicate::UGE, r, width, "shift_oob");
+        let message = format!(
+            "shift amount out of range: `{}` shifts by 0 to {}",
+            it.name(),
+            it.bits() - 1
+        );
+        self.trap_message_if(out_of_range, &message, span);
         let signed = matches!(rt, Ty::Int(t) if t.signed());
-        let r = self.cg.builder.int_cast_sign_flag(r, lt, signed, "amt");
-        let mask = lt.const_int(u64::from(lt.get_bit_width() - 1), false);
-        self.cg.builder.and(r, mask, "masked")
+        let lt = self.cg.int_type(it.bits());
+        self.cg.builder.int_cast_sign_flag(r, lt, signed, "amt")
     }
 
     fn int_divide(
@@ -289,6 +348,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         r: BasicValueEnum<'ctx>,
         ty: &Ty,
     ) -> BasicValueEnum<'ctx> {
+        let repr = self.cg.boxed_array_repr(ty);
+        let ty = repr.as_ref().unwrap_or(ty);
         let eq = if l.is_pointer_value() && !matches!(ty, Ty::Vec(_) | Ty::Box(_)) {
             self.cg.builder.int_compare(
                 IntPredicate::EQ,
@@ -313,10 +374,25 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     pub(super) fn cast(&mut self, inner: &'p Expr, to: &Ty) -> Val<'ctx> {
-        let v = self.expr(inner);
+        let mut v = self.expr(inner);
         let from = &inner.ty;
         if from == to {
             return v;
+        }
+        // A pointer to an array stored out of line points at its slot: the pointer it
+        // converts to is its first element's (as for an inline array), of a copy made
+        // unique, since the memory may be written through it.
+        if let Ty::Ptr(array) = from {
+            if let Some(Ty::Vec(elem)) = self.cg.boxed_array_repr(array) {
+                let slot = v.v.into_pointer_value();
+                self.cg.vec_make_unique(self.func, slot, &elem);
+                let obj = self.cg.builder.load(self.cg.ptr_ty(), slot, "array");
+                let zero = self.cg.ctx.i64_type().const_zero();
+                v.v = self
+                    .cg
+                    .vec_data_ptr(obj.into_pointer_value(), zero, &elem)
+                    .into();
+            }
         }
         let tt = self.cg.llvm_ty(to);
         let b = &self.cg.builder;

@@ -80,6 +80,54 @@ impl AdtDef {
     }
 }
 
+/// A size of the values of `t`, summed over their parts: the fields of tuples and structs,
+/// `n` times the element of an array, the largest variant of an enum plus `tag`. `leaf`
+/// decides every type it returns `Some` for (it must for scalars, references and
+/// handles); generic parameters, inference variables and errors count nothing. Saturates,
+/// and stops after 64 levels of parts (a type that deep contains itself, E0114). `adt`
+/// looks definitions up.
+pub fn fold_size<'d>(
+    t: &Ty,
+    adt: &dyn Fn(super::ty::AdtId) -> &'d AdtDef,
+    tag: u128,
+    leaf: &dyn Fn(&Ty) -> Option<u128>,
+) -> u128 {
+    fn fold<'d>(
+        t: &Ty,
+        adt: &dyn Fn(super::ty::AdtId) -> &'d AdtDef,
+        tag: u128,
+        leaf: &dyn Fn(&Ty) -> Option<u128>,
+        depth: u32,
+    ) -> u128 {
+        if let Some(size) = leaf(t) {
+            return size;
+        }
+        if depth > 64 {
+            return 0;
+        }
+        let sum = |tys: &mut dyn Iterator<Item = Ty>| {
+            tys.map(|t| fold(&t, adt, tag, leaf, depth + 1))
+                .fold(0, u128::saturating_add)
+        };
+        match t {
+            Ty::Tuple(ts) => sum(&mut ts.iter().cloned()),
+            Ty::Array(e, n) => u128::from(*n).saturating_mul(fold(e, adt, tag, leaf, depth + 1)),
+            Ty::Adt(id, args) => match &adt(*id).kind {
+                AdtKind::Struct(fs) => sum(&mut fs.iter().map(|f| f.ty.subst(args))),
+                AdtKind::Enum(vs) => vs
+                    .iter()
+                    .map(|v| sum(&mut v.fields.iter().map(|f| f.subst(args))))
+                    .max()
+                    .unwrap_or(0)
+                    .saturating_add(tag),
+                AdtKind::Handle(_) => 0,
+            },
+            _ => 0,
+        }
+    }
+    fold(t, adt, tag, leaf, 0)
+}
+
 /// The runtime object behind a std handle type, as named in `@handle("...")`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HandleKind {

@@ -106,6 +106,10 @@ intrinsic_group! {
         CheckedAdd = "int_checked_add",
         CheckedSub = "int_checked_sub",
         CheckedMul = "int_checked_mul",
+        WrappingShl = "int_wrapping_shl",
+        WrappingShr = "int_wrapping_shr",
+        CheckedShl = "int_checked_shl",
+        CheckedShr = "int_checked_shr",
     }
 }
 

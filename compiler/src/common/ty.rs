@@ -219,16 +219,22 @@ impl Ty {
     /// Calls `f` on this type and every type inside it.
     pub fn walk(&self, f: &mut dyn FnMut(&Ty)) {
         f(self);
+        self.children(&mut |t| t.walk(f));
+    }
+
+    /// Calls `f` on each type directly inside this one (element, field, parameter and
+    /// result types, type arguments).
+    pub fn children(&self, f: &mut dyn FnMut(&Ty)) {
         match self {
-            Ty::Tuple(ts) | Ty::Adt(_, ts) => ts.iter().for_each(|t| t.walk(f)),
-            Ty::Array(t, _) | Ty::Vec(t) | Ty::Box(t) | Ty::Ptr(t) => t.walk(f),
+            Ty::Tuple(ts) | Ty::Adt(_, ts) => ts.iter().for_each(f),
+            Ty::Array(t, _) | Ty::Vec(t) | Ty::Box(t) | Ty::Ptr(t) => f(t),
             Ty::Map(k, v) => {
-                k.walk(f);
-                v.walk(f);
+                f(k);
+                f(v);
             }
             Ty::Fn(ft) => {
-                ft.params.iter().for_each(|(_, t)| t.walk(f));
-                ft.ret.walk(f);
+                ft.params.iter().for_each(|(_, t)| f(t));
+                f(&ft.ret);
             }
             _ => {}
         }

@@ -39,7 +39,7 @@ fn front_end(
     file: &Path,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
 ) -> Result<sema::defs::CheckedProgram, ExitCode> {
-    let root = super::load_root(map, file)?;
+    let root = super::load_root(map, file, report)?;
     let mut diags = Diagnostics::new();
     let program = sema::analyze(map, root, &mut diags);
     if report(map, diags) {
@@ -128,7 +128,8 @@ pub fn emit(
         let hir = lower(&program, &map, req.opt);
         let mut out = String::new();
         for f in &hir.funcs {
-            out.push_str(&format!("fn {} ({}):\n{:#?}\n\n", f.name, f.symbol, f.body));
+            let body = super::dump::pretty(&f.body);
+            out.push_str(&format!("fn {} ({}):\n{body}\n\n", f.name, f.symbol));
         }
         return Ok(out.into_bytes());
     }

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod dump;
 
 use crate::diagnostics::{render_all, Diagnostics, MessageFormat};
 use crate::source::{FileId, SourceMap};
@@ -17,8 +18,33 @@ pub const EXIT_ERRORS: i32 = 1;
 /// Exit code for usage errors and internal failures.
 pub const EXIT_USAGE: i32 = 2;
 
-/// Runs the command line; returns the process exit code.
+/// Stack of the thread that runs the compiler: the stages recurse over the syntax tree, and
+/// the parser admits nesting up to [`crate::syntax::depth::MAX_DEPTH`] levels, which takes
+/// far more than a main thread's 8 MiB. Only reserved: pages are committed as they are used.
+pub const COMPILER_STACK: usize = 1 << 30;
+
+/// Runs `f` on a thread with a [`COMPILER_STACK`] stack and returns its result; a panic in
+/// `f` is resumed in the caller.
+pub fn with_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("weft".into())
+            .stack_size(COMPILER_STACK)
+            .spawn_scoped(s, f)
+            .expect("cannot start the compiler thread");
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Runs the command line on a thread with a big stack ([`with_big_stack`]); returns the
+/// process exit code.
 pub fn main() -> i32 {
+    with_big_stack(run_cli)
+}
+
+fn run_cli() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -110,10 +136,22 @@ fn exit_code_of(s: std::process::ExitStatus) -> i32 {
     s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
 }
 
-/// A loaded root file, or the exit code after reporting why it could not be read.
-pub(crate) fn load_root(map: &mut SourceMap, path: &Path) -> Result<FileId, i32> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(map.add(path.to_string_lossy(), Some(path), text)),
+/// A loaded root file, or the exit code after reporting why it could not be read: a file
+/// that is not UTF-8 is a program error (E0001 at its first invalid byte, through `report`,
+/// exit 1); a file that cannot be read at all is a usage error (exit 2).
+pub(crate) fn load_root(
+    map: &mut SourceMap,
+    path: &Path,
+    report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
+) -> Result<FileId, i32> {
+    match map.load(path.to_string_lossy(), path) {
+        Ok((file, None)) => Ok(file),
+        Ok((_, Some(bad))) => {
+            let mut diags = Diagnostics::new();
+            diags.push(syntax::lexer::invalid_utf8(bad));
+            report(map, diags);
+            Err(EXIT_ERRORS)
+        }
         Err(e) => {
             eprintln!("error: cannot read `{}`: {e}", path.display());
             Err(EXIT_USAGE)
@@ -139,19 +177,21 @@ fn report(map: &SourceMap, mut diags: Diagnostics, args: &DiagArgs) -> bool {
 }
 
 /// Runs the front end on source text (used by tests and tools): returns the source map
-/// and the diagnostics.
+/// and the diagnostics. Runs on a thread with a big stack, as the `weft` command does.
 pub fn check_text(name: &str, text: String) -> (SourceMap, Diagnostics) {
-    let mut map = SourceMap::new();
-    let root = map.add(name, None, text);
-    let mut diags = Diagnostics::new();
-    let _program = sema::analyze(&mut map, root, &mut diags);
-    (map, diags)
+    with_big_stack(|| {
+        let mut map = SourceMap::new();
+        let root = map.add(name, None, text);
+        let mut diags = Diagnostics::new();
+        let _program = sema::analyze(&mut map, root, &mut diags);
+        (map, diags)
+    })
 }
 
 /// `weft check`: the whole front end, no code generation.
 fn check(path: &Path, args: &DiagArgs) -> i32 {
     let mut map = SourceMap::new();
-    let root = match load_root(&mut map, path) {
+    let root = match load_root(&mut map, path, &mut reporter(args)) {
         Ok(f) => f,
         Err(code) => return code,
     };
@@ -167,7 +207,7 @@ fn check(path: &Path, args: &DiagArgs) -> i32 {
 /// `weft emit`: prints tokens or the AST (later stages come with code generation).
 fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
     let mut map = SourceMap::new();
-    let root = match load_root(&mut map, path) {
+    let root = match load_root(&mut map, path, &mut reporter(args)) {
         Ok(f) => f,
         Err(code) => return code,
     };
@@ -190,7 +230,8 @@ fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
         }
         EmitKind::Ast => {
             let module = syntax::parser::parse_file(root, &text, &mut diags);
-            out = format!("{module:#?}\n");
+            out = dump::pretty(&module);
+            out.push('\n');
         }
         other => {
             let stage = match other {

@@ -173,20 +173,22 @@ impl Loader<'_> {
                 return Some(id);
             }
         }
-        let text = match std::fs::read_to_string(&file_path) {
-            Ok(t) => t,
+        let display = file_path.to_string_lossy().into_owned();
+        match self.map.load(display, &file_path) {
+            Ok((file, None)) => Some(self.add_module(file, None)),
+            Ok((_, Some(bad))) => {
+                self.diags.push(crate::syntax::lexer::invalid_utf8(bad));
+                None
+            }
             Err(e) => {
                 self.diags.push(Diagnostic::error(
                     diag::E0102,
                     span,
                     format!("cannot load module `{path}`: {} ({e})", file_path.display()),
                 ));
-                return None;
+                None
             }
-        };
-        let display = file_path.to_string_lossy().into_owned();
-        let file = self.map.add(display, Some(&file_path), text);
-        Some(self.add_module(file, None))
+        }
     }
 
     fn module_dir(&self, id: ModuleId) -> PathBuf {

@@ -1,9 +1,11 @@
 //! Resolving written types (`ast::Type`) to semantic types ([`Ty`]): names looked up in
 //! the module's type namespace, generic parameters, builtin types and `T?`.
 
-use super::defs::{BuiltinTy, Defs, GenericDef, ModuleId, TypeDef};
+use super::defs::{AdtKind, BuiltinTy, Defs, GenericDef, ModuleId, TypeDef};
+use crate::common::adt::fold_size;
 use crate::common::ty::{FloatTy, FnTy, PassMode, Ty};
 use crate::diagnostics::{self as diag, Diagnostic, Diagnostics};
+use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind, TypeKind};
 
 /// Where a type is written: which module's names and which generic parameters are in scope.
@@ -45,7 +47,13 @@ impl TypeCx<'_> {
             TypeKind::Array(elem, len) => {
                 let elem = self.lower(elem, diags);
                 match self.array_len(len) {
-                    Some(n) => Ty::Array(Box::new(elem), n),
+                    Some(n) => match array_size_error(self.defs, &elem, n, len.span) {
+                        Some(d) => {
+                            diags.push(d);
+                            Ty::Error
+                        }
+                        None => Ty::Array(Box::new(elem), n),
+                    },
                     None => {
                         diags.push(Diagnostic::error(
                             diag::E0222,
@@ -253,6 +261,46 @@ impl TypeCx<'_> {
             _ => None,
         }
     }
+}
+
+/// The most bytes a fixed array may hold (docs/reference.md section 2.7).
+pub const MAX_ARRAY_BYTES: u128 = 1 << 30;
+
+/// E0229 at the length `len` when an array of `n` elements of type `elem` would hold
+/// more than [`MAX_ARRAY_BYTES`] (elements of no size count as one byte). Sizes of generic
+/// parameters are not known yet and count as nothing: instances are checked again where
+/// their arrays are created.
+pub fn array_size_error(defs: &Defs, elem: &Ty, n: u64, len: Span) -> Option<Diagnostic> {
+    let each = value_bytes(defs, elem).max(1);
+    let total = u128::from(n).saturating_mul(each);
+    (total > MAX_ARRAY_BYTES).then(|| {
+        Diagnostic::error(
+            diag::E0229,
+            len,
+            format!(
+                "an array of {n} elements of {each} byte{} is too large",
+                if each == 1 { "" } else { "s" }
+            ),
+        )
+        .with_primary_label(format!("{total} bytes"))
+        .with_note("a fixed array holds at most 1 GiB (1073741824 bytes)")
+        .with_help("use a `Vec`, filled as the program runs")
+    })
+}
+
+/// The bytes a value of `t` holds, counting the elements of arrays whether stored inline
+/// or out of line, and 8 for each reference to a heap object; without padding.
+fn value_bytes(defs: &Defs, t: &Ty) -> u128 {
+    let leaf = |t: &Ty| match t {
+        Ty::Int(i) => Some(u128::from(i.bits() / 8)),
+        Ty::Float(FloatTy::F32) => Some(4),
+        Ty::Bool => Some(1),
+        Ty::Fn(_) => Some(16),
+        Ty::Str | Ty::Vec(_) | Ty::Map(..) | Ty::Box(_) | Ty::Ptr(_) | Ty::Float(_) => Some(8),
+        Ty::Adt(id, _) if matches!(defs.adt(*id).kind, AdtKind::Handle(_)) => Some(8),
+        _ => None,
+    };
+    fold_size(t, &|id| defs.adt(id), 8, &leaf)
 }
 
 /// Can `t` be a HashMap key? (Generic parameters are checked at instantiation.)

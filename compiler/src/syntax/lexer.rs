@@ -8,8 +8,9 @@
 //! inserted when the next line starts with `.` (method chains) or `else` (`}` / `else` on
 //! separate lines); and a line ending in `>` (a signature's generic return type,
 //! `fn f(): Vec<T>`) gets a `;` when the next line starts an item or a statement keyword
-//! (`fn`, `pub`, `@`, `let`, `return`, ...). An inserted `;` has an empty span at the end of
-//! the line's last token.
+//! (`fn`, `pub`, `@`, `let`, `return`, ...), or when it ends a field inside the braces of a
+//! `struct` declaration (`toks: Vec<Token>`). An inserted `;` has an empty span at the end
+//! of the line's last token.
 //!
 //! Errors (bad characters, unterminated strings, bad escapes) are reported and lexing
 //! continues, so the parser still sees the rest of the file.
@@ -27,12 +28,26 @@ enum Ctx {
     Paren,
     Bracket,
     Brace,
+    /// The braces of a `struct` declaration: a `;` is inserted as in [`Ctx::Brace`], and
+    /// also after a line ending in `>` (a field of generic type, `toks: Vec<Token>`).
+    Fields,
     /// The literal text of an interpolated string `$"..."`.
     Interp,
     /// An interpolation hole `{ ... }`; `depth` counts `{` opened inside it.
     Hole {
         depth: u32,
     },
+}
+
+/// E0001 for a source file that is not UTF-8, at its first invalid byte.
+pub fn invalid_utf8(bad: crate::source::InvalidUtf8) -> Diagnostic {
+    Diagnostic::error(
+        diag::E0001,
+        bad.span,
+        format!("byte 0x{:02X} is not valid UTF-8", bad.byte),
+    )
+    .with_primary_label("not UTF-8")
+    .with_note("source files are UTF-8 text")
 }
 
 /// Lexes a whole file.
@@ -45,6 +60,7 @@ pub fn lex(file: FileId, src: &str, diags: &mut Diagnostics) -> Vec<Spanned> {
         out: Vec::new(),
         ctx: Vec::new(),
         pending_newline: false,
+        struct_header: false,
         diags,
     };
     lx.run();
@@ -61,6 +77,8 @@ struct Lexer<'a> {
     /// A newline was passed since the last token; insertion is decided when the next token
     /// is known (so that a following `.` or `else` can suppress it).
     pending_newline: bool,
+    /// A `struct` keyword was seen and its declaration's `{` has not come yet.
+    struct_header: bool,
     diags: &'a mut Diagnostics,
 }
 
@@ -213,7 +231,9 @@ impl<'a> Lexer<'a> {
             next,
             Some(Token::Punct(Punct::Dot)) | Some(Token::Kw(Kw::Else))
         );
-        let ends = self.needs_semi() || self.generic_close_before_item(next);
+        let ends = self.needs_semi()
+            || self.generic_close_before_item(next)
+            || self.generic_close_of_field();
         if !suppressed && ends && self.insertion_allowed() {
             self.insert_semi();
         }
@@ -274,18 +294,30 @@ impl<'a> Lexer<'a> {
             )
     }
 
+    /// A line ending in `>` inside a `struct` declaration's braces ends a field.
+    fn generic_close_of_field(&self) -> bool {
+        self.ctx.last() == Some(&Ctx::Fields)
+            && matches!(self.out.last(), Some((Token::Punct(Punct::Gt), _)))
+    }
+
     fn insertion_allowed(&self) -> bool {
-        matches!(self.ctx.last(), None | Some(Ctx::Brace))
+        matches!(self.ctx.last(), None | Some(Ctx::Brace | Ctx::Fields))
     }
 
     fn insert_semi(&mut self) {
         let end = self.out.last().map(|(_, s)| s.end as usize).unwrap_or(0);
         let span = self.span(end, end);
         self.out.push((Token::Punct(Punct::Semi), span));
+        self.struct_header = false;
     }
 
     fn push(&mut self, tok: Token, start: usize, end: usize) {
         self.flush_newline(Some(&tok));
+        match tok {
+            Token::Kw(Kw::Struct) => self.struct_header = true,
+            Token::Punct(Punct::Semi | Punct::RBrace) => self.struct_header = false,
+            _ => {}
+        }
         let span = self.span(start, end);
         self.out.push((tok, span));
     }
@@ -337,6 +369,7 @@ impl<'a> Lexer<'a> {
             Punct::LBracket => self.ctx.push(Ctx::Bracket),
             Punct::LBrace => match self.ctx.last_mut() {
                 Some(Ctx::Hole { depth }) => *depth += 1,
+                _ if std::mem::take(&mut self.struct_header) => self.ctx.push(Ctx::Fields),
                 _ => self.ctx.push(Ctx::Brace),
             },
             Punct::RBrace => match self.ctx.last_mut() {
@@ -347,7 +380,7 @@ impl<'a> Lexer<'a> {
                     self.push(Token::HoleEnd, start, self.pos);
                     return;
                 }
-                Some(Ctx::Brace) => {
+                Some(Ctx::Brace | Ctx::Fields) => {
                     self.ctx.pop();
                 }
                 _ => {}
@@ -859,6 +892,20 @@ mod tests {
             ]
         );
         assert_eq!(toks("a >\nb"), ["a", ">", "b", "⏎"]);
+    }
+
+    #[test]
+    fn generic_field_type_ends_a_field() {
+        let t = toks("struct P {\ntoks: Vec<T>\npos: i64\n}");
+        let expected = [
+            "struct", "P", "{", "toks", ":", "Vec", "<", "T", ">", "⏎", "pos", ":", "i64", "⏎",
+            "}", "⏎",
+        ];
+        assert_eq!(t, expected);
+        // Only in a struct declaration: a comparison in a function body still continues,
+        // also after a struct declaration and inside a struct literal.
+        let t = toks("struct P { a: Vec<T> }\nfn f() {\nlet b = a >\nc\nP { x: a >\nc }\n}");
+        assert!(!t.join(" ").contains("> ⏎"), "{t:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod mutate;
 pub mod programs;
 
 /// The workspace root.
@@ -32,6 +33,14 @@ pub fn weft_files(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// Every program of the repository: the test programs (`tests/`) and the examples.
+pub fn corpus() -> Vec<PathBuf> {
+    let root = root();
+    let mut files = weft_files(&root.join("tests"));
+    files.extend(weft_files(&root.join("examples")));
+    files
 }
 
 /// Runs `f` on every item with a few threads; returns the failure messages.

@@ -15,6 +15,9 @@ impl<'ctx> Cg<'ctx, '_> {
         if let Some(g) = self.glue.consts.get(t) {
             return g.as_pointer_value();
         }
+        if let Some(v) = self.boxed_array_repr(t) {
+            return self.glue_const(&v);
+        }
         let lt = self.llvm_ty(t);
         let size = self.td.get_abi_size(&lt);
         let align = u64::from(self.td.get_abi_alignment(&lt)).max(1);

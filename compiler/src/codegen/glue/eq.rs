@@ -14,6 +14,9 @@ impl<'ctx> Cg<'ctx, '_> {
         if let Some(f) = self.glue.eq.get(t) {
             return *f;
         }
+        if let Some(v) = self.boxed_array_repr(t) {
+            return self.eq_fn(&v);
+        }
         let name = format!("weft.eq.{}", self.glue.eq.len());
         self.detached(|cg| {
             let f = cg.glue_fn(&name, 2, true);

@@ -19,7 +19,7 @@ impl<'ctx> Cg<'ctx, '_> {
         match t {
             Ty::Str | Ty::Vec(_) | Ty::Map(..) | Ty::Box(_) | Ty::Fn(_) => true,
             Ty::Tuple(ts) => ts.iter().any(|t| self.needs_drop(t)),
-            Ty::Array(e, n) => *n > 0 && self.needs_drop(e),
+            Ty::Array(e, n) => self.is_boxed_array(t) || (*n > 0 && self.needs_drop(e)),
             Ty::Adt(id, args) => match &self.prog.adt(*id).kind {
                 AdtKind::Handle(_) => true,
                 AdtKind::Struct(fs) => fs.iter().any(|f| self.needs_drop(&f.ty.subst(args))),
@@ -197,6 +197,9 @@ impl<'ctx> Cg<'ctx, '_> {
         if let Some(f) = self.glue.retain.get(t) {
             return *f;
         }
+        if let Some(v) = self.boxed_array_repr(t) {
+            return self.retain_fn(&v);
+        }
         let name = format!("weft.retain.{}", self.glue.retain.len());
         let f = self.detached(|cg| {
             let f = cg.glue_fn(&name, 1, false);
@@ -214,6 +217,9 @@ impl<'ctx> Cg<'ctx, '_> {
     pub(super) fn release_fn(&mut self, t: &Ty) -> FunctionValue<'ctx> {
         if let Some(f) = self.glue.release.get(t) {
             return *f;
+        }
+        if let Some(v) = self.boxed_array_repr(t) {
+            return self.release_fn(&v);
         }
         let name = format!("weft.release.{}", self.glue.release.len());
         let f = self.detached(|cg| {

@@ -4,6 +4,7 @@ use super::fncx::FnCx;
 use crate::common::ty::{AdtId, FloatTy, IntTy, Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::{AdtKind, TypeDef, ValueDef};
+use crate::sema::resolve_ty::array_size_error;
 use crate::sema::tast::*;
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind};
@@ -11,7 +12,29 @@ use crate::syntax::ast::{self, ExprKind};
 impl FnCx<'_, '_> {
     /// Checks an expression. `expected` guides literals, closures and generic inference;
     /// callers that need the type exactly use [`check_coerce`](Self::check_coerce).
+    ///
+    /// A type nested deeper than [`MAX_TYPE_DEPTH`](super::MAX_TYPE_DEPTH) is E0228
+    /// (once per function); the expression then has the error type.
     pub fn check_expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> TExpr {
+        let mut t = self.check_expr_kind(e, expected);
+        let limit = super::MAX_TYPE_DEPTH;
+        if self.nests_deeper_than(&t.ty, limit) {
+            if !std::mem::replace(&mut self.deep_type_reported, true) {
+                self.push(
+                    Diagnostic::error(
+                        diag::E0228,
+                        e.span,
+                        format!("the type of this expression nests more than {limit} levels deep"),
+                    )
+                    .with_help("name the intermediate values, or wrap them in a struct"),
+                );
+            }
+            t.ty = Ty::Error;
+        }
+        t
+    }
+
+    fn check_expr_kind(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> TExpr {
         let span = e.span;
         let mk = |kind, ty| TExpr { kind, ty, span };
         match &e.kind {
@@ -517,8 +540,16 @@ impl FnCx<'_, '_> {
             module: self.module,
             generics: &self.generics,
         };
+        let elem = self.zonk_literals(&v.ty);
+        let too_large = |n| array_size_error(self.g.defs, &elem, n, count.span);
         let (n, ty) = match cx.array_len(count) {
-            Some(n) => (n, Ty::Array(Box::new(v.ty.clone()), n)),
+            Some(n) => match too_large(n) {
+                Some(d) => {
+                    self.push(d);
+                    (0, Ty::Error)
+                }
+                None => (n, Ty::Array(Box::new(v.ty.clone()), n)),
+            },
             None => {
                 self.push(
                     Diagnostic::error(

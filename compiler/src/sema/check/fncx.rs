@@ -84,6 +84,9 @@ pub struct FnCx<'g, 'a> {
     /// For each open `concurrent` block, the number of frames when it began (`spawn` is
     /// valid in the body of the innermost one, not inside a closure within it).
     pub concurrent: Vec<usize>,
+    /// A type deeper than [`MAX_TYPE_DEPTH`](super::MAX_TYPE_DEPTH) was reported in this function (E0228 is
+    /// reported once per function).
+    pub deep_type_reported: bool,
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
@@ -109,6 +112,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             closure_facts: HashMap::new(),
             reported_types: Default::default(),
             concurrent: Vec::new(),
+            deep_type_reported: false,
         }
     }
 
@@ -535,6 +539,23 @@ impl<'g, 'a> FnCx<'g, 'a> {
             }
         }
         t
+    }
+
+    /// Does `t` (with its variables resolved as far as known) nest more than `levels` types
+    /// deep? Visits no more than `levels` levels.
+    pub fn nests_deeper_than(&self, t: &Ty, levels: usize) -> bool {
+        match t {
+            Ty::Infer(v) => match &self.vars[*v as usize] {
+                Var::Bound(b) => self.nests_deeper_than(b, levels),
+                Var::Unbound(_) => false,
+            },
+            _ if levels == 0 => true,
+            _ => {
+                let mut deeper = false;
+                t.children(&mut |c| deeper = deeper || self.nests_deeper_than(c, levels - 1));
+                deeper
+            }
+        }
     }
 
     /// Resolves every variable inside `t` as far as known.

@@ -36,6 +36,11 @@ use std::collections::{HashMap, VecDeque};
 /// How deep generic instantiation may nest (`f<T>` calling `f<Vec<T>>` ...).
 const MAX_INSTANCE_DEPTH: u32 = 48;
 
+/// The deepest type an expression may have (E0228): every expression keeps its own type,
+/// so nesting expressions that each add a level (`Some(Some(...))`, closures returning
+/// closures, `[[[...]]]`) would otherwise take memory and time quadratic in the nesting.
+pub const MAX_TYPE_DEPTH: usize = 256;
+
 /// The checked-instance table and its worklist.
 #[derive(Default)]
 pub struct Instances {

@@ -12,7 +12,19 @@ use crate::syntax::ast::{self, PatternKind};
 impl FnCx<'_, '_> {
     /// Checks a pattern against the type of the value it matches, binding its variables
     /// (as `kind` locals) in the current scope.
+    ///
+    /// A pattern that had an error (in itself or in a part) is an error pattern, so that the
+    /// coverage check says nothing more about its match.
     pub fn check_pattern(&mut self, p: &ast::Pattern, expected: &Ty, kind: LocalKind) -> TPattern {
+        let errors = self.g.diags.error_count();
+        let checked = self.check_pattern_kind(p, expected, kind);
+        if self.g.diags.error_count() == errors {
+            return checked;
+        }
+        self.error_pattern(checked.span)
+    }
+
+    fn check_pattern_kind(&mut self, p: &ast::Pattern, expected: &Ty, kind: LocalKind) -> TPattern {
         let span = p.span;
         let mk = |k, ty: &Ty| TPattern {
             kind: k,
@@ -162,6 +174,9 @@ impl FnCx<'_, '_> {
         span: Span,
         kind: LocalKind,
     ) -> TPattern {
+        if ps.is_empty() {
+            return self.unit_pattern(expected, span);
+        }
         let mut exp = self.resolve(expected);
         if matches!(exp, Ty::Infer(_)) {
             let vars: Vec<Ty> = ps
@@ -197,6 +212,23 @@ impl FnCx<'_, '_> {
         TPattern {
             kind: TPatternKind::Tuple(sub),
             ty: exp,
+            span,
+        }
+    }
+
+    /// `()`: the `void` value (docs/reference.md section 2.8), which matches every `void`.
+    fn unit_pattern(&mut self, expected: &Ty, span: Span) -> TPattern {
+        if !self.unify(expected, &Ty::Void) && !self.is_opaque(expected) {
+            let shown = self.show(expected);
+            self.error(
+                diag::E0225,
+                span,
+                format!("`()` matches the `void` value, but the value is `{shown}`"),
+            );
+        }
+        TPattern {
+            kind: TPatternKind::Wild,
+            ty: Ty::Void,
             span,
         }
     }
@@ -243,11 +275,7 @@ impl FnCx<'_, '_> {
                         );
                     }
                     self.bind_all_wild(args, kind);
-                    return TPattern {
-                        kind: TPatternKind::Error,
-                        ty: Ty::Error,
-                        span,
-                    };
+                    return self.error_pattern(span);
                 }
             },
             _ => None,
@@ -258,13 +286,33 @@ impl FnCx<'_, '_> {
                 self.error(diag::E0109, span, format!("no variant named `{last}`"));
             }
             self.bind_all_wild(args, kind);
-            return TPattern {
-                kind: TPatternKind::Error,
-                ty: Ty::Error,
-                span,
-            };
+            return self.error_pattern(span);
         };
         self.variant_pattern(adt, v, args, expected, span, kind)
+    }
+
+    /// The type of a variant or struct pattern of `adt` against the value's type, or None
+    /// (after E0225) when the value is not of that type.
+    fn adt_pattern_type(&mut self, adt: AdtId, expected: &Ty, span: Span) -> Option<Ty> {
+        let ty = self.fresh_adt(adt, Some(expected), span);
+        if self.unify(&ty, expected) {
+            return Some(ty);
+        }
+        let (es, vs) = (self.show(expected), self.show(&ty));
+        self.error(
+            diag::E0225,
+            span,
+            format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"),
+        );
+        None
+    }
+
+    fn error_pattern(&self, span: Span) -> TPattern {
+        TPattern {
+            kind: TPatternKind::Error,
+            ty: Ty::Error,
+            span,
+        }
     }
 
     /// Binds the variables of sub-patterns of a failed pattern, so later uses do not
@@ -284,15 +332,10 @@ impl FnCx<'_, '_> {
         span: Span,
         kind: LocalKind,
     ) -> TPattern {
-        let ty = self.fresh_adt(adt, Some(expected), span);
-        if !self.unify(&ty, expected) {
-            let (es, vs) = (self.show(expected), self.show(&ty));
-            self.error(
-                diag::E0225,
-                span,
-                format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"),
-            );
-        }
+        let Some(ty) = self.adt_pattern_type(adt, expected, span) else {
+            self.bind_all_wild(args, kind);
+            return self.error_pattern(span);
+        };
         let targs = match &ty {
             Ty::Adt(_, a) => a.clone(),
             _ => Vec::new(),
@@ -363,11 +406,7 @@ impl FnCx<'_, '_> {
                     format!("cannot find struct `{}`", name.name),
                 );
             }
-            return TPattern {
-                kind: TPatternKind::Error,
-                ty: Ty::Error,
-                span,
-            };
+            return self.error_pattern(span);
         };
         let def = self.g.defs.adt(adt).clone();
         let AdtKind::Struct(decl) = &def.kind else {
@@ -376,21 +415,21 @@ impl FnCx<'_, '_> {
                 name.span,
                 format!("`{}` is not a struct", def.name),
             );
-            return TPattern {
-                kind: TPatternKind::Error,
-                ty: Ty::Error,
-                span,
-            };
+            return self.error_pattern(span);
         };
-        let ty = self.fresh_adt(adt, Some(expected), span);
-        if !self.unify(&ty, expected) {
-            let (es, vs) = (self.show(expected), self.show(&ty));
-            self.error(
-                diag::E0225,
-                span,
-                format!("mismatched types: this pattern matches `{vs}`, but the value is `{es}`"),
-            );
-        }
+        let Some(ty) = self.adt_pattern_type(adt, expected, span) else {
+            for (fname, fpat) in fields {
+                match fpat {
+                    Some(p) => {
+                        self.check_pattern(p, &Ty::Error, kind);
+                    }
+                    None => {
+                        self.declare_local(&fname.name, Ty::Error, kind, fname.span);
+                    }
+                }
+            }
+            return self.error_pattern(span);
+        };
         let targs = match &ty {
             Ty::Adt(_, a) => a.clone(),
             _ => Vec::new(),

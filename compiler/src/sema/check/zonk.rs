@@ -12,7 +12,7 @@ use crate::sema::defs::FnBody;
 use crate::sema::resolve_ty::valid_map_key;
 use crate::sema::tast::*;
 use crate::source::Span;
-use crate::syntax::ast::UnOp;
+use crate::syntax::ast::{BinOp, UnOp};
 use std::collections::HashSet;
 
 impl FnCx<'_, '_> {
@@ -186,6 +186,15 @@ impl FnCx<'_, '_> {
                 }
             }
             TExprKind::FnRef(r) => self.fin_ref(r, span, seen),
+            TExprKind::Binary {
+                op: BinOp::Shl | BinOp::Shr,
+                lhs,
+                rhs,
+            } => {
+                self.fin_expr(lhs, seen);
+                self.fin_expr(rhs, seen);
+                self.check_shift_amount(&lhs.ty, rhs);
+            }
             TExprKind::Call { callee, args } => {
                 let print = matches!(callee, Callee::Print { .. });
                 match callee {
@@ -374,9 +383,12 @@ impl FnCx<'_, '_> {
                     }
                 }
                 TStmt::Expr(e) => self.fin_expr(e, seen),
-                TStmt::Assign { place, value, .. } => {
+                TStmt::Assign { place, op, value } => {
                     self.fin_expr(place, seen);
                     self.fin_expr(value, seen);
+                    if matches!(op, Some(BinOp::Shl | BinOp::Shr)) {
+                        self.check_shift_amount(&place.ty, value);
+                    }
                 }
                 TStmt::Defer(d) | TStmt::Errdefer(d) => self.fin_block(d, seen),
             }
@@ -456,6 +468,41 @@ impl FnCx<'_, '_> {
         };
         self.fin_ref(&mut r, span, seen);
         Some(r)
+    }
+
+    /// E0215 for a constant shift amount (a literal, maybe negated) that is negative or at
+    /// least the bit width of `ty`, the shifted value's type: at run time it would panic.
+    fn check_shift_amount(&mut self, ty: &Ty, amount: &TExpr) {
+        let v = match &amount.kind {
+            TExprKind::Int(v) => i128::from(*v),
+            TExprKind::Unary {
+                op: UnOp::Neg,
+                operand,
+            } => match operand.kind {
+                TExprKind::Int(v) => -i128::from(v),
+                _ => return,
+            },
+            _ => return,
+        };
+        let Ty::Int(it) = ty else {
+            return;
+        };
+        let bits = i128::from(it.bits());
+        if (0..bits).contains(&v) {
+            return;
+        }
+        self.push(
+            Diagnostic::error(
+                diag::E0215,
+                amount.span,
+                format!("shift amount `{v}` is out of range for `{}`", it.name()),
+            )
+            .with_note(format!(
+                "`{}` shifts by 0 to {}; other amounts panic at run time",
+                it.name(),
+                bits - 1
+            )),
+        );
     }
 
     /// E0215 for an integer literal that does not fit its type.

@@ -10,8 +10,8 @@ use super::control;
 use super::grammar::Grammar;
 use super::input::{
     angle_list, before, braces, brackets, comma_list, ident, kw, label, lookahead, paren_group,
-    parens, punct, quietly_before, sep_list, spanned, speculative, structs_allowed, word, Group,
-    PBox, Word,
+    parens, punct, quietly_before, sep_list, spanned, speculative, structs_allowed,
+    type_args_before, word, Group, PBox, Word,
 };
 use super::recovery;
 use crate::source::Span;
@@ -276,7 +276,7 @@ fn member_name<'a>() -> PBox<'a, Ident> {
 
 fn postfix_chain<'a>(g: &Grammar<'a>, primary: PBox<'a, Expr>) -> PBox<'a, Expr> {
     let args = call_args(g);
-    let method_type_args = quietly_before(Punct::Lt).ignore_then(speculative(
+    let method_type_args = type_args_before(&[Punct::LParen]).ignore_then(speculative(
         angle_list(g.ty.clone()).then_ignore(before(Punct::LParen)),
     ));
     let member = punct(Punct::Dot)
@@ -372,7 +372,7 @@ fn name_like<'a>(g: &Grammar<'a>) -> PBox<'a, Expr> {
         ]))
         .to(AfterArgs::DotOrParen),
     ));
-    let type_args = quietly_before(Punct::Lt)
+    let type_args = type_args_before(&[Punct::LBrace, Punct::Dot, Punct::LParen])
         .ignore_then(speculative(angle_list(g.ty.clone()).then(after_args)));
     let field = ident()
         .then(punct(Punct::Colon).ignore_then(g.expr.clone()).or_not())

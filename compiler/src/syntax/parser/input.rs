@@ -196,6 +196,29 @@ pub(super) fn quietly_before<'a>(
     lookahead(select_ref! { Token::Punct(q) if *q == p => () })
 }
 
+/// A `<` that may open type arguments followed by one of `next` (by the pre-pass's
+/// matching of `<` and `>`, see `delimiters::Partners::after_angle`); consumes nothing.
+/// Guards the guesses at generic arguments in expressions, which would otherwise parse
+/// every `<` of a long chain to its end.
+pub(super) fn type_args_before<'a>(
+    next: &'static [Punct],
+) -> impl Parser<'a, TokenInput<'a>, (), Extra<'a>> + Clone {
+    custom(
+        move |inp: &mut InputRef<'a, '_, TokenInput<'a>, Extra<'a>>| {
+            let index = token_index(inp);
+            let follows = match inp.state().0.after_angle(index) {
+                Some(Token::Punct(p)) => next.contains(p),
+                _ => false,
+            };
+            if follows && inp.peek_ref() == Some(&Token::Punct(Punct::Lt)) {
+                Ok(())
+            } else {
+                Err(silent_failure(inp))
+            }
+        },
+    )
+}
+
 /// True when a written (non-empty) `;` follows; consumes nothing.
 pub(super) fn written_semi_follows<'a>() -> impl Parser<'a, TokenInput<'a>, bool, Extra<'a>> + Clone
 {

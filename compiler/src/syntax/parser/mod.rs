@@ -37,7 +37,8 @@
 //!
 //! # Errors and recovery
 //! - A pre-pass checks that brackets balance: an unclosed one is E0007 (at the opener, with
-//!   a label at the end of the file), a stray closer E0006.
+//!   a label at the end of the file), a stray closer E0006. The parser reads the tokens with
+//!   a closer added for each unclosed opener where its group ends.
 //! - Syntax errors are E0006, "expected one of `)`, `,`, found `}`", built from chumsky's
 //!   furthest-failure errors; rule labels (expression, type, pattern, operator, ...) keep the
 //!   lists short, and a newline `;` is called "end of line".
@@ -55,7 +56,8 @@
 //! - `pub` on a statement other than `let` is E0009; everything else about placement
 //!   (annotations, `spawn` outside `concurrent`, ...) is left to semantic analysis.
 //! - Recursion goes through chumsky's `recursive`, which grows the stack on demand, so deep
-//!   nesting does not overflow it.
+//!   nesting does not overflow it. A tree nested deeper than the later stages can follow is
+//!   E0010 (`syntax::depth`).
 
 mod control;
 mod delimiters;
@@ -112,7 +114,16 @@ pub fn parse_expr_str(src: &str) -> (Option<ast::Expr>, Vec<Diagnostic>) {
     let lexed_cleanly = !diags.has_errors();
     let parser = exprs::expr_parser().then_ignore(semi().repeated()).boxed();
     let eoi = Span::new(file, src.len(), src.len());
-    let expr = run(parser, &tokens, eoi, lexed_cleanly, &mut diags);
+    let mut delimiters = check_delimiters(&tokens, eoi);
+    let balanced = std::mem::take(&mut delimiters.balanced);
+    let expr = run(
+        parser,
+        &balanced,
+        delimiters,
+        eoi,
+        lexed_cleanly,
+        &mut diags,
+    );
     (expr, diags.into_vec())
 }
 
@@ -124,28 +135,34 @@ fn parse_module(
     diags: &mut Diagnostics,
 ) -> ast::Module {
     let eoi = Span::new(file, src_len, src_len);
+    let mut delimiters = check_delimiters(tokens, eoi);
+    let balanced = std::mem::take(&mut delimiters.balanced);
     let module = run(
         items::module_parser(file),
-        tokens,
+        &balanced,
+        delimiters,
         eoi,
         lexed_cleanly,
         diags,
     );
-    module.unwrap_or(ast::Module {
+    let mut module = module.unwrap_or(ast::Module {
         file,
         items: Vec::new(),
-    })
+    });
+    crate::syntax::depth::check_depth(&mut module, diags);
+    module
 }
 
-/// Runs the bracket pre-pass and then `parser` over `tokens`, and reports every problem.
+/// Runs `parser` over `tokens` (balanced by the bracket pre-pass, which made
+/// `delimiters`), and reports every problem.
 fn run<'a, O>(
     parser: PBox<'a, O>,
     tokens: &'a [Spanned],
+    mut delimiters: DelimiterReport,
     eoi: Span,
     lexed_cleanly: bool,
     diags: &mut Diagnostics,
 ) -> Option<O> {
-    let mut delimiters = check_delimiters(tokens, eoi);
     let mut state = State::from(std::mem::take(&mut delimiters.partners));
     let (output, errors) = parser
         .parse_with_state(token_input(tokens, eoi), &mut state)

@@ -126,6 +126,17 @@ fn structs() {
 }
 
 #[test]
+fn struct_fields_of_generic_type_end_at_a_newline() {
+    assert_eq!(
+        items("struct Parser {\n  toks: Vec<Token>\n  pos: i64\n  next: HashMap<i64, Vec<i64>>\n}\nfn f(a: i64, b: i64): bool {\n  a >\n  b\n}"),
+        [
+            "(struct Parser toks:Vec<Token> pos:i64 next:HashMap<i64 Vec<i64>>)",
+            "(fn f(a: i64, b: i64): bool {(> a b)})",
+        ]
+    );
+}
+
+#[test]
 fn enums() {
     assert_eq!(
         items("enum Shape { Circle(f64), Rect(f64, f64), Empty }\nenum Result<T, E = Error> {\n  Ok(T)\n  Err(E)\n}"),

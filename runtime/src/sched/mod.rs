@@ -340,7 +340,7 @@ pub fn spawn_with<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
     }
 }
 
-unsafe extern "C-unwind" fn closure_entry<F: FnOnce() -> R, R>(
+pub(crate) unsafe extern "C-unwind" fn closure_entry<F: FnOnce() -> R, R>(
     env: *mut c_void,
     slot: *mut c_void,
 ) {

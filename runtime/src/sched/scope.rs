@@ -178,6 +178,20 @@ impl Scope {
         super::spawn_under(self.node, site, env, SCOPED)
     }
 
+    /// Starts a child running the Rust closure `f` (a panic in it is the child's failure,
+    /// with the panic's message). Returns its handle (+1).
+    pub fn spawn_fn<F: FnOnce() + Send + 'static>(&self, f: F) -> &'static Task {
+        let site = SpawnSite::intern(
+            super::closure_entry::<F, ()>,
+            0,
+            None,
+            c"scope child".as_ptr(),
+        );
+        let env = Box::into_raw(Box::new(f)).cast::<c_void>();
+        // SAFETY: the entry matches the environment; the name is static.
+        unsafe { self.spawn(site, TaskEnv::Ptr(env)) }
+    }
+
     /// Waits until every child has reported, cancelling them all at the deadline; returns
     /// how the scope ended. `loc` is where the program waits (for the deadlock report).
     pub fn wait(&self, loc: Option<&WeftLoc>) -> ScopeResult {

@@ -614,6 +614,12 @@ impl Task {
         unsafe { (*self.inline.get())[0] = scope as u64 };
     }
 
+    /// The address of the cancel flag's byte (nonzero when set), which generated code
+    /// reads for `Task.isCancelled()`; task objects are never freed.
+    pub fn cancel_flag(&self) -> *const u8 {
+        self.cancelled.as_ptr().cast_const().cast()
+    }
+
     /// Whether the task's cancel flag is set.
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)

@@ -367,13 +367,14 @@ impl Worker {
         self as *const Worker as usize
     }
 
-    /// Makes `task` the running task: `current` and the stack limit thread-local.
+    /// Makes `task` the running task: `current`, and the stack limit and cancel flag
+    /// thread-locals.
     #[inline]
     fn enter(&self, task: &'static Task) {
         let limit = task.stack_limit();
         self.current
             .store(task as *const Task as *mut Task, Ordering::Relaxed);
-        stack::set_limit(limit);
+        stack::enter_task(limit, task.cancel_flag());
     }
 
     /// Switches from the scheduler loop into `task` (giving it a stack first if it has not

@@ -24,6 +24,7 @@ const DIRS: &[&str] = &[
     "panics",
     "unwind",
     "scopes",
+    "effects",
     "boxes",
     "recursion",
     "concurrency_guide",

@@ -98,7 +98,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_now_ms", "i"),
     ("weft_rt_now_ns", "i"),
     // Scopes and task groups.
-    ("weft_rt_scope_open", "vpi"),
+    ("weft_rt_scope_open", "vpii"),
     ("weft_rt_scope_spawn_site", "ppppp"),
     ("weft_rt_scope_par_for", "vpiippp"),
     ("weft_rt_scope_wait", "wprp"),

@@ -181,6 +181,7 @@ intrinsic_group! {
         ParFor = "scope_par_for",
         Join = "scope_join",
         TryJoin = "scope_try_join",
+        Take = "scope_take",
         Close = "scope_close",
     }
 }

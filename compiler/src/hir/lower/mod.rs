@@ -1,6 +1,7 @@
 //! Typed AST → HIR. Starts at the entry point and lowers every function instance it
 //! reaches (closures become functions of their own as they are met).
 
+mod autopar;
 mod desugar;
 mod func;
 mod scope;
@@ -20,6 +21,7 @@ pub fn lower(checked: &CheckedProgram, map: &SourceMap) -> Program {
         by_inst: HashMap::new(),
         queue: VecDeque::new(),
         intrinsic_apis: HashMap::new(),
+        autopar: autopar::groups_by_block(checked),
     };
     let main = cx.func_for_inst(main_inst);
     while let Some((inst, id)) = cx.queue.pop_front() {
@@ -76,6 +78,9 @@ pub(super) struct ProgramCx<'a> {
     by_inst: HashMap<InstId, FuncId>,
     queue: VecDeque<(InstId, FuncId)>,
     intrinsic_apis: HashMap<Intrinsic, String>,
+    /// The statement indices of each implicit `par` (automatic parallelization), by
+    /// instance and block.
+    autopar: HashMap<(InstId, crate::source::Span), Vec<Vec<usize>>>,
 }
 
 impl ProgramCx<'_> {

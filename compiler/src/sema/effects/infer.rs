@@ -107,3 +107,67 @@ pub fn chain(
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    fn site(at: u32, what: SiteWhat) -> Site {
+        Site {
+            span: Span {
+                file: FileId(0),
+                start: at,
+                end: at + 1,
+            },
+            what,
+            off_task: false,
+        }
+    }
+
+    fn call(i: u32) -> SiteWhat {
+        SiteWhat::Call(InstId(i), crate::sema::defs::FnId(i))
+    }
+
+    fn body(sites: Vec<Site>) -> Option<BodySites> {
+        Some(BodySites {
+            sites,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn mutual_recursion_reaches_a_fixpoint_and_chains_end_at_the_source() {
+        // 0 calls 1; 1 calls 2 and 1; 2 calls 1 and sleeps (3 is declared `suspends`).
+        let declared = vec![None, None, None, Some(EffectSet::of(Atom::Suspends))];
+        let bodies = vec![
+            body(vec![site(0, call(1))]),
+            body(vec![site(10, call(2)), site(11, call(1))]),
+            body(vec![site(20, call(1)), site(21, call(3))]),
+            None,
+        ];
+        let inferred = infer(&declared, &bodies);
+        for i in 0..3 {
+            assert!(inferred.exported[i].suspends, "instance {i}");
+        }
+        let steps = chain(&inferred, &bodies, InstId(0), Atom::Suspends, &declared);
+        let starts: Vec<u32> = steps.iter().map(|s| s.span.start).collect();
+        assert_eq!(
+            starts,
+            vec![0, 10, 21],
+            "0 -> 1 -> 2 -> the declared callee"
+        );
+    }
+
+    #[test]
+    fn blocks_stays_in_bodies_that_run_off_the_tasks() {
+        let mut blocks = EffectSet::of(Atom::Blocks);
+        blocks.insert(Atom::Io);
+        let declared = vec![None, Some(blocks)];
+        let mut off = site(0, call(1));
+        off.off_task = true;
+        let inferred = infer(&declared, &[body(vec![off]), None]);
+        assert!(inferred.exported[0].io);
+        assert!(!inferred.exported[0].blocks);
+    }
+}

@@ -37,7 +37,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Intrinsic::Task(op) => self.task_intrinsic(op, type_args, args, ret, span),
             Intrinsic::Sync(op) => self.sync_intrinsic(op, &targ(0), args, ret, span),
             Intrinsic::Thread(op) => self.thread_intrinsic(op, args, ret, span),
-            Intrinsic::Net(_) => self.not_implemented(op, ret, span),
+            Intrinsic::Net(op) => self.net_intrinsic(op, args, ret, span),
         }
     }
 

@@ -35,11 +35,12 @@ use super::steal::{Thief, EAGER_WAKE_LEN};
 use super::task::{self, Entry, Outcome, Task, DAEMON, MAIN};
 use super::timer::TimerHeap;
 use super::waiter::Waiter;
-use super::{join, solo};
+use super::{join, reactor, solo};
 use crate::context;
 use crate::lock::held::{self, Ending};
 use crate::lock::rawlock::Locked;
 use crate::lock::solo_rmw::SoloRmw;
+use crate::os::epoll::Event;
 use crate::os::signals;
 use crate::stack::{self, StackPool};
 
@@ -314,8 +315,8 @@ impl Worker {
     }
 
     /// Whether the scheduler loop has something more urgent than the local queue: an
-    /// expired timer, or (every 61st decision) a non-empty global queue or the chance to
-    /// start solo mode.
+    /// expired timer, or (every 61st decision) a non-empty global queue, the chance to
+    /// start solo mode, or a due poll of the reactor.
     #[inline]
     fn must_visit_loop(&self) -> bool {
         let next_timer = self.next_timer.load(Ordering::Relaxed);
@@ -328,7 +329,10 @@ impl Worker {
     #[inline(never)]
     fn loop_has_news(&self) -> bool {
         let rt = rt();
-        !rt.global.is_empty() || solo::could_enter(rt) || solo::revoke_requested()
+        !rt.global.is_empty()
+            || solo::could_enter(rt)
+            || solo::revoke_requested()
+            || reactor::poll_due()
     }
 
     /// Makes the task running on this worker enter the runtime at its next function call
@@ -437,11 +441,14 @@ impl Worker {
         }
     }
 
-    /// Expired timers, then (every 61st time the global queue first) run-next, the ring,
-    /// and the global queue.
+    /// Ready I/O when a poll is due, expired timers, then (every 61st time the global queue
+    /// first) run-next, the ring, and the global queue.
     #[inline]
     pub(crate) fn find_local(&self) -> Option<Entry> {
         let rt = rt();
+        if reactor::poll_due() {
+            self.poll_io();
+        }
         if self.next_timer.load(Ordering::Relaxed) != u64::MAX {
             self.fire_timers(self, crate::os::clock::now_ns());
         }
@@ -455,6 +462,27 @@ impl Worker {
         }
         let batch = rt.global.len() / rt.workers.len() + 1;
         rt.global.pop_into(&self.queue, batch)
+    }
+
+    /// Takes the I/O events that are ready without blocking and queues the tasks they wake
+    /// at the back of this worker's queue (scheduler loop only: the event buffer lives on
+    /// the worker's own stack). Returns how many socket sides became ready.
+    #[inline(never)]
+    pub(crate) fn poll_io(&self) -> usize {
+        let mut events = [Event { events: 0, u64: 0 }; reactor::EVENTS_PER_POLL];
+        let n = reactor::wait(&mut events, Some(0));
+        self.dispatch_io(&events[..n])
+    }
+
+    /// Wakes the tasks waiting for `events` into the back of this worker's queue.
+    pub(crate) fn dispatch_io(&self, events: &[Event]) -> usize {
+        if events.is_empty() {
+            return 0;
+        }
+        self.waking_to_back.set(true);
+        let ready = reactor::dispatch(events);
+        self.waking_to_back.set(false);
+        ready
     }
 
     /// Fires the expired timers of `owner` (this worker's or another's): their waits end

@@ -11,6 +11,7 @@
 
 mod bench;
 mod cross;
+mod net_bench;
 mod sanitize;
 mod setup;
 

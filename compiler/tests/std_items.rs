@@ -83,11 +83,11 @@ fn an_unknown_lang_item_is_an_error_at_its_annotation() {
 
 #[test]
 fn an_unimplemented_intrinsic_is_named_by_its_std_function() {
-    let dir = std::env::temp_dir().join(format!("weft-std-items-{}-net", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("weft-std-items-{}-group", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let prog = write_program(
         &dir,
-        "from \"std/net\" import { TcpStream }\n\nfn main() {\n    let s = TcpStream.connect(\"127.0.0.1\", 9)\n}\n",
+        "from \"std/runtime\" import { TaskGroup }\n\nfn main() {\n    let g = TaskGroup.new()\n}\n",
     );
     let out = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(["build", "--message-format", "short"])
@@ -101,8 +101,8 @@ fn an_unimplemented_intrinsic_is_named_by_its_std_function() {
     assert!(
         stderr.contains("main.weft:4:")
             && stderr.contains("E0900")
-            && stderr.contains("`TcpStream.connect`")
-            && !stderr.contains("tcp_connect"),
+            && stderr.contains("`TaskGroup.new`")
+            && !stderr.contains("task_group_new"),
         "{stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);

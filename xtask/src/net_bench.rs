@@ -73,9 +73,7 @@ fn start(server: &Server) -> Result<Running, String> {
     for (k, v) in &server.env {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("{}: {e}", server.label))?;
+    let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", server.label))?;
     // The first line says it listens.
     if let Some(out) = child.stdout.take() {
         let mut line = String::new();
@@ -138,7 +136,10 @@ fn servers(dir: &Path, with_crystal: bool) -> Result<Vec<Server>, String> {
     ];
     let mut peers = vec![(super::bench::Peer::Go("benches/http/hello.go"), "go")];
     if with_crystal {
-        peers.push((super::bench::Peer::Crystal("benches/http/hello.cr"), "crystal"));
+        peers.push((
+            super::bench::Peer::Crystal("benches/http/hello.cr"),
+            "crystal",
+        ));
     }
     for (i, (peer, label)) in peers.into_iter().enumerate() {
         let exe = dir.join(format!("http-peer{i}"));
@@ -241,8 +242,8 @@ pub fn http(dir: &Path) -> Result<(), String> {
 
 /// The resident memory of process `pid` in KiB (`VmRSS`).
 fn rss_kib(pid: u32) -> Result<i64, String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| e.to_string())?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))

@@ -20,7 +20,12 @@
 //! any byte that arrives later raises a new edge-triggered event. Such a read records the
 //! `seq` it started with as `drained`: while `seq` still equals it, the next read skips the
 //! system call (which could only fail with `EAGAIN`) and parks at once. A request-response
-//! connection so makes one `recv` per request instead of two.
+//! connection so makes one `recv` per request instead of two. The end of the stream is the
+//! exception: a FIN that arrived with the data leaves a read of 0 bytes pending after the
+//! short read, and raises no further event; so once any event has reported a hang-up or
+//! an error (`hup`, sticky for the socket's life), reads are never skipped. (The hang-up
+//! event is counted in `seq` too, so a read that started before it was harvested is not
+//! skipped either.)
 //!
 //! # Registration and descriptors
 //! A socket is registered lazily, when it first has to wait (most short connections never
@@ -133,6 +138,9 @@ impl Side {
 pub struct PollDesc {
     fd: AtomicI32,
     registered: AtomicBool,
+    /// An event said the peer hung up or an error is pending: a read may return the end
+    /// of the stream (or the error) even after a short read, so reads are never skipped.
+    hup: AtomicBool,
     read: Side,
     write: Side,
 }
@@ -147,6 +155,7 @@ impl PollDesc {
             Box::leak(Box::new(PollDesc {
                 fd: AtomicI32::new(-1),
                 registered: AtomicBool::new(false),
+                hup: AtomicBool::new(false),
                 read: Side::new(),
                 write: Side::new(),
             }))
@@ -160,6 +169,7 @@ impl PollDesc {
     pub fn free(&'static self) {
         self.fd.store(-1, Ordering::Relaxed);
         self.registered.store(false, Ordering::Relaxed);
+        self.hup.store(false, Ordering::Relaxed);
         for side in [&self.read, &self.write] {
             side.seq.fetch_add(1, Ordering::Relaxed);
             side.drained.store(u64::MAX, Ordering::Relaxed);
@@ -192,7 +202,9 @@ impl PollDesc {
     /// now could only fail with `EAGAIN`).
     #[inline]
     pub fn is_drained(&self, seq: u64) -> bool {
-        self.registered.load(Ordering::Relaxed) && self.read.drained.load(Ordering::Relaxed) == seq
+        self.registered.load(Ordering::Relaxed)
+            && !self.hup.load(Ordering::Relaxed)
+            && self.read.drained.load(Ordering::Relaxed) == seq
     }
 
     /// Registers the socket with epoll if it is not yet (once for its life).
@@ -355,6 +367,9 @@ pub(crate) fn dispatch(events: &[Event]) -> usize {
         }
         // SAFETY: tokens are addresses of descriptors, which are never freed.
         let pd = unsafe { &*(token as *const PollDesc) };
+        if bits & (epoll::RDHUP | epoll::HUP | epoll::ERR) != 0 {
+            pd.hup.store(true, Ordering::Relaxed);
+        }
         if bits & (epoll::IN | epoll::RDHUP | epoll::HUP | epoll::ERR) != 0 {
             pd.read.ready();
             ready += 1;

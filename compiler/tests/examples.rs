@@ -78,6 +78,21 @@ fn wordfreq_reports_a_missing_file() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
 
+/// Runs `exe` with `args` on `threads` scheduler threads; it must succeed.
+fn run_ok(exe: &std::path::Path, args: &[&str], threads: &str) -> std::process::Output {
+    let out = Command::new(exe)
+        .args(args)
+        .env("WEFT_THREADS", threads)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The first `n` primes by trial division.
 fn primes(n: usize) -> Vec<u64> {
     let mut out: Vec<u64> = Vec::new();
@@ -96,16 +111,7 @@ fn sieve_prints_the_first_primes_on_one_and_two_threads() {
     let exe = build_example("sieve", "sieve");
     let want: Vec<String> = primes(1000).iter().map(u64::to_string).collect();
     for threads in ["1", "2"] {
-        let out = Command::new(&exe)
-            .arg("1000")
-            .env("WEFT_THREADS", threads)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(&exe, &["1000"], threads);
         let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(String::from)
@@ -293,15 +299,7 @@ fn echo_server_echoes_and_stops_on_quit() {
 fn parallel_fetch_gets_three_responses_in_order() {
     let exe = build_example("parallel_fetch", "parallel_fetch");
     for threads in ["1", "2"] {
-        let out = Command::new(&exe)
-            .env("WEFT_THREADS", threads)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(&exe, &[], threads);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             "HTTP/1.1 200 OK | data for /api/users\n\

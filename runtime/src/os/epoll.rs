@@ -77,10 +77,7 @@ impl Epoll {
         let r = if NO_PWAIT2.load(Ordering::Relaxed) {
             -1
         } else {
-            let ts = remaining.map(|ns| libc::timespec {
-                tv_sec: (ns / 1_000_000_000) as libc::time_t,
-                tv_nsec: (ns % 1_000_000_000) as libc::c_long,
-            });
+            let ts = remaining.map(super::clock::timespec);
             let ts_ptr = ts
                 .as_ref()
                 .map_or(std::ptr::null(), |t| t as *const libc::timespec);

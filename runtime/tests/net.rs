@@ -245,3 +245,47 @@ fn cancelling_a_parked_receive_returns_cancelled() {
     assert_eq!(h.join(), Err(sched::TaskError::Cancelled));
     assert!(start.elapsed() < Duration::from_millis(500));
 }
+
+#[test]
+fn ready_io_is_not_starved_by_a_task_that_never_switches() {
+    let _serial = serial();
+    if sched::scheduler::configured_threads() < 2 {
+        return; // one worker running a task that never switches runs nothing else
+    }
+    let l = Listener::bind();
+    let port = l.get().port();
+    let s = std::sync::Arc::new(Stream::connect(port));
+    let peer = l.accept();
+    let s2 = s.clone();
+    let reader = sched::spawn(move || {
+        let got = s2.recv().map(|v| v.len());
+        (got, Instant::now())
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    // A task that computes for 300 ms without entering the runtime.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let busy = sched::spawn(move || {
+        let start = Instant::now();
+        let mut spins = 0u64;
+        while start.elapsed() < Duration::from_millis(300)
+            && !stop2.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            spins = spins.wrapping_add(1);
+            std::hint::spin_loop();
+        }
+        spins
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    let sent = Instant::now();
+    peer.get().send(b"ping", None).unwrap();
+    let (got, at) = reader.join().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    busy.join().unwrap();
+    assert_eq!(got, Ok(4));
+    let waited = at.duration_since(sent);
+    assert!(
+        waited < Duration::from_millis(150),
+        "the reader waited {waited:?} behind a busy worker"
+    );
+}

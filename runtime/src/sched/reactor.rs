@@ -37,7 +37,12 @@
 //!
 //! # Who polls
 //! - a worker whose queues ran dry polls without blocking before it spins, and while it
-//!   spins ([`super::scheduler`]);
+//!   spins ([`super::scheduler`]): a request that arrives during the spin is taken without
+//!   the wake-up of a blocked thread;
+//! - the tasks one poll wakes go to the back of the polling worker's queue, and a long
+//!   queue of them does not wake an idle worker at once: a batch of ready connections stays
+//!   on one core unless it waits long enough for an idle worker to take it
+//!   (`super::steal`);
 //! - a busy worker polls without blocking when [`BUSY_POLL_NS`] have passed since the last
 //!   poll, at its scheduler loop and every 61st task switch, so ready I/O is not starved
 //!   by a stream of runnable tasks;

@@ -93,8 +93,13 @@ pub struct Worker {
     stacks: UnsafeCell<StackPool>,
     task_cache: UnsafeCell<Vec<&'static Task>>,
     act_cache: UnsafeCell<Vec<&'static Activation>>,
-    /// Set while firing timers: woken tasks go to the back of the queue, not run-next.
+    /// Set while firing timers and dispatching I/O events: woken tasks go to the back of
+    /// the queue, not run-next.
     waking_to_back: Cell<bool>,
+    /// Set while dispatching I/O events: a long queue does not wake an idle worker at once
+    /// (the batch of one poll stays on the worker that polled; idle workers still take
+    /// what waits too long, see `super::steal`).
+    waking_io: Cell<bool>,
     pub(crate) spinning: Cell<bool>,
     tick: Cell<u32>,
     /// Run-next entries taken in a row ([`Worker::pop_local`]).
@@ -165,6 +170,7 @@ impl Worker {
             task_cache: UnsafeCell::new(Vec::new()),
             act_cache: UnsafeCell::new(Vec::new()),
             waking_to_back: Cell::new(false),
+            waking_io: Cell::new(false),
             spinning: Cell::new(false),
             tick: Cell::new(0),
             next_streak: Cell::new(0),
@@ -480,7 +486,9 @@ impl Worker {
             return 0;
         }
         self.waking_to_back.set(true);
+        self.waking_io.set(true);
         let ready = reactor::dispatch(events);
+        self.waking_io.set(false);
         self.waking_to_back.set(false);
         ready
     }
@@ -624,7 +632,7 @@ fn push_local_or_global(entry: Entry, next: bool) -> bool {
             // A short queue is left to the idle workers' periodic look (`Scheduler::deep_sleep`):
             // they steal only what waits, so a few tasks handing work to each other stay
             // on one core (and in solo mode).
-            if worker.queue.len() >= EAGER_WAKE_LEN {
+            if worker.queue.len() >= EAGER_WAKE_LEN && !worker.waking_io.get() {
                 rt.wake_idle_worker();
             }
             true

@@ -205,6 +205,9 @@ fn http_server_keeps_alive_pipelines_reads_bodies_and_rejects_garbage() {
     let exe = build_example("http_server", "http_server");
     for threads in ["1", "2"] {
         let server = Server::start(&exe, threads);
+        // Every task parked on a socket, nothing else to run: not a deadlock (a client may
+        // come), so the server is still there after a while.
+        std::thread::sleep(std::time::Duration::from_millis(200));
         // Keep-alive: three requests, one at a time, on one connection.
         let mut s = server.connect();
         for path in ["/", "/hello/weft", "/nowhere"] {

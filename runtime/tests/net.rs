@@ -164,7 +164,7 @@ fn connections_leave_no_descriptor_behind() {
     let port = l.get().port();
     let l2 = l.clone();
     let server = sched::spawn(move || {
-        for i in 0..2000 {
+        for i in 0..10_000 {
             let c = l2.accept();
             c.get().send(b"!", None).unwrap();
             if i % 3 == 0 {
@@ -174,7 +174,7 @@ fn connections_leave_no_descriptor_behind() {
         }
     });
     let client = sched::spawn(move || {
-        for i in 0..2000 {
+        for i in 0..10_000 {
             let s = Stream::connect(port);
             assert_eq!(s.recv().unwrap(), b"!");
             if i % 2 == 0 {

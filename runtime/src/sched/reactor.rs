@@ -37,8 +37,9 @@
 //!
 //! # Who polls
 //! - a worker whose queues ran dry polls without blocking before it spins, and while it
-//!   spins ([`super::scheduler`]): a request that arrives during the spin is taken without
-//!   the wake-up of a blocked thread;
+//!   spins, when no other worker runs ([`super::scheduler`]): a request that arrives during
+//!   the spin is taken without the wake-up of a blocked thread; while another worker runs,
+//!   that one polls, and idle workers take what waits in its queue (`super::steal`);
 //! - the tasks one poll wakes go to the back of the polling worker's queue, and a long
 //!   queue of them does not wake an idle worker at once: a batch of ready connections stays
 //!   on one core unless it waits long enough for an idle worker to take it

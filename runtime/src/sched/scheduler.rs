@@ -186,8 +186,10 @@ impl Scheduler {
     /// firing their timers, then sleep until woken or until the next timer. Returns `None`
     /// when the caller should retry its local checks.
     pub(crate) fn find_slow(&self, me: &'static Worker) -> Option<Entry> {
-        // Ready I/O first, without blocking (Go's findrunnable polls before it steals).
-        if reactor::active() && me.poll_io() != 0 {
+        // Ready I/O first, without blocking (Go's findrunnable polls before it steals), when
+        // no other worker runs: a running worker polls at its own bounded interval, and
+        // taking its events here would only split one batch of connections across cores.
+        if self.others_idle() && reactor::active() && me.poll_io() != 0 {
             if let Some(e) = me.find_local() {
                 return Some(e);
             }
@@ -200,7 +202,7 @@ impl Scheduler {
                 for w in self.workers.iter() {
                     me.fire_timers(w, now);
                 }
-                if reactor::active() {
+                if reactor::active() && self.others_idle() {
                     me.poll_io();
                 }
                 if let Some(e) = me.find_local() {
@@ -221,6 +223,11 @@ impl Scheduler {
         }
         self.sleep(me);
         None
+    }
+
+    /// Whether every other worker is idle (the caller, looking for work, is not counted).
+    fn others_idle(&self) -> bool {
+        self.npidle.load(Ordering::Relaxed) + 1 >= self.workers.len()
     }
 
     /// Becomes a spinning worker unless enough workers already spin (at most half of the

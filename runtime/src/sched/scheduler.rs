@@ -189,7 +189,7 @@ impl Scheduler {
         // Ready I/O first, without blocking (Go's findrunnable polls before it steals), when
         // no other worker runs: a running worker polls at its own bounded interval, and
         // taking its events here would only split one batch of connections across cores.
-        if self.others_idle() && reactor::active() && me.poll_io() != 0 {
+        if reactor::active() && self.others_idle() && me.poll_io() != 0 {
             if let Some(e) = me.find_local() {
                 return Some(e);
             }

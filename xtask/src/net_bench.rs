@@ -3,8 +3,8 @@
 //! - `http`: the Weft HTTP server (`examples/http_server.weft`) with `WEFT_THREADS=1` and
 //!   `2`, Go's net/http and Crystal's HTTP::Server (`benches/http/`), each answering every
 //!   request with the same 13-byte body over keep-alive connections, loaded one at a time by
-//!   `wrk -t1 -c64 -d5s --latency` on 127.0.0.1; reports requests per second, p99 latency
-//!   and the Weft/peer ratios;
+//!   `wrk -t1 -c64 -d5s --latency` on 127.0.0.1, in three interleaved rounds; reports the
+//!   median requests per second and p99 latency and the Weft/peer ratios;
 //! - `idle_conns`: 10,000 keep-alive connections held open against each server (after one
 //!   request each), opened by this process; reports the growth of the server's resident
 //!   memory (`VmRSS` of `/proc/<pid>/status`) per connection, Weft against Go.
@@ -206,17 +206,41 @@ fn wrk(port: u16) -> Result<Load, String> {
     parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's report:\n{text}"))
 }
 
+/// Rounds of the `http` benchmark: each server is loaded once per round, the servers in
+/// turn, and the medians are reported (the machine is shared: a load that comes and goes
+/// then touches every server alike).
+const HTTP_ROUNDS: usize = 3;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 /// `cargo xtask bench http`.
 pub fn http(dir: &Path) -> Result<(), String> {
     raise_fd_limit();
-    let mut results = Vec::new();
-    for s in servers(dir, true)? {
-        let running = start(&s)?;
-        let load = wrk(running.port).map_err(|e| format!("{}: {e}", s.label))?;
-        drop(running);
-        results.push((s.label, load));
+    let servers = servers(dir, true)?;
+    let mut loads: Vec<Vec<Load>> = servers.iter().map(|_| Vec::new()).collect();
+    for _ in 0..HTTP_ROUNDS {
+        for (s, runs) in servers.iter().zip(loads.iter_mut()) {
+            let running = start(s)?;
+            let load = wrk(running.port).map_err(|e| format!("{}: {e}", s.label))?;
+            drop(running);
+            runs.push(load);
+        }
     }
-    let mut line = String::from("http (wrk -t1 -c64 -d5s):");
+    let results: Vec<(String, Load)> = servers
+        .iter()
+        .zip(loads)
+        .map(|(s, runs)| {
+            let load = Load {
+                rps: median(runs.iter().map(|l| l.rps).collect()),
+                p99_ms: median(runs.iter().map(|l| l.p99_ms).collect()),
+            };
+            (s.label.clone(), load)
+        })
+        .collect();
+    let mut line = format!("http (wrk -t1 -c64 -d5s, median of {HTTP_ROUNDS} rounds):");
     for (label, l) in &results {
         line.push_str(&format!(
             " | {label} {:.0} req/s p99 {:.2} ms",

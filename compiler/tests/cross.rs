@@ -29,6 +29,7 @@ const DIRS: &[&str] = &[
     "recursion",
     "concurrency_guide",
     "threads_guide",
+    "net",
 ];
 
 const QEMU: &str = "qemu-aarch64";

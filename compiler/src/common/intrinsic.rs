@@ -254,6 +254,8 @@ intrinsic_group! {
         Bind = "tcp_bind",
         Accept = "tcp_accept",
         ListenerClose = "tcp_listener_close",
+        ListenerPort = "tcp_listener_port",
+        PeerAddr = "tcp_peer_addr",
     }
 }
 

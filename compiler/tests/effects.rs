@@ -1,7 +1,6 @@
 //! The effect options of `weft check`: `--print-effects`, `--explain-par`, `--no-auto-par`,
 //! and W0403 under `--deny warnings`.
 
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -54,7 +53,11 @@ fn print_effects_shows_declared_and_inferred_sets() {
     let f = program("fetches.weft", FETCHES);
     let out = check(&["--print-effects"], &f);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         stdout.contains("profile: with suspends, reads(UserDB) (declared)"),
         "{stdout}"
@@ -96,7 +99,10 @@ fn deny_warnings_makes_a_blocking_call_an_error() {
     let warned = check(&["--message-format", "short"], &f);
     let stderr = String::from_utf8_lossy(&warned.stderr);
     assert_eq!(warned.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("blocking.weft:4:22: warning[W0403]"), "{stderr}");
+    assert!(
+        stderr.contains("blocking.weft:4:22: warning[W0403]"),
+        "{stderr}"
+    );
     let denied = check(&["--message-format", "short", "--deny", "warnings"], &f);
     let stderr = String::from_utf8_lossy(&denied.stderr);
     assert_eq!(denied.status.code(), Some(1), "{stderr}");

@@ -1,8 +1,8 @@
 //! The reactor and TCP sockets (`sched/reactor.rs`, `net/`) from green tasks and OS
 //! threads: a multi-threaded stress of many tasks on many sockets with large transfers
 //! (parking on both sides), descriptor accounting over many connections, `close` waking
-//! parked tasks and blocked threads, and timers sharing the reactor's wait. Bounded loops
-//! on 127.0.0.1 only.
+//! parked tasks and blocked threads, timers sharing the reactor's wait, and cancellation
+//! of parked receives and connects. Bounded loops on 127.0.0.1 only.
 
 use std::ffi::c_void;
 use std::time::{Duration, Instant};
@@ -288,4 +288,56 @@ fn ready_io_is_not_starved_by_a_task_that_never_switches() {
         waited < Duration::from_millis(150),
         "the reader waited {waited:?} behind a busy worker"
     );
+}
+
+/// A listening socket with an accept queue of one connection (`listen(fd, 0)`) that never
+/// accepts: once its queue is full, the kernel drops further SYNs and a connect waits.
+/// Returns the descriptor and its port.
+fn full_backlog_listener() -> (i32, i64, Vec<std::net::TcpStream>) {
+    // SAFETY: plain socket calls on a descriptor this function owns; `addr` is a valid
+    // sockaddr_in and `len` its size.
+    let (fd, port) = unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let p = (&raw mut addr).cast::<libc::sockaddr>();
+        assert_eq!(libc::bind(fd, p, len), 0);
+        assert_eq!(libc::listen(fd, 0), 0);
+        assert_eq!(libc::getsockname(fd, p, &mut len), 0);
+        (fd, i64::from(u16::from_be(addr.sin_port)))
+    };
+    let target: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut queued = Vec::new();
+    for _ in 0..16 {
+        match std::net::TcpStream::connect_timeout(&target, Duration::from_millis(200)) {
+            Ok(s) => queued.push(s),
+            Err(_) => return (fd, port, queued),
+        }
+    }
+    panic!("the accept queue of a listen(fd, 0) socket never filled");
+}
+
+#[test]
+fn cancelling_a_parked_connect_returns_cancelled() {
+    let _serial = serial();
+    let (fd, port, _queued) = full_backlog_listener();
+    let h = sched::spawn(move || match TcpStream::connect("127.0.0.1", port, None) {
+        Ok(s) => {
+            // SAFETY: we own the new handle's count.
+            unsafe { weft_rt_tcp_stream_release(s.cast::<c_void>()) };
+            "connected".to_string()
+        }
+        Err(e) => e,
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    h.cancel();
+    // The connect was still waiting for the SYN's answer; cancelling ends it at once.
+    assert_eq!(h.join(), Err(sched::TaskError::Cancelled));
+    assert!(start.elapsed() < Duration::from_millis(500));
+    // SAFETY: the listener's descriptor, closed once.
+    unsafe { libc::close(fd) };
 }

@@ -19,6 +19,7 @@ pub mod codegen;
 pub mod common;
 pub mod diagnostics;
 pub mod driver;
+pub mod fmt;
 pub mod hir;
 pub mod sema;
 pub mod source;

@@ -21,6 +21,8 @@ pub enum Command {
     Run(RunArgs),
     /// Print an intermediate form of a program.
     Emit(EmitArgs),
+    /// Lay out source files in the canonical format.
+    Fmt(FmtArgs),
 }
 
 /// Options shared by everything that reports diagnostics.
@@ -88,6 +90,18 @@ pub struct EmitArgs {
     /// What to print.
     #[arg(long, value_enum)]
     pub emit: EmitKind,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files and folders (searched recursively for `.weft` files).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: list the files whose layout differs and exit with 1 if any does.
+    #[arg(long)]
+    pub check: bool,
     #[command(flatten)]
     pub diag: DiagArgs,
 }

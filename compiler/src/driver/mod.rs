@@ -4,6 +4,8 @@
 pub mod build;
 pub mod cli;
 pub mod dump;
+pub mod files;
+pub mod format;
 
 use crate::diagnostics::{render_all, Diagnostics, MessageFormat};
 use crate::source::{FileId, SourceMap};
@@ -57,6 +59,7 @@ fn run_cli() -> i32 {
         Command::Emit(a) => emit(&a.file, a.emit, &a.diag),
         Command::Build(a) => build_cmd(&a),
         Command::Run(a) => run_cmd(&a),
+        Command::Fmt(a) => format::run(&a),
     }
 }
 

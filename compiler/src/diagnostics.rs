@@ -61,6 +61,7 @@ codes! {
     E0112 = "struct literal is missing fields or names a field twice";
     E0113 = "wrong number of type arguments";
     E0114 = "recursive type has infinite size";
+    E0115 = "invalid signature for a test function";
     // Types and expressions.
     E0200 = "mismatched types";
     E0201 = "wrong number of arguments";

@@ -23,6 +23,8 @@ pub enum Command {
     Emit(EmitArgs),
     /// Lay out source files in the canonical format.
     Fmt(FmtArgs),
+    /// Build and run the `test fn`s of files and folders.
+    Test(TestArgs),
 }
 
 /// Options shared by everything that reports diagnostics.
@@ -102,6 +104,27 @@ pub struct FmtArgs {
     /// Change nothing: list the files whose layout differs and exit with 1 if any does.
     #[arg(long)]
     pub check: bool,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TestArgs {
+    /// Files and folders (searched recursively) with `test fn`s (default: the current
+    /// folder).
+    pub paths: Vec<PathBuf>,
+    /// Run only the tests whose names contain this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// How many builds and tests run at once (default: the number of processors).
+    #[arg(short = 'j', long = "jobs")]
+    pub jobs: Option<usize>,
+    /// Optimization level of the test programs (default 0).
+    #[arg(short = 'O', default_value = "0", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt: u8,
+    /// Seconds a test may run before it is stopped and fails.
+    #[arg(long, default_value = "60")]
+    pub timeout: u64,
     #[command(flatten)]
     pub diag: DiagArgs,
 }

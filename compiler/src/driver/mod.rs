@@ -60,6 +60,7 @@ fn run_cli() -> i32 {
         Command::Build(a) => build_cmd(&a),
         Command::Run(a) => run_cmd(&a),
         Command::Fmt(a) => format::run(&a),
+        Command::Test(a) => crate::testrun::run(&a),
     }
 }
 
@@ -163,7 +164,7 @@ pub(crate) fn load_root(
 }
 
 /// Prints diagnostics to stderr and returns whether there were errors.
-fn report(map: &SourceMap, mut diags: Diagnostics, args: &DiagArgs) -> bool {
+pub(crate) fn report(map: &SourceMap, mut diags: Diagnostics, args: &DiagArgs) -> bool {
     if args.deny.contains(&DenyArg::Warnings) {
         diags.deny_warnings();
     }

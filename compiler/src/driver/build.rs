@@ -247,13 +247,22 @@ pub fn find_runtime(target: &TargetSpec) -> Result<PathBuf, String> {
         .iter()
         .find(|p| p.is_file())
         .cloned()
-        .ok_or_else(|| {
-            format!(
-                "cannot find the Weft runtime library ({LIB}) for {}; build it with `cargo build -p weft_rt{}` or set WEFT_RUNTIME_DIR",
-                target.name,
-                if target.is_host() { String::new() } else { format!(" --target {}", target.rust_triple) }
-            )
-        })
+        .ok_or_else(|| missing_runtime(target))
+}
+
+/// Why no runtime library was found for `target`, and how to get one: in the Weft
+/// repository, `cargo xtask runtime --target ARCH` builds it for either architecture
+/// (with Debian's rustc for a foreign one, where rustup cannot add targets), and `cargo
+/// xtask setup` builds the aarch64 one.
+fn missing_runtime(target: &TargetSpec) -> String {
+    let arch = target.rust_triple.split('-').next().unwrap_or("aarch64");
+    format!(
+        "cannot find the Weft runtime library (libweft_rt.a) for {}\n\
+         help: build it in the Weft repository with `cargo xtask runtime --target {arch}` \
+         (`cargo xtask setup` builds the aarch64 one too), or set WEFT_RUNTIME_DIR to a \
+         folder that holds it",
+        target.name
+    )
 }
 
 /// Links the object with the runtime into `req.output`.

@@ -92,6 +92,18 @@ pub struct EmitArgs {
     /// What to print.
     #[arg(long, value_enum)]
     pub emit: EmitKind,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Optimization level of `llvm`, `asm` and `obj` (`-O0` ... `-O3`; default 2).
+    #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt: u8,
+    /// With DWARF debug information (`llvm`, `asm`, `obj`).
+    #[arg(short = 'g')]
+    pub debug: bool,
+    /// Target triple of `llvm`, `asm` and `obj`: x86_64-linux-gnu or aarch64-linux-gnu.
+    #[arg(long)]
+    pub target: Option<String>,
     #[command(flatten)]
     pub diag: DiagArgs,
 }

@@ -17,7 +17,7 @@ use weft::source::FileId;
 /// compile-fail test.
 fn formattable_files() -> Vec<PathBuf> {
     let root = common::root();
-    let files = weft::driver::files::weft_files(&[root.clone()]).unwrap();
+    let files = weft::driver::files::weft_files(std::slice::from_ref(&root)).unwrap();
     assert!(files.len() > 500, "only {} .weft files found", files.len());
     let mut out = Vec::new();
     for f in files {

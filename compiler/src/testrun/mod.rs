@@ -143,6 +143,9 @@ fn declares_tests(text: &str) -> bool {
     })
 }
 
+/// The tests of the file at an index, or the exit code of its failed build.
+type FileBuild = (usize, Result<Vec<TestFn>, i32>);
+
 /// Builds the test program of every file, `jobs` at a time. Returns the tests to run, in
 /// file order, and the files that did not build.
 fn build_all(
@@ -151,7 +154,7 @@ fn build_all(
     args: &TestArgs,
     jobs: usize,
 ) -> (Vec<Job>, Vec<PathBuf>) {
-    let results: Mutex<Vec<(usize, Result<Vec<TestFn>, i32>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<FileBuild>> = Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let filter = args.filter.clone().unwrap_or_default();
     let select = |name: &str| name.contains(filter.as_str());

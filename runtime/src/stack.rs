@@ -53,6 +53,7 @@ pub const POKE: usize = usize::MAX;
 
 extern "C" {
     fn weft_rt__set_stack_limit(limit: usize);
+    fn weft_rt__enter_task(limit: usize, cancel_flag: *const u8);
     fn weft_rt__stack_limit() -> usize;
     fn weft_rt__stack_limit_slot() -> *mut usize;
 }
@@ -80,6 +81,16 @@ pub unsafe fn poke(slot: *mut usize) {
 pub fn set_limit(limit: usize) {
     // SAFETY: a plain store to the calling thread's thread-local.
     unsafe { weft_rt__set_stack_limit(limit) }
+}
+
+/// [`set_limit`] for a switch into a task, also storing the address of the task's cancel
+/// flag (one byte, nonzero when cancelled) in the thread-local `weft_rt_cancel_flag` that
+/// generated code reads for `Task.isCancelled()` (`stack_limit.c`).
+#[inline]
+pub fn enter_task(limit: usize, cancel_flag: &'static std::sync::atomic::AtomicBool) {
+    let flag: *const u8 = cancel_flag.as_ptr().cast_const().cast();
+    // SAFETY: plain stores to the calling thread's thread-locals; the flag lives forever.
+    unsafe { weft_rt__enter_task(limit, flag) }
 }
 
 /// The calling thread's current stack limit (see [`set_limit`]).

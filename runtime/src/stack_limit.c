@@ -15,10 +15,24 @@
 
 __attribute__((tls_model("initial-exec"))) __thread uintptr_t weft_rt_stack_limit;
 
+/* The cancel flag of the task running on this thread (a byte of its task object): what
+ * `Task.isCancelled()` compiles to is two loads, this pointer and the byte it points at.
+ * The scheduler stores it with the stack limit on every switch into a task; OS threads
+ * keep the initial value, a flag that is never set. */
+static const uint8_t weft_rt__never_cancelled = 0;
+__attribute__((tls_model("initial-exec"))) __thread const uint8_t *weft_rt_cancel_flag =
+    &weft_rt__never_cancelled;
+
 /* Not inlined into Rust on purpose: a task may resume on another thread, so the thread
  * pointer must be read afresh on every call (see runtime/src/stack.rs). */
 __attribute__((noinline)) void weft_rt__set_stack_limit(uintptr_t limit) {
     __atomic_store_n(&weft_rt_stack_limit, limit, __ATOMIC_RELAXED);
+}
+
+/* Both thread-locals of a switch into a task (see above). */
+__attribute__((noinline)) void weft_rt__enter_task(uintptr_t limit, const uint8_t *cancel_flag) {
+    __atomic_store_n(&weft_rt_stack_limit, limit, __ATOMIC_RELAXED);
+    weft_rt_cancel_flag = cancel_flag;
 }
 
 __attribute__((noinline)) uintptr_t weft_rt__stack_limit(void) {

@@ -17,6 +17,7 @@
 
 mod bench;
 mod cross;
+mod net_bench;
 mod sanitize;
 mod setup;
 

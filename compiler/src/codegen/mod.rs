@@ -14,6 +14,7 @@ mod func;
 mod glue;
 mod intrinsic;
 mod layout;
+mod net;
 mod objects;
 mod operators;
 mod pattern;

@@ -18,6 +18,9 @@ use inkwell::basic_block::BasicBlock;
 use inkwell::types::BasicType;
 use inkwell::values::{CallSiteValue, FunctionValue, InstructionOpcode, InstructionValue};
 
+/// The runtime's thread-local stack limit (`runtime/src/stack_limit.c`).
+const STACK_LIMIT: &str = "weft_rt_stack_limit";
+
 /// Largest frame (sum of the function's `alloca`s, in bytes) of a leaf that runs unchecked.
 pub const LEAF_FRAME_LIMIT: u64 = 1024;
 
@@ -152,66 +155,65 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     /// Loads the calling thread's `weft_rt_stack_limit`, afresh: the check may run after a
-    /// call that moved the task to another worker thread.
+    /// call that moved the task to another worker thread (see [`Cg::load_thread_word`]).
+    fn load_stack_limit(&mut self) -> inkwell::values::IntValue<'ctx> {
+        self.load_thread_word(STACK_LIMIT)
+    }
+
+    /// Loads the pointer-sized thread-local `name` (defined by the runtime in
+    /// `stack_limit.c`, initial-exec model) of the calling thread, afresh.
     ///
     /// On x86_64 a thread-local load is `fs`-relative, so every load reads the current
     /// thread's variable; it is a non-tearing atomic load since another worker may poke the
-    /// limit meanwhile (a plain move, as free to optimize as a plain load). On aarch64 LLVM
-    /// computes a thread-local's address from `tpidr_el0` once per function and reuses it
-    /// after calls, which after a migration reads the previous thread's limit (a check
-    /// inlined after a lock or channel call then reported a bogus overflow): there the
-    /// load is an inline-assembly sequence that reads the thread pointer each time
-    /// (initial-exec model).
-    fn load_stack_limit(&mut self) -> inkwell::values::IntValue<'ctx> {
+    /// stack limit meanwhile (a plain move, as free to optimize as a plain load). On aarch64
+    /// LLVM computes a thread-local's address from `tpidr_el0` once per function and reuses
+    /// it after calls, which after a migration reads the previous thread's variable (a
+    /// check inlined after a lock or channel call then reported a bogus overflow): there
+    /// the load is an inline-assembly sequence that reads the thread pointer each time.
+    pub fn load_thread_word(&mut self, name: &str) -> inkwell::values::IntValue<'ctx> {
         let i64t = self.ctx.i64_type();
         let triple = self.module.get_triple();
         let aarch64 = triple.as_str().to_bytes().starts_with(b"aarch64");
+        // The asm names the variable: make sure the module declares it.
+        let global = self.thread_word_global(name);
         if aarch64 {
             let asm = self.ctx.create_inline_asm(
                 i64t.fn_type(&[], false),
-                concat!(
-                    "mrs $0, tpidr_el0\n",
-                    "adrp x16, :gottprel:weft_rt_stack_limit\n",
-                    "ldr x16, [x16, :gottprel_lo12:weft_rt_stack_limit]\n",
-                    "ldr $0, [$0, x16]",
-                )
-                .to_string(),
+                format!(
+                    "mrs $0, tpidr_el0\nadrp x16, :gottprel:{name}\n\
+                     ldr x16, [x16, :gottprel_lo12:{name}]\nldr $0, [$0, x16]"
+                ),
                 "=&r,~{x16}".to_string(),
                 true,
                 false,
                 None,
                 false,
             );
-            // The asm names the variable: make sure the module declares it.
-            self.stack_limit_global();
             return self
                 .builder
-                .indirect_call(i64t.fn_type(&[], false), asm, &[], "limit")
+                .indirect_call(i64t.fn_type(&[], false), asm, &[], name)
                 .value()
                 .into_int_value();
         }
-        let limit_g = self.stack_limit_global();
-        let limit = self
+        let value = self
             .builder
-            .load(i64t, limit_g.as_pointer_value(), "limit")
+            .load(i64t, global.as_pointer_value(), name)
             .into_int_value();
-        if let Some(load) = limit.as_instruction() {
+        if let Some(load) = value.as_instruction() {
             // An aligned i64 load: both calls accept it.
             let aligned = load.set_alignment(8);
             let unordered = load.set_atomic_ordering(inkwell::AtomicOrdering::Unordered);
             debug_assert!(aligned.is_ok() && unordered.is_ok());
         }
-        limit
+        value
     }
 
-    /// The thread-local `weft_rt_stack_limit` (defined by the runtime, `stack_limit.c`).
-    fn stack_limit_global(&mut self) -> inkwell::values::GlobalValue<'ctx> {
-        if let Some(g) = self.module.get_global("weft_rt_stack_limit") {
+    /// The runtime's thread-local `name`, declared as an `i64`.
+    fn thread_word_global(&mut self, name: &str) -> inkwell::values::GlobalValue<'ctx> {
+        if let Some(g) = self.module.get_global(name) {
             return g;
         }
-        let g = self
-            .module
-            .add_global(self.ctx.i64_type(), None, "weft_rt_stack_limit");
+        let g = self.module.add_global(self.ctx.i64_type(), None, name);
         g.set_thread_local(true);
         g.set_thread_local_mode(Some(inkwell::ThreadLocalMode::InitialExecTLSModel));
         g

@@ -200,7 +200,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.call_rt("weft_rt_task_cancel", &[task.into()]);
                 self.unit()
             }
-            TaskOp::IsCancelled => Val::stat(self.rt_value("weft_rt_task_is_cancelled", &[])),
+            TaskOp::IsCancelled => Val::stat(self.is_cancelled().into()),
             TaskOp::PromiseWaitAny | TaskOp::PromiseWaitAll => {
                 let v = self.arg_val(&args[0]).into_pointer_value();
                 let n = self.cg.vec_len(v);
@@ -399,5 +399,35 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
         let after = self.block_bb("after_fail");
         self.cg.builder.position_at_end(after);
+    }
+}
+
+impl<'ctx> FnCg<'_, 'ctx, '_> {
+    /// `Task.isCancelled()`: the byte the thread-local `weft_rt_cancel_flag` points at (the
+    /// running task's cancel flag, or a flag never set on an OS thread), read with two
+    /// loads and no call (docs/runtime.md section 10).
+    fn is_cancelled(&mut self) -> inkwell::values::IntValue<'ctx> {
+        let word = self.cg.load_thread_word("weft_rt_cancel_flag");
+        let flag = self
+            .cg
+            .builder
+            .int_to_ptr(word, self.cg.ptr_ty(), "cancel_flag");
+        let i8t = self.cg.ctx.i8_type();
+        let byte = self
+            .cg
+            .builder
+            .load(i8t, flag, "cancelled")
+            .into_int_value();
+        if let Some(load) = byte.as_instruction() {
+            // Another thread sets the flag: an atomic (monotonic) byte load.
+            let ordered = load.set_atomic_ordering(inkwell::AtomicOrdering::Monotonic);
+            debug_assert!(ordered.is_ok());
+        }
+        self.cg.builder.int_compare(
+            inkwell::IntPredicate::NE,
+            byte,
+            i8t.const_zero(),
+            "is_cancelled",
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! Unit tests of code generation choices visible in the unoptimized IR: prologue stack
 //! checks and their elision in small leaves, TBAA tags, the uniqueness assumption, and
-//! which calls unwind to landing pads.
+//! which calls unwind to landing pads, the inline cancel-flag read.
 
 use super::target::{machine, TargetSpec};
 use super::{generate, Options};
@@ -166,4 +166,23 @@ fn calls_with_nothing_to_clean_up_stay_plain_calls() {
         inner.contains("invoke void @weft_rt_panic_bounds"),
         "{inner}"
     );
+}
+
+#[test]
+fn is_cancelled_reads_the_flag_without_a_call() {
+    let ir = ir(r#"
+from "std/runtime" import { Task }
+
+fn poll(): bool {
+    Task.isCancelled()
+}
+
+fn main() {
+    print(poll())
+}
+"#);
+    let f = function(&ir, "poll");
+    assert!(f.contains("@weft_rt_cancel_flag"), "{f}");
+    assert!(f.contains("load atomic i8"), "{f}");
+    assert!(!f.contains("weft_rt_task_is_cancelled"), "{f}");
 }

@@ -170,6 +170,7 @@ fn build_all(
                     debug: false,
                     target: crate::codegen::target::TargetSpec::host(),
                     static_link: false,
+                    auto_par: true,
                 };
                 let mut reporter = |map: &SourceMap, diags: Diagnostics| {
                     crate::driver::report(map, diags, &args.diag)

@@ -5,6 +5,7 @@
 pub mod io;
 pub mod map;
 pub mod mem;
+pub mod net;
 pub mod panic;
 pub mod scope;
 pub mod string;

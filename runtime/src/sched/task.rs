@@ -614,6 +614,12 @@ impl Task {
         unsafe { (*self.inline.get())[0] = scope as u64 };
     }
 
+    /// The cancel flag, whose byte (nonzero when set) generated code reads for
+    /// `Task.isCancelled()`; task objects are never freed.
+    pub fn cancel_flag(&'static self) -> &'static AtomicBool {
+        &self.cancelled
+    }
+
     /// Whether the task's cancel flag is set.
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)

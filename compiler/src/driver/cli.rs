@@ -25,6 +25,8 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Build and run the `test fn`s of files and folders.
     Test(TestArgs),
+    /// Run the language server on stdin and stdout (for editors).
+    Lsp,
 }
 
 /// Options shared by everything that reports diagnostics.

@@ -61,6 +61,7 @@ fn run_cli() -> i32 {
         Command::Run(a) => run_cmd(&a),
         Command::Fmt(a) => format::run(&a),
         Command::Test(a) => crate::testrun::run(&a),
+        Command::Lsp => crate::lsp::run(),
     }
 }
 

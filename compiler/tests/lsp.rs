@@ -223,3 +223,61 @@ fn diagnostics_of_a_large_file_follow_an_edit_quickly() {
     assert!(*fastest < Duration::from_millis(300), "{times:?}");
     c.shutdown();
 }
+
+/// Neovim (headless, with `editors/nvim`) attached to `weft lsp` shows the diagnostics of
+/// a broken file. Skipped, with the reason printed, when `nvim` is not installed
+/// (`cargo xtask setup` installs it).
+#[test]
+fn neovim_shows_the_diagnostics_of_a_broken_file() {
+    if std::process::Command::new("nvim")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `nvim` is not installed (cargo xtask setup installs it)");
+        return;
+    }
+    let dir = scratch("neovim");
+    let file = dir.join("broken.weft");
+    std::fs::write(&file, BROKEN).unwrap();
+    let out = dir.join("diagnostics.txt");
+    let init = dir.join("init.lua");
+    let plugin = common::root().join("editors/nvim");
+    std::fs::write(
+        &init,
+        format!(
+            r#"vim.opt.runtimepath:append({plugin:?})
+require("weft").setup({{ cmd = {{ {weft:?}, "lsp" }} }})
+vim.api.nvim_create_autocmd("VimEnter", {{ callback = function()
+  vim.wait(20000, function() return #vim.diagnostic.get(0) > 0 end, 20)
+  local lines = {{}}
+  for _, d in ipairs(vim.diagnostic.get(0)) do
+    table.insert(lines, (d.lnum + 1) .. ":" .. (d.col + 1) .. ": " .. d.severity .. ": " .. d.message:gsub("\n.*", ""))
+  end
+  vim.fn.writefile(lines, {out:?})
+  vim.cmd("qa!")
+end }})
+"#,
+            plugin = plugin.display().to_string(),
+            weft = env!("CARGO_BIN_EXE_weft"),
+            out = out.display().to_string(),
+        ),
+    )
+    .unwrap();
+    let status = std::process::Command::new("nvim")
+        .args(["--headless", "--noplugin", "-n", "-i", "NONE", "-u"])
+        .arg(&init)
+        .arg(&file)
+        .current_dir(&dir)
+        .env("XDG_STATE_HOME", &dir)
+        .env("XDG_DATA_HOME", &dir)
+        .output()
+        .unwrap();
+    let shown = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        shown.contains("20:25: 1: mismatched types"),
+        "Neovim showed {shown:?}; nvim: {}{}",
+        String::from_utf8_lossy(&status.stdout),
+        String::from_utf8_lossy(&status.stderr)
+    );
+}

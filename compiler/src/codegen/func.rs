@@ -198,6 +198,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 Slot::Direct(s)
             };
             self.slots[p.local.0 as usize] = Some(slot);
+            self.debug_declare(p.local, slot, Some(next));
         }
     }
 
@@ -218,6 +219,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.store(s, field);
             }
             self.slots[l.0 as usize] = Some(Slot::Indirect(s));
+            self.debug_declare(l, Slot::Indirect(s), None);
         }
     }
 
@@ -291,6 +293,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Slot::Direct(self.alloca(lt, &decl.name))
         };
         self.slots[l.0 as usize] = Some(s);
+        self.debug_declare(l, s, None);
         s
     }
 

@@ -9,6 +9,7 @@
 mod builder;
 mod closure;
 mod debug;
+mod debug_types;
 mod expr;
 mod func;
 mod glue;

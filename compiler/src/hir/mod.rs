@@ -65,6 +65,16 @@ pub struct FileInfo {
     pub text: String,
 }
 
+impl crate::common::ty::AdtNames for Program {
+    fn adt_name(&self, id: AdtId) -> &str {
+        &self.adt(id).name
+    }
+
+    fn option_adt(&self) -> Option<AdtId> {
+        self.lang.option
+    }
+}
+
 impl FileInfo {
     /// 1-based line and column (characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {

@@ -84,7 +84,7 @@ impl<'ctx> Cg<'ctx, '_> {
                 let d = self.debug.as_ref()?;
                 Some(
                     d.builder
-                        .create_array_type(elem, size, align, &[0..*n as i64])
+                        .create_array_type(elem, size, align, std::slice::from_ref(&(0..*n as i64)))
                         .as_type(),
                 )
             }
@@ -196,7 +196,10 @@ impl<'ctx> Cg<'ctx, '_> {
         };
         if let Some(elem) = elem {
             let d = self.debug.as_ref()?;
-            let arr = d.builder.create_array_type(elem, 0, 8, &[0..0]).as_type();
+            let arr = d
+                .builder
+                .create_array_type(elem, 0, 8, std::slice::from_ref(&(0..0)))
+                .as_type();
             let label = if elems.is_some() { "data" } else { "bytes" };
             members.push((label.to_string(), arr, at * 8));
         }

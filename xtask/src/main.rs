@@ -87,8 +87,10 @@ pub fn cargo() -> Command {
 }
 
 /// Builds everything and runs every suite: unit tests of all crates, the compile-fail
-/// suite (tests/fail), and the robustness test; then the synchronization primitives under
-/// ThreadSanitizer ([`sanitize`]).
+/// suite (tests/fail), the robustness test, the formatting check of every `.weft` file of
+/// the repository (`compiler/tests/fmt.rs`, `weft fmt --check`), the language server and
+/// debugger tests; then the synchronization primitives under ThreadSanitizer
+/// ([`sanitize`]).
 fn test(extra: &[String]) -> Result<(), String> {
     let started = std::time::Instant::now();
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;

@@ -198,7 +198,7 @@ impl<'ctx> FnCg<'_, 'ctx, '_> {
             ops.extend([
                 OP_DEREF,
                 OP_PLUS_UCONST,
-                Cg::di_string_offset(),
+                super::debug_types::STRING_BYTES_OFFSET,
                 OP_STACK_VALUE,
             ]);
         }

@@ -28,6 +28,9 @@ const ATE_SIGNED: u32 = 0x05;
 const ATE_UNSIGNED: u32 = 0x07;
 const ATE_UNSIGNED_CHAR: u32 = 0x08;
 
+/// Where a string object's bytes start (docs/runtime.md section 3).
+pub(super) const STRING_BYTES_OFFSET: i64 = 16;
+
 /// A member of a structure being described: name, type, offset in bits.
 type Member<'ctx> = (String, DIType<'ctx>, u64);
 
@@ -110,7 +113,7 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     /// The type a local of `t` is shown with: strings as `char *` (the location then
-    /// points at the bytes, [`Cg::di_string_offset`]), everything else as [`Cg::di_type`].
+    /// points at the bytes, [`STRING_BYTES_OFFSET`]), everything else as [`Cg::di_type`].
     pub(super) fn di_local_type(&mut self, t: &Ty) -> Option<DIType<'ctx>> {
         if *t != Ty::Str {
             return self.di_type(t);
@@ -122,11 +125,6 @@ impl<'ctx> Cg<'ctx, '_> {
                 .create_pointer_type("string", ch, 64, 64, AddressSpace::default())
                 .as_type(),
         )
-    }
-
-    /// Where a string object's bytes start.
-    pub(super) fn di_string_offset() -> i64 {
-        16
     }
 
     fn ty_name(&self, t: &Ty) -> String {

@@ -181,7 +181,7 @@ fn gdb_shows_the_locals_and_captures_of_a_green_task() {
     let text = gdb(
         &exe,
         &[
-            "break task_vars.weft:35",
+            "break task_vars.weft:34",
             "run",
             "info locals",
             "print acc.balance",

@@ -14,10 +14,16 @@ fn dir() -> PathBuf {
     d
 }
 
+/// The program's file, written once: the tests run in parallel and read it.
 fn program() -> PathBuf {
-    let p = dir().join("square.weft");
-    std::fs::write(&p, PROGRAM).unwrap();
-    p
+    static WRITTEN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    WRITTEN
+        .get_or_init(|| {
+            let p = dir().join("square.weft");
+            std::fs::write(&p, PROGRAM).unwrap();
+            p
+        })
+        .clone()
 }
 
 fn weft(exe: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {

@@ -253,9 +253,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    /// An `alloca` in the entry block.
+    /// An `alloca` in the entry block. The debug location of the code being generated is
+    /// kept (positioning the builder before an instruction takes that instruction's).
     pub fn alloca(&mut self, ty: BasicTypeEnum<'ctx>, name: &str) -> PointerValue<'ctx> {
         let here = self.cg.builder.get_insert_block();
+        let loc = self.cg.builder.get_current_debug_location();
         match self.entry.get_first_instruction() {
             Some(first) => self.cg.builder.position_before(&first),
             None => self.cg.builder.position_at_end(self.entry),
@@ -263,6 +265,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let p = self.cg.builder.alloca(ty, name);
         if let Some(bb) = here {
             self.cg.builder.position_at_end(bb);
+        }
+        if let Some(loc) = loc {
+            self.cg.builder.set_current_debug_location(loc);
         }
         p
     }

@@ -7,7 +7,8 @@
 //! - `human`: an ariadne report with source snippets (colour only when stderr is a TTY);
 //! - `short`: exactly `file:line:col: error[E0200]: message`, one line per diagnostic;
 //! - `json`: one JSON object per line with file, line, column, end line/column, code,
-//!   severity, message and labels.
+//!   severity, message, labels, notes, help and the suggested edits (machine-applicable
+//!   replacements, [`Suggestion`]).
 //!
 //! Every code is listed with an example and its fix in `docs/errors.md`; a unit test keeps
 //! that file and [`ALL_CODES`] in step.
@@ -61,6 +62,7 @@ codes! {
     E0112 = "struct literal is missing fields or names a field twice";
     E0113 = "wrong number of type arguments";
     E0114 = "recursive type has infinite size";
+    E0115 = "invalid signature for a test function";
     // Types and expressions.
     E0200 = "mismatched types";
     E0201 = "wrong number of arguments";
@@ -133,6 +135,16 @@ pub struct Label {
     pub message: String,
 }
 
+/// An edit that fixes the problem: replace the text of `span` (empty: insert there) with
+/// `replacement`. Tools may apply it without asking (`json` marks it machine-applicable).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suggestion {
+    pub span: Span,
+    pub replacement: String,
+    /// What the edit does, as shown in the help line.
+    pub message: String,
+}
+
 /// A problem found in the source, with everything needed to explain it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
@@ -146,6 +158,8 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Vec<String>,
+    /// Edits that fix it; each one's message is also a help line.
+    pub suggestions: Vec<Suggestion>,
 }
 
 impl Diagnostic {
@@ -160,6 +174,7 @@ impl Diagnostic {
             labels: Vec::new(),
             notes: Vec::new(),
             help: Vec::new(),
+            suggestions: Vec::new(),
         }
     }
 
@@ -194,6 +209,34 @@ impl Diagnostic {
     pub fn with_help(mut self, text: impl Into<String>) -> Diagnostic {
         self.help.push(text.into());
         self
+    }
+
+    /// Adds an edit that fixes the problem (replace `span` by `replacement`); `message`
+    /// becomes a help line.
+    pub fn with_suggestion(
+        mut self,
+        span: Span,
+        replacement: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.add_suggestion(span, replacement, message);
+        self
+    }
+
+    /// [`Diagnostic::with_suggestion`] on a diagnostic in place.
+    pub fn add_suggestion(
+        &mut self,
+        span: Span,
+        replacement: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let message = message.into();
+        self.help.push(message.clone());
+        self.suggestions.push(Suggestion {
+            span,
+            replacement: replacement.into(),
+            message,
+        });
     }
 
     pub fn is_error(&self) -> bool {
@@ -271,6 +314,11 @@ impl Diagnostics {
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.list
     }
+
+    /// Takes out the diagnostics pushed after the first `at` (to revise them).
+    pub fn split_off(&mut self, at: usize) -> Vec<Diagnostic> {
+        self.list.split_off(at.min(self.list.len()))
+    }
 }
 
 impl IntoIterator for Diagnostics {
@@ -322,6 +370,21 @@ pub fn render_json(map: &SourceMap, d: &Diagnostic) -> String {
             })
         })
         .collect();
+    let suggestions: Vec<serde_json::Value> = d
+        .suggestions
+        .iter()
+        .map(|s| {
+            let sf = map.get(s.span.file);
+            let (ll, lc) = sf.line_col(s.span.start);
+            let (el, ec) = sf.line_col(s.span.end);
+            serde_json::json!({
+                "message": s.message, "replacement": s.replacement,
+                "file": sf.name, "line": ll, "column": lc, "end_line": el, "end_column": ec,
+                "byte_start": s.span.start, "byte_end": s.span.end,
+                "applicability": "machine-applicable",
+            })
+        })
+        .collect();
     serde_json::json!({
         "file": file.name,
         "line": line,
@@ -335,6 +398,7 @@ pub fn render_json(map: &SourceMap, d: &Diagnostic) -> String {
         "labels": labels,
         "notes": d.notes,
         "help": d.help,
+        "suggestions": suggestions,
     })
     .to_string()
 }

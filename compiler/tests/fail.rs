@@ -4,7 +4,8 @@
 //! `// error: E0200` (or `// warning: W0101`) and `// error-msg: <substring>` comments
 //! stand on the offending line, or alone on the line above it. Every expected code must be
 //! reported on its line, every message substring must appear in a diagnostic on its line,
-//! and no error may be reported that is not expected.
+//! every `// error-help: <substring>` in the help or notes of one, and no error may be
+//! reported that is not expected.
 
 mod common;
 
@@ -16,6 +17,8 @@ struct Expect {
     line: usize,
     code: Option<String>,
     msg: Option<String>,
+    /// A substring of a help line or note.
+    help: Option<String>,
 }
 
 /// Expectations announced by a test file's comments.
@@ -52,12 +55,21 @@ fn expectations(text: &str) -> Vec<Expect> {
                     line: target + 1,
                     code: Some(c.to_string()),
                     msg: None,
+                    help: None,
                 });
             } else if let Some(m) = part.strip_prefix("error-msg:") {
                 out.push(Expect {
                     line: target + 1,
                     code: None,
                     msg: Some(m.trim().to_string()),
+                    help: None,
+                });
+            } else if let Some(h) = part.strip_prefix("error-help:") {
+                out.push(Expect {
+                    line: target + 1,
+                    code: None,
+                    msg: None,
+                    help: Some(h.trim().to_string()),
                 });
             }
         }
@@ -87,9 +99,9 @@ fn check_file(path: &Path) -> Result<(), String> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     let mut problems = Vec::new();
-    let expects_error = expects
-        .iter()
-        .any(|e| e.code.as_deref().is_some_and(|c| c.starts_with('E')) || e.msg.is_some());
+    let expects_error = expects.iter().any(|e| {
+        e.code.as_deref().is_some_and(|c| c.starts_with('E')) || e.msg.is_some() || e.help.is_some()
+    });
     match out.status.code() {
         Some(1) if expects_error => {}
         Some(0) if !expects_error => {}
@@ -106,18 +118,34 @@ fn check_file(path: &Path) -> Result<(), String> {
                 && e.msg
                     .as_deref()
                     .is_none_or(|m| d["message"].as_str().is_some_and(|s| s.contains(m)))
+                && e.help.as_deref().is_none_or(|h| {
+                    ["help", "notes"].iter().any(|k| {
+                        d[*k].as_array().is_some_and(|a| {
+                            a.iter().any(|x| x.as_str().is_some_and(|s| s.contains(h)))
+                        })
+                    })
+                })
         });
         if !found {
             let got: Vec<String> = on_line
-                .map(|d| format!("{} {}", d["code"], d["message"]))
+                .map(|d| {
+                    format!(
+                        "{} {} {} {}",
+                        d["code"], d["message"], d["help"], d["notes"]
+                    )
+                })
                 .collect();
             problems.push(format!(
-                "line {}: expected {:?}{}, got {:?}",
+                "line {}: expected {:?}{}{}, got {:?}",
                 e.line,
                 e.code,
                 e.msg
                     .as_deref()
                     .map(|m| format!(" containing {m:?}"))
+                    .unwrap_or_default(),
+                e.help
+                    .as_deref()
+                    .map(|h| format!(" with help {h:?}"))
                     .unwrap_or_default(),
                 got
             ));

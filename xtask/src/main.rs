@@ -1,6 +1,10 @@
 //! `cargo xtask`: project automation.
 //!
-//! - `setup`: installs missing system packages (apt), idempotently; fast when all present.
+//! - `setup`: installs missing system packages (apt), idempotently; fast when all present;
+//!   as a command of its own it also builds the aarch64 runtime (`runtime`).
+//! - `runtime [--target x86_64|aarch64]`: builds the runtime library `libweft_rt.a` for an
+//!   architecture (default: this machine's), where `weft build --target` finds it; the
+//!   foreign one with Debian's rustc ([`cross`]).
 //! - `test`: setup, build (with the runtime for aarch64), then every test suite.
 //! - `bench`: setup, then the benchmarks with their peer ratios.
 //! - `stress [RUNS]`: the concurrency stress tests, RUNS times in a row (default 20).
@@ -30,7 +34,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let result = match cmd.as_str() {
-        "setup" => Ok(()),
+        "setup" => cross::build_runtime().map(|_| ()),
+        "runtime" => runtime(&args[1..]),
         "test" => test(&args[1..]),
         "bench" => bench::run(&args[1..]),
         "stress" => stress(&args[1..]),
@@ -52,7 +57,7 @@ fn main() -> ExitCode {
 
 fn usage() {
     eprintln!(
-        "usage: cargo xtask <setup|test|bench [NAME...]|stress [RUNS]|sanitize [--build-std] [RUNS]|fuzz N [--seed S]>"
+        "usage: cargo xtask <setup|runtime [--target x86_64|aarch64]|test|bench [NAME...]|stress [RUNS]|sanitize [--build-std] [RUNS]|fuzz N [--seed S]>"
     );
 }
 
@@ -82,8 +87,10 @@ pub fn cargo() -> Command {
 }
 
 /// Builds everything and runs every suite: unit tests of all crates, the compile-fail
-/// suite (tests/fail), and the robustness test; then the synchronization primitives under
-/// ThreadSanitizer ([`sanitize`]).
+/// suite (tests/fail), the robustness test, the formatting check of every `.weft` file of
+/// the repository (`compiler/tests/fmt.rs`, `weft fmt --check`), the language server and
+/// debugger tests; then the synchronization primitives under ThreadSanitizer
+/// ([`sanitize`]).
 fn test(extra: &[String]) -> Result<(), String> {
     let started = std::time::Instant::now();
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
@@ -100,6 +107,38 @@ fn test(extra: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `runtime [--target ARCH]`: builds `libweft_rt.a` for `ARCH` (`x86_64` or `aarch64`,
+/// default this machine's): this machine's in cargo's target folder (debug and release,
+/// next to the `weft` of either profile), aarch64 on an x86_64 machine with Debian's
+/// rustc into `target/cross` ([`cross::build_runtime`]).
+fn runtime(args: &[String]) -> Result<(), String> {
+    let host = std::env::consts::ARCH;
+    let arch = match args {
+        [] => host,
+        [flag, a] if flag == "--target" => a.split('-').next().unwrap_or(a),
+        _ => return Err("usage: cargo xtask runtime [--target x86_64|aarch64]".into()),
+    };
+    if arch == host {
+        run(cargo().args(["build", "-q", "-p", "weft_rt"]))?;
+        run(cargo().args(["build", "-q", "--release", "-p", "weft_rt"]))?;
+        eprintln!(
+            "xtask runtime: built libweft_rt.a for {arch} in target/debug and target/release"
+        );
+        return Ok(());
+    }
+    if arch == "aarch64" && host == "x86_64" {
+        let dir = cross::build_runtime()?;
+        eprintln!(
+            "xtask runtime: built libweft_rt.a for aarch64 in {}",
+            dir.display()
+        );
+        return Ok(());
+    }
+    Err(format!(
+        "cannot build the runtime for `{arch}` here: the targets are x86_64 and aarch64, and a foreign one only from x86_64"
+    ))
 }
 
 /// Runs `N` mutants of the fuzzer (`compiler/tests/fuzz.rs`) from seed `S` (default 1):

@@ -28,6 +28,10 @@ pub const PACKAGES: &[&str] = &[
     "gcc-aarch64-linux-gnu",
     "libc6-dev-arm64-cross",
     "qemu-user",
+    // The debug-information test (gdb in batch mode) and the language server's editor
+    // test (Neovim, headless).
+    "gdb",
+    "neovim",
 ];
 
 /// Installs whatever is missing.

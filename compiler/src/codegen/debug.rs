@@ -1,23 +1,36 @@
-//! DWARF line information (`weft build -g`): one compile unit for the program, a
-//! subprogram per function and a location per statement and call, so gdb can break at
-//! `app.weft:LINE` and step through Weft source.
+//! DWARF debug information (`weft build -g`): one compile unit for the program, a
+//! subprogram per function, a location per statement and call, so gdb can break at
+//! `app.weft:LINE` and step through Weft source, and a variable per parameter, local and
+//! closure capture (so also in the body of a green task), typed by [`super::debug_types`].
 
-use super::func::FnCg;
+use super::func::{FnCg, Slot};
 use super::Cg;
-use crate::hir;
+use crate::common::ty::Ty;
+use crate::hir::{self, LocalId};
 use crate::source::Span;
 use inkwell::debug_info::{
-    AsDIScope, DIFile, DIFlags, DIFlagsConstants, DISubprogram, DWARFEmissionKind,
+    AsDIScope, DIFile, DIFlags, DIFlagsConstants, DISubprogram, DIType, DWARFEmissionKind,
     DWARFSourceLanguage, DebugInfoBuilder,
 };
 use inkwell::module::{FlagBehavior, Module};
+use inkwell::values::AsValueRef;
 use inkwell::values::FunctionValue;
+use std::collections::{HashMap, HashSet};
 
 pub struct DebugCx<'ctx> {
-    builder: DebugInfoBuilder<'ctx>,
-    files: Vec<DIFile<'ctx>>,
+    pub(super) builder: DebugInfoBuilder<'ctx>,
+    pub(super) files: Vec<DIFile<'ctx>>,
     current: Option<DISubprogram<'ctx>>,
+    /// The DWARF type of each Weft type described so far.
+    pub(super) types: HashMap<Ty, DIType<'ctx>>,
+    /// The types being described (a type met again inside itself is an address).
+    pub(super) building: HashSet<Ty>,
 }
+
+/// DWARF expression operations (DW_OP_*).
+const OP_DEREF: i64 = 0x06;
+const OP_PLUS_UCONST: i64 = 0x23;
+const OP_STACK_VALUE: i64 = 0x9f;
 
 impl<'ctx> DebugCx<'ctx> {
     pub fn new(module: &Module<'ctx>, prog: &hir::Program) -> Self {
@@ -47,7 +60,7 @@ impl<'ctx> DebugCx<'ctx> {
             "",
             0,
             "",
-            DWARFEmissionKind::LineTablesOnly,
+            DWARFEmissionKind::Full,
             0,
             false,
             false,
@@ -64,6 +77,8 @@ impl<'ctx> DebugCx<'ctx> {
             builder,
             files,
             current: None,
+            types: HashMap::new(),
+            building: HashSet::new(),
         }
     }
 
@@ -126,5 +141,87 @@ impl FnCg<'_, '_, '_> {
             .builder
             .create_debug_location(ctx, line, col, sp.as_debug_info_scope(), None);
         self.cg.builder.set_current_debug_location(loc);
+    }
+}
+
+impl<'ctx> FnCg<'_, 'ctx, '_> {
+    /// Describes local `l`, which lives in `slot`, to the debugger: a parameter when `arg`
+    /// is its position (from 1). Desugaring temporaries (`$` names) and values without a
+    /// type (`void`) are left out. A string local is shown as its bytes (`char *`).
+    pub fn debug_declare(&mut self, l: LocalId, slot: Slot<'ctx>, arg: Option<u32>) {
+        if self.cg.debug.is_none() {
+            return;
+        }
+        let decl = &self.f.locals[l.0 as usize];
+        if decl.name.is_empty() || decl.name.starts_with('$') {
+            return;
+        }
+        let Some(ty) = self.cg.di_local_type(&decl.ty) else {
+            return;
+        };
+        let (line, col) = self.cg.line_col(decl.span);
+        let ctx = self.cg.ctx;
+        let Some(d) = self.cg.debug.as_ref() else {
+            return;
+        };
+        let (Some(sp), Some(&file)) = (d.current, d.files.get(decl.span.file.0 as usize)) else {
+            return;
+        };
+        let scope = sp.as_debug_info_scope();
+        let var = match arg {
+            Some(n) => d.builder.create_parameter_variable(
+                scope,
+                &decl.name,
+                n,
+                file,
+                line,
+                ty,
+                true,
+                DIFlags::ZERO,
+            ),
+            None => d.builder.create_auto_variable(
+                scope,
+                &decl.name,
+                file,
+                line,
+                ty,
+                true,
+                DIFlags::ZERO,
+                0,
+            ),
+        };
+        let (storage, mut ops) = match slot {
+            Slot::Direct(p) => (p, Vec::new()),
+            Slot::Indirect(p) => (p, vec![OP_DEREF]),
+        };
+        if decl.ty == Ty::Str {
+            ops.extend([
+                OP_DEREF,
+                OP_PLUS_UCONST,
+                super::debug_types::STRING_BYTES_OFFSET,
+                OP_STACK_VALUE,
+            ]);
+        }
+        let expr = d.builder.create_expression(ops);
+        let loc = d.builder.create_debug_location(ctx, line, col, scope, None);
+        // The declaration follows the slot's `alloca` (in the entry block). LLVM 19 makes
+        // it a debug record, which inkwell's wrappers would take for an instruction.
+        let Some(next) = storage
+            .as_instruction()
+            .and_then(|i| i.get_next_instruction())
+        else {
+            return;
+        };
+        // SAFETY: every handle is live and belongs to this module's context and builder.
+        unsafe {
+            llvm_sys::debuginfo::LLVMDIBuilderInsertDeclareRecordBefore(
+                d.builder.as_mut_ptr(),
+                storage.as_value_ref(),
+                var.as_mut_ptr(),
+                expr.as_mut_ptr(),
+                loc.as_mut_ptr(),
+                next.as_value_ref(),
+            );
+        }
     }
 }

@@ -198,6 +198,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 Slot::Direct(s)
             };
             self.slots[p.local.0 as usize] = Some(slot);
+            self.debug_declare(p.local, slot, Some(next));
         }
     }
 
@@ -218,6 +219,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.store(s, field);
             }
             self.slots[l.0 as usize] = Some(Slot::Indirect(s));
+            self.debug_declare(l, Slot::Indirect(s), None);
         }
     }
 
@@ -251,9 +253,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         }
     }
 
-    /// An `alloca` in the entry block.
+    /// An `alloca` in the entry block. The debug location of the code being generated is
+    /// kept (positioning the builder before an instruction takes that instruction's).
     pub fn alloca(&mut self, ty: BasicTypeEnum<'ctx>, name: &str) -> PointerValue<'ctx> {
         let here = self.cg.builder.get_insert_block();
+        let loc = self.cg.builder.get_current_debug_location();
         match self.entry.get_first_instruction() {
             Some(first) => self.cg.builder.position_before(&first),
             None => self.cg.builder.position_at_end(self.entry),
@@ -261,6 +265,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let p = self.cg.builder.alloca(ty, name);
         if let Some(bb) = here {
             self.cg.builder.position_at_end(bb);
+        }
+        if let Some(loc) = loc {
+            self.cg.builder.set_current_debug_location(loc);
         }
         p
     }
@@ -291,6 +298,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Slot::Direct(self.alloca(lt, &decl.name))
         };
         self.slots[l.0 as usize] = Some(s);
+        self.debug_declare(l, s, None);
         s
     }
 

@@ -63,6 +63,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.cg.builder.position_at_end(ok);
                 self.unit()
             }
+            CoreOp::AssertEq => self.assert_eq(t, args, span),
             CoreOp::Print | CoreOp::Eprint => {
                 let arr = self.string_array(args);
                 let n = self.cg.ctx.i64_type().const_int(args.len() as u64, false);
@@ -92,6 +93,66 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 self.rt_owned("weft_rt_str_from_bool", &[b.into()])
             }
         }
+    }
+
+    /// `assertEq(left, right)`: compares with the type's equality glue and, when the values
+    /// differ, panics at the call with both values' debug text.
+    fn assert_eq(&mut self, t: &Ty, args: &'p [Arg], span: Span) -> Val<'ctx> {
+        let lt = self.cg.llvm_ty(t);
+        let left = self.arg_val(&args[0]);
+        let right = self.arg_val(&args[1]);
+        let a = self.alloca(lt, "left");
+        let b = self.alloca(lt, "right");
+        self.cg.builder.store(a, left);
+        self.cg.builder.store(b, right);
+        // The texts of the message live in slots released with the statement (the panic
+        // unwinds through that cleanup); they start as the immortal empty string, so the
+        // path where the values are equal releases nothing.
+        let empty = self.cg.string_literal("");
+        let slots: Vec<_> = (0..5)
+            .map(|_| {
+                let slot = self.spill(Val::stat(empty.into()), &Ty::Str);
+                self.schedule_drop(slot, &Ty::Str);
+                slot
+            })
+            .collect();
+        let eq = self.cg.eq_fn(t);
+        let same = self.cg.builder.call(eq, &[a.into(), b.into()], "same");
+        let fail = self.block_bb("assert_eq_failed");
+        let ok = self.block_bb("assert_eq_ok");
+        self.cg
+            .builder
+            .conditional_branch(same.value().into_int_value(), ok, fail);
+        self.cg.builder.position_at_end(fail);
+        let show = self.cg.show_fn(t);
+        let ls = self.cg.builder.call(show, &[a.into()], "left_text").value();
+        let rs = self
+            .cg
+            .builder
+            .call(show, &[b.into()], "right_text")
+            .value();
+        self.cg.builder.store(slots[0], ls);
+        self.cg.builder.store(slots[1], rs);
+        let head = self
+            .cg
+            .string_literal("assertion `left == right` failed\n  left: ");
+        let mid = self.cg.string_literal("\n right: ");
+        let concat = self.cg.rt("weft_rt_str_concat");
+        let mut msg = head;
+        for (piece, slot) in [ls, mid.into(), rs].into_iter().zip(&slots[2..]) {
+            msg = self
+                .cg
+                .builder
+                .call(concat, &[msg.into(), piece.into()], "msg")
+                .value()
+                .into_pointer_value();
+            self.cg.builder.store(*slot, msg);
+        }
+        let loc = self.cg.loc(span);
+        self.call_rt("weft_rt_panic", &[msg.into(), loc.into()]);
+        self.cg.builder.unreachable();
+        self.cg.builder.position_at_end(ok);
+        self.unit()
     }
 
     /// `std/io` and `std/time`.

@@ -9,6 +9,7 @@
 mod builder;
 mod closure;
 mod debug;
+mod debug_types;
 mod expr;
 mod func;
 mod glue;
@@ -165,13 +166,17 @@ impl<'ctx> Cg<'ctx, '_> {
             .add_function("weft.entry", entry_ty, Some(Linkage::Internal));
         let bb = self.ctx.append_basic_block(entry, "entry");
         self.builder.position_at_end(bb);
-        let call = self.builder.call(user_main, &[], "code");
-        let code = if self.prog.main_returns_code {
-            call.value().into_int_value()
+        if !self.prog.tests.is_empty() {
+            self.emit_test_dispatch(entry);
         } else {
-            i32t.const_zero()
-        };
-        self.builder.ret(Some(&code));
+            let call = self.builder.call(user_main, &[], "code");
+            let code = if self.prog.main_returns_code {
+                call.value().into_int_value()
+            } else {
+                i32t.const_zero()
+            };
+            self.builder.ret(Some(&code));
+        }
 
         let main_ty = i32t.fn_type(&[i32t.into(), self.ptr_ty().into()], false);
         let main = self
@@ -188,6 +193,59 @@ impl<'ctx> Cg<'ctx, '_> {
             .call(start, &[argc.into(), argv.into(), fptr.into()], "code");
         let code = code.value();
         self.builder.ret(Some(&code));
+    }
+
+    /// The entry of a `weft test` program: runs test number `atoi(getenv("WEFT_TEST"))`
+    /// and returns 0 (a failing test panics instead), or returns 2 when the variable is
+    /// missing or names no test.
+    fn emit_test_dispatch(&mut self, entry: FunctionValue<'ctx>) {
+        let i32t = self.ctx.i32_type();
+        let ptr = self.ptr_ty();
+        let getenv = self.module.get_function("getenv").unwrap_or_else(|| {
+            let ty = ptr.fn_type(&[ptr.into()], false);
+            self.module
+                .add_function("getenv", ty, Some(Linkage::External))
+        });
+        let atoi = self.module.get_function("atoi").unwrap_or_else(|| {
+            let ty = i32t.fn_type(&[ptr.into()], false);
+            self.module
+                .add_function("atoi", ty, Some(Linkage::External))
+        });
+        let name = self.ctx.const_string(b"WEFT_TEST", true);
+        let global = self
+            .module
+            .add_global(name.get_type(), None, "weft.test_var");
+        global.set_initializer(&name);
+        global.set_constant(true);
+        global.set_linkage(Linkage::Private);
+        let value = self
+            .builder
+            .call(getenv, &[global.as_pointer_value().into()], "value")
+            .value()
+            .into_pointer_value();
+        let missing = self.builder.is_null(value, "missing");
+        let parse = self.ctx.append_basic_block(entry, "parse");
+        let bad = self.ctx.append_basic_block(entry, "no_such_test");
+        self.builder.conditional_branch(missing, bad, parse);
+        self.builder.position_at_end(parse);
+        let index = self
+            .builder
+            .call(atoi, &[value.into()], "index")
+            .value()
+            .into_int_value();
+        let mut cases = Vec::new();
+        for (i, &test) in self.prog.tests.iter().enumerate() {
+            let bb = self.ctx.append_basic_block(entry, "test");
+            cases.push((i32t.const_int(i as u64, false), bb));
+            self.builder.position_at_end(bb);
+            let f = self.func_value(test);
+            self.builder.call(f, &[], "");
+            self.builder.ret(Some(&i32t.const_zero()));
+        }
+        self.builder.position_at_end(parse);
+        self.builder.switch(index, bad, &cases);
+        self.builder.position_at_end(bad);
+        self.builder.ret(Some(&i32t.const_int(2, false)));
     }
 }
 

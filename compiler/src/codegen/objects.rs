@@ -28,13 +28,14 @@ impl<'ctx> Cg<'ctx, '_> {
         (g.as_pointer_value(), len)
     }
 
-    /// The immortal string object of a literal.
+    /// The immortal string object of a literal (its bytes followed by a NUL byte, as every
+    /// string object's are: docs/runtime.md section 3).
     pub fn string_literal(&mut self, s: &str) -> PointerValue<'ctx> {
         if let Some(g) = self.strings.get(s) {
             return g.as_pointer_value();
         }
         let i64t = self.ctx.i64_type();
-        let bytes = self.ctx.const_string(s.as_bytes(), false);
+        let bytes = self.ctx.const_string(s.as_bytes(), true);
         let init = self.ctx.const_struct(
             &[
                 i64t.const_all_ones().into(),

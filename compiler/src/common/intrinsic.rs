@@ -36,6 +36,7 @@ intrinsic_group! {
     CoreOp {
         Panic = "panic",
         Assert = "assert",
+        AssertEq = "assert_eq",
         Print = "print",
         Eprint = "eprint",
         BoxNew = "box_new",

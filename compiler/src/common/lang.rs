@@ -135,6 +135,14 @@ impl LangItems {
         }
     }
 
+    /// The value type if `t` is `Promise<T>`.
+    pub fn as_promise<'a>(&self, t: &'a Ty) -> Option<&'a Ty> {
+        match t {
+            Ty::Adt(id, args) if Some(*id) == self.promise => args.first(),
+            _ => None,
+        }
+    }
+
     /// `(T, E)` if `t` is `Result<T, E>`.
     pub fn as_result<'a>(&self, t: &'a Ty) -> Option<(&'a Ty, &'a Ty)> {
         match t {

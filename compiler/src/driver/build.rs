@@ -36,7 +36,7 @@ pub enum Stage {
 }
 
 /// Runs the front end; on errors prints them and returns the exit code.
-fn front_end(
+fn analyze(
     map: &mut SourceMap,
     req: &BuildRequest,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
@@ -51,20 +51,31 @@ fn front_end(
     if report(map, diags) {
         return Err(super::EXIT_ERRORS);
     }
+    Ok(program)
+}
+
+/// The front end of a program to run: [`analyze`], and a program without an entry point
+/// is an error.
+fn front_end(
+    map: &mut SourceMap,
+    req: &BuildRequest,
+    report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
+) -> Result<sema::defs::CheckedProgram, ExitCode> {
+    let program = analyze(map, req, report)?;
     if program.main.is_none() {
         eprintln!(
             "error: `{}` has no `main` function and no top-level statements to run",
-            file.display()
+            req.file.display()
         );
         return Err(super::EXIT_ERRORS);
     }
     Ok(program)
 }
 
-/// Generates the optimized LLVM module and hands it to `use_module`.
+/// Generates the optimized LLVM module of `hir` and hands it to `use_module`.
 fn with_module<R>(
     map: &SourceMap,
-    program: &sema::defs::CheckedProgram,
+    hir: &hir::Program,
     req: &BuildRequest,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
     use_module: impl FnOnce(
@@ -72,7 +83,6 @@ fn with_module<R>(
         &inkwell::targets::TargetMachine,
     ) -> Result<R, String>,
 ) -> Result<R, ExitCode> {
-    let hir = lower(program, map, req.opt);
     let ctx = Context::create();
     let tm = codegen::target::machine(&req.target, req.opt).map_err(internal)?;
     let triple = tm.get_triple();
@@ -80,7 +90,7 @@ fn with_module<R>(
         debug: req.debug,
         stack_checks: true,
     };
-    let module = match codegen::generate(&ctx, &hir, tm.get_target_data(), &triple, &opts) {
+    let module = match codegen::generate(&ctx, hir, tm.get_target_data(), &triple, &opts) {
         Ok(m) => m,
         Err(errors) => {
             let mut d = Diagnostics::new();
@@ -115,11 +125,66 @@ pub fn build(
 ) -> Result<(), ExitCode> {
     let mut map = SourceMap::new();
     let program = front_end(&mut map, req, report)?;
-    let object = with_module(&map, &program, req, report, |m, tm| {
+    let hir = lower(&program, &map, req.opt);
+    link_program(&map, &hir, req, report)
+}
+
+/// Generates, optimizes and links `hir` into `req.output`.
+fn link_program(
+    map: &SourceMap,
+    hir: &hir::Program,
+    req: &BuildRequest,
+    report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
+) -> Result<(), ExitCode> {
+    let object = with_module(map, hir, req, report, |m, tm| {
         codegen::target::emit(m, tm, false)
     })?;
     let runtime = find_runtime(&req.target).map_err(internal)?;
     link(req, &object, &runtime).map_err(internal)
+}
+
+/// A test function of a test program: its name and the line of its declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestFn {
+    pub name: String,
+    pub line: usize,
+}
+
+/// Builds the test program of `req.file` into `req.output`: the file's `test fn`s whose
+/// names `select` accepts, run one at a time by the `WEFT_TEST` index
+/// ([`hir::lower_tests`]). Returns them in that order; builds nothing when none is
+/// selected.
+pub fn build_tests(
+    req: &BuildRequest,
+    select: &dyn Fn(&str) -> bool,
+    report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
+) -> Result<Vec<TestFn>, ExitCode> {
+    let mut map = SourceMap::new();
+    let program = analyze(&mut map, req, report)?;
+    let defs = &program.defs;
+    let mut tests = Vec::new();
+    let mut insts = Vec::new();
+    for (i, f) in defs.fns.iter().enumerate() {
+        let id = sema::defs::FnId(i as u32);
+        if !f.flags.is_test || f.module != defs.root || !select(&f.name) {
+            continue;
+        }
+        let Some(inst) = program.instance_of(id, &[]) else {
+            continue;
+        };
+        let (line, _) = map.get(f.span.file).line_col(f.span.start);
+        tests.push(TestFn {
+            name: f.name.clone(),
+            line,
+        });
+        insts.push(inst);
+    }
+    if insts.is_empty() {
+        return Ok(tests);
+    }
+    let hir = hir::lower_tests(&program, &map, &insts);
+    link_program(&map, &hir, req, report)?;
+    Ok(tests)
 }
 
 /// Prints an intermediate form.
@@ -130,8 +195,8 @@ pub fn emit(
 ) -> Result<Vec<u8>, ExitCode> {
     let mut map = SourceMap::new();
     let program = front_end(&mut map, req, report)?;
+    let hir = lower(&program, &map, req.opt);
     if stage == Stage::Hir {
-        let hir = lower(&program, &map, req.opt);
         let mut out = String::new();
         for f in &hir.funcs {
             let body = super::dump::pretty(&f.body);
@@ -139,7 +204,7 @@ pub fn emit(
         }
         return Ok(out.into_bytes());
     }
-    with_module(&map, &program, req, report, |m, tm| match stage {
+    with_module(&map, &hir, req, report, |m, tm| match stage {
         Stage::Llvm => Ok(m.print_to_string().to_string().into_bytes()),
         Stage::Asm => codegen::target::emit(m, tm, true),
         _ => codegen::target::emit(m, tm, false),
@@ -188,13 +253,22 @@ pub fn find_runtime(target: &TargetSpec) -> Result<PathBuf, String> {
         .iter()
         .find(|p| p.is_file())
         .cloned()
-        .ok_or_else(|| {
-            format!(
-                "cannot find the Weft runtime library ({LIB}) for {}; build it with `cargo build -p weft_rt{}` or set WEFT_RUNTIME_DIR",
-                target.name,
-                if target.is_host() { String::new() } else { format!(" --target {}", target.rust_triple) }
-            )
-        })
+        .ok_or_else(|| missing_runtime(target))
+}
+
+/// Why no runtime library was found for `target`, and how to get one: in the Weft
+/// repository, `cargo xtask runtime --target ARCH` builds it for either architecture
+/// (with Debian's rustc for a foreign one, where rustup cannot add targets), and `cargo
+/// xtask setup` builds the aarch64 one.
+fn missing_runtime(target: &TargetSpec) -> String {
+    let arch = target.rust_triple.split('-').next().unwrap_or("aarch64");
+    format!(
+        "cannot find the Weft runtime library (libweft_rt.a) for {}\n\
+         help: build it in the Weft repository with `cargo xtask runtime --target {arch}` \
+         (`cargo xtask setup` builds the aarch64 one too), or set WEFT_RUNTIME_DIR to a \
+         folder that holds it",
+        target.name
+    )
 }
 
 /// Links the object with the runtime into `req.output`.

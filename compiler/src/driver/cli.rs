@@ -21,6 +21,12 @@ pub enum Command {
     Run(RunArgs),
     /// Print an intermediate form of a program.
     Emit(EmitArgs),
+    /// Lay out source files in the canonical format.
+    Fmt(FmtArgs),
+    /// Build and run the `test fn`s of files and folders.
+    Test(TestArgs),
+    /// Run the language server on stdin and stdout (for editors).
+    Lsp,
 }
 
 /// Options shared by everything that reports diagnostics.
@@ -97,6 +103,51 @@ pub struct EmitArgs {
     /// What to print.
     #[arg(long, value_enum)]
     pub emit: EmitKind,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Optimization level of `llvm`, `asm` and `obj` (`-O0` ... `-O3`; default 2).
+    #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt: u8,
+    /// With DWARF debug information (`llvm`, `asm`, `obj`).
+    #[arg(short = 'g')]
+    pub debug: bool,
+    /// Target triple of `llvm`, `asm` and `obj`: x86_64-linux-gnu or aarch64-linux-gnu.
+    #[arg(long)]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files and folders (searched recursively for `.weft` files).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: list the files whose layout differs and exit with 1 if any does.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TestArgs {
+    /// Files and folders (searched recursively) with `test fn`s (default: the current
+    /// folder).
+    pub paths: Vec<PathBuf>,
+    /// Run only the tests whose names contain this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// How many builds and tests run at once (default: the number of processors).
+    #[arg(short = 'j', long = "jobs")]
+    pub jobs: Option<usize>,
+    /// Optimization level of the test programs (default 0).
+    #[arg(short = 'O', default_value = "0", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt: u8,
+    /// Seconds a test may run before it is stopped and fails.
+    #[arg(long, default_value = "60")]
+    pub timeout: u64,
     #[command(flatten)]
     pub diag: DiagArgs,
 }

@@ -4,6 +4,8 @@
 pub mod build;
 pub mod cli;
 pub mod dump;
+pub mod files;
+pub mod format;
 
 use crate::diagnostics::{render_all, Diagnostics, MessageFormat};
 use crate::source::{FileId, SourceMap};
@@ -54,9 +56,12 @@ fn run_cli() -> i32 {
     };
     match cli.command {
         Command::Check(a) => check(&a),
-        Command::Emit(a) => emit(&a.file, a.emit, &a.diag),
+        Command::Emit(a) => emit(&a),
         Command::Build(a) => build_cmd(&a),
         Command::Run(a) => run_cmd(&a),
+        Command::Fmt(a) => format::run(&a),
+        Command::Test(a) => crate::testrun::run(&a),
+        Command::Lsp => crate::lsp::run(),
     }
 }
 
@@ -162,7 +167,7 @@ pub(crate) fn load_root(
 }
 
 /// Prints diagnostics to stderr and returns whether there were errors.
-fn report(map: &SourceMap, mut diags: Diagnostics, args: &DiagArgs) -> bool {
+pub(crate) fn report(map: &SourceMap, mut diags: Diagnostics, args: &DiagArgs) -> bool {
     if args.deny.contains(&DenyArg::Warnings) {
         diags.deny_warnings();
     }
@@ -219,8 +224,11 @@ fn check(a: &CheckArgs) -> i32 {
     }
 }
 
-/// `weft emit`: prints tokens or the AST (later stages come with code generation).
-fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
+/// `weft emit`: prints (or with `-o` writes) the tokens, the syntax tree, the HIR, the
+/// LLVM IR, the assembly or the object code of a program.
+fn emit(a: &cli::EmitArgs) -> i32 {
+    let args = &a.diag;
+    let path = a.file.as_path();
     let mut map = SourceMap::new();
     let root = match load_root(&mut map, path, &mut reporter(args)) {
         Ok(f) => f,
@@ -229,7 +237,7 @@ fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
     let mut diags = Diagnostics::new();
     let text = map.get(root).text.clone();
     let mut out = String::new();
-    match kind {
+    match a.emit {
         EmitKind::Tokens => {
             for (tok, span) in syntax::lexer::lex(root, &text, &mut diags) {
                 let (line, col) = map.get(root).line_col(span.start);
@@ -255,28 +263,48 @@ fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
                 EmitKind::Asm => build::Stage::Asm,
                 _ => build::Stage::Obj,
             };
+            let target = match target_of(a.target.as_deref()) {
+                Ok(t) => t,
+                Err(c) => return c,
+            };
             let req = build::BuildRequest {
                 file: path,
                 output: std::path::PathBuf::new(),
-                opt: 2,
-                debug: false,
-                target: crate::codegen::target::TargetSpec::host(),
+                opt: a.opt,
+                debug: a.debug,
+                target,
                 static_link: false,
                 auto_par: true,
             };
             return match build::emit(&req, stage, &mut reporter(args)) {
-                Ok(bytes) => {
-                    let _ = std::io::stdout().write_all(&bytes);
-                    0
-                }
+                Ok(bytes) => write_output(a.output.as_deref(), &bytes),
                 Err(code) => code,
             };
         }
     }
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    let code = write_output(a.output.as_deref(), out.as_bytes());
     if report(&map, diags, args) {
         EXIT_ERRORS
     } else {
-        0
+        code
+    }
+}
+
+/// Writes what `weft emit` produced to `path`, or to standard output.
+fn write_output(path: Option<&Path>, bytes: &[u8]) -> i32 {
+    let written = match path {
+        Some(p) => {
+            std::fs::write(p, bytes).map_err(|e| format!("cannot write `{}`: {e}", p.display()))
+        }
+        None => std::io::stdout()
+            .write_all(bytes)
+            .map_err(|e| format!("cannot write the output: {e}")),
+    };
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_USAGE
+        }
     }
 }

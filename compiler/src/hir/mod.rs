@@ -17,7 +17,7 @@
 pub mod accumulate;
 pub mod lower;
 
-pub use self::lower::lower;
+pub use self::lower::{lower, lower_tests};
 
 use crate::common::adt::AdtDef;
 use crate::common::intrinsic::Intrinsic;
@@ -43,6 +43,9 @@ pub struct Program {
     pub main: FuncId,
     /// Whether `main` returns an exit code (`i32`) rather than nothing.
     pub main_returns_code: bool,
+    /// The test functions of a `weft test` program, in order (empty otherwise): the
+    /// entry point runs the one whose index the `WEFT_TEST` environment variable holds.
+    pub tests: Vec<FuncId>,
     /// Struct and enum definitions, indexed by [`AdtId`].
     pub adts: Vec<AdtDef>,
     pub lang: LangItems,
@@ -60,6 +63,16 @@ pub struct FileInfo {
     /// Byte offset of each line start (for line/column of spans).
     pub line_starts: Vec<u32>,
     pub text: String,
+}
+
+impl crate::common::ty::AdtNames for Program {
+    fn adt_name(&self, id: AdtId) -> &str {
+        &self.adt(id).name
+    }
+
+    fn option_adt(&self) -> Option<AdtId> {
+        self.lang.option
+    }
 }
 
 impl FileInfo {

@@ -275,6 +275,48 @@ impl Defs {
         }
     }
 
+    /// The std module (not the prelude) that exports `name`, as written in an import
+    /// (`std/runtime`), for "import it from ..." hints.
+    pub fn std_module_exporting(&self, name: &str) -> Option<&str> {
+        self.modules
+            .iter()
+            .skip(self.prelude_count)
+            .find(|m| m.is_std && m.exports.get(name) == Some(&true))
+            .map(|m| m.name.as_str())
+    }
+
+    /// The diagnostic for using `name`, which `std_module` exports, without importing it
+    /// in `module`: a help line with an edit that adds the import (to an import from that
+    /// module if there is one, else as a new line before the first item).
+    pub fn missing_import(
+        &self,
+        module: ModuleId,
+        name: &str,
+        std_module: &str,
+        d: crate::diagnostics::Diagnostic,
+    ) -> crate::diagnostics::Diagnostic {
+        let m = self.module(module);
+        let message = format!("`{name}` is in `{std_module}`: import it with `from \"{std_module}\" import {{ {name} }}`");
+        let existing = m.ast.items.iter().find_map(|item| match &item.kind {
+            ast::ItemKind::Import(i) if i.path == std_module => i.names.last(),
+            _ => None,
+        });
+        if let Some(last) = existing {
+            let end = last.alias.as_ref().unwrap_or(&last.name).span.end_point();
+            return d.with_suggestion(end, format!(", {name}"), message);
+        }
+        let at = m
+            .ast
+            .items
+            .first()
+            .map_or(Span::new(m.file, 0, 0), |i| i.span.start_point());
+        d.with_suggestion(
+            at,
+            format!("from \"{std_module}\" import {{ {name} }}\n"),
+            message,
+        )
+    }
+
     fn decl_by_span(&self, f: &FnDef) -> Option<&ast::FnDecl> {
         let module = self.module(f.module);
         let fns = module.ast.items.iter().flat_map(|item| match &item.kind {

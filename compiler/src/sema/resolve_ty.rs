@@ -119,9 +119,14 @@ impl TypeCx<'_> {
                 format!("cannot find type `{}` in this scope", name.name),
             )
             .with_primary_label("not found");
-            let names = self.defs.visible_names(self.module);
-            if let Some(s) = super::scope::suggest(&name.name, names.iter().map(String::as_str)) {
-                d = d.with_help(format!("a type with a similar name exists: `{s}`"));
+            if let Some(home) = self.defs.std_module_exporting(&name.name) {
+                d = self.defs.missing_import(self.module, &name.name, home, d);
+            } else {
+                let names = self.defs.visible_names(self.module);
+                if let Some(s) = super::scope::suggest(&name.name, names.iter().map(String::as_str))
+                {
+                    d = d.with_suggestion(name.span, s, format!("did you mean `{s}`?"));
+                }
             }
             diags.push(d);
             return Ty::Error;

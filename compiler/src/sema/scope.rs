@@ -94,6 +94,61 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// Names other languages give to members Weft calls differently, for "did you mean".
+const MEMBER_SYNONYMS: &[(&str, &str)] = &[
+    ("length", "len"),
+    ("size", "len"),
+    ("count", "len"),
+    ("append", "push"),
+    ("add", "push"),
+    ("push_back", "push"),
+    ("includes", "contains"),
+    ("has", "contains"),
+    ("substring", "slice"),
+    ("substr", "slice"),
+    ("toUpperCase", "toUpper"),
+    ("toLowerCase", "toLower"),
+    ("upper", "toUpper"),
+    ("lower", "toLower"),
+    ("strip", "trim"),
+    ("str", "toString"),
+    ("indexOf", "find"),
+];
+
+/// The member (method or field) among `candidates` that `name` most likely meant: the
+/// same name in another spelling (`to_string` for `toString`), the name other languages
+/// use (`length` for `len`), one that `name` starts with or that starts with `name`
+/// (`lenght` for `len`), or the closest by edit distance.
+pub fn suggest_member<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'a str> {
+    let norm = |s: &str| s.replace('_', "").to_lowercase();
+    let n = norm(name);
+    let exists = |c: &str| candidates.clone().into_iter().find(|x| *x == c);
+    if let Some(c) = candidates
+        .clone()
+        .into_iter()
+        .find(|c| *c != name && norm(c) == n)
+    {
+        return Some(c);
+    }
+    if let Some(c) = MEMBER_SYNONYMS
+        .iter()
+        .find(|(wrong, _)| norm(wrong) == n)
+        .and_then(|(_, right)| exists(right))
+    {
+        return Some(c);
+    }
+    let prefix = candidates
+        .clone()
+        .into_iter()
+        .filter(|c| *c != name && c.len() >= 3 && name.len() >= 3)
+        .filter(|c| n.starts_with(&norm(c)) || norm(c).starts_with(&n))
+        .max_by_key(|c| c.len());
+    prefix.or_else(|| suggest(name, candidates))
+}
+
 /// Levenshtein distance between two strings (by characters).
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -118,5 +173,14 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(suggest("lenght", ["length", "width"]), Some("length"));
         assert_eq!(suggest("x", ["completely"]), None);
+        let vec = ["len", "push", "pop", "contains", "toString", "isEmpty"];
+        assert_eq!(suggest_member("length", vec), Some("len"));
+        assert_eq!(suggest_member("size", vec), Some("len"));
+        assert_eq!(suggest_member("lenght", vec), Some("len"));
+        assert_eq!(suggest_member("append", vec), Some("push"));
+        assert_eq!(suggest_member("to_string", vec), Some("toString"));
+        assert_eq!(suggest_member("is_empty", vec), Some("isEmpty"));
+        assert_eq!(suggest_member("pusj", vec), Some("push"));
+        assert_eq!(suggest_member("sort", vec), None);
     }
 }

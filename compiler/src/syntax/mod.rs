@@ -6,3 +6,4 @@ pub mod depth;
 pub mod lexer;
 pub mod parser;
 pub mod token;
+pub mod visit;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod lsp_client;
 pub mod mutate;
 pub mod programs;
 

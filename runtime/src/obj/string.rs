@@ -38,6 +38,12 @@ pub struct StrHeader {
 /// Offset of the first byte from the start of the object.
 pub const STR_DATA_OFFSET: usize = core::mem::size_of::<StrHeader>();
 
+/// The size of a string object of `len` bytes: the header, the bytes and a NUL byte after
+/// them that no string operation reads, so that debuggers show the bytes as a C string.
+fn object_bytes(len: usize) -> usize {
+    rc::object_size(STR_DATA_OFFSET + 1, len, 1)
+}
+
 /// Alignment of string objects.
 const STR_ALIGN: usize = 8;
 
@@ -175,11 +181,7 @@ impl WeftStr {
     /// The string is mortal, its count reached zero, and nobody uses it again.
     #[inline]
     pub unsafe fn free(self) {
-        rc::free(
-            self.as_ptr().cast(),
-            STR_DATA_OFFSET + self.len(),
-            STR_ALIGN,
-        );
+        rc::free(self.as_ptr().cast(), object_bytes(self.len()), STR_ALIGN);
     }
 
     /// The current reference count (negative for immortal strings).
@@ -395,14 +397,17 @@ impl StrWriter {
     pub fn new(len: usize) -> Self {
         let mut obj = NonNull::<StrHeader>::dangling();
         if len > 1 {
-            let size = rc::object_size(STR_DATA_OFFSET, len, 1);
-            obj = rc::alloc(size, STR_ALIGN).cast();
-            // SAFETY: a fresh allocation of `16 + len` bytes.
+            obj = rc::alloc(object_bytes(len), STR_ALIGN).cast();
+            // SAFETY: a fresh allocation of `16 + len + 1` bytes.
             unsafe {
                 obj.as_ptr().write(StrHeader {
                     rc: AtomicI64::new(1),
                     len: len as i64,
-                })
+                });
+                obj.as_ptr()
+                    .cast::<u8>()
+                    .add(STR_DATA_OFFSET + len)
+                    .write(0);
             };
         }
         StrWriter {
@@ -493,13 +498,7 @@ impl Drop for StrWriter {
     fn drop(&mut self) {
         if self.len > 1 {
             // SAFETY: the object was allocated by `new` and never handed out.
-            unsafe {
-                rc::free(
-                    self.obj.as_ptr().cast(),
-                    STR_DATA_OFFSET + self.len,
-                    STR_ALIGN,
-                )
-            };
+            unsafe { rc::free(self.obj.as_ptr().cast(), object_bytes(self.len), STR_ALIGN) };
         }
     }
 }

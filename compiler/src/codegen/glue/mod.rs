@@ -8,12 +8,14 @@
 //! - [`descriptor`]: the `WeftGlue` descriptors the runtime uses for vector and map
 //!   elements, and the sort order.
 //! - [`eq`]: structural equality.
+//! - [`show`]: the debug text of values (a failed `assertEq` prints both).
 //!
 //! The object layouts and constants generated code shares are in `codegen/objects.rs`.
 
 mod descriptor;
 mod eq;
 mod rc;
+mod show;
 
 use crate::common::ty::Ty;
 use crate::hir::FuncId;
@@ -27,6 +29,7 @@ pub struct GlueCache<'ctx> {
     release: HashMap<Ty, FunctionValue<'ctx>>,
     consts: HashMap<Ty, GlobalValue<'ctx>>,
     eq: HashMap<Ty, FunctionValue<'ctx>>,
+    show: HashMap<Ty, FunctionValue<'ctx>>,
     cmp: HashMap<Ty, FunctionValue<'ctx>>,
     pub env_drop: HashMap<FuncId, FunctionValue<'ctx>>,
     obj_retain: Option<FunctionValue<'ctx>>,

@@ -364,7 +364,12 @@ impl<'ctx> Cg<'ctx, '_> {
     }
 
     /// Releases one reference to a runtime object (string, vector, map, box).
-    fn release_object(&mut self, f: FunctionValue<'ctx>, obj: PointerValue<'ctx>, t: &Ty) {
+    pub(super) fn release_object(
+        &mut self,
+        f: FunctionValue<'ctx>,
+        obj: PointerValue<'ctx>,
+        t: &Ty,
+    ) {
         let rel = self.obj_release();
         let last = self.builder.call(rel, &[obj.into()], "last");
         let last = last.value().into_int_value();

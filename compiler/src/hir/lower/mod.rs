@@ -15,6 +15,27 @@ use std::collections::{HashMap, VecDeque};
 /// Lowers a checked program (which must have no errors and an entry point).
 pub fn lower(checked: &CheckedProgram, map: &SourceMap) -> Program {
     let main_inst = checked.main.expect("lowering needs an entry point");
+    let (mut prog, _) = lower_from(checked, map, &[main_inst]);
+    prog.main_returns_code = !checked.instance(main_inst).ret.is_void();
+    prog
+}
+
+/// Lowers the test functions `tests` (instances of `test fn`s, which take no arguments and
+/// return nothing) as the program `weft test` runs: [`Program::tests`] lists them in
+/// order and the entry point runs the one the `WEFT_TEST` variable names.
+pub fn lower_tests(checked: &CheckedProgram, map: &SourceMap, tests: &[InstId]) -> Program {
+    let (mut prog, roots) = lower_from(checked, map, tests);
+    prog.tests = roots;
+    prog
+}
+
+/// Lowers every instance reachable from `roots` (at least one); returns the program, with
+/// the first root as its `main`, and the functions of the roots.
+fn lower_from(
+    checked: &CheckedProgram,
+    map: &SourceMap,
+    roots: &[InstId],
+) -> (Program, Vec<FuncId>) {
     let mut cx = ProgramCx {
         checked,
         funcs: Vec::new(),
@@ -22,20 +43,21 @@ pub fn lower(checked: &CheckedProgram, map: &SourceMap) -> Program {
         queue: VecDeque::new(),
         autopar: autopar::groups_by_block(checked),
     };
-    let main = cx.func_for_inst(main_inst);
+    let roots: Vec<FuncId> = roots.iter().map(|&r| cx.func_for_inst(r)).collect();
     while let Some((inst, id)) = cx.queue.pop_front() {
         let f = func::lower_instance(&mut cx, inst, id);
         cx.funcs[id.0 as usize] = f;
     }
-    let main_returns_code = !checked.instance(main_inst).ret.is_void();
-    Program {
+    let prog = Program {
         funcs: cx.funcs,
-        main,
-        main_returns_code,
+        main: roots[0],
+        main_returns_code: false,
+        tests: Vec::new(),
         adts: checked.defs.adts.clone(),
         lang: checked.defs.lang.clone(),
         files: file_infos(map),
-    }
+    };
+    (prog, roots)
 }
 
 fn file_infos(map: &SourceMap) -> Vec<FileInfo> {

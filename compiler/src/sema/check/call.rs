@@ -225,7 +225,18 @@ impl FnCx<'_, '_> {
             Some((ok, _)) => Some((ok.clone(), "a `Result`")),
             None => lang.as_option(&rty).map(|t| (t.clone(), "an `Option`")),
         };
-        if let Some((inner, what)) = inner {
+        if let Some(value) = lang.as_promise(&rty).cloned() {
+            if self.find_method(&value, &method.name).is_some() {
+                d = d.with_suggestion(
+                    recv.span.end_point(),
+                    ".await()!",
+                    format!(
+                        "this is a `Promise` of a `{}`: wait for its value with `.await()!` first",
+                        self.show(&value)
+                    ),
+                );
+            }
+        } else if let Some((inner, what)) = inner {
             if self.find_method(&inner, &method.name).is_some() {
                 d = d.with_help(format!(
                     "this value is {what}: unwrap it with `!` (or `?`) first, e.g. `x!.{}(...)`",
@@ -254,10 +265,15 @@ impl FnCx<'_, '_> {
                     .filter(|(h, _)| *h == head)
                     .map(|(_, n)| n.clone())
                     .collect();
-                if let Some(s) =
-                    crate::sema::scope::suggest(&method.name, names.iter().map(String::as_str))
-                {
-                    d = d.with_help(format!("a method with a similar name exists: `{s}`"));
+                if let Some(s) = crate::sema::scope::suggest_member(
+                    &method.name,
+                    names.iter().map(String::as_str),
+                ) {
+                    d = d.with_suggestion(
+                        method.span,
+                        s,
+                        format!("did you mean `{s}`? `{shown}` has a method `{s}`"),
+                    );
                 }
             }
         }
@@ -317,10 +333,11 @@ impl FnCx<'_, '_> {
                         .filter(|(h, _)| *h == TypeHead::Adt(*id))
                         .map(|(_, n)| n.clone()),
                 );
-                if let Some(s) =
-                    crate::sema::scope::suggest(&method.name, names.iter().map(String::as_str))
-                {
-                    d = d.with_help(format!("a similar name exists: `{s}`"));
+                if let Some(s) = crate::sema::scope::suggest_member(
+                    &method.name,
+                    names.iter().map(String::as_str),
+                ) {
+                    d = d.with_suggestion(method.span, s, format!("did you mean `{s}`?"));
                 }
             }
             self.push(d);
@@ -479,11 +496,13 @@ impl FnCx<'_, '_> {
         if def.flags.is_async {
             ret = self.promise_of(ret);
         }
+        let mut blame = self.blame_begin(&type_args, expected, receiver.as_ref());
         if let Some(exp) = expected {
             if !matches!(self.resolve(exp), Ty::Infer(_)) {
                 self.try_unify(&ret, exp);
             }
         }
+        self.blame_expected(&mut blame, &type_args);
         let params: Vec<ParamSig> = def
             .params
             .iter()
@@ -497,7 +516,10 @@ impl FnCx<'_, '_> {
             })
             .collect();
         let mut targs: Vec<TArg> = receiver.into_iter().collect();
-        targs.extend(self.check_args(&format!("`{}`", def.display), &params, args, span));
+        let mark = self.g.diags.len();
+        let checked = self.check_args(&format!("`{}`", def.display), &params, args, span);
+        self.blame_end(blame, mark, &def, args, &checked);
+        targs.extend(checked);
         TExpr {
             kind: TExprKind::Call {
                 callee: Callee::Fn(FnRef {

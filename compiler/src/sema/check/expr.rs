@@ -350,12 +350,14 @@ impl FnCx<'_, '_> {
                     adt.name
                 )),
             };
+        } else if let Some(home) = self.g.defs.std_module_exporting(&id.name) {
+            d = self.g.defs.missing_import(self.module, &id.name, home, d);
         } else {
             let mut names = self.g.defs.visible_names(self.module);
             names.extend(self.locals.iter().map(|l| l.name.clone()));
             if let Some(s) = crate::sema::scope::suggest(&id.name, names.iter().map(String::as_str))
             {
-                d = d.with_help(format!("a name with a similar spelling exists: `{s}`"));
+                d = d.with_suggestion(id.span, s, format!("did you mean `{s}`?"));
             }
         }
         self.push(d);
@@ -719,8 +721,12 @@ impl FnCx<'_, '_> {
                 .iter()
                 .map(|f| f.name.as_str())
                 .collect();
-            if let Some(s) = crate::sema::scope::suggest(&name.name, names.iter().copied()) {
-                d = d.with_help(format!("a field with a similar name exists: `{s}`"));
+            if let Some(s) = crate::sema::scope::suggest_member(&name.name, names.iter().copied()) {
+                d = d.with_suggestion(
+                    name.span,
+                    s,
+                    format!("did you mean `{s}`? `{shown}` has a field `{s}`"),
+                );
             } else if !names.is_empty() {
                 d = d.with_note(format!("the fields are: {}", names.join(", ")));
             }

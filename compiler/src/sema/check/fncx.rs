@@ -87,6 +87,11 @@ pub struct FnCx<'g, 'a> {
     /// A type deeper than [`MAX_TYPE_DEPTH`](super::MAX_TYPE_DEPTH) was reported in this function (E0228 is
     /// reported once per function).
     pub deep_type_reported: bool,
+    /// The type annotation (`let x: T = ...`) the expected type of the expression being
+    /// checked comes from: a generic mismatch is blamed on it ([`super::blame`]).
+    pub annotation: Option<(Ty, Span)>,
+    /// The type annotations of the locals declared with one.
+    pub local_annotations: HashMap<LocalId, Span>,
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
@@ -113,6 +118,8 @@ impl<'g, 'a> FnCx<'g, 'a> {
             reported_types: Default::default(),
             concurrent: Vec::new(),
             deep_type_reported: false,
+            annotation: None,
+            local_annotations: HashMap::new(),
         }
     }
 
@@ -820,7 +827,18 @@ impl<'g, 'a> FnCx<'g, 'a> {
             Some((ok, _)) => Some((ok, "a `Result`")),
             None => lang.as_option(&f).map(|t| (t, "an `Option`")),
         };
-        if let Some((_, what)) = unwrapped.filter(|(inner, _)| **inner == e && !e.has_infer()) {
+        if lang
+            .as_promise(&f)
+            .is_some_and(|inner| *inner == e && !e.has_infer())
+        {
+            d = d.with_suggestion(
+                span.end_point(),
+                ".await()!",
+                "this is a `Promise` of the value: wait for it with `.await()!`",
+            );
+        } else if let Some((_, what)) =
+            unwrapped.filter(|(inner, _)| **inner == e && !e.has_infer())
+        {
             d = d.with_help(format!("this is {what}: unwrap it with `!` (panics on failure) or `?` (returns the failure)"));
         } else if e.is_numeric() && f.is_numeric() {
             d = d.with_help(format!("convert explicitly: `... as {es}`"));

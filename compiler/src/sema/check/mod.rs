@@ -8,10 +8,11 @@
 //! names and the like are reported.
 //!
 //! Submodules: [`fncx`] (scopes, locals, inference variables, coercion), [`expr`], [`call`]
-//! (calls, methods, arguments), [`ops`] (operators and casts), [`stmt`], [`pattern`],
+//! (calls, methods, arguments), [`blame`] (generic mismatches blamed on annotations), [`ops`] (operators and casts), [`stmt`], [`pattern`],
 //! [`closure`] (captures, escapes, Send), [`exhaustive`] (match coverage), [`zonk`]
 //! (finishing a function: resolving variables, literal ranges, instance requests).
 
+mod blame;
 mod call;
 mod closure;
 mod exhaustive;

@@ -145,10 +145,7 @@ impl FnCx<'_, '_> {
         else_block: Option<&ast::Block>,
     ) -> TStmt {
         let declared = ty.map(|t| self.lower_type(t));
-        let te = match &declared {
-            Some(d) => self.check_coerce(init, d),
-            None => self.check_expr(init, None),
-        };
+        let te = self.check_annotated(init, declared.as_ref().zip(ty));
         let init_ty = declared.clone().unwrap_or_else(|| te.ty.clone());
         if let (None, ast::PatternKind::Bind(name)) = (&declared, &pat.kind) {
             // In a generic instance the `void` may come from a type argument (`let r = f()`
@@ -206,6 +203,9 @@ impl FnCx<'_, '_> {
             if let Some(facts) = self.closure_facts_of(&te) {
                 self.closure_facts.insert(id, facts);
             }
+            if let Some(t) = ty {
+                self.local_annotations.insert(id, t.span);
+            }
         }
         TStmt::Let {
             pat: p,
@@ -214,14 +214,27 @@ impl FnCx<'_, '_> {
         }
     }
 
+    /// Checks the initializer of a `let` or `var`, against its type annotation when it has
+    /// one (remembered as [`FnCx::annotation`] while the initializer is checked).
+    fn check_annotated(&mut self, init: &ast::Expr, declared: Option<(&Ty, &ast::Type)>) -> TExpr {
+        let Some((d, written)) = declared else {
+            return self.check_expr(init, None);
+        };
+        let outer = self.annotation.replace((d.clone(), written.span));
+        let te = self.check_coerce(init, d);
+        self.annotation = outer;
+        te
+    }
+
     fn check_var(&mut self, name: &ast::Ident, ty: Option<&ast::Type>, init: &ast::Expr) -> TStmt {
         let declared = ty.map(|t| self.lower_type(t));
-        let te = match &declared {
-            Some(d) => self.check_coerce(init, d),
-            None => self.check_expr(init, None),
-        };
+        let te = self.check_annotated(init, declared.as_ref().zip(ty));
+        let annotation = ty.map(|t| t.span);
         let ty = declared.unwrap_or_else(|| te.ty.clone());
         let id = self.declare_local(&name.name, ty.clone(), LocalKind::Var, name.span);
+        if let Some(span) = annotation {
+            self.local_annotations.insert(id, span);
+        }
         if let Some(facts) = self.closure_facts_of(&te) {
             self.closure_facts.insert(id, facts);
         }

@@ -5,7 +5,7 @@
 //! the body calls is requested as an instance.
 
 use super::fncx::FnCx;
-use crate::common::intrinsic::{Intrinsic, SyncOp, VecOp};
+use crate::common::intrinsic::{CoreOp, Intrinsic, SyncOp, VecOp};
 use crate::common::ty::{Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::FnBody;
@@ -83,6 +83,14 @@ impl FnCx<'_, '_> {
                         format!("`Vec<{shown}>.sort()` needs ordered elements"),
                     )
                     .with_note("integers, floats and strings are ordered"),
+                );
+            }
+            Intrinsic::Core(CoreOp::AssertEq) if !self.is_equatable(&first) => {
+                let shown = self.show(&first);
+                self.error(
+                    diag::E0202,
+                    span,
+                    format!("`assertEq` needs values that can be compared with `==`, and `{shown}` cannot"),
                 );
             }
             Intrinsic::Sync(SyncOp::AtomicNew)

@@ -1,4 +1,5 @@
-//! Script mode and the program's entry point (`main` or the script body).
+//! Script mode, the program's entry point (`main` or the script body), and the signatures
+//! of the test functions `weft test` runs.
 
 use super::*;
 
@@ -61,5 +62,37 @@ impl Collector<'_> {
             );
         }
         Some(id)
+    }
+
+    /// Every `test fn` (and `@test fn`) is a free, non-generic function without
+    /// parameters that returns nothing (E0115): `weft test` calls each on its own.
+    pub(super) fn check_test_fns(&mut self) {
+        for f in &self.defs.fns {
+            if !f.flags.is_test {
+                continue;
+            }
+            let why = if f.self_ty.is_some() {
+                "it is declared in an `impl` block"
+            } else if f.is_generic() {
+                "it is generic"
+            } else if !f.params.is_empty() {
+                "it has parameters"
+            } else if !matches!(f.ret, Ty::Void | Ty::Error) {
+                "it returns a value"
+            } else if f.flags.is_async || f.flags.is_gen || f.flags.is_extern {
+                "it is `async`, `gen` or `extern`"
+            } else {
+                continue;
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    diag::E0115,
+                    f.sig_span,
+                    format!("invalid signature for the test function `{}`: {why}", f.name),
+                )
+                .with_note("a test function is a free function without parameters that returns nothing: `test fn name() { ... }`")
+                .with_help("report failures with `assert(cond, msg)`, `assertEq(a, b)` or `panic(msg)`"),
+            );
+        }
     }
 }

@@ -92,7 +92,12 @@ impl Collector<'_> {
             params,
             ret,
             body,
-            flags: decl.flags,
+            flags: ast::FnFlags {
+                // `@test fn` is `test fn` (docs/reference.md section 3.12).
+                is_test: decl.flags.is_test
+                    || item.annotations.iter().any(|a| a.name.name == "test"),
+                ..decl.flags
+            },
             link: annotation_str(item, "link"),
             requires_send: Vec::new(),
             effects: decl.effects.clone(),

@@ -9,7 +9,7 @@
 //! - [`annotations`]: where each annotation is allowed, ADT attributes, lang items;
 //! - [`adts`]: generics, fields, variants, bare variant names, recursive types;
 //! - [`fns`]: function and method signatures, bodies, the method table;
-//! - [`entry`]: script mode and the entry point.
+//! - [`entry`]: script mode, the entry point and the signatures of test functions.
 
 mod adts;
 mod annotations;
@@ -71,6 +71,7 @@ pub fn collect(loaded: Loaded, diags: &mut Diagnostics) -> (Defs, Option<FnId>) 
     }
     c.check_recursive_types();
     let main = c.entry_point(root);
+    c.check_test_fns();
     (c.defs, main)
 }
 

@@ -168,6 +168,19 @@ impl Collector<'_> {
         }
     }
 
+    /// The import of module `m` that names `name` (by its span).
+    fn import_of(&self, m: ModuleId, name: &ast::Ident) -> Option<&ast::Import> {
+        self.defs
+            .module(m)
+            .ast
+            .items
+            .iter()
+            .find_map(|item| match &item.kind {
+                ItemKind::Import(i) if i.names.iter().any(|n| n.name.span == name.span) => Some(i),
+                _ => None,
+            })
+    }
+
     pub(super) fn import_one(
         &mut self,
         m: ModuleId,
@@ -191,8 +204,24 @@ impl Collector<'_> {
                     .filter(|(_, p)| **p)
                     .map(|(n, _)| n.as_str())
                     .collect();
-                if let Some(s) = crate::sema::scope::suggest(&name.name.name, candidates) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
+                let home = self
+                    .defs
+                    .std_module_exporting(&name.name.name)
+                    .filter(|h| *h != path);
+                if let Some(home) = home {
+                    let message = format!(
+                        "`{0}` is in `{home}`: import it with `from \"{home}\" import {{ {0} }}`",
+                        name.name.name
+                    );
+                    d = match self.import_of(m, &name.name) {
+                        // The import names only this: point it at the right module.
+                        Some(imp) if imp.names.len() == 1 => {
+                            d.with_suggestion(imp.path_span, format!("\"{home}\""), message)
+                        }
+                        _ => d.with_help(message),
+                    };
+                } else if let Some(s) = crate::sema::scope::suggest(&name.name.name, candidates) {
+                    d = d.with_suggestion(name.name.span, s, format!("did you mean `{s}`?"));
                 }
                 self.diags.push(d);
                 return;

@@ -64,6 +64,7 @@ mod delimiters;
 mod errors;
 mod exprs;
 mod grammar;
+mod hints;
 mod input;
 mod items;
 mod patterns;
@@ -137,6 +138,7 @@ fn parse_module(
     let eoi = Span::new(file, src_len, src_len);
     let mut delimiters = check_delimiters(tokens, eoi);
     let balanced = std::mem::take(&mut delimiters.balanced);
+    let before = diags.len();
     let module = run(
         items::module_parser(file),
         &balanced,
@@ -145,6 +147,9 @@ fn parse_module(
         lexed_cleanly,
         diags,
     );
+    let mut new = diags.split_off(before);
+    hints::add_hints(&mut new, tokens);
+    diags.extend(new);
     let mut module = module.unwrap_or(ast::Module {
         file,
         items: Vec::new(),

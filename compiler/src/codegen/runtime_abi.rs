@@ -205,6 +205,8 @@ impl<'ctx> Cg<'ctx, '_> {
         let sig = FUNCTIONS
             .iter()
             .chain(super::sync::FUNCTIONS)
+            .chain(super::select::FUNCTIONS)
+            .chain(super::generator::FUNCTIONS)
             .find(|(n, _)| *n == name)
             .map(|(_, s)| *s)
             .unwrap_or_else(|| panic!("runtime function {name} is not declared in runtime_abi.rs"));

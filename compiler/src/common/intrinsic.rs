@@ -241,6 +241,18 @@ intrinsic_group! {
 }
 
 intrinsic_group! {
+    /// Generators (the prelude's `Generator<T>`): `next`, and the steps of a `for` loop over
+    /// a generator, made by HIR lowering (`acquire` once, `resume` per item, `release` at
+    /// the loop's end; docs/runtime.md section 11).
+    GenOp {
+        Next = "generator_next",
+        Acquire = "generator_acquire",
+        Resume = "generator_resume",
+        Release = "generator_release",
+    }
+}
+
+intrinsic_group! {
     /// `std/net`: TCP sockets.
     NetOp {
         Connect = "tcp_connect",
@@ -271,6 +283,7 @@ pub enum Intrinsic {
     Sync(SyncOp),
     Thread(ThreadOp),
     Net(NetOp),
+    Gen(GenOp),
 }
 
 impl Intrinsic {
@@ -295,6 +308,7 @@ impl Intrinsic {
             .or_else(|| find(SyncOp::ALL, name, Intrinsic::Sync))
             .or_else(|| find(ThreadOp::ALL, name, Intrinsic::Thread))
             .or_else(|| find(NetOp::ALL, name, Intrinsic::Net))
+            .or_else(|| find(GenOp::ALL, name, Intrinsic::Gen))
     }
 
     /// The name used in `@intrinsic("...")`.
@@ -312,6 +326,7 @@ impl Intrinsic {
             Intrinsic::Sync(op) => op.name(),
             Intrinsic::Thread(op) => op.name(),
             Intrinsic::Net(op) => op.name(),
+            Intrinsic::Gen(op) => op.name(),
         }
     }
 }
@@ -336,6 +351,7 @@ mod tests {
             SyncOp::ALL.iter().map(|p| p.1).collect(),
             ThreadOp::ALL.iter().map(|p| p.1).collect(),
             NetOp::ALL.iter().map(|p| p.1).collect(),
+            GenOp::ALL.iter().map(|p| p.1).collect(),
         ]
         .concat();
         for name in all {

@@ -3,7 +3,9 @@
 
 mod desugar;
 mod func;
+mod generator;
 mod scope;
+mod select;
 
 use super::*;
 use crate::sema::defs::{CheckedProgram, FnBody};

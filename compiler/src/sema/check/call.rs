@@ -479,6 +479,9 @@ impl FnCx<'_, '_> {
         if def.flags.is_async {
             ret = self.promise_of(ret);
         }
+        if def.flags.is_gen {
+            ret = self.g.defs.lang.generator_of(ret);
+        }
         if let Some(exp) = expected {
             if !matches!(self.resolve(exp), Ty::Infer(_)) {
                 self.try_unify(&ret, exp);

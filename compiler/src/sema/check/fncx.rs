@@ -87,6 +87,8 @@ pub struct FnCx<'g, 'a> {
     /// A type deeper than [`MAX_TYPE_DEPTH`](super::MAX_TYPE_DEPTH) was reported in this function (E0228 is
     /// reported once per function).
     pub deep_type_reported: bool,
+    /// The element type of the `gen fn` being checked (None for other functions).
+    pub gen_elem: Option<Ty>,
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
@@ -113,6 +115,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             reported_types: Default::default(),
             concurrent: Vec::new(),
             deep_type_reported: false,
+            gen_elem: None,
         }
     }
 
@@ -122,8 +125,8 @@ impl<'g, 'a> FnCx<'g, 'a> {
         let mut cx = FnCx::new(g, f.module, f.generics.clone(), r.type_args.clone());
         cx.lenient = lenient;
         cx.depth = depth;
-        // A generator's declared type is what it yields; its body returns nothing (and
-        // generators are reported as not implemented below).
+        // A generator's declared type is what it yields; its body returns nothing
+        // (`check/generator.rs`).
         let ret = if f.flags.is_gen {
             Ty::Void
         } else {
@@ -167,11 +170,8 @@ impl<'g, 'a> FnCx<'g, 'a> {
             }
         }
         if f.flags.is_gen {
-            cx.error(
-                diag::E0900,
-                f.sig_span,
-                "generator functions (`gen fn`) are not implemented yet",
-            );
+            cx.gen_elem = Some(f.ret.subst(&r.type_args));
+            cx.check_gen_signature(&f, &r.type_args);
         }
         cx.check_effect_clause(f.effects.as_ref());
         let body = match &f.body {

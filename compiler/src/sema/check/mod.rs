@@ -9,17 +9,20 @@
 //!
 //! Submodules: [`fncx`] (scopes, locals, inference variables, coercion), [`expr`], [`call`]
 //! (calls, methods, arguments), [`ops`] (operators and casts), [`stmt`], [`pattern`],
-//! [`closure`] (captures, escapes, Send), [`exhaustive`] (match coverage), [`zonk`]
-//! (finishing a function: resolving variables, literal ranges, instance requests).
+//! [`closure`] (captures, escapes, Send), [`exhaustive`] (match coverage), [`select`],
+//! [`generator`] (`gen fn` and `yield`), [`zonk`] (finishing a function: resolving
+//! variables, literal ranges, instance requests).
 
 mod call;
 mod closure;
 mod exhaustive;
 mod expr;
 mod fncx;
+mod generator;
 mod ops;
 mod par;
 mod pattern;
+mod select;
 mod stmt;
 #[cfg(test)]
 mod tests;

@@ -363,7 +363,26 @@ impl FnCx<'_, '_> {
                 self.fin_expr(scrutinee, seen);
                 self.fin_block(body, seen);
             }
-            TExprKind::Return(Some(v)) => self.fin_expr(v, seen),
+            TExprKind::Return(Some(v)) | TExprKind::Yield(v) => self.fin_expr(v, seen),
+            TExprKind::Select(arms) => {
+                for a in arms {
+                    match &mut a.case {
+                        TSelectCase::Recv { chan, bind } => {
+                            self.fin_expr(chan, seen);
+                            if let Some(p) = bind {
+                                self.fin_pat(p, seen);
+                            }
+                        }
+                        TSelectCase::Send { chan, value } => {
+                            self.fin_expr(chan, seen);
+                            self.fin_expr(value, seen);
+                        }
+                        TSelectCase::Timeout(ms) => self.fin_expr(ms, seen),
+                        TSelectCase::Default => {}
+                    }
+                    self.fin_expr(&mut a.body, seen);
+                }
+            }
             _ => {}
         }
     }

@@ -258,7 +258,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// A suspension point: resumed, the code after it continues; destroyed, the body is
     /// left as from a `return` here; on the first entry, the ramp returns the object.
     fn suspend(&mut self) {
-        let g = self.gen.clone().expect("suspension points are in generators");
+        let g = self
+            .gen
+            .clone()
+            .expect("suspension points are in generators");
         let suspend = self.cg.coro_intrinsic("llvm.coro.suspend", &[]);
         let none = self.cg.token_none();
         let not_final = self.cg.ctx.bool_type().const_zero().as_value_ref();
@@ -286,7 +289,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// `yield value`: the value goes to the object's slot, then the body suspends.
     pub fn yield_expr(&mut self, value: &'p Expr) -> Val<'ctx> {
-        let g = self.gen.clone().expect("the checker allows `yield` only in a gen fn");
+        let g = self
+            .gen
+            .clone()
+            .expect("the checker allows `yield` only in a gen fn");
         let v = self.expr(value);
         let v = self.owned(v, &g.elem);
         if self.terminated() {
@@ -326,8 +332,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn store_state(&mut self, state: PointerValue<'ctx>, value: u64) {
         let v = self.cg.ctx.i32_type().const_int(value, false);
         let st = self.cg.builder.store(state, v);
-        let ok = st.set_atomic_ordering(AtomicOrdering::Release).is_ok()
-            && st.set_alignment(4).is_ok();
+        let ok =
+            st.set_atomic_ordering(AtomicOrdering::Release).is_ok() && st.set_alignment(4).is_ok();
         debug_assert!(ok, "an aligned atomic store");
     }
 
@@ -472,15 +478,11 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             .into_pointer_value();
         let resume = self.cg.coro_intrinsic("llvm.coro.resume", &[]);
         self.call_may_unwind(resume, &[frame.into()], "");
-        let hv = self
-            .cg
-            .builder
-            .load(i8t, has, "has_value")
-            .into_int_value();
-        let yielded = self
-            .cg
-            .builder
-            .int_compare(IntPredicate::NE, hv, i8t.const_zero(), "yielded");
+        let hv = self.cg.builder.load(i8t, has, "has_value").into_int_value();
+        let yielded =
+            self.cg
+                .builder
+                .int_compare(IntPredicate::NE, hv, i8t.const_zero(), "yielded");
         let ended = self.block_bb("generator_ended");
         let cont = self.block_bb("generator_resumed");
         self.cg.builder.conditional_branch(yielded, cont, ended);

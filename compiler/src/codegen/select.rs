@@ -130,7 +130,10 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         let none_ready = arms
             .iter()
             .position(|a| matches!(a.op, SelectOp::Default))
-            .or_else(|| arms.iter().position(|a| matches!(a.op, SelectOp::Timeout(_))));
+            .or_else(|| {
+                arms.iter()
+                    .position(|a| matches!(a.op, SelectOp::Timeout(_)))
+            });
         let result = self.result_slot(ty);
         let merge = self.block_bb("select_end");
         let unexpected = self.block_bb("select_none");

@@ -178,12 +178,20 @@ mod tests {
             release(g);
             assert_eq!(DESTROYED.load(Ordering::SeqCst), 0, "one count left");
             release(g);
-            assert_eq!(DESTROYED.load(Ordering::SeqCst), 1, "a suspended body is destroyed");
+            assert_eq!(
+                DESTROYED.load(Ordering::SeqCst),
+                1,
+                "a suspended body is destroyed"
+            );
             let g = new(0, 32, 0, count_destroy);
             assert_eq!((*g).frame as usize % 32, 0);
             (*g).state.store(FINISHED, Ordering::Relaxed);
             release(g);
-            assert_eq!(DESTROYED.load(Ordering::SeqCst), 1, "a finished one is only freed");
+            assert_eq!(
+                DESTROYED.load(Ordering::SeqCst),
+                1,
+                "a finished one is only freed"
+            );
         }
     }
 }

@@ -20,10 +20,10 @@
 //! or a cancellation. So the caller never needs to know which case fired to know what it
 //! still owns.
 //!
-//! Invariants: the entries live in a buffer of this call's frame (for up to [`INLINE`]
-//! cases; a heap block beyond) that is not moved or freed before step 3 has unlinked them
-//! all; the winning case is the wake token's case index; null channels never fire (a
-//! select of only null channels waits for cancellation or its timeout). No claim is
+//! Invariants: the entries live in this call's frame (for up to [`INLINE`] cases; a heap
+//! block beyond) and are not moved or freed before step 3 has unlinked them all; the
+//! winning case is the wake token's case index; null channels never fire (a select of only
+//! null channels waits for cancellation or its timeout). No claim is
 //! finished while channel locks are held: finishing may wake an OS thread with a system
 //! call.
 
@@ -84,32 +84,95 @@ pub unsafe fn select(
     loc: Option<&WeftLoc>,
 ) -> i64 {
     let n = cases.len();
-    if let Some(dead) = cases.iter().find(|c| is_destroyed(c)) {
-        release_sends(cases, None);
-        (*dead.ch).check_live(loc);
+    if n <= INLINE {
+        let mut poll = [const { MaybeUninit::<usize>::uninit() }; INLINE];
+        let mut locks = [const { MaybeUninit::<*mut Channel>::uninit() }; INLINE];
+        let mut entries = [const { MaybeUninit::<WaitEntry>::uninit() }; INLINE];
+        select_in(
+            cases,
+            Scratch {
+                poll: poll.as_mut_ptr().cast(),
+                locks: locks.as_mut_ptr().cast(),
+                entries: entries.as_mut_ptr().cast(),
+            },
+            timeout_ms,
+            has_default,
+            loc,
+        )
+    } else {
+        let mut poll: Vec<usize> = Vec::with_capacity(n);
+        let mut locks: Vec<*mut Channel> = Vec::with_capacity(n);
+        let mut entries: Vec<WaitEntry> = Vec::with_capacity(n);
+        select_in(
+            cases,
+            Scratch {
+                poll: poll.as_mut_ptr(),
+                locks: locks.as_mut_ptr(),
+                entries: entries.as_mut_ptr(),
+            },
+            timeout_ms,
+            has_default,
+            loc,
+        )
     }
-    // Poll order: a random permutation of the live cases.
-    let mut poll: Scratch<usize> = Scratch::new();
+}
+
+/// The working memory of one select, room for `n` items each (in the caller's frame for up
+/// to [`INLINE`] cases, uninitialized): the poll order, the lock order, the wait entries.
+/// The entries do not move while they are queued.
+struct Scratch {
+    poll: *mut usize,
+    locks: *mut *mut Channel,
+    entries: *mut WaitEntry,
+}
+
+/// [`select`] with its working memory.
+#[inline(always)]
+unsafe fn select_in(
+    cases: &[SelectCase],
+    scratch: Scratch,
+    timeout_ms: i64,
+    has_default: bool,
+    loc: Option<&WeftLoc>,
+) -> i64 {
+    let n = cases.len();
+    // Poll order: a random permutation of the live cases (an inside-out Fisher-Yates
+    // shuffle, as Go's `pollorder`). One draw from the thread's generator seeds a local
+    // one, and each index comes from a multiply-shift rather than a division (Lemire's
+    // reduction, as Go's `cheaprandn`). Lock order: their channels by address.
+    let poll = scratch.poll;
+    let locks = scratch.locks;
+    let mut rng = super::fast_random();
+    let mut live = 0;
+    let mut destroyed = false;
     for (i, c) in cases.iter().enumerate() {
-        if !c.ch.is_null() {
-            poll.push(i);
+        if c.ch.is_null() {
+            continue;
+        }
+        destroyed |= is_destroyed(c);
+        let j = (((rng >> 32) * (live as u64 + 1)) >> 32) as usize;
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *poll.add(live) = *poll.add(j);
+        *poll.add(j) = i;
+        *locks.add(live) = c.ch;
+        live += 1;
+    }
+    if destroyed {
+        release_sends(cases, None);
+        for c in cases {
+            if let Some(ch) = c.ch.as_ref() {
+                ch.check_live(loc);
+            }
         }
     }
-    let order = poll.as_mut_slice();
-    for i in (1..order.len()).rev() {
-        let j = (super::fast_random() % (i as u64 + 1)) as usize;
-        order.swap(i, j);
-    }
-    // Lock order: by channel address, each channel once.
-    let mut locks: Scratch<*mut Channel> = Scratch::new();
-    for &i in poll.as_slice() {
-        locks.push(cases[i].ch);
-    }
-    let locks = locks.sorted_unique();
+    let poll = std::slice::from_raw_parts(poll, live);
+    let locks = sorted_unique(std::slice::from_raw_parts_mut(locks, live));
     lock_all(locks);
 
-    for &i in poll.as_slice() {
-        if let Some((status, handoff)) = try_case(&cases[i]) {
+    for &i in poll {
+        if let Some((status, handoff)) = try_case(cases.get_unchecked(i)) {
             unlock_all(locks);
             handoff.finish();
             return fired(cases, i, status);
@@ -122,24 +185,46 @@ pub unsafe fn select(
     }
 
     let waiter = Waiter::prepare(true);
-    let mut entries: Scratch<WaitEntry> = Scratch::new();
-    for &i in poll.as_slice() {
-        entries.push(WaitEntry::for_select(waiter, cases[i].value, i));
-    }
-    let base = entries.as_mut_ptr();
-    for (k, &i) in poll.as_slice().iter().enumerate() {
-        queue_of(&cases[i]).push_back(base.add(k));
+    let base = scratch.entries;
+    for (k, &i) in poll.iter().enumerate() {
+        let c = cases.get_unchecked(i);
+        let e = base.add(k);
+        e.write(WaitEntry::for_select(waiter, c.value, i));
+        queue_of(c).push_back(e);
     }
     unlock_all(locks);
     let deadline = (timeout_ms > 0).then(|| crate::os::clock::deadline_after_ms(timeout_ms));
     let wake = waiter.park_at(PARK_REASON, loc, deadline);
 
-    lock_all(locks);
-    for (k, &i) in poll.as_slice().iter().enumerate() {
-        queue_of(&cases[i]).remove(base.add(k));
+    // Pass 3: unlink the entries still queued. The one a notifier won through was unlinked
+    // by it, under its channel's lock, before the claim; once the wake is observed, that
+    // notifier touches the entry no more, so a channel no other case of this select uses
+    // need not be locked again.
+    let won = match wake.reason {
+        WakeReason::Notified => Some(wake.token >> 1),
+        _ => None,
+    };
+    for &ch in locks {
+        let skip = won.is_some_and(|w| {
+            cases.get_unchecked(w).ch == ch
+                && poll
+                    .iter()
+                    .filter(|&&i| cases.get_unchecked(i).ch == ch)
+                    .count()
+                    == 1
+        });
+        if skip {
+            continue;
+        }
+        (*ch).lock.lock();
+        for (k, &i) in poll.iter().enumerate() {
+            let c = cases.get_unchecked(i);
+            if c.ch == ch {
+                queue_of(c).remove(base.add(k));
+            }
+        }
+        (*ch).lock.unlock();
     }
-    unlock_all(locks);
-    drop(entries);
 
     match wake.reason {
         WakeReason::Notified => {
@@ -160,6 +245,34 @@ pub unsafe fn select(
             SELECT_CANCELLED
         }
     }
+}
+
+/// Sorts `s` and moves its distinct items to the front (insertion sort: a select has few
+/// cases); returns them.
+#[inline(always)]
+fn sorted_unique<T: Ord + Copy>(s: &mut [T]) -> &[T] {
+    if s.len() == 2 {
+        if s[0] > s[1] {
+            s.swap(0, 1);
+        }
+        let kept = if s[0] == s[1] { 1 } else { 2 };
+        return &s[..kept];
+    }
+    for i in 1..s.len() {
+        let mut j = i;
+        while j > 0 && s[j - 1] > s[j] {
+            s.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    let mut kept = 0;
+    for i in 0..s.len() {
+        if kept == 0 || s[kept - 1] != s[i] {
+            s[kept] = s[i];
+            kept += 1;
+        }
+    }
+    &s[..kept]
 }
 
 unsafe fn is_destroyed(c: &SelectCase) -> bool {
@@ -248,97 +361,6 @@ unsafe fn unlock_all(locks: &[*mut Channel]) {
     }
 }
 
-/// A list of up to [`INLINE`] items in the caller's frame, or a heap vector beyond: a
-/// select of a few cases allocates nothing. Items are never moved once pushed while the
-/// list stays where it is (the select's wait entries are queued by address).
-enum Scratch<T> {
-    Inline([MaybeUninit<T>; INLINE], usize),
-    Heap(Vec<T>),
-}
-
-impl<T> Scratch<T> {
-    fn new() -> Self {
-        Scratch::Inline([const { MaybeUninit::uninit() }; INLINE], 0)
-    }
-
-    fn push(&mut self, item: T) {
-        match self {
-            Scratch::Inline(items, len) if *len < INLINE => {
-                items[*len].write(item);
-                *len += 1;
-            }
-            Scratch::Inline(items, len) => {
-                let mut v = Vec::with_capacity(INLINE * 2);
-                for slot in &items[..*len] {
-                    // SAFETY: the first `len` slots are initialized; they are moved out
-                    // once, and the inline list is then replaced.
-                    v.push(unsafe { slot.assume_init_read() });
-                }
-                v.push(item);
-                *self = Scratch::Heap(v);
-            }
-            Scratch::Heap(v) => v.push(item),
-        }
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [T] {
-        match self {
-            // SAFETY: the first `len` slots are initialized.
-            Scratch::Inline(items, len) => unsafe {
-                std::slice::from_raw_parts_mut(items.as_mut_ptr().cast::<T>(), *len)
-            },
-            Scratch::Heap(v) => v,
-        }
-    }
-
-    fn as_slice(&self) -> &[T] {
-        match self {
-            // SAFETY: the first `len` slots are initialized.
-            Scratch::Inline(items, len) => unsafe {
-                std::slice::from_raw_parts(items.as_ptr().cast::<T>(), *len)
-            },
-            Scratch::Heap(v) => v,
-        }
-    }
-
-    fn as_mut_ptr(&mut self) -> *mut T {
-        self.as_mut_slice().as_mut_ptr()
-    }
-}
-
-impl<T: Ord + Copy> Scratch<T> {
-    /// Sorts the items and drops repeats (insertion sort: a select has few cases).
-    fn sorted_unique(&mut self) -> &[T] {
-        let s = self.as_mut_slice();
-        for i in 1..s.len() {
-            let mut j = i;
-            while j > 0 && s[j - 1] > s[j] {
-                s.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-        let mut kept = 0;
-        for i in 0..s.len() {
-            if kept == 0 || s[kept - 1] != s[i] {
-                s[kept] = s[i];
-                kept += 1;
-            }
-        }
-        &self.as_slice()[..kept]
-    }
-}
-
-impl<T> Drop for Scratch<T> {
-    fn drop(&mut self) {
-        if let Scratch::Inline(items, len) = self {
-            for slot in &mut items[..*len] {
-                // SAFETY: the first `len` slots are initialized and dropped once.
-                unsafe { slot.assume_init_drop() };
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,17 +413,42 @@ mod tests {
     }
 
     #[test]
-    fn scratch_spills_to_the_heap_and_dedups() {
-        let mut s: Scratch<usize> = Scratch::new();
-        for i in (0..20).rev() {
-            s.push(i % 7);
+    fn lock_order_is_sorted_and_unique() {
+        let mut s: Vec<usize> = (0..20).rev().map(|i| i % 7).collect();
+        assert_eq!(sorted_unique(&mut s), &[0, 1, 2, 3, 4, 5, 6]);
+        let mut t = [3, 1, 3, 2];
+        assert_eq!(sorted_unique(&mut t), &[1, 2, 3]);
+    }
+
+    #[test]
+    fn more_cases_than_inline() {
+        let chans: Vec<*mut Channel> = (0..INLINE + 3)
+            .map(|_| unsafe { Channel::new(1, &I64).unwrap() })
+            .collect();
+        let mut vals = vec![0i64; chans.len()];
+        let mut x = 42i64;
+        unsafe { (*chans[INLINE + 1]).send((&mut x as *mut i64).cast(), None, None) };
+        let cases: Vec<SelectCase> = chans
+            .iter()
+            .zip(vals.iter_mut())
+            .map(|(&ch, v)| SelectCase {
+                ch,
+                op: OP_RECV,
+                value: (v as *mut i64).cast(),
+                status: ptr::null_mut(),
+            })
+            .collect();
+        assert_eq!(
+            unsafe { select(&cases, -1, false, None) },
+            (INLINE + 1) as i64
+        );
+        assert_eq!(vals[INLINE + 1], 42);
+        assert_eq!(
+            unsafe { select(&cases, 5, false, None) },
+            cases.len() as i64
+        );
+        for ch in chans {
+            unsafe { handle::release(ch) };
         }
-        assert_eq!(s.as_slice().len(), 20);
-        assert_eq!(s.sorted_unique(), &[0, 1, 2, 3, 4, 5, 6]);
-        let mut t: Scratch<usize> = Scratch::new();
-        for i in [3, 1, 3, 2] {
-            t.push(i);
-        }
-        assert_eq!(t.sorted_unique(), &[1, 2, 3]);
     }
 }

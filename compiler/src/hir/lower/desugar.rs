@@ -213,7 +213,13 @@ impl FnLower<'_, '_> {
     }
 
     /// `loop { match s { pat => body, _ => break } }`
-    pub(super) fn match_or_break(&mut self, s: Expr, pat: Pattern, body: Block, span: Span) -> Expr {
+    pub(super) fn match_or_break(
+        &mut self,
+        s: Expr,
+        pat: Pattern,
+        body: Block,
+        span: Span,
+    ) -> Expr {
         let sty = s.ty.clone();
         let m = expr(
             ExprKind::Match {

@@ -60,9 +60,16 @@ impl FnLower<'_, '_> {
         self.scoped(stmts, select, span)
     }
 
-    /// Evaluates `e` into a fresh local (a `let` appended to `stmts`).
+    /// Evaluates `e` into a fresh local (a `let` appended to `stmts`); a local that cannot
+    /// change (a `let`, a value parameter) is used as it is, which spares a select in a
+    /// loop a count on each channel per iteration.
     fn operand(&mut self, name: &str, e: &tast::TExpr, stmts: &mut Vec<Stmt>) -> LocalId {
         let v = self.expr(e);
+        if let ExprKind::Local(l) = v.kind {
+            if !self.locals[l.0 as usize].mutable {
+                return l;
+            }
+        }
         let l = self.new_local(name, v.ty.clone(), false, e.span);
         self.locals[l.0 as usize].mutable = false;
         stmts.push(self.let_local(l, v, e.span));

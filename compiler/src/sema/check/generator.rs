@@ -28,7 +28,9 @@ impl FnCx<'_, '_> {
                     f.sig_span,
                     "a function cannot be both `async` and `gen`",
                 )
-                .with_help("return a `Generator` from a plain `gen fn`, and run it in a task where needed"),
+                .with_help(
+                    "return a `Generator` from a plain `gen fn`, and run it in a task where needed",
+                ),
             );
         }
         if f.ret.is_void() {
@@ -97,11 +99,11 @@ impl FnCx<'_, '_> {
                 Diagnostic::error(
                     diag::E0301,
                     span,
-                    format!(
-                        "generator parameter `{name}` of type `{shown}` is not Send"
-                    ),
+                    format!("generator parameter `{name}` of type `{shown}` is not Send"),
                 )
-                .with_primary_label("a generator keeps its parameters, and may be sent to another task")
+                .with_primary_label(
+                    "a generator keeps its parameters, and may be sent to another task",
+                )
                 .with_note(why),
             );
         }

@@ -105,8 +105,6 @@ codes! {
     // Effects.
     E0401 = "effect not declared";
     E0402 = "conflicting effects in `par` branches";
-    // Not implemented yet.
-    E0900 = "not implemented yet";
     // Warnings.
     W0101 = "unused Result";
     W0102 = "unreachable pattern";

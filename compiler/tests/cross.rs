@@ -24,10 +24,12 @@ const DIRS: &[&str] = &[
     "panics",
     "unwind",
     "scopes",
+    "effects",
     "boxes",
     "recursion",
     "concurrency_guide",
     "threads_guide",
+    "net",
 ];
 
 const QEMU: &str = "qemu-aarch64";

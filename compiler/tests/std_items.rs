@@ -80,30 +80,3 @@ fn an_unknown_lang_item_is_an_error_at_its_annotation() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
-
-#[test]
-fn an_unimplemented_intrinsic_is_named_by_its_std_function() {
-    let dir = std::env::temp_dir().join(format!("weft-std-items-{}-net", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let prog = write_program(
-        &dir,
-        "from \"std/net\" import { TcpStream }\n\nfn main() {\n    let s = TcpStream.connect(\"127.0.0.1\", 9)\n}\n",
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(["build", "--message-format", "short"])
-        .arg(&prog)
-        .arg("-o")
-        .arg(dir.join("main"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("main.weft:4:")
-            && stderr.contains("E0900")
-            && stderr.contains("`TcpStream.connect`")
-            && !stderr.contains("tcp_connect"),
-        "{stderr}"
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-}

@@ -10,14 +10,15 @@
 //!
 //! | layer | modules | what |
 //! |---|---|---|
-//! | OS facades | [`os`] | fatal errors and exit, whole writes and stderr, futex, monotonic clock, page size, the SIGSEGV handler, Valgrind requests |
+//! | OS facades | [`os`] | fatal errors and exit, whole writes and stderr, futex, epoll and eventfd, monotonic clock, page size, the descriptor limit, the SIGSEGV handler, Valgrind requests |
 //! | low-level locking | [`lock`] | solo-mode atomics, the raw spin lock, the list of locks a holder holds |
 //! | panics | [`panic`] | source locations, panic messages, the hand-off to the failure path |
 //! | objects | [`obj`] | reference counts and allocation, strings, vectors, maps, number formatting, printing and files |
 //! | stacks and context | [`stack`], [`context`] | task stacks and their pools; the context switch in assembly |
-//! | scheduler | [`sched`] | tasks, workers, run queues, work stealing, parking, timers and sleep, joins, drain, deadlock report, the failure path |
+//! | scheduler | [`sched`] | tasks, workers, run queues, work stealing, parking, timers and sleep, the reactor (epoll) that idle workers wait in, joins, drain, deadlock report, the failure path |
 //! | synchronization | [`sync`] | channels and `select`, mutexes, reader-writer locks, condition variables, wait groups, atomics |
 //! | OS threads | [`thread`] | `Thread.spawn` threads and the blocking pool |
+//! | networking | [`net`] | TCP streams and listeners over the scheduler's reactor, name resolution on the blocking pool |
 //! | C ABI | [`abi`] | the exported `weft_rt_*` functions |
 //!
 //! Where a lower layer must reach a higher one, the higher one registers a hook:
@@ -48,7 +49,8 @@
 //! 4. the wait queues of mutexes, reader-writer locks, condition variables and wait groups
 //!    (`sync/waitq.rs`): waiters are only claimed under them and woken after;
 //! 5. the blocking pool's job list (`thread/blocking.rs`) and the stdin reader
-//!    (`obj/io.rs`);
+//!    (`obj/io.rs`); the wait lists of a socket's read and write sides
+//!    (`sched/reactor.rs`): waiters are woken under them (run queues, idle list below);
 //! 6. a worker's timer heap (`sched/worker.rs`): one at a time (solo mode moves another
 //!    worker's timers into its own heap by taking one lock, then the other);
 //! 7. the global run queue (`sched/queue.rs`);
@@ -57,13 +59,15 @@
 //! 10. allocation: the pools of task objects and activations (`sched/pool.rs`), then the
 //!     slab under them (`sched/slab.rs`); the stack lists (`stack.rs`), then Valgrind's
 //!     stack ids (`os/valgrind.rs`); the spawn-site table (`sched/task.rs`); the magazine
-//!     depots (`obj/magazine.rs`).
+//!     depots (`obj/magazine.rs`); the reactor's free list of socket records
+//!     (`sched/reactor.rs`).
 //!
 //! A holder's list of held locks is not a lock: only its holder touches it.
 
 pub mod abi;
 pub mod context;
 pub mod lock;
+pub mod net;
 pub mod obj;
 pub mod os;
 pub mod panic;

@@ -87,9 +87,10 @@ pub fn set_limit(limit: usize) {
 /// flag (one byte, nonzero when cancelled) in the thread-local `weft_rt_cancel_flag` that
 /// generated code reads for `Task.isCancelled()` (`stack_limit.c`).
 #[inline]
-pub fn enter_task(limit: usize, cancel_flag: *const u8) {
-    // SAFETY: plain stores to the calling thread's thread-locals.
-    unsafe { weft_rt__enter_task(limit, cancel_flag) }
+pub fn enter_task(limit: usize, cancel_flag: &'static std::sync::atomic::AtomicBool) {
+    let flag: *const u8 = cancel_flag.as_ptr().cast_const().cast();
+    // SAFETY: plain stores to the calling thread's thread-locals; the flag lives forever.
+    unsafe { weft_rt__enter_task(limit, flag) }
 }
 
 /// The calling thread's current stack limit (see [`set_limit`]).

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("scheduler", &["sched"]),
     ("synchronization", &["sync"]),
     ("OS threads", &["thread"]),
+    ("networking", &["net"]),
     ("C ABI", &["abi"]),
 ];
 

@@ -5,8 +5,9 @@
 //! and noisy: quote ratios, not absolute times). Sequential benchmarks compare CPU time
 //! (user + system); concurrent ones wall time and peak memory, with WEFT_THREADS=1 and 2.
 //!
-//! Also: `frontend` (`weft check` of a generated 5,000-line program, target < 0.3 s) and
-//! `buildtime` (`weft build` of a generated 1,000-line program: < 1 s at -O0, < 3 s at -O2).
+//! Also: `frontend` (`weft check` of a generated 5,000-line program, target < 0.3 s),
+//! `buildtime` (`weft build` of a generated 1,000-line program: < 1 s at -O0, < 3 s at -O2),
+//! and the networking benchmarks `http` and `idle_conns` (`net_bench.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ const RUNS: usize = 5;
 
 /// A peer implementation of a benchmark.
 #[derive(Clone, Copy)]
-enum Peer {
+pub(crate) enum Peer {
     Clang(&'static str),
     Gcc(&'static str),
     Go(&'static str),
@@ -299,6 +300,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             println!("{}: error: {e}", b.name);
         }
     }
+    if selected("http") {
+        if let Err(e) = crate::net_bench::http(&dir) {
+            println!("http: error: {e}");
+        }
+    }
+    if selected("idle_conns") {
+        if let Err(e) = crate::net_bench::idle_conns(&dir) {
+            println!("idle_conns: error: {e}");
+        }
+    }
     Ok(())
 }
 
@@ -383,7 +394,7 @@ struct Variant {
     env: Vec<(&'static str, &'static str)>,
 }
 
-fn build_weft(src: &Path, out: &Path) -> Result<(), String> {
+pub(crate) fn build_weft(src: &Path, out: &Path) -> Result<(), String> {
     let o = Command::new(weft_exe())
         .arg("build")
         .arg(src)
@@ -400,7 +411,7 @@ fn build_weft(src: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn build_peer(p: Peer, out: &Path) -> Result<String, String> {
+pub(crate) fn build_peer(p: Peer, out: &Path) -> Result<String, String> {
     let root = crate::root();
     let (label, mut cmd) = match p {
         Peer::Clang(src) => ("clang", cc_cmd("clang-19", &root.join(src), out)),

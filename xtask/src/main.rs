@@ -13,6 +13,7 @@
 
 mod bench;
 mod cross;
+mod net_bench;
 mod sanitize;
 mod setup;
 

@@ -19,6 +19,8 @@ pub const PACKAGES: &[&str] = &[
     // Peers of the concurrency benchmarks.
     "golang-go",
     "crystal",
+    // The load generator of the http benchmark.
+    "wrk",
     // The aarch64 suite: Debian's rustc with an aarch64 std (rustup cannot add targets
     // here), the cross C toolchain for linking, and qemu to run the programs.
     "rustc-web",

@@ -6,7 +6,6 @@ use super::builder::CallValue;
 use super::func::{FnCg, Val};
 use crate::common::intrinsic::{CoreOp, FloatOp, IntOp, Intrinsic, IoOp, MapOp, StrOp, VecOp};
 use crate::common::ty::{FloatTy, Ty};
-use crate::diagnostics::{self as diag, Diagnostic};
 use crate::hir::Arg;
 use crate::source::Span;
 use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, IntValue, PointerValue};
@@ -38,7 +37,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Intrinsic::Scope(op) => self.scope_intrinsic(op, type_args, args, ret, span),
             Intrinsic::Sync(op) => self.sync_intrinsic(op, &targ(0), args, ret, span),
             Intrinsic::Thread(op) => self.thread_intrinsic(op, args, ret, span),
-            Intrinsic::Net(_) => self.not_implemented(op, ret, span),
+            Intrinsic::Net(op) => self.net_intrinsic(op, args, ret, span),
             Intrinsic::Gen(op) => self.gen_intrinsic(op, &targ(0), args, ret, span),
         }
     }
@@ -117,35 +116,6 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             IoOp::NowMs => self.rt_owned("weft_rt_now_ms", &[]),
             IoOp::NowNs => self.rt_owned("weft_rt_now_ns", &[]),
         }
-    }
-
-    /// Reports an intrinsic this version cannot compile (E0900), by the std function
-    /// users call.
-    pub(super) fn not_implemented(&mut self, op: Intrinsic, ret: &Ty, span: Span) -> Val<'ctx> {
-        let api = self
-            .cg
-            .prog
-            .intrinsic_apis
-            .get(&op)
-            .cloned()
-            .unwrap_or_else(|| op.name().to_string());
-        let module = match op {
-            Intrinsic::Net(_) => "std/net",
-            Intrinsic::Task(_) => "std/runtime",
-            Intrinsic::Sync(_) => "std/sync",
-            Intrinsic::Thread(_) => "std/thread",
-            Intrinsic::Io(_) => "std/io",
-            _ => "std/prelude",
-        };
-        self.cg.diags.push(
-            Diagnostic::error(
-                diag::E0900,
-                span,
-                format!("`{api}` is not implemented yet in code generation"),
-            )
-            .with_note(format!("this part of `{module}` cannot be compiled by this version; `weft check` accepts it")),
-        );
-        self.undef(ret)
     }
 
     /// Ends the current block after a call that does not return.

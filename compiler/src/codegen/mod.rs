@@ -15,6 +15,7 @@ mod generator;
 mod glue;
 mod intrinsic;
 mod layout;
+mod net;
 mod objects;
 mod operators;
 mod pattern;

@@ -16,6 +16,18 @@ const VEC_DATA_BYTES: u64 = 24;
 const STR_LEN: u64 = 1;
 
 impl<'ctx> Cg<'ctx, '_> {
+    /// A private constant holding `text`'s bytes, and their count (what
+    /// `weft_rt_panic_str` takes).
+    pub fn const_bytes(&mut self, text: &str) -> (PointerValue<'ctx>, IntValue<'ctx>) {
+        let bytes = self.ctx.const_string(text.as_bytes(), false);
+        let g = self.module.add_global(bytes.get_type(), None, "weft.bytes");
+        g.set_initializer(&bytes);
+        g.set_constant(true);
+        g.set_linkage(Linkage::Private);
+        let len = self.ctx.i64_type().const_int(text.len() as u64, false);
+        (g.as_pointer_value(), len)
+    }
+
     /// The immortal string object of a literal.
     pub fn string_literal(&mut self, s: &str) -> PointerValue<'ctx> {
         if let Some(g) = self.strings.get(s) {

@@ -89,16 +89,9 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     /// Branches to a panic with a constant `message` when `cond` holds.
     pub fn trap_message_if(&mut self, cond: IntValue<'ctx>, message: &str, span: Span) {
         self.trap_with(cond, span, |cg, loc| {
-            let text = cg.ctx.const_string(message.as_bytes(), false);
-            let g = cg
-                .module
-                .add_global(text.get_type(), None, "weft.panic_msg");
-            g.set_initializer(&text);
-            g.set_constant(true);
-            g.set_linkage(inkwell::module::Linkage::Private);
-            let len = cg.ctx.i64_type().const_int(message.len() as u64, false);
+            let (text, len) = cg.const_bytes(message);
             let f = cg.rt("weft_rt_panic_str");
-            (f, vec![g.as_pointer_value().into(), len.into(), loc.into()])
+            (f, vec![text.into(), len.into(), loc.into()])
         });
     }
 

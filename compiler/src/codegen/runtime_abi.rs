@@ -98,7 +98,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("weft_rt_now_ms", "i"),
     ("weft_rt_now_ns", "i"),
     // Scopes and task groups.
-    ("weft_rt_scope_open", "vpi"),
+    ("weft_rt_scope_open", "vpii"),
     ("weft_rt_scope_spawn_site", "ppppp"),
     ("weft_rt_scope_par_for", "vpiippp"),
     ("weft_rt_scope_wait", "wprp"),
@@ -181,6 +181,19 @@ const NEVER_UNWIND: &[&str] = &[
     "weft_rt_scope_close",
     "weft_rt_task_group_new",
     "weft_rt_task_group_spawn_site",
+    // Networking reports every failure as an `Err`.
+    "weft_rt_tcp_connect",
+    "weft_rt_tcp_send",
+    "weft_rt_tcp_send_bytes",
+    "weft_rt_tcp_recv",
+    "weft_rt_tcp_recv_bytes",
+    "weft_rt_tcp_set_timeout",
+    "weft_rt_tcp_peer_addr",
+    "weft_rt_tcp_close",
+    "weft_rt_tcp_bind",
+    "weft_rt_tcp_accept",
+    "weft_rt_tcp_listener_port",
+    "weft_rt_tcp_listener_close",
 ];
 
 /// Whether runtime function `name` may panic (see [`NEVER_UNWIND`]).
@@ -207,6 +220,7 @@ impl<'ctx> Cg<'ctx, '_> {
             .chain(super::sync::FUNCTIONS)
             .chain(super::select::FUNCTIONS)
             .chain(super::generator::FUNCTIONS)
+            .chain(super::net::FUNCTIONS)
             .find(|(n, _)| *n == name)
             .map(|(_, s)| *s)
             .unwrap_or_else(|| panic!("runtime function {name} is not declared in runtime_abi.rs"));

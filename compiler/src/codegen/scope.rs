@@ -12,6 +12,9 @@ use crate::source::Span;
 /// `Scope` fits.
 const SCOPE_STORAGE_WORDS: u32 = 16;
 
+/// The failure of a child that was cancelled.
+const CANCELLED: &str = "cancelled";
+
 /// Variant of std/runtime's `TaskError` for a panic (declaration order).
 const PANICKED: u32 = 0;
 
@@ -28,10 +31,19 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
         match op {
             ScopeOp::Open => {
                 let timeout = self.arg_val(&args[0]);
+                let flags = self.arg_val(&args[1]);
                 let words = self.cg.ctx.i64_type().array_type(SCOPE_STORAGE_WORDS);
                 let storage = self.alloca(words.into(), "scope");
-                self.call_rt("weft_rt_scope_open", &[storage.into(), timeout.into()]);
+                self.call_rt(
+                    "weft_rt_scope_open",
+                    &[storage.into(), timeout.into(), flags.into()],
+                );
                 Val::stat(storage.into())
+            }
+            ScopeOp::Take => {
+                let t = type_args.first().cloned().unwrap_or(Ty::Void);
+                let task = self.arg_val(&args[0]).into_pointer_value();
+                self.take_child(task, &t, span)
             }
             ScopeOp::Close => {
                 let s = self.arg_val(&args[0]);
@@ -69,6 +81,52 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ScopeOp::Join => self.scope_join(&args[0], span),
             ScopeOp::TryJoin => self.scope_try_join(&args[0], ret, span),
         }
+    }
+
+    /// The result of a child of a scope already waited for; its failure is raised again
+    /// as it was (the panic's own message; `cancelled` for a cancelled child).
+    fn take_child(
+        &mut self,
+        task: inkwell::values::PointerValue<'ctx>,
+        t: &Ty,
+        span: Span,
+    ) -> Val<'ctx> {
+        let lt = self.cg.llvm_ty(t);
+        let out = self.alloca(lt, "child_result");
+        let loc = self.cg.loc(span);
+        let status = self
+            .rt_value("weft_rt_task_join", &[task.into(), out.into(), loc.into()])
+            .into_int_value();
+        let ok = self.block_bb("child_ok");
+        let failed = self.block_bb("child_failed");
+        let is_ok = self.is_status_ok(status);
+        self.cg.builder.conditional_branch(is_ok, ok, failed);
+        self.cg.builder.position_at_end(failed);
+        let i64t = self.cg.ctx.i64_type();
+        let len = self.alloca(i64t.into(), "len");
+        let msg = self
+            .rt_value("weft_rt_task_panic_message", &[task.into(), len.into()])
+            .into_pointer_value();
+        let n = self.cg.builder.load(i64t, len, "n").into_int_value();
+        // A cancelled child has no message: its failure is `cancelled`.
+        let panicked = self.block_bb("child_panicked");
+        let cancelled = self.block_bb("child_cancelled");
+        let none = self.cg.builder.is_null(msg, "no_message");
+        self.cg
+            .builder
+            .conditional_branch(none, cancelled, panicked);
+        for (bb, (text, n)) in [
+            (panicked, (msg, n)),
+            (cancelled, self.cg.const_bytes(CANCELLED)),
+        ] {
+            self.cg.builder.position_at_end(bb);
+            let f = self.cg.rt("weft_rt_panic_str");
+            self.call_may_unwind(f, &[text.into(), n.into(), loc.into()], "");
+            self.cg.builder.unreachable();
+        }
+        self.cg.builder.position_at_end(ok);
+        let v = self.cg.builder.load(lt, out, "v");
+        Val::owned(self.owned(Val::borrowed(v), t))
     }
 
     /// Waits for the scope's children and re-raises the first failure as a panic.

@@ -409,7 +409,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// `Ok(value)` when `ok`, else `Err(Error(*err))` (the runtime's message).
-    fn result_from(
+    pub(super) fn result_from(
         &mut self,
         ok: IntValue<'ctx>,
         value: BasicValueEnum<'ctx>,

@@ -181,6 +181,7 @@ intrinsic_group! {
         ParFor = "scope_par_for",
         Join = "scope_join",
         TryJoin = "scope_try_join",
+        Take = "scope_take",
         Close = "scope_close",
     }
 }
@@ -265,6 +266,8 @@ intrinsic_group! {
         Bind = "tcp_bind",
         Accept = "tcp_accept",
         ListenerClose = "tcp_listener_close",
+        ListenerPort = "tcp_listener_port",
+        PeerAddr = "tcp_peer_addr",
     }
 }
 

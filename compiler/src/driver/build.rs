@@ -19,6 +19,8 @@ pub struct BuildRequest<'a> {
     pub debug: bool,
     pub target: TargetSpec,
     pub static_link: bool,
+    /// Automatic parallelization (off with `--no-auto-par`).
+    pub auto_par: bool,
 }
 
 /// Where a failed build stopped: the exit code the command returns.
@@ -36,12 +38,16 @@ pub enum Stage {
 /// Runs the front end; on errors prints them and returns the exit code.
 fn front_end(
     map: &mut SourceMap,
-    file: &Path,
+    req: &BuildRequest,
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
 ) -> Result<sema::defs::CheckedProgram, ExitCode> {
+    let file = req.file;
     let root = super::load_root(map, file, report)?;
     let mut diags = Diagnostics::new();
-    let program = sema::analyze(map, root, &mut diags);
+    let opts = sema::effects::Options {
+        auto_par: req.auto_par,
+    };
+    let program = sema::analyze_with(map, root, &mut diags, opts);
     if report(map, diags) {
         return Err(super::EXIT_ERRORS);
     }
@@ -108,7 +114,7 @@ pub fn build(
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
 ) -> Result<(), ExitCode> {
     let mut map = SourceMap::new();
-    let program = front_end(&mut map, req.file, report)?;
+    let program = front_end(&mut map, req, report)?;
     let object = with_module(&map, &program, req, report, |m, tm| {
         codegen::target::emit(m, tm, false)
     })?;
@@ -123,7 +129,7 @@ pub fn emit(
     report: &mut dyn FnMut(&SourceMap, Diagnostics) -> bool,
 ) -> Result<Vec<u8>, ExitCode> {
     let mut map = SourceMap::new();
-    let program = front_end(&mut map, req.file, report)?;
+    let program = front_end(&mut map, req, report)?;
     if stage == Stage::Hir {
         let hir = lower(&program, &map, req.opt);
         let mut out = String::new();

@@ -46,6 +46,9 @@ pub struct CheckArgs {
     /// Turn automatic parallelization off.
     #[arg(long)]
     pub no_auto_par: bool,
+    /// Print every function's effects, declared or inferred (docs/reference.md section 7).
+    #[arg(long)]
+    pub print_effects: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -66,6 +69,9 @@ pub struct BuildArgs {
     /// Link statically.
     #[arg(long = "static")]
     pub static_link: bool,
+    /// Turn automatic parallelization off (docs/reference.md section 7).
+    #[arg(long)]
+    pub no_auto_par: bool,
     #[command(flatten)]
     pub diag: DiagArgs,
 }
@@ -75,6 +81,9 @@ pub struct RunArgs {
     pub file: PathBuf,
     #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
     pub opt: u8,
+    /// Turn automatic parallelization off (docs/reference.md section 7).
+    #[arg(long)]
+    pub no_auto_par: bool,
     #[command(flatten)]
     pub diag: DiagArgs,
     /// Arguments for the program (after `--`).

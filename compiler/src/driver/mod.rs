@@ -9,7 +9,7 @@ use crate::diagnostics::{render_all, Diagnostics, MessageFormat};
 use crate::source::{FileId, SourceMap};
 use crate::{sema, syntax};
 use clap::Parser;
-use cli::{Cli, Command, DenyArg, DiagArgs, EmitKind, MessageFormatArg};
+use cli::{CheckArgs, Cli, Command, DenyArg, DiagArgs, EmitKind, MessageFormatArg};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -53,7 +53,7 @@ fn run_cli() -> i32 {
         }
     };
     match cli.command {
-        Command::Check(a) => check(&a.file, &a.diag),
+        Command::Check(a) => check(&a),
         Command::Emit(a) => emit(&a.file, a.emit, &a.diag),
         Command::Build(a) => build_cmd(&a),
         Command::Run(a) => run_cmd(&a),
@@ -91,6 +91,7 @@ fn build_cmd(a: &cli::BuildArgs) -> i32 {
         debug: a.debug,
         target,
         static_link: a.static_link,
+        auto_par: !a.no_auto_par,
     };
     match build::build(&req, &mut reporter(&a.diag)) {
         Ok(()) => 0,
@@ -114,6 +115,7 @@ fn run_cmd(a: &cli::RunArgs) -> i32 {
         debug: false,
         target: crate::codegen::target::TargetSpec::host(),
         static_link: false,
+        auto_par: !a.no_auto_par,
     };
     if let Err(code) = build::build(&req, &mut reporter(&a.diag)) {
         let _ = std::fs::remove_dir_all(&dir);
@@ -189,15 +191,28 @@ pub fn check_text(name: &str, text: String) -> (SourceMap, Diagnostics) {
 }
 
 /// `weft check`: the whole front end, no code generation.
-fn check(path: &Path, args: &DiagArgs) -> i32 {
+fn check(a: &CheckArgs) -> i32 {
+    let args = &a.diag;
     let mut map = SourceMap::new();
-    let root = match load_root(&mut map, path, &mut reporter(args)) {
+    let root = match load_root(&mut map, &a.file, &mut reporter(args)) {
         Ok(f) => f,
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
-    let _program = sema::analyze(&mut map, root, &mut diags);
-    if report(&map, diags, args) {
+    let opts = sema::effects::Options {
+        auto_par: !a.no_auto_par,
+    };
+    let program = sema::analyze_with(&mut map, root, &mut diags, opts);
+    let failed = report(&map, diags, args);
+    let mut out = String::new();
+    if a.print_effects && !failed {
+        out.push_str(&sema::effects::explain::signatures(&program, &map));
+    }
+    if a.explain_par && !failed {
+        out.push_str(&sema::effects::explain::par_groups(&program, &map));
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    if failed {
         EXIT_ERRORS
     } else {
         0
@@ -247,6 +262,7 @@ fn emit(path: &Path, kind: EmitKind, args: &DiagArgs) -> i32 {
                 debug: false,
                 target: crate::codegen::target::TargetSpec::host(),
                 static_link: false,
+                auto_par: true,
             };
             return match build::emit(&req, stage, &mut reporter(args)) {
                 Ok(bytes) => {

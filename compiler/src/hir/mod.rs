@@ -25,7 +25,6 @@ use crate::common::lang::LangItems;
 use crate::common::ops::{BinOp, UnOp};
 use crate::common::ty::{AdtId, PassMode, Ty};
 use crate::source::Span;
-use std::collections::HashMap;
 
 pub use crate::common::ops::IndexKind;
 
@@ -47,9 +46,6 @@ pub struct Program {
     /// Struct and enum definitions, indexed by [`AdtId`].
     pub adts: Vec<AdtDef>,
     pub lang: LangItems,
-    /// The std function each called intrinsic implements, as users write it
-    /// (`TcpStream.connect`), for diagnostics about the intrinsic.
-    pub intrinsic_apis: HashMap<Intrinsic, String>,
     /// Source file names by file id (for panic locations and debug info).
     pub files: Vec<FileInfo>,
 }

@@ -224,6 +224,8 @@ pub struct CheckedProgram {
     pub const_values: Vec<Option<TExpr>>,
     /// The program's entry point (`main` or the script body), when it has one.
     pub main: Option<InstId>,
+    /// What the effect passes found (docs/reference.md section 7).
+    pub effects: super::effects::EffectTable,
 }
 
 impl CheckedProgram {

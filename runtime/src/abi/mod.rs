@@ -6,6 +6,7 @@ pub mod generator;
 pub mod io;
 pub mod map;
 pub mod mem;
+pub mod net;
 pub mod panic;
 pub mod scope;
 pub mod string;

@@ -27,17 +27,22 @@ pub const SCOPE_STORAGE: usize = 128;
 const _: () =
     assert!(std::mem::size_of::<Scope>() <= SCOPE_STORAGE && std::mem::align_of::<Scope>() <= 8);
 
-/// `void weft_rt_scope_open(void *storage, int64_t timeout_ms)`: opens a block's scope in
-/// `storage` ([`SCOPE_STORAGE`] bytes, 8-aligned, which then names the scope) in the
-/// calling task or thread, with a deadline `timeout_ms` from now (negative: none; the
-/// earliest of the enclosing deadlines applies anyway).
+/// `void weft_rt_scope_open(void *storage, int64_t timeout_ms, int64_t flags)`: opens a
+/// block's scope in `storage` ([`SCOPE_STORAGE`] bytes, 8-aligned, which then names the
+/// scope) in the calling task or thread, with a deadline `timeout_ms` from now (negative:
+/// none; the earliest of the enclosing deadlines applies anyway). `flags`: 1
+/// (`KEEP_SIBLINGS`) when a failing child must not cancel the others.
 ///
 /// # Safety
 /// `storage` is valid, stays in place and is not otherwise used until
 /// `weft_rt_scope_close`.
 #[no_mangle]
-pub unsafe extern "C-unwind" fn weft_rt_scope_open(storage: *mut c_void, timeout_ms: i64) {
-    Scope::open_in(storage.cast(), timeout_ms, true);
+pub unsafe extern "C-unwind" fn weft_rt_scope_open(
+    storage: *mut c_void,
+    timeout_ms: i64,
+    flags: i64,
+) {
+    Scope::open_in(storage.cast(), timeout_ms, true, flags as u32);
 }
 
 /// `void *weft_rt_scope_spawn_site(void *scope, const weft_spawn_site *site, void *code,

@@ -17,6 +17,14 @@ pub fn now_ms() -> u64 {
     now_ns() / 1_000_000
 }
 
+/// `ns` nanoseconds as a `timespec` (an absolute time or a duration).
+pub fn timespec(ns: u64) -> libc::timespec {
+    libc::timespec {
+        tv_sec: (ns / 1_000_000_000) as libc::time_t,
+        tv_nsec: (ns % 1_000_000_000) as libc::c_long,
+    }
+}
+
 /// The absolute [`now_ns`] deadline `ms` milliseconds from now (saturating).
 pub fn deadline_after_ms(ms: i64) -> u64 {
     now_ns().saturating_add((ms.max(0) as u64).saturating_mul(1_000_000))

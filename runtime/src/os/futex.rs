@@ -9,10 +9,7 @@ use std::sync::atomic::AtomicU32;
 /// absolute monotonic time in ns) passes. Spurious returns are possible: callers re-check
 /// their condition. Returns false when the deadline passed.
 pub fn wait(word: &AtomicU32, expected: u32, deadline_ns: Option<u64>) -> bool {
-    let ts = deadline_ns.map(|ns| libc::timespec {
-        tv_sec: (ns / 1_000_000_000) as libc::time_t,
-        tv_nsec: (ns % 1_000_000_000) as libc::c_long,
-    });
+    let ts = deadline_ns.map(super::clock::timespec);
     let ts_ptr = ts
         .as_ref()
         .map_or(std::ptr::null(), |t| t as *const libc::timespec);

@@ -56,6 +56,12 @@
 //! panic (see its docs): it is the *failure path* that [`crate::panic`] hands every panic
 //! to (registered there when the scheduler starts or an OS thread registers).
 //!
+//! # I/O ([`reactor`])
+//! Sockets are registered with one epoll instance; a task whose socket operation would
+//! block parks on the socket's read or write side; workers poll without blocking when
+//! their queues run dry and at a bounded interval while busy, and the last worker to go
+//! idle waits in `epoll_wait` with the earliest timer as its deadline.
+//!
 //! # Timers and sleep ([`timer`])
 //! Each worker keeps a heap of the deadlines of its parked tasks; [`sleep_ms`] parks the
 //! calling task until its deadline (an OS thread just sleeps).
@@ -67,6 +73,7 @@ pub mod generator;
 pub mod join;
 pub(crate) mod pool;
 pub mod queue;
+pub mod reactor;
 pub mod registry;
 pub mod scheduler;
 pub mod scope;
@@ -208,6 +215,7 @@ pub fn is_cancelled() -> bool {
 /// and exits the process with its return code once every non-daemon task has finished
 /// (the drain). Never returns.
 pub fn run_main(main_fn: extern "C-unwind" fn() -> i32) -> ! {
+    crate::os::raise_fd_limit();
     let rt = scheduler::start(true);
     signals::setup_thread("main");
     // Kept in a static: the stack lives as long as the process (and stays reachable for

@@ -16,7 +16,10 @@
 //! - the drain: after main returned, the process exits as soon as every non-daemon task has
 //!   finished (`Σ spawned − Σ finished == 0`, finished counters read first);
 //! - deadlock: every worker idle, all queues empty, no live timer, no OS thread running
-//!   outside a wait, and some task not finished (hence parked) → report and exit 2.
+//!   outside a wait, no task parked on a socket (its peer may wake it), and some task not
+//!   finished (hence parked) → report and exit 2;
+//! - the last worker to go idle waits in the reactor's `epoll_wait` (when sockets exist)
+//!   instead of on its futex; waking it signals the reactor's eventfd (`wake_worker`).
 
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -24,8 +27,9 @@ use std::sync::{Mutex, OnceLock};
 use super::queue::GlobalQueue;
 use super::task::{Entry, Task, RUNNING};
 use super::worker::Worker;
-use super::{registry, solo};
+use super::{reactor, registry, solo};
 use crate::os::clock::now_ns;
+use crate::os::epoll::Event;
 use crate::os::futex;
 
 /// How long an idle worker spins, checking queues, before it sleeps (ns).
@@ -42,6 +46,18 @@ const POLL_IDLE_NS: u64 = 10_000_000;
 const ASLEEP: u32 = 0;
 const WOKEN_TO_SPIN: u32 = 1;
 const WOKEN_TO_CHECK: u32 = 2;
+
+/// How an idle worker's sleep ended.
+enum Slept {
+    /// Woken by another thread, or its deadline passed.
+    Woken,
+    /// Work waits in a running worker's queue, or I/O that nobody polls.
+    WorkWaits,
+    /// This many events came from the reactor (not yet dispatched).
+    Io(usize),
+}
+
+const EMPTY_EVENT: Event = Event { events: 0, u64: 0 };
 
 /// The scheduler (see the module docs).
 pub struct Scheduler {
@@ -158,9 +174,7 @@ impl Scheduler {
         match id {
             Some(id) => {
                 solo::leave();
-                let worker = &self.workers[id];
-                worker.wake_word.store(WOKEN_TO_SPIN, Ordering::Release);
-                futex::wake_one(&worker.wake_word);
+                self.wake_worker(id, WOKEN_TO_SPIN);
             }
             None => {
                 self.nmspinning.fetch_sub(1, Ordering::SeqCst);
@@ -172,6 +186,14 @@ impl Scheduler {
     /// firing their timers, then sleep until woken or until the next timer. Returns `None`
     /// when the caller should retry its local checks.
     pub(crate) fn find_slow(&self, me: &'static Worker) -> Option<Entry> {
+        // Ready I/O first, without blocking (Go's findrunnable polls before it steals), when
+        // no other worker runs: a running worker polls at its own bounded interval, and
+        // taking its events here would only split one batch of connections across cores.
+        if reactor::active() && self.others_idle() && me.poll_io() != 0 {
+            if let Some(e) = me.find_local() {
+                return Some(e);
+            }
+        }
         me.thief.start_idle_look(now_ns());
         if self.start_spinning(me) {
             let until = now_ns() + SPIN_NS;
@@ -179,6 +201,9 @@ impl Scheduler {
                 let now = now_ns();
                 for w in self.workers.iter() {
                     me.fire_timers(w, now);
+                }
+                if reactor::active() && self.others_idle() {
+                    me.poll_io();
                 }
                 if let Some(e) = me.find_local() {
                     self.stop_spinning(me);
@@ -198,6 +223,11 @@ impl Scheduler {
         }
         self.sleep(me);
         None
+    }
+
+    /// Whether every other worker is idle (the caller, looking for work, is not counted).
+    fn others_idle(&self) -> bool {
+        self.npidle.load(Ordering::Relaxed) + 1 >= self.workers.len()
     }
 
     /// Becomes a spinning worker unless enough workers already spin (at most half of the
@@ -285,10 +315,25 @@ impl Scheduler {
         }
         crate::stack::release_idle();
         let deadline = self.earliest_timer();
-        if self.deep_sleep(me, (deadline != u64::MAX).then_some(deadline)) {
-            // Work waits in a running worker's queue: go and steal it.
-            self.leave_idle(me);
-            return;
+        let mut events = [EMPTY_EVENT; reactor::EVENTS_PER_POLL];
+        match self.deep_sleep(me, (deadline != u64::MAX).then_some(deadline), &mut events) {
+            Slept::Woken => {}
+            Slept::WorkWaits => {
+                // Work waits in a running worker's queue (or I/O nobody polls): go and
+                // take it.
+                self.leave_idle(me);
+                return;
+            }
+            Slept::Io(n) => {
+                // Events from the reactor: leave the idle list, then wake their tasks
+                // into our own queue.
+                self.leave_idle(me);
+                if me.spinning.replace(false) {
+                    self.nmspinning.fetch_sub(1, Ordering::SeqCst);
+                }
+                me.dispatch_io(&events[..n]);
+                return;
+            }
         }
         match me.wake_word.load(Ordering::Acquire) {
             // Woken by `wake_idle_worker`, which took us off the idle list to spin.
@@ -304,7 +349,11 @@ impl Scheduler {
     /// worker's queue (true; in solo mode it asks the owner to end solo mode instead, and
     /// the owner wakes an idle worker). Touches nothing but its futex word and reads of the
     /// queues while registered in deep sleep ([`solo`]).
-    fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>) -> bool {
+    ///
+    /// The last worker to go idle waits in the reactor instead of on its futex, so that I/O
+    /// and timers share one wait ([`reactor`]); a reactor wait that returns events ends the
+    /// sleep with [`Slept::Io`] (out of deep sleep, still on the idle list).
+    fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>, events: &mut [Event]) -> Slept {
         solo::enter_deep_sleep();
         let mut poll_ns = POLL_NS;
         loop {
@@ -312,17 +361,17 @@ impl Scheduler {
             let woken = me.wake_word.load(Ordering::Acquire) != ASLEEP;
             if woken || deadline.is_some_and(|d| d <= now) {
                 if solo::wake_from_deep_sleep() {
-                    return false;
+                    return Slept::Woken;
                 }
                 // Another worker runs solo and fires every timer.
                 deadline = None;
             }
             let busy = self.npidle.load(Ordering::SeqCst) < self.workers.len();
-            if busy && self.work_waits(me, now) {
+            if busy && (self.work_waits(me, now) || reactor::starving(now)) {
                 if solo::owner().is_some() {
                     solo::request_revoke(self);
                 } else if solo::wake_from_deep_sleep() {
-                    return true;
+                    return Slept::WorkWaits;
                 }
             } else if busy {
                 // The running worker may never visit its scheduler loop (a task that does
@@ -338,8 +387,50 @@ impl Scheduler {
             };
             let poll = now + poll_ns;
             let until = deadline.map_or(poll, |d| d.min(poll));
+            if !busy && reactor::active() {
+                if let Some(n) = self.wait_in_reactor(me, until, events) {
+                    if n != 0 {
+                        return Slept::Io(n);
+                    }
+                    continue;
+                }
+            }
             futex::wait(&me.wake_word, ASLEEP, Some(until));
         }
+    }
+
+    /// Blocks in the reactor until `until`, if no other worker does and solo mode is off
+    /// (`None`: the caller sleeps on its futex instead). Leaves deep sleep for the wait, so
+    /// that solo mode cannot start meanwhile; returns the number of events, out of deep
+    /// sleep when there are some, back in deep sleep when there are none.
+    fn wait_in_reactor(&self, me: &Worker, until: u64, events: &mut [Event]) -> Option<usize> {
+        if !reactor::try_become_poller(me.id) {
+            return None;
+        }
+        if !solo::wake_from_deep_sleep() {
+            reactor::stop_polling();
+            return None;
+        }
+        // A waker stores our word, then interrupts the poller it sees (`wake_worker`).
+        let n = if me.wake_word.load(Ordering::SeqCst) == ASLEEP {
+            reactor::wait(events, Some(until))
+        } else {
+            0
+        };
+        reactor::stop_polling();
+        if n == 0 {
+            solo::enter_deep_sleep();
+        }
+        Some(n)
+    }
+
+    /// Wakes sleeping worker `id` with `word` (its futex, or the reactor's eventfd when it
+    /// is the worker blocked there).
+    fn wake_worker(&self, id: usize, word: u32) {
+        let worker = &self.workers[id];
+        worker.wake_word.store(word, Ordering::SeqCst);
+        futex::wake_one(&worker.wake_word);
+        reactor::break_poller(id);
     }
 
     /// When every worker sleeps, wakes one so that it re-runs the idle checks: the last OS
@@ -351,9 +442,7 @@ impl Scheduler {
         let id = self.pop_idle();
         if let Some(id) = id {
             solo::leave();
-            let worker = &self.workers[id];
-            worker.wake_word.store(WOKEN_TO_CHECK, Ordering::Release);
-            futex::wake_one(&worker.wake_word);
+            self.wake_worker(id, WOKEN_TO_CHECK);
         }
     }
 
@@ -378,7 +467,12 @@ impl Scheduler {
     /// can ever wake the parked tasks.
     fn all_idle(&self) {
         self.check_drain();
-        if registry::running_count() > 0 || self.any_queued() || self.any_live_timer() {
+        // A task parked on a socket can be woken by its peer.
+        if registry::running_count() > 0
+            || self.any_queued()
+            || self.any_live_timer()
+            || reactor::io_waiters() > 0
+        {
             return;
         }
         let mut parked = Vec::new();

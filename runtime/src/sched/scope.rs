@@ -46,6 +46,10 @@ use crate::panic::WeftLoc;
 /// No deadline.
 const NEVER: u64 = u64::MAX;
 
+/// A scope flag: a failing child does not cancel its siblings (every child runs to its
+/// end; the owner reads each child's outcome from its handle).
+pub const KEEP_SIBLINGS: u32 = 1;
+
 /// A scope (see the module docs). Lives where its owner puts it (storage in the frame of
 /// the generated code that opens a block's scope, a box inside a task group object) and
 /// must not move while open.
@@ -58,6 +62,9 @@ pub struct Scope {
     state: Locked<ScopeState>,
     /// Absolute deadline in [`clock::now_ns`] time, or [`NEVER`].
     deadline: u64,
+    /// Whether the first failure cancels the other children (not for the implicit `par`
+    /// of automatic parallelization, which keeps sequential failure semantics).
+    cancel_on_failure: bool,
     /// The scope that was innermost in the owner before this one (restored at close);
     /// None for scopes that do not nest lexically (task groups).
     outer: Option<*const Scope>,
@@ -125,7 +132,7 @@ impl Scope {
     /// # Safety
     /// `place` is valid for writing a `Scope` and stays in place, unused otherwise, until
     /// [`Scope::close_in_place`].
-    pub unsafe fn open_in(place: *mut Scope, timeout_ms: i64, lexical: bool) {
+    pub unsafe fn open_in(place: *mut Scope, timeout_ms: i64, lexical: bool, flags: u32) {
         let owner = current_task();
         let own = if timeout_ms >= 0 {
             clock::deadline_after_ms(timeout_ms)
@@ -146,6 +153,7 @@ impl Scope {
             pending: AtomicUsize::new(0),
             state: Locked::new(ScopeState::default()),
             deadline: own.min(inherited),
+            cancel_on_failure: flags & KEEP_SIBLINGS == 0,
             outer,
         });
         node.set_scope(place);
@@ -163,7 +171,7 @@ impl Scope {
         // SAFETY: the box's memory stays in place until the box is dropped after
         // `close_in_place` (`close_boxed`).
         unsafe {
-            Scope::open_in(place.as_mut_ptr(), timeout_ms, lexical);
+            Scope::open_in(place.as_mut_ptr(), timeout_ms, lexical, 0);
             place.assume_init()
         }
     }
@@ -279,6 +287,7 @@ pub(crate) fn child_finished(node: &Task, outcome: Outcome, message: Option<&str
     // SAFETY: the scope stays open (and in place) while it has a pending child.
     let scope = unsafe { &*scope };
     let failed = outcome == Outcome::Panicked;
+    let cancel = failed && scope.cancel_on_failure;
     let waiter = {
         let mut st = scope.state.lock();
         if failed {
@@ -296,7 +305,7 @@ pub(crate) fn child_finished(node: &Task, outcome: Outcome, message: Option<&str
     };
     // The scope may be closed and freed as soon as the lock is released (its owner can
     // see `pending` at 0 without being woken); the node lives on, retained by the child.
-    if failed {
+    if cancel {
         join::cancel(node_static(node));
     }
     if let Some(w) = waiter {

@@ -614,10 +614,10 @@ impl Task {
         unsafe { (*self.inline.get())[0] = scope as u64 };
     }
 
-    /// The address of the cancel flag's byte (nonzero when set), which generated code
-    /// reads for `Task.isCancelled()`; task objects are never freed.
-    pub fn cancel_flag(&self) -> *const u8 {
-        self.cancelled.as_ptr().cast_const().cast()
+    /// The cancel flag, whose byte (nonzero when set) generated code reads for
+    /// `Task.isCancelled()`; task objects are never freed.
+    pub fn cancel_flag(&'static self) -> &'static AtomicBool {
+        &self.cancelled
     }
 
     /// Whether the task's cancel flag is set.

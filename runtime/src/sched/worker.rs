@@ -35,11 +35,12 @@ use super::steal::{Thief, EAGER_WAKE_LEN};
 use super::task::{self, Entry, Outcome, Task, DAEMON, MAIN};
 use super::timer::TimerHeap;
 use super::waiter::Waiter;
-use super::{join, solo};
+use super::{join, reactor, solo};
 use crate::context;
 use crate::lock::held::{self, Ending};
 use crate::lock::rawlock::Locked;
 use crate::lock::solo_rmw::SoloRmw;
+use crate::os::epoll::Event;
 use crate::os::signals;
 use crate::stack::{self, StackPool};
 
@@ -92,8 +93,13 @@ pub struct Worker {
     stacks: UnsafeCell<StackPool>,
     task_cache: UnsafeCell<Vec<&'static Task>>,
     act_cache: UnsafeCell<Vec<&'static Activation>>,
-    /// Set while firing timers: woken tasks go to the back of the queue, not run-next.
+    /// Set while firing timers and dispatching I/O events: woken tasks go to the back of
+    /// the queue, not run-next.
     waking_to_back: Cell<bool>,
+    /// Set while dispatching I/O events: a long queue does not wake an idle worker at once
+    /// (the batch of one poll stays on the worker that polled; idle workers still take
+    /// what waits too long, see `super::steal`).
+    waking_io: Cell<bool>,
     pub(crate) spinning: Cell<bool>,
     tick: Cell<u32>,
     /// Run-next entries taken in a row ([`Worker::pop_local`]).
@@ -164,6 +170,7 @@ impl Worker {
             task_cache: UnsafeCell::new(Vec::new()),
             act_cache: UnsafeCell::new(Vec::new()),
             waking_to_back: Cell::new(false),
+            waking_io: Cell::new(false),
             spinning: Cell::new(false),
             tick: Cell::new(0),
             next_streak: Cell::new(0),
@@ -314,8 +321,8 @@ impl Worker {
     }
 
     /// Whether the scheduler loop has something more urgent than the local queue: an
-    /// expired timer, or (every 61st decision) a non-empty global queue or the chance to
-    /// start solo mode.
+    /// expired timer, or (every 61st decision) a non-empty global queue, the chance to
+    /// start solo mode, or a due poll of the reactor.
     #[inline]
     fn must_visit_loop(&self) -> bool {
         let next_timer = self.next_timer.load(Ordering::Relaxed);
@@ -328,7 +335,10 @@ impl Worker {
     #[inline(never)]
     fn loop_has_news(&self) -> bool {
         let rt = rt();
-        !rt.global.is_empty() || solo::could_enter(rt) || solo::revoke_requested()
+        !rt.global.is_empty()
+            || solo::could_enter(rt)
+            || solo::revoke_requested()
+            || reactor::poll_due()
     }
 
     /// Makes the task running on this worker enter the runtime at its next function call
@@ -438,11 +448,14 @@ impl Worker {
         }
     }
 
-    /// Expired timers, then (every 61st time the global queue first) run-next, the ring,
-    /// and the global queue.
+    /// Ready I/O when a poll is due, expired timers, then (every 61st time the global queue
+    /// first) run-next, the ring, and the global queue.
     #[inline]
     pub(crate) fn find_local(&self) -> Option<Entry> {
         let rt = rt();
+        if reactor::poll_due() {
+            self.poll_io();
+        }
         if self.next_timer.load(Ordering::Relaxed) != u64::MAX {
             self.fire_timers(self, crate::os::clock::now_ns());
         }
@@ -456,6 +469,29 @@ impl Worker {
         }
         let batch = rt.global.len() / rt.workers.len() + 1;
         rt.global.pop_into(&self.queue, batch)
+    }
+
+    /// Takes the I/O events that are ready without blocking and queues the tasks they wake
+    /// at the back of this worker's queue (scheduler loop only: the event buffer lives on
+    /// the worker's own stack). Returns how many socket sides became ready.
+    #[inline(never)]
+    pub(crate) fn poll_io(&self) -> usize {
+        let mut events = [Event { events: 0, u64: 0 }; reactor::EVENTS_PER_POLL];
+        let n = reactor::wait(&mut events, Some(0));
+        self.dispatch_io(&events[..n])
+    }
+
+    /// Wakes the tasks waiting for `events` into the back of this worker's queue.
+    pub(crate) fn dispatch_io(&self, events: &[Event]) -> usize {
+        if events.is_empty() {
+            return 0;
+        }
+        self.waking_to_back.set(true);
+        self.waking_io.set(true);
+        let ready = reactor::dispatch(events);
+        self.waking_io.set(false);
+        self.waking_to_back.set(false);
+        ready
     }
 
     /// Fires the expired timers of `owner` (this worker's or another's): their waits end
@@ -597,7 +633,7 @@ fn push_local_or_global(entry: Entry, next: bool) -> bool {
             // A short queue is left to the idle workers' periodic look (`Scheduler::deep_sleep`):
             // they steal only what waits, so a few tasks handing work to each other stay
             // on one core (and in solo mode).
-            if worker.queue.len() >= EAGER_WAKE_LEN {
+            if worker.queue.len() >= EAGER_WAKE_LEN && !worker.waking_io.get() {
                 rt.wake_idle_worker();
             }
             true

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 /// Lowers the body of a checked instance into the reserved function `id`.
 pub(super) fn lower_instance(cx: &mut ProgramCx, inst: tast::InstId, id: FuncId) -> Func {
     let instance = cx.checked.instance(inst).clone();
-    let mut fl = FnLower::new(cx, &instance.locals, instance.ret.clone());
+    let mut fl = FnLower::new(cx, &instance.locals, instance.ret.clone(), inst);
     let params = instance
         .params
         .iter()
@@ -78,10 +78,17 @@ pub(super) struct FnLower<'c, 'a> {
     /// The scope locals of the `concurrent` blocks being lowered, innermost last (what a
     /// `spawn` starts its child in).
     pub scopes: Vec<LocalId>,
+    /// The checked instance whose body (or closure in it) this is.
+    pub inst: tast::InstId,
 }
 
 impl<'c, 'a> FnLower<'c, 'a> {
-    fn new(cx: &'c mut ProgramCx<'a>, tast_locals: &'c [tast::Local], ret: Ty) -> Self {
+    fn new(
+        cx: &'c mut ProgramCx<'a>,
+        tast_locals: &'c [tast::Local],
+        ret: Ty,
+        inst: tast::InstId,
+    ) -> Self {
         FnLower {
             cx,
             tast_locals,
@@ -89,6 +96,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
             locals: Vec::new(),
             ret,
             scopes: Vec::new(),
+            inst,
         }
     }
 
@@ -139,13 +147,13 @@ impl<'c, 'a> FnLower<'c, 'a> {
 
     pub fn block(&mut self, b: &tast::TBlock) -> Block {
         Block {
-            stmts: b.stmts.iter().map(|s| self.stmt(s)).collect(),
+            stmts: self.block_stmts(b),
             value: b.value.as_ref().map(|v| Box::new(self.expr(v))),
             span: b.span,
         }
     }
 
-    fn stmt(&mut self, s: &tast::TStmt) -> Stmt {
+    pub(super) fn stmt(&mut self, s: &tast::TStmt) -> Stmt {
         match s {
             tast::TStmt::Let {
                 pat,
@@ -579,7 +587,7 @@ impl<'c, 'a> FnLower<'c, 'a> {
         let by_ref = in_place || c.captures.iter().any(|cap| cap.by_ref);
         let outer: Vec<LocalId> = c.captures.iter().map(|cap| self.local(cap.local)).collect();
         let func_id = self.cx.reserve("closure");
-        let mut inner = FnLower::new(self.cx, self.tast_locals, c.ret.clone());
+        let mut inner = FnLower::new(self.cx, self.tast_locals, c.ret.clone(), self.inst);
         let captures: Vec<LocalId> = c
             .captures
             .iter()

@@ -1,6 +1,7 @@
 //! Typed AST → HIR. Starts at the entry point and lowers every function instance it
 //! reaches (closures become functions of their own as they are met).
 
+mod autopar;
 mod desugar;
 mod func;
 mod generator;
@@ -21,7 +22,7 @@ pub fn lower(checked: &CheckedProgram, map: &SourceMap) -> Program {
         funcs: Vec::new(),
         by_inst: HashMap::new(),
         queue: VecDeque::new(),
-        intrinsic_apis: HashMap::new(),
+        autopar: autopar::groups_by_block(checked),
     };
     let main = cx.func_for_inst(main_inst);
     while let Some((inst, id)) = cx.queue.pop_front() {
@@ -35,7 +36,6 @@ pub fn lower(checked: &CheckedProgram, map: &SourceMap) -> Program {
         main_returns_code,
         adts: checked.defs.adts.clone(),
         lang: checked.defs.lang.clone(),
-        intrinsic_apis: cx.intrinsic_apis,
         files: file_infos(map),
     }
 }
@@ -77,7 +77,9 @@ pub(super) struct ProgramCx<'a> {
     pub funcs: Vec<Func>,
     by_inst: HashMap<InstId, FuncId>,
     queue: VecDeque<(InstId, FuncId)>,
-    intrinsic_apis: HashMap<Intrinsic, String>,
+    /// The statement indices of each implicit `par` (automatic parallelization), by
+    /// instance and block.
+    autopar: HashMap<(InstId, crate::source::Span), Vec<Vec<usize>>>,
 }
 
 impl ProgramCx<'_> {
@@ -96,15 +98,10 @@ impl ProgramCx<'_> {
     pub fn target(&mut self, r: &FnRef) -> CallTarget {
         let def = self.checked.defs.func(r.fn_id);
         match &def.body {
-            FnBody::Intrinsic(op) => {
-                self.intrinsic_apis
-                    .entry(*op)
-                    .or_insert_with(|| def.display.clone());
-                CallTarget::Intrinsic {
-                    op: *op,
-                    type_args: r.type_args.clone(),
-                }
-            }
+            FnBody::Intrinsic(op) => CallTarget::Intrinsic {
+                op: *op,
+                type_args: r.type_args.clone(),
+            },
             FnBody::Extern => CallTarget::Extern {
                 symbol: def.name.clone(),
             },

@@ -21,7 +21,7 @@ use crate::common::ty::{FnTy, IntTy, PassMode};
 use crate::hir::*;
 use crate::sema::tast::{self, TExpr};
 
-fn call(op: ScopeOp, type_args: Vec<Ty>, args: Vec<Expr>, ty: Ty, span: Span) -> Expr {
+pub(super) fn call(op: ScopeOp, type_args: Vec<Ty>, args: Vec<Expr>, ty: Ty, span: Span) -> Expr {
     Expr {
         kind: ExprKind::Call {
             target: CallTarget::Intrinsic {
@@ -41,7 +41,7 @@ fn call(op: ScopeOp, type_args: Vec<Ty>, args: Vec<Expr>, ty: Ty, span: Span) ->
     }
 }
 
-fn local(l: LocalId, ty: Ty, span: Span) -> Expr {
+pub(super) fn local(l: LocalId, ty: Ty, span: Span) -> Expr {
     Expr {
         kind: ExprKind::Local(l),
         ty,
@@ -49,7 +49,7 @@ fn local(l: LocalId, ty: Ty, span: Span) -> Expr {
     }
 }
 
-fn int(v: i64, span: Span) -> Expr {
+pub(super) fn int(v: i64, span: Span) -> Expr {
     Expr {
         kind: ExprKind::Int(v as u64),
         ty: Ty::Int(IntTy::I64),
@@ -58,7 +58,7 @@ fn int(v: i64, span: Span) -> Expr {
 }
 
 /// The type of a scope handle in HIR (a raw pointer: nothing to retain or release).
-fn scope_ty() -> Ty {
+pub(super) fn scope_ty() -> Ty {
     Ty::Ptr(Box::new(Ty::Void))
 }
 
@@ -182,11 +182,22 @@ impl FnLower<'_, '_> {
 
     /// `let $scope = scope_open(timeout); defer scope_close($scope)`.
     fn open_scope(&mut self, timeout: Option<Expr>, span: Span) -> (LocalId, Vec<Stmt>) {
+        self.open_scope_with(timeout, 0, span)
+    }
+
+    /// [`open_scope`](Self::open_scope) with the runtime's scope `flags` (1: a failing
+    /// child does not cancel the others, docs/runtime.md section 10).
+    pub(super) fn open_scope_with(
+        &mut self,
+        timeout: Option<Expr>,
+        flags: i64,
+        span: Span,
+    ) -> (LocalId, Vec<Stmt>) {
         let s = self.new_local("$scope", scope_ty(), false, span);
         let open = call(
             ScopeOp::Open,
             Vec::new(),
-            vec![timeout.unwrap_or_else(|| int(-1, span))],
+            vec![timeout.unwrap_or_else(|| int(-1, span)), int(flags, span)],
             scope_ty(),
             span,
         );
@@ -251,7 +262,7 @@ impl FnLower<'_, '_> {
 
     /// The body of a `par` branch or `par for` as a closure value capturing in place (the
     /// block's scope waits for it before the variables go away).
-    fn closure_expr(&mut self, c: &tast::TClosure, span: Span) -> Expr {
+    pub(super) fn closure_expr(&mut self, c: &tast::TClosure, span: Span) -> Expr {
         let ty = Ty::Fn(Box::new(FnTy {
             params: c
                 .params

@@ -117,6 +117,7 @@ pub fn check_program(defs: Defs, main: Option<FnId>, diags: &mut Diagnostics) ->
         instance_map,
         const_values,
         main: main_inst,
+        effects: Default::default(),
     }
 }
 

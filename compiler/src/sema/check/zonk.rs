@@ -5,7 +5,7 @@
 //! the body calls is requested as an instance.
 
 use super::fncx::FnCx;
-use crate::common::intrinsic::{Intrinsic, SyncOp, VecOp};
+use crate::common::intrinsic::{GenOp, Intrinsic, SyncOp, VecOp};
 use crate::common::ty::{Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::FnBody;
@@ -58,6 +58,12 @@ impl FnCx<'_, '_> {
         match &def.body {
             FnBody::Intrinsic(op) => {
                 let op = *op;
+                // An instance carries the effects a call brings (sema/effects): those of a
+                // `with` clause, or a generator's body for `Generator<T>.next`.
+                if def.effects.is_some() || op == Intrinsic::Gen(GenOp::Next) {
+                    let depth = self.depth + 1;
+                    self.g.insts.request(r, Some(span), depth);
+                }
                 self.check_intrinsic_types(op, r, span);
             }
             FnBody::Ast { .. } => {

@@ -3,7 +3,7 @@
 //! and `next()` / `for` resume it with an indirect call through its frame.
 //!
 //! The function is emitted *pre-split* (attribute `presplitcoroutine`): its entry makes
-//! the generator object (`weft_rt_generator_new`, docs/runtime.md section 11) sized for
+//! the generator object (`weft_rt_generator_new`, docs/runtime.md section 13) sized for
 //! the coroutine frame, begins the coroutine with the frame inside that object, takes its
 //! own counted copies of the parameters, and suspends before the body, so a call runs
 //! nothing of the body and returns the object. Every `yield` stores the value in the

@@ -244,7 +244,7 @@ intrinsic_group! {
 intrinsic_group! {
     /// Generators (the prelude's `Generator<T>`): `next`, and the steps of a `for` loop over
     /// a generator, made by HIR lowering (`acquire` once, `resume` per item, `release` at
-    /// the loop's end; docs/runtime.md section 11).
+    /// the loop's end; docs/runtime.md section 13).
     GenOp {
         Next = "generator_next",
         Acquire = "generator_acquire",

@@ -1,4 +1,4 @@
-//! C ABI of generators (`Generator<T>`, docs/runtime.md section 11): making the object a
+//! C ABI of generators (`Generator<T>`, docs/runtime.md section 13): making the object a
 //! `gen fn`'s ramp returns, counting it, and the panic of an overlapping resume. Resuming
 //! is compiled code's (an indirect call through the coroutine frame).
 

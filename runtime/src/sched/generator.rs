@@ -1,5 +1,5 @@
 //! Generator objects: the reference-counted handle behind `Generator<T>` (docs/runtime.md
-//! section 11).
+//! section 13).
 //!
 //! A `gen fn` is compiled into a stackless coroutine: LLVM's switched-resume lowering
 //! (the coroutine passes, as Clang uses them for C++20 coroutines) splits its body into a

@@ -1,5 +1,5 @@
 //! `for x in g` over a `Generator<T>`: the loop holds the generator for its whole run
-//! instead of claiming it once per item, as `g.next()` does (docs/runtime.md section 11):
+//! instead of claiming it once per item, as `g.next()` does (docs/runtime.md section 13):
 //!
 //! ```text
 //! { let $gen = g

@@ -183,7 +183,7 @@ pub enum TSelectCase {
     /// the receive's `Result<T>` (Err once the channel is closed and drained).
     Recv { chan: TExpr, bind: Option<TPattern> },
     /// `case ch.send(value)`.
-    Send { chan: TExpr, value: TExpr },
+    Send { chan: TExpr, value: Box<TExpr> },
     /// `case timeout(ms)`: `ms` is an `i64`.
     Timeout(TExpr),
     /// `default`.

@@ -151,7 +151,10 @@ impl FnCx<'_, '_> {
     fn check_send_case(&mut self, ch: &ast::Expr, value: &ast::Expr) -> TSelectCase {
         let (chan, elem) = self.check_channel(ch);
         let value = self.check_coerce(value, &elem);
-        TSelectCase::Send { chan, value }
+        TSelectCase::Send {
+            chan,
+            value: Box::new(value),
+        }
     }
 
     /// The receiver of a case, which must be a `Channel<T>`: the checked expression and

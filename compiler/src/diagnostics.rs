@@ -101,11 +101,12 @@ codes! {
     E0304 = "closure captures by reference and cannot escape";
     E0305 = "`spawn` outside a `concurrent` block";
     E0306 = "value shared between concurrent branches is not Sync";
+    E0310 = "invalid `select` case";
+    E0311 = "`yield` outside the body of a generator function";
+    E0312 = "invalid generator function";
     // Effects.
     E0401 = "effect not declared";
     E0402 = "conflicting effects in `par` branches";
-    // Not implemented yet.
-    E0900 = "not implemented yet";
     // Warnings.
     W0101 = "unused Result";
     W0102 = "unreachable pattern";

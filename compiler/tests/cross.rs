@@ -7,6 +7,7 @@
 //! passes in `WEFT_CROSS_RUNTIME_DIR` (it builds it with Debian's rustc, which has an
 //! aarch64 std; rustup cannot add targets here). Without them the suite says so and
 //! passes, unless `WEFT_CROSS_REQUIRED` is set, as `cargo xtask test` sets it.
+//! `WEFT_CROSS_FILTER` keeps only the programs whose path contains it.
 
 mod common;
 
@@ -24,6 +25,8 @@ const DIRS: &[&str] = &[
     "panics",
     "unwind",
     "scopes",
+    "select",
+    "generators",
     "effects",
     "boxes",
     "recursion",
@@ -93,6 +96,11 @@ fn aarch64_suite() {
         .flat_map(|d| common::weft_files(&root.join("tests/run").join(d)))
         .collect();
     assert!(files.len() > 50, "the suite lost its programs");
+    let filter = std::env::var("WEFT_CROSS_FILTER").unwrap_or_default();
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains(&filter))
+        .collect();
     let failures = common::parallel(&files, |p| check_program(p, &runtime));
     assert!(
         failures.is_empty(),

@@ -2,8 +2,11 @@
 //! `valgrind --leak-check=full --error-exitcode=1`, and every program of
 //! `tests/run/unwind` (panics that unwind through nested calls holding strings, vectors and
 //! closures, in Promises, tasks, threads and main) and of `tests/run/scopes` (structured
-//! concurrency: no task outlives its scope, cancelled children release what they hold). Each must report "definitely lost:
-//! 0 bytes" and no invalid reads or writes, and exit with the code it announces. Other
+//! concurrency: no task outlives its scope, cancelled children release what they hold), of
+//! `tests/run/select` (send values of cases that did not fire are released) and of
+//! `tests/run/generators` (generators dropped suspended, unstarted or panicked release
+//! their frames). Each must report "definitely lost: 0 bytes" and no invalid reads or
+//! writes, and exit with the code it announces. Other
 //! programs that end in a panic, and those too slow under valgrind (marked
 //! `// valgrind: skip`), are left out of the spread.
 
@@ -36,7 +39,12 @@ fn selection() -> Vec<PathBuf> {
     );
     let step = (files.len() / WANT).max(1);
     let mut chosen: Vec<PathBuf> = files.into_iter().step_by(step).take(WANT + 4).collect();
-    for dir in ["tests/run/unwind", "tests/run/scopes"] {
+    for dir in [
+        "tests/run/unwind",
+        "tests/run/scopes",
+        "tests/run/select",
+        "tests/run/generators",
+    ] {
         let extra: Vec<PathBuf> = common::weft_files(&root.join(dir))
             .into_iter()
             .filter(|f| {

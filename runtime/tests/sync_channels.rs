@@ -365,7 +365,7 @@ fn select_picks_ready_cases_at_random() {
         let (mut va, mut vb) = (0i64, 0i64);
         let (mut sa, mut sb) = (-1, -1);
         let cases = [case(a, 0, &mut va, &mut sa), case(b, 0, &mut vb, &mut sb)];
-        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false) };
+        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false, None) };
         assert!(i == 0 || i == 1);
         assert_eq!([sa, sb][i as usize], 0);
         hits[i as usize] += 1;
@@ -383,13 +383,13 @@ fn select_default_timeout_send_and_close() {
     // Nothing ready: default.
     let cases = [case(a, 0, &mut v, &mut s)];
     assert_eq!(
-        unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, true) },
+        unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, true, None) },
         1
     );
     // Timeout.
     let start = Instant::now();
     assert_eq!(
-        unsafe { weft_rt_select(cases.as_ptr().cast(), 1, 20, false) },
+        unsafe { weft_rt_select(cases.as_ptr().cast(), 1, 20, false, None) },
         1
     );
     assert!(start.elapsed() >= Duration::from_millis(20));
@@ -397,7 +397,7 @@ fn select_default_timeout_send_and_close() {
     let mut x = 9i64;
     let cases = [case(a, 0, &mut v, &mut s), case(b, 1, &mut x, &mut s)];
     assert_eq!(
-        unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false) },
+        unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false, None) },
         1
     );
     assert_eq!(s, 0);
@@ -417,7 +417,7 @@ fn select_default_timeout_send_and_close() {
             case(a, 0, &mut v, &mut s),
             case(full, 1, &mut y, ptr::null_mut()),
         ];
-        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false) };
+        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 2, -1, false, None) };
         (i, v, s)
     });
     assert_eq!((i, got, st), (0, 77, 0));
@@ -432,7 +432,7 @@ fn select_default_timeout_send_and_close() {
         let mut s = -1;
         let cases = [case(a, 0, &mut v, &mut s)];
         (
-            unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false) },
+            unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false, None) },
             s,
         )
     });
@@ -449,14 +449,14 @@ fn select_rendezvous_between_two_selects() {
         let mut v = 0i64;
         let mut s = -1;
         let cases = [case(ch, 0, &mut v, &mut s)];
-        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false) };
+        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false, None) };
         (i, v, s)
     });
     let sender = os_thread(move || {
         let mut x = 5i64;
         let mut s = -1;
         let cases = [case(ch, 1, &mut x, &mut s)];
-        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false) };
+        let i = unsafe { weft_rt_select(cases.as_ptr().cast(), 1, -1, false, None) };
         (i, s)
     });
     assert_eq!(receiver.join(), Ok((0, 5, 0)));

@@ -539,7 +539,8 @@ fn close_midway_and_last_release_drop_values_on_any_thread() {
 }
 
 /// Two threads select over a rendezvous and a buffered channel (one with a timeout), fed
-/// by a selecting sender and a plain one; closed channels drop out of the select.
+/// by a selecting sender (whose unsent value the select releases) and a plain one; closed
+/// channels drop out of the select.
 fn select_from_os_threads_hands_over_plain_memory() {
     const PER_SENDER: i64 = 1_000;
     let a = H(unsafe { weft_rt_channel_new(0, &BLOCK, ptr::null_mut()) });
@@ -562,7 +563,7 @@ fn select_from_os_threads_hands_over_plain_memory() {
                         })
                         .collect();
                     let timeout = if r == 0 { 2 } else { -1 };
-                    let i = unsafe { weft_rt_select(cases.as_ptr(), 2, timeout, false) };
+                    let i = unsafe { weft_rt_select(cases.as_ptr(), 2, timeout, false, None) };
                     if i == 2 {
                         continue;
                     }
@@ -583,23 +584,26 @@ fn select_from_os_threads_hands_over_plain_memory() {
         .map(|s| {
             std::thread::spawn(move || {
                 for seq in 0..PER_SENDER {
-                    let v = block(s, seq);
                     if s == 0 {
+                        // The select takes over both values: the one that fires is sent,
+                        // the other is released (freed by the glue).
+                        let vals = [block(s, seq), block(s, seq)];
                         let mut status = -1i32;
                         let cases: Vec<SelectCase> = [a, b]
                             .iter()
-                            .map(|c| SelectCase {
+                            .zip(&vals)
+                            .map(|(c, v)| SelectCase {
                                 ch: c.p().cast(),
                                 op: OP_SEND,
-                                value: (&v as *const *mut Block).cast_mut().cast(),
+                                value: (v as *const *mut Block).cast_mut().cast(),
                                 status: &mut status,
                             })
                             .collect();
-                        let i = unsafe { weft_rt_select(cases.as_ptr(), 2, -1, false) };
+                        let i = unsafe { weft_rt_select(cases.as_ptr(), 2, -1, false, None) };
                         assert!(i == 0 || i == 1);
                         assert_eq!(status, 0);
                     } else {
-                        assert_eq!(send([a, b][seq as usize % 2], v), 0);
+                        assert_eq!(send([a, b][seq as usize % 2], block(s, seq)), 0);
                     }
                 }
             })

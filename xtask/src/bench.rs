@@ -239,6 +239,33 @@ const BENCHES: &[Bench] = &[
         ops: 10_000_000,
     },
     Bench {
+        name: "select",
+        weft: "benches/select/select.weft",
+        args: &[],
+        peers: &[
+            Peer::Go("benches/select/select.go"),
+            Peer::Crystal("benches/select/select.cr"),
+        ],
+        concurrent: true,
+        ops: 1_000_000,
+    },
+    Bench {
+        name: "generators",
+        weft: "benches/generators/generators.weft",
+        args: &["3"],
+        peers: &[],
+        concurrent: false,
+        ops: 0,
+    },
+    Bench {
+        name: "generators_alive",
+        weft: "benches/generators/alive.weft",
+        args: &["100000"],
+        peers: &[],
+        concurrent: false,
+        ops: 0,
+    },
+    Bench {
         name: "parked",
         weft: "benches/parked/parked.weft",
         args: &["100000"],
@@ -585,7 +612,7 @@ fn report(
             t2.as_secs_f64() / t1.as_secs_f64()
         );
     }
-    if b.name.starts_with("parked") {
+    if b.name.starts_with("parked") || b.name.starts_with("generators") {
         if let Some(Ok(s)) = samples[0].first() {
             let _ = write!(line, "\n    {}", s.stdout.trim());
         }

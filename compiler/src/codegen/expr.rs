@@ -102,6 +102,8 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             ExprKind::Continue => self.jump_loop(false),
             ExprKind::Return(v) => self.return_expr(v.as_deref()),
             ExprKind::AddrOf(inner) => Val::stat(self.place(inner, true).into()),
+            ExprKind::Select(arms) => self.select_expr(arms, &e.ty, e.span),
+            ExprKind::Yield(v) => self.yield_expr(v),
             ExprKind::Unreachable => {
                 self.cg.builder.unreachable();
                 self.ensure_open();

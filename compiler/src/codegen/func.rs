@@ -83,6 +83,9 @@ pub enum Exit<'ctx, 'p> {
         f: inkwell::values::FunctionValue<'ctx>,
         args: Vec<inkwell::values::BasicMetadataValueEnum<'ctx>>,
     },
+    /// In a landing pad only: mark the generator object at the pointer finished (the
+    /// outermost exit of a generator's body, `generator.rs`).
+    GenUnwound(PointerValue<'ctx>),
 }
 
 pub enum ScopeKind<'ctx> {
@@ -113,6 +116,8 @@ pub struct FnCg<'a, 'ctx, 'p> {
     entry: BasicBlock<'ctx>,
     /// Unwinding state: the landing pad for the current cleanups (`unwind.rs`).
     pub unwind: super::unwind::UnwindState<'ctx>,
+    /// The coroutine of a generator's body (`generator.rs`).
+    pub gen: Option<super::generator::GenFrame<'ctx>>,
 }
 
 impl<'ctx, 'p> Cg<'ctx, 'p> {
@@ -135,6 +140,7 @@ impl<'ctx, 'p> Cg<'ctx, 'p> {
             func,
             entry,
             unwind: Default::default(),
+            gen: None,
         };
         fc.emit_body();
     }
@@ -142,6 +148,9 @@ impl<'ctx, 'p> Cg<'ctx, 'p> {
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     fn emit_body(&mut self) {
+        if let FuncKind::Generator { elem } = &self.f.kind {
+            return self.emit_gen_body(elem);
+        }
         self.push_scope(ScopeKind::Plain);
         let check = self
             .cg
@@ -172,7 +181,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
     }
 
     /// Gives every parameter (and closure capture) its slot.
-    fn bind_params(&mut self) {
+    pub(super) fn bind_params(&mut self) {
         let mut next = 0u32;
         if let FuncKind::Closure { captures, by_ref } = &self.f.kind {
             let env = param(self.func, 0).into_pointer_value();
@@ -473,6 +482,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Exit::RuntimeCall { f, args } => {
                 self.cg.builder.call(*f, args, "");
             }
+            Exit::GenUnwound(obj) => self.mark_unwound(*obj),
             Exit::Defer(b) => {
                 let v = self.block(b);
                 let ty = b.value.as_ref().map(|v| v.ty.clone()).unwrap_or(Ty::Void);
@@ -706,7 +716,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             return self.unit();
         }
         self.leave_all_for_return(v, &ret);
-        if !self.terminated() {
+        if !self.terminated() && !self.gen_return() {
             self.emit_ret(v, &ret);
         }
         self.unit()

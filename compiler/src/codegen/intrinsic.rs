@@ -38,6 +38,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
             Intrinsic::Sync(op) => self.sync_intrinsic(op, &targ(0), args, ret, span),
             Intrinsic::Thread(op) => self.thread_intrinsic(op, args, ret, span),
             Intrinsic::Net(op) => self.net_intrinsic(op, args, ret, span),
+            Intrinsic::Gen(op) => self.gen_intrinsic(op, &targ(0), args, ret, span),
         }
     }
 

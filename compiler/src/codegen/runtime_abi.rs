@@ -218,6 +218,8 @@ impl<'ctx> Cg<'ctx, '_> {
         let sig = FUNCTIONS
             .iter()
             .chain(super::sync::FUNCTIONS)
+            .chain(super::select::FUNCTIONS)
+            .chain(super::generator::FUNCTIONS)
             .chain(super::net::FUNCTIONS)
             .find(|(n, _)| *n == name)
             .map(|(_, s)| *s)

@@ -437,7 +437,7 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
 
     /// `Result<_, Error>` of a channel operation's status: `Ok(value)`, or an error
     /// `channel closed` / `cancelled`.
-    fn status_result(
+    pub(super) fn status_result(
         &mut self,
         status: IntValue<'ctx>,
         value: BasicValueEnum<'ctx>,

@@ -94,6 +94,9 @@ pub fn machine(spec: &TargetSpec, opt: u8) -> Result<TargetMachine, String> {
 /// Runs LLVM's standard pipeline (`default<O2>`, ...) over the module.
 pub fn optimize(module: &Module, tm: &TargetMachine, opt: u8) -> Result<(), String> {
     let passes = format!("default<O{}>", opt.min(3));
+    if let Ok(p) = std::env::var("WEFT_DEBUG_PREOPT") {
+        let _ = module.print_to_file(p);
+    }
     module
         .run_passes(&passes, tm, PassBuilderOptions::create())
         .map_err(|e| e.to_string())

@@ -53,6 +53,12 @@ enum Callee<'ctx> {
 }
 
 impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
+    /// Whether a landing pad's cleanups are being emitted (the code runs only while a
+    /// panic unwinds).
+    pub fn unwind_in_cleanup(&self) -> bool {
+        self.unwind.in_cleanup
+    }
+
     /// Calls `f`, which may panic, so that a panic runs the cleanups live here.
     pub fn call_may_unwind(
         &mut self,

@@ -146,6 +146,7 @@ pub enum HandleKind {
     Thread,
     TcpStream,
     TcpListener,
+    Generator,
 }
 
 impl HandleKind {
@@ -166,6 +167,7 @@ impl HandleKind {
         (HandleKind::Thread, "thread"),
         (HandleKind::TcpStream, "tcp_stream"),
         (HandleKind::TcpListener, "tcp_listener"),
+        (HandleKind::Generator, "generator"),
     ];
 
     /// The kind named `name` in `@handle("name")`.

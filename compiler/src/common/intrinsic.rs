@@ -243,6 +243,18 @@ intrinsic_group! {
 }
 
 intrinsic_group! {
+    /// Generators (the prelude's `Generator<T>`): `next`, and the steps of a `for` loop over
+    /// a generator, made by HIR lowering (`acquire` once, `resume` per item, `release` at
+    /// the loop's end; docs/runtime.md section 13).
+    GenOp {
+        Next = "generator_next",
+        Acquire = "generator_acquire",
+        Resume = "generator_resume",
+        Release = "generator_release",
+    }
+}
+
+intrinsic_group! {
     /// `std/net`: TCP sockets.
     NetOp {
         Connect = "tcp_connect",
@@ -275,6 +287,7 @@ pub enum Intrinsic {
     Sync(SyncOp),
     Thread(ThreadOp),
     Net(NetOp),
+    Gen(GenOp),
 }
 
 impl Intrinsic {
@@ -299,6 +312,7 @@ impl Intrinsic {
             .or_else(|| find(SyncOp::ALL, name, Intrinsic::Sync))
             .or_else(|| find(ThreadOp::ALL, name, Intrinsic::Thread))
             .or_else(|| find(NetOp::ALL, name, Intrinsic::Net))
+            .or_else(|| find(GenOp::ALL, name, Intrinsic::Gen))
     }
 
     /// The name used in `@intrinsic("...")`.
@@ -316,6 +330,7 @@ impl Intrinsic {
             Intrinsic::Sync(op) => op.name(),
             Intrinsic::Thread(op) => op.name(),
             Intrinsic::Net(op) => op.name(),
+            Intrinsic::Gen(op) => op.name(),
         }
     }
 }
@@ -340,6 +355,7 @@ mod tests {
             SyncOp::ALL.iter().map(|p| p.1).collect(),
             ThreadOp::ALL.iter().map(|p| p.1).collect(),
             NetOp::ALL.iter().map(|p| p.1).collect(),
+            GenOp::ALL.iter().map(|p| p.1).collect(),
         ]
         .concat();
         for name in all {

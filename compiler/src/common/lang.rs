@@ -27,6 +27,8 @@ pub enum LangItem {
     Atomic,
     /// `struct TaskHandle<T>` (std/runtime): what `spawn` evaluates to.
     TaskHandle,
+    /// `struct Generator<T>` (prelude): what a call of a `gen fn` returns.
+    Generator,
 }
 
 impl LangItem {
@@ -40,6 +42,7 @@ impl LangItem {
         (LangItem::TaskErrorToString, "task_error_to_string"),
         (LangItem::Atomic, "atomic"),
         (LangItem::TaskHandle, "task_handle"),
+        (LangItem::Generator, "generator"),
     ];
 
     /// The lang item named `name` in `@lang("name")`.
@@ -65,6 +68,7 @@ pub struct LangItems {
     pub task_error_to_string: Option<FnId>,
     pub atomic: Option<AdtId>,
     pub task_handle: Option<AdtId>,
+    pub generator: Option<AdtId>,
 }
 
 impl LangItems {
@@ -78,6 +82,7 @@ impl LangItems {
             LangItem::TaskError => &mut self.task_error,
             LangItem::Atomic => &mut self.atomic,
             LangItem::TaskHandle => &mut self.task_handle,
+            LangItem::Generator => &mut self.generator,
             LangItem::TaskErrorToString => return,
         };
         *slot = Some(id);
@@ -120,6 +125,19 @@ impl LangItems {
     /// `TaskHandle<t>`.
     pub fn task_handle_of(&self, t: Ty) -> Ty {
         Self::adt_of(self.task_handle, vec![t])
+    }
+
+    /// `Generator<t>`.
+    pub fn generator_of(&self, t: Ty) -> Ty {
+        Self::adt_of(self.generator, vec![t])
+    }
+
+    /// The element type if `t` is `Generator<T>`.
+    pub fn as_generator<'a>(&self, t: &'a Ty) -> Option<&'a Ty> {
+        match t {
+            Ty::Adt(id, args) if Some(*id) == self.generator => args.first(),
+            _ => None,
+        }
     }
 
     /// The `TaskError` type.

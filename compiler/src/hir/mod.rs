@@ -143,6 +143,10 @@ pub enum FuncKind {
         /// than copies (an escaping closure with a reference-counted environment).
         by_ref: bool,
     },
+    /// A `gen fn`: a call makes a `Generator<elem>` (the function's `ret`) and runs none of
+    /// the body, which runs from `yield` to `yield` as the generator is resumed
+    /// (code generation makes it a coroutine, `codegen/generator.rs`).
+    Generator { elem: Ty },
 }
 
 #[derive(Clone, Debug)]
@@ -248,6 +252,30 @@ pub struct MatchArm {
     pub body: Expr,
 }
 
+/// What one case of a `select` does. Operands are locals, evaluated before the select in
+/// source order.
+#[derive(Clone, Debug)]
+pub enum SelectOp {
+    /// Receive from the channel in `chan`; the `Result<T>` goes to `result` (None: dropped).
+    Recv {
+        chan: LocalId,
+        result: Option<LocalId>,
+    },
+    /// Send the value of `value` (a copy is moved in) to the channel in `chan`.
+    Send { chan: LocalId, value: LocalId },
+    /// Fires after the milliseconds in the local (an `i64`).
+    Timeout(LocalId),
+    /// Fires when nothing is ready now.
+    Default,
+}
+
+/// A `select` case and the body it runs.
+#[derive(Clone, Debug)]
+pub struct SelectArm {
+    pub op: SelectOp,
+    pub body: Expr,
+}
+
 #[derive(Clone, Debug)]
 pub enum ExprKind {
     Int(u64),
@@ -327,6 +355,12 @@ pub enum ExprKind {
     Deref(Box<Expr>),
     /// The address of a place, as a raw pointer.
     AddrOf(Box<Expr>),
+    /// `select`: waits for the first case that can proceed (a random one among several
+    /// ready), performs it and runs its body; the value is the body's.
+    Select(Vec<SelectArm>),
+    /// `yield value` in a generator's body: hands the value to the caller of `next()` and
+    /// suspends until the next one.
+    Yield(Box<Expr>),
     /// A compile-time error that reached HIR (never for programs that checked cleanly).
     Unreachable,
 }
@@ -418,6 +452,10 @@ impl Expr {
                 body.may_write() || latch.as_ref().is_some_and(Block::may_write)
             }
             ExprKind::Return(v) => v.as_ref().is_some_and(|v| v.may_write()),
+            ExprKind::Select(arms) => arms.iter().any(|a| a.body.may_write()),
+            // Only the generator's own code runs its frame: a suspension writes none of
+            // its variables.
+            ExprKind::Yield(v) => v.may_write(),
         }
     }
 }

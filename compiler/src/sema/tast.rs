@@ -176,6 +176,27 @@ pub struct MatchArm {
     pub body: TExpr,
 }
 
+/// What one case of a `select` does (docs/reference.md 6.10).
+#[derive(Clone, Debug)]
+pub enum TSelectCase {
+    /// `case let pat = ch.recv()` (`bind: None` for `case ch.recv()`): the pattern binds
+    /// the receive's `Result<T>` (Err once the channel is closed and drained).
+    Recv { chan: TExpr, bind: Option<TPattern> },
+    /// `case ch.send(value)`.
+    Send { chan: TExpr, value: Box<TExpr> },
+    /// `case timeout(ms)`: `ms` is an `i64`.
+    Timeout(TExpr),
+    /// `default`.
+    Default,
+}
+
+/// A `select` case with the body it runs when it fires.
+#[derive(Clone, Debug)]
+pub struct TSelectArm {
+    pub case: TSelectCase,
+    pub body: TExpr,
+}
+
 #[derive(Clone, Debug)]
 pub struct Capture {
     pub local: LocalId,
@@ -345,6 +366,12 @@ pub enum TExprKind {
         body: TBlock,
         captures: Vec<Capture>,
     },
+    /// `select { case ... => body }`: the operands of the cases are evaluated in source
+    /// order, then the select waits for the first case that can proceed.
+    Select(Vec<TSelectArm>),
+    /// `yield value` in the body of a `gen fn` (the value has the generator's element
+    /// type; the expression is `void`).
+    Yield(Box<TExpr>),
     /// `a..b` used as a value (only inside `for`).
     Range {
         start: Box<TExpr>,

@@ -14,6 +14,24 @@ pub enum Node<'a> {
     Closure(&'a TClosure),
 }
 
+/// The children of a `select` case: its channel and value or duration, then its pattern.
+fn select_case_children<'a>(c: &'a TSelectCase, f: &mut dyn FnMut(Node<'a>)) {
+    match c {
+        TSelectCase::Recv { chan, bind } => {
+            f(Node::Expr(chan));
+            if let Some(p) = bind {
+                f(Node::Pat(p));
+            }
+        }
+        TSelectCase::Send { chan, value } => {
+            f(Node::Expr(chan));
+            f(Node::Expr(value));
+        }
+        TSelectCase::Timeout(ms) => f(Node::Expr(ms)),
+        TSelectCase::Default => {}
+    }
+}
+
 /// Calls `f` on each direct child of `e`, in evaluation order.
 pub fn expr_children<'a>(e: &'a TExpr, f: &mut dyn FnMut(Node<'a>)) {
     use TExprKind as K;
@@ -53,6 +71,7 @@ pub fn expr_children<'a>(e: &'a TExpr, f: &mut dyn FnMut(Node<'a>)) {
         | K::AddrOf(x)
         | K::Deref(x)
         | K::Spawn(x)
+        | K::Yield(x)
         | K::Unwrap { expr: x, .. }
         | K::Try { expr: x, .. } => ex(x),
         K::Struct { fields, .. } | K::Variant { fields, .. } => fields.iter().for_each(ex),
@@ -68,6 +87,14 @@ pub fn expr_children<'a>(e: &'a TExpr, f: &mut dyn FnMut(Node<'a>)) {
             }
         }
         K::Closure(c) => f(Node::Closure(c)),
+        K::Select(arms) => {
+            for arm in arms {
+                select_case_children(&arm.case, f);
+            }
+            for arm in arms {
+                f(Node::Expr(&arm.body));
+            }
+        }
         K::If {
             cond,
             then_block,

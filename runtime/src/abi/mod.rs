@@ -2,6 +2,7 @@
 //! area. Each function checks or converts its arguments and calls the layer that
 //! implements it; `docs/runtime.md` is the contract with the compiler.
 
+pub mod generator;
 pub mod io;
 pub mod map;
 pub mod mem;

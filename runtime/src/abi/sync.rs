@@ -204,40 +204,48 @@ pub unsafe extern "C-unwind" fn weft_rt_channel_release(ch: *mut c_void) {
 }
 
 /// `int64_t weft_rt_select(const WeftSelectCase *cases, int64_t n, int64_t timeout_ms,
-/// bool has_default)`
+/// bool has_default, const WeftLoc *loc)`
 ///
 /// ```c
 /// typedef struct WeftSelectCase {
 ///     void *ch;         /* the channel; NULL: a case that never fires */
 ///     int32_t op;       /* 0 receive, 1 send */
-///     void *value;      /* receive: the slot to fill; send: the element (moved in if it fires) */
+///     void *value;      /* receive: the slot to fill; send: the element (always moved in) */
 ///     int32_t *status;  /* receives 0 ok or 1 closed when the case fires; nullable */
 /// } WeftSelectCase;     /* 32 bytes */
 /// ```
 ///
 /// Waits until one case can proceed, performs it, and returns its index; among several
-/// ready cases it picks one at random. Returns `n` at once when nothing is ready and
-/// `has_default` (or `timeout_ms == 0`), `n` when `timeout_ms > 0` milliseconds pass
-/// first (`timeout_ms < 0`: no timeout), and `-1` when the calling task is cancelled while
-/// it waits. A send case that fires on a closed channel reports 1 and releases its element;
-/// send cases that do not fire leave their element with the caller. Go's `selectgo`:
-/// every channel is locked in address order, one waiter is queued on all of them, and the
-/// first notifier to claim it wins.
+/// ready cases it picks one uniformly at random. Returns `n` at once when nothing is ready
+/// and `has_default` (or `timeout_ms == 0`), and `n` when `timeout_ms > 0` milliseconds pass
+/// first (`timeout_ms < 0`: no timeout). Every send case's element is moved in: the one that
+/// fires goes to the channel (or is released when its channel is closed, status 1), the
+/// others are released before the call returns. A green task cancelled while it waits
+/// panics `cancelled` at `loc` (its elements released first), which ends it as cancelled,
+/// as `lock()` does. Go's `selectgo`: every channel is locked in address order, one waiter
+/// is queued on all of them, and the first notifier to claim it wins
+/// (`runtime/src/sync/select.rs`).
 ///
 /// # Safety
-/// `cases` holds `n` cases whose channels are null or live.
+/// `cases` holds `n` cases whose channels are null or live, whose send elements hold one
+/// element of their channel's type.
 pub unsafe extern "C-unwind" fn weft_rt_select(
     cases: *const SelectCase,
     n: i64,
     timeout_ms: i64,
     has_default: bool,
+    loc: Option<&WeftLoc>,
 ) -> i64 {
     let cases = if n <= 0 {
         &[][..]
     } else {
         std::slice::from_raw_parts(cases, n as usize)
     };
-    select::select(cases, timeout_ms, has_default)
+    let fired = select::select(cases, timeout_ms, has_default, loc);
+    if fired == select::SELECT_CANCELLED {
+        crate::panic::panic_at(crate::sched::CANCELLED_MESSAGE, loc);
+    }
+    fired
 }
 switching_entry!("weft_rt_select" => weft_rt_select);
 

@@ -148,6 +148,31 @@ fn release_task_locks(task: &Task) {
     }
 }
 
+/// Runs `f` as cleanup code, as a `defer` runs during unwinding: a panic inside it prints
+/// `panic while unwinding` and ends the process (nothing can unwind through the runtime
+/// frame that called it), and its waits are not cut short by a cancellation of the task.
+/// What a dropped generator's pending `defer`s run under (`sched/generator.rs`).
+pub(crate) fn as_cleanup<R>(f: impl FnOnce() -> R) -> R {
+    use std::sync::atomic::Ordering::Relaxed;
+    match current_task() {
+        Some(task) => {
+            let was = task.flags.fetch_or(UNWINDING, Relaxed) & UNWINDING != 0;
+            let r = f();
+            if !was {
+                task.flags.fetch_and(!UNWINDING, Relaxed);
+            }
+            r
+        }
+        None => {
+            let was = unwind::thread_unwinding();
+            unwind::set_thread_unwinding(true);
+            let r = f();
+            unwind::set_thread_unwinding(was);
+            r
+        }
+    }
+}
+
 /// Marks the calling frame as the unwind boundary of the running task: a panic in code it
 /// calls unwinds up to it (see [`crate::panic::unwind`]). For the runtime's frames that
 /// call compiled code.

@@ -69,6 +69,7 @@
 pub(crate) mod activation;
 pub mod deadlock;
 pub mod failure;
+pub mod generator;
 pub mod join;
 pub(crate) mod pool;
 pub mod queue;

@@ -1,31 +1,49 @@
 //! `select` over channel operations, after Go's `selectgo` (runtime/select.go).
 //!
-//! 1. Poll the cases in a random order; the first ready one (a parked partner, buffered
-//!    room or values, or a closed channel) fires. All channels are locked, in address order
-//!    (each once), for the whole poll, so the choice is atomic.
+//! 1. Poll the cases in a random order (Go's `pollorder`, a Fisher-Yates shuffle); the
+//!    first ready one (a parked partner, buffered room or values, or a closed channel)
+//!    fires. All channels are locked for the whole poll, in address order and each once
+//!    (Go's `lockorder`), so the choice is atomic and two selects over the same channels
+//!    cannot deadlock on each other's locks.
 //! 2. Nothing ready: with a default case (or a zero timeout) return at once; otherwise one
 //!    [`Waiter`] is enqueued in the queue of every case (one [`WaitEntry`] per case, naming
-//!    the case's value or slot), the channels are unlocked, and the caller parks.
+//!    the case's value or slot), the channels are unlocked, and the caller parks: a green
+//!    task alone, an OS thread on its futex.
 //! 3. The first notifier to claim the waiter wins and performs its case (the claim makes
-//!    the other entries stale); on wake-up every channel is locked again and the entries
-//!    still queued are removed.
+//!    the other entries stale, and a value is handed over only by the claim's winner, so
+//!    none is lost or delivered twice when selects race); on wake-up every channel is
+//!    locked again and the entries still queued are removed (Go's pass 3).
 //!
-//! Invariants: the entries live in one heap block owned by the select call until step 3
-//! has unlinked them all; the winning case is the wake token's case index; null channels
-//! never fire (a select of only null channels waits for cancellation or its timeout).
+//! Ownership: a select takes over every send case's value. The one that fires is moved
+//! into the channel (or released, when it fires on a closed channel); the others are
+//! released before the select returns, also when it returns for its default, its timeout
+//! or a cancellation. So the caller never needs to know which case fired to know what it
+//! still owns.
+//!
+//! Invariants: the entries live in this call's frame (for up to [`INLINE`] cases; a heap
+//! block beyond) and are not moved or freed before step 3 has unlinked them all; the
+//! winning case is the wake token's case index; null channels never fire (a select of only
+//! null channels waits for cancellation or its timeout). No claim is
+//! finished while channel locks are held: finishing may wake an OS thread with a system
+//! call.
 
+use std::mem::MaybeUninit;
 use std::ptr;
 
-use super::channel::{Channel, TOKEN_CLOSED};
+use super::channel::{Channel, Handoff, TOKEN_CLOSED};
 use super::handle::Handle;
 use super::waitq::{WaitEntry, WaitQueue};
 use super::Status;
+use crate::panic::WeftLoc;
 use crate::sched::{Waiter, WakeReason};
 
 /// `select` case operation: receive into `value`.
 pub const OP_RECV: i32 = 0;
 /// `select` case operation: send the value at `value` (moved in if the case fires).
 pub const OP_SEND: i32 = 1;
+
+/// Cases handled without a heap allocation.
+pub const INLINE: usize = 8;
 
 /// One case of a `select` (C layout `{ void *ch; int32_t op; void *value; int32_t *status; }`,
 /// 32 bytes).
@@ -45,62 +63,168 @@ pub struct SelectCase {
 /// What a select returns when the calling task was cancelled while it waited.
 pub const SELECT_CANCELLED: i64 = -1;
 
+/// What the deadlock report says a parked select waits for.
+const PARK_REASON: &str = "waiting in select";
+
 /// Runs a `select` over `cases` and returns the index of the case that fired, `n` for the
 /// default case or a timeout (`timeout_ms >= 0`; negative: no timeout), or
-/// [`SELECT_CANCELLED`]. A send case that fires on a closed channel reports status 1 and
-/// releases its value; a send case that does not fire leaves its value with the caller.
+/// [`SELECT_CANCELLED`] when the calling task was cancelled while it waited (a ready case
+/// still fires in a cancelled task: only the wait is cut short). Every send case's value is
+/// taken over (see the module docs); `loc` is the select's source location, for the
+/// deadlock report and the panic of a destroyed channel (after which nothing is sent and
+/// every send value has been released).
 ///
 /// # Safety
-/// Every case's channel is null or live; values and status pointers are valid.
-pub unsafe fn select(cases: &[SelectCase], timeout_ms: i64, has_default: bool) -> i64 {
+/// Every case's channel is null or live; values and status pointers are valid; a send
+/// case's value holds one element of its channel's type.
+pub unsafe fn select(
+    cases: &[SelectCase],
+    timeout_ms: i64,
+    has_default: bool,
+    loc: Option<&WeftLoc>,
+) -> i64 {
     let n = cases.len();
-    for c in cases {
-        if let Some(ch) = c.ch.as_ref() {
-            ch.check_live(None);
+    if n <= INLINE {
+        let mut poll = [const { MaybeUninit::<usize>::uninit() }; INLINE];
+        let mut locks = [const { MaybeUninit::<*mut Channel>::uninit() }; INLINE];
+        let mut entries = [const { MaybeUninit::<WaitEntry>::uninit() }; INLINE];
+        select_in(
+            cases,
+            Scratch {
+                poll: poll.as_mut_ptr().cast(),
+                locks: locks.as_mut_ptr().cast(),
+                entries: entries.as_mut_ptr().cast(),
+            },
+            timeout_ms,
+            has_default,
+            loc,
+        )
+    } else {
+        let mut poll: Vec<usize> = Vec::with_capacity(n);
+        let mut locks: Vec<*mut Channel> = Vec::with_capacity(n);
+        let mut entries: Vec<WaitEntry> = Vec::with_capacity(n);
+        select_in(
+            cases,
+            Scratch {
+                poll: poll.as_mut_ptr(),
+                locks: locks.as_mut_ptr(),
+                entries: entries.as_mut_ptr(),
+            },
+            timeout_ms,
+            has_default,
+            loc,
+        )
+    }
+}
+
+/// The working memory of one select, room for `n` items each (in the caller's frame for up
+/// to [`INLINE`] cases, uninitialized): the poll order, the lock order, the wait entries.
+/// The entries do not move while they are queued.
+struct Scratch {
+    poll: *mut usize,
+    locks: *mut *mut Channel,
+    entries: *mut WaitEntry,
+}
+
+/// [`select`] with its working memory.
+#[inline(always)]
+unsafe fn select_in(
+    cases: &[SelectCase],
+    scratch: Scratch,
+    timeout_ms: i64,
+    has_default: bool,
+    loc: Option<&WeftLoc>,
+) -> i64 {
+    let n = cases.len();
+    // Poll order: a random permutation of the live cases (an inside-out Fisher-Yates
+    // shuffle, as Go's `pollorder`). One draw from the thread's generator seeds a local
+    // one, and each index comes from a multiply-shift rather than a division (Lemire's
+    // reduction, as Go's `cheaprandn`). Lock order: their channels by address.
+    let poll = scratch.poll;
+    let locks = scratch.locks;
+    let mut rng = super::fast_random();
+    let mut live = 0;
+    let mut destroyed = false;
+    for (i, c) in cases.iter().enumerate() {
+        if c.ch.is_null() {
+            continue;
+        }
+        destroyed |= is_destroyed(c);
+        let j = (((rng >> 32) * (live as u64 + 1)) >> 32) as usize;
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *poll.add(live) = *poll.add(j);
+        *poll.add(j) = i;
+        *locks.add(live) = c.ch;
+        live += 1;
+    }
+    if destroyed {
+        release_sends(cases, None);
+        for c in cases {
+            if let Some(ch) = c.ch.as_ref() {
+                ch.check_live(loc);
+            }
         }
     }
-    // Poll order: a random permutation (Fisher-Yates, as Go's cheaprandn shuffle).
-    let mut poll: Vec<usize> = (0..n).filter(|&i| !cases[i].ch.is_null()).collect();
-    for i in (1..poll.len()).rev() {
-        let j = (super::fast_random() % (i as u64 + 1)) as usize;
-        poll.swap(i, j);
-    }
-    // Lock order: by channel address, each channel once.
-    let mut locks: Vec<*mut Channel> = poll.iter().map(|&i| cases[i].ch).collect();
-    locks.sort_unstable();
-    locks.dedup();
-    lock_all(&locks);
+    let poll = std::slice::from_raw_parts(poll, live);
+    let locks = sorted_unique(std::slice::from_raw_parts_mut(locks, live));
+    lock_all(locks);
 
-    for &i in &poll {
-        if let Some(status) = try_case(&cases[i]) {
-            unlock_all(&locks);
-            return fired(&cases[i], i, status);
+    for &i in poll {
+        if let Some((status, handoff)) = try_case(cases.get_unchecked(i)) {
+            unlock_all(locks);
+            handoff.finish();
+            return fired(cases, i, status);
         }
     }
     if has_default || timeout_ms == 0 {
-        unlock_all(&locks);
+        unlock_all(locks);
+        release_sends(cases, None);
         return n as i64;
     }
 
     let waiter = Waiter::prepare(true);
-    let mut entries: Vec<WaitEntry> = poll
-        .iter()
-        .map(|&i| WaitEntry::for_select(waiter, cases[i].value, i))
-        .collect();
-    let base = entries.as_mut_ptr();
+    let base = scratch.entries;
     for (k, &i) in poll.iter().enumerate() {
-        queue_of(&cases[i]).push_back(base.add(k));
+        let c = cases.get_unchecked(i);
+        let e = base.add(k);
+        e.write(WaitEntry::for_select(waiter, c.value, i));
+        queue_of(c).push_back(e);
     }
-    unlock_all(&locks);
+    unlock_all(locks);
     let deadline = (timeout_ms > 0).then(|| crate::os::clock::deadline_after_ms(timeout_ms));
-    let wake = waiter.park("waiting in select", deadline);
+    let wake = waiter.park_at(PARK_REASON, loc, deadline);
 
-    lock_all(&locks);
-    for (k, &i) in poll.iter().enumerate() {
-        queue_of(&cases[i]).remove(base.add(k));
+    // Pass 3: unlink the entries still queued. The one a notifier won through was unlinked
+    // by it, under its channel's lock, before the claim; once the wake is observed, that
+    // notifier touches the entry no more, so a channel no other case of this select uses
+    // need not be locked again.
+    let won = match wake.reason {
+        WakeReason::Notified => Some(wake.token >> 1),
+        _ => None,
+    };
+    for &ch in locks {
+        let skip = won.is_some_and(|w| {
+            cases.get_unchecked(w).ch == ch
+                && poll
+                    .iter()
+                    .filter(|&&i| cases.get_unchecked(i).ch == ch)
+                    .count()
+                    == 1
+        });
+        if skip {
+            continue;
+        }
+        (*ch).lock.lock();
+        for (k, &i) in poll.iter().enumerate() {
+            let c = cases.get_unchecked(i);
+            if c.ch == ch {
+                queue_of(c).remove(base.add(k));
+            }
+        }
+        (*ch).lock.unlock();
     }
-    unlock_all(&locks);
-    drop(entries);
 
     match wake.reason {
         WakeReason::Notified => {
@@ -110,52 +234,108 @@ pub unsafe fn select(cases: &[SelectCase], timeout_ms: i64, has_default: bool) -
             } else {
                 Status::Ok
             };
-            fired(&cases[i], i, status)
+            fired(cases, i, status)
         }
-        WakeReason::TimedOut => n as i64,
-        WakeReason::Cancelled => SELECT_CANCELLED,
+        WakeReason::TimedOut => {
+            release_sends(cases, None);
+            n as i64
+        }
+        WakeReason::Cancelled => {
+            release_sends(cases, None);
+            SELECT_CANCELLED
+        }
     }
 }
 
-/// Under all locks: performs case `c` if it is ready now.
-unsafe fn try_case(c: &SelectCase) -> Option<Status> {
+/// Sorts `s` and moves its distinct items to the front (insertion sort: a select has few
+/// cases); returns them.
+#[inline(always)]
+fn sorted_unique<T: Ord + Copy>(s: &mut [T]) -> &[T] {
+    if s.len() == 2 {
+        if s[0] > s[1] {
+            s.swap(0, 1);
+        }
+        let kept = if s[0] == s[1] { 1 } else { 2 };
+        return &s[..kept];
+    }
+    for i in 1..s.len() {
+        let mut j = i;
+        while j > 0 && s[j - 1] > s[j] {
+            s.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    let mut kept = 0;
+    for i in 0..s.len() {
+        if kept == 0 || s[kept - 1] != s[i] {
+            s[kept] = s[i];
+            kept += 1;
+        }
+    }
+    &s[..kept]
+}
+
+unsafe fn is_destroyed(c: &SelectCase) -> bool {
+    c.ch.as_ref()
+        .is_some_and(|ch| ch.destroyed().load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Under all locks: performs case `c` if it is ready now, returning its status and the
+/// hand-off to finish once the locks are released.
+unsafe fn try_case(c: &SelectCase) -> Option<(Status, Handoff)> {
     let ch = &*c.ch;
     let st = ch.st();
     if c.op == OP_SEND {
         if st.closed {
-            return Some(Status::Closed);
+            return Some((Status::Closed, Handoff::None));
         }
-        if ch.give_to_receiver(st, c.value).finish() {
-            return Some(Status::Ok);
+        let handoff = ch.give_to_receiver(st, c.value);
+        if !handoff.is_none() {
+            return Some((Status::Ok, handoff));
         }
         if st.count < ch.capacity() {
             ch.buffer_push(st, c.value);
-            return Some(Status::Ok);
+            return Some((Status::Ok, Handoff::None));
         }
     } else {
-        if ch.take_from_sender(st, c.value).finish() {
-            return Some(Status::Ok);
+        let handoff = ch.take_from_sender(st, c.value);
+        if !handoff.is_none() {
+            return Some((Status::Ok, handoff));
         }
         if st.count > 0 {
             ch.buffer_pop(st, c.value);
-            return Some(Status::Ok);
+            return Some((Status::Ok, Handoff::None));
         }
         if st.closed {
-            return Some(Status::Closed);
+            return Some((Status::Closed, Handoff::None));
         }
     }
     None
 }
 
-/// Reports case `i` as fired with `status` (releasing a send's value on a closed channel).
-unsafe fn fired(c: &SelectCase, i: usize, status: Status) -> i64 {
+/// Reports case `i` as fired with `status`: a send on a closed channel releases its value,
+/// and every other send case's value is released (it was taken over and not sent).
+unsafe fn fired(cases: &[SelectCase], i: usize, status: Status) -> i64 {
+    let c = &cases[i];
     if status == Status::Closed && c.op == OP_SEND {
         (*c.ch).drop_elem(c.value);
     }
     if !c.status.is_null() {
         ptr::write(c.status, status as i32);
     }
+    release_sends(cases, Some(i));
     i as i64
+}
+
+/// Releases the value of every send case except `except` (the one that fired).
+unsafe fn release_sends(cases: &[SelectCase], except: Option<usize>) {
+    for (k, c) in cases.iter().enumerate() {
+        if c.op == OP_SEND && Some(k) != except {
+            if let Some(ch) = c.ch.as_ref() {
+                ch.drop_elem(c.value);
+            }
+        }
+    }
 }
 
 /// The queue case `c` waits in: its channel's senders or receivers (under the channel's
@@ -209,13 +389,13 @@ mod tests {
             },
         ];
         assert_eq!(
-            unsafe { select(&cases, -1, true) },
+            unsafe { select(&cases, -1, true, None) },
             2,
             "nothing ready: default"
         );
         let mut x = 5i64;
         unsafe { (*a).send((&mut x as *mut i64).cast(), None, None) };
-        assert_eq!(unsafe { select(&cases, -1, false) }, 0);
+        assert_eq!(unsafe { select(&cases, -1, false, None) }, 0);
         assert_eq!((va, sa), (5, 0));
         let addr = b as usize;
         let t = std::thread::spawn(move || {
@@ -223,12 +403,52 @@ mod tests {
             let mut y = 6i64;
             unsafe { (*(addr as *mut Channel)).send((&mut y as *mut i64).cast(), None, None) }
         });
-        assert_eq!(unsafe { select(&cases, -1, false) }, 1);
+        assert_eq!(unsafe { select(&cases, -1, false, None) }, 1);
         assert_eq!((vb, sb), (6, 0));
         assert_eq!(t.join().unwrap(), Status::Ok);
         unsafe {
             handle::release(a);
             handle::release(b);
+        }
+    }
+
+    #[test]
+    fn lock_order_is_sorted_and_unique() {
+        let mut s: Vec<usize> = (0..20).rev().map(|i| i % 7).collect();
+        assert_eq!(sorted_unique(&mut s), &[0, 1, 2, 3, 4, 5, 6]);
+        let mut t = [3, 1, 3, 2];
+        assert_eq!(sorted_unique(&mut t), &[1, 2, 3]);
+    }
+
+    #[test]
+    fn more_cases_than_inline() {
+        let chans: Vec<*mut Channel> = (0..INLINE + 3)
+            .map(|_| unsafe { Channel::new(1, &I64).unwrap() })
+            .collect();
+        let mut vals = vec![0i64; chans.len()];
+        let mut x = 42i64;
+        unsafe { (*chans[INLINE + 1]).send((&mut x as *mut i64).cast(), None, None) };
+        let cases: Vec<SelectCase> = chans
+            .iter()
+            .zip(vals.iter_mut())
+            .map(|(&ch, v)| SelectCase {
+                ch,
+                op: OP_RECV,
+                value: (v as *mut i64).cast(),
+                status: ptr::null_mut(),
+            })
+            .collect();
+        assert_eq!(
+            unsafe { select(&cases, -1, false, None) },
+            (INLINE + 1) as i64
+        );
+        assert_eq!(vals[INLINE + 1], 42);
+        assert_eq!(
+            unsafe { select(&cases, 5, false, None) },
+            cases.len() as i64
+        );
+        for ch in chans {
+            unsafe { handle::release(ch) };
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Desugaring: loops (`while`, `while let`, `for` over ranges, vectors, arrays, maps and
-//! `next()` iterators), `if let`, the error operators `!` `?` `??`, and implicit
-//! conversions.
+//! `next()` iterators; over generators in `generator.rs`), `if let`, the error operators
+//! `!` `?` `??`, and implicit conversions.
 
 use super::func::FnLower;
 use crate::common::intrinsic::{CoreOp, IntOp, Intrinsic, MapOp, VecOp};
@@ -33,11 +33,17 @@ fn wild(ty: Ty, span: Span) -> Pattern {
     }
 }
 
-fn local_expr(l: LocalId, ty: Ty, span: Span) -> Expr {
+pub(super) fn local_expr(l: LocalId, ty: Ty, span: Span) -> Expr {
     expr(ExprKind::Local(l), ty, span)
 }
 
-fn intrinsic(op: Intrinsic, type_args: Vec<Ty>, args: Vec<Arg>, ty: Ty, span: Span) -> Expr {
+pub(super) fn intrinsic(
+    op: Intrinsic,
+    type_args: Vec<Ty>,
+    args: Vec<Arg>,
+    ty: Ty,
+    span: Span,
+) -> Expr {
     expr(
         ExprKind::Call {
             target: CallTarget::Intrinsic { op, type_args },
@@ -48,7 +54,7 @@ fn intrinsic(op: Intrinsic, type_args: Vec<Ty>, args: Vec<Arg>, ty: Ty, span: Sp
     )
 }
 
-fn arg(e: Expr, mode: PassMode) -> Arg {
+pub(super) fn arg(e: Expr, mode: PassMode) -> Arg {
     Arg { expr: e, mode }
 }
 
@@ -207,7 +213,13 @@ impl FnLower<'_, '_> {
     }
 
     /// `loop { match s { pat => body, _ => break } }`
-    fn match_or_break(&mut self, s: Expr, pat: Pattern, body: Block, span: Span) -> Expr {
+    pub(super) fn match_or_break(
+        &mut self,
+        s: Expr,
+        pat: Pattern,
+        body: Block,
+        span: Span,
+    ) -> Expr {
         let sty = s.ty.clone();
         let m = expr(
             ExprKind::Match {
@@ -254,6 +266,9 @@ impl FnLower<'_, '_> {
                 self.for_indexed(array, index, pat, iter, body, span)
             }
             ForKind::Map => self.for_map(index, pat, iter, body, span),
+            ForKind::Next(_) if self.cx.checked.defs.lang.as_generator(&iter.ty).is_some() => {
+                self.for_generator(pat, iter, body, span)
+            }
             ForKind::Next(r) => {
                 let target = self.cx.target(r);
                 let mutable = self.cx.checked.defs.func(r.fn_id).receiver == Some(true);
@@ -284,7 +299,7 @@ impl FnLower<'_, '_> {
     }
 
     /// `Some(p)` over an Option type.
-    fn some_pattern(&self, opt: &Ty, p: Pattern, span: Span) -> Pattern {
+    pub(super) fn some_pattern(&self, opt: &Ty, p: Pattern, span: Span) -> Pattern {
         let Ty::Adt(adt, _) = opt else {
             return p;
         };
@@ -299,7 +314,7 @@ impl FnLower<'_, '_> {
         }
     }
 
-    fn let_local(&self, l: LocalId, init: Expr, span: Span) -> Stmt {
+    pub(super) fn let_local(&self, l: LocalId, init: Expr, span: Span) -> Stmt {
         Stmt::Let {
             pat: Pattern {
                 kind: PatternKind::Bind(l),
@@ -312,7 +327,7 @@ impl FnLower<'_, '_> {
     }
 
     /// `{ stmts; value }` as an expression.
-    fn scoped(&self, stmts: Vec<Stmt>, value: Expr, span: Span) -> Expr {
+    pub(super) fn scoped(&self, stmts: Vec<Stmt>, value: Expr, span: Span) -> Expr {
         let ty = value.ty.clone();
         expr(ExprKind::Block(block(stmts, Some(value), span)), ty, span)
     }

@@ -36,12 +36,21 @@ pub(super) fn lower_instance(cx: &mut ProgramCx, inst: tast::InstId, id: FuncId)
         },
     };
     let f = &fl.cx.funcs[id.0 as usize];
+    let def = fl.cx.checked.defs.func(instance.fn_id);
+    let (kind, ret) = if def.flags.is_gen {
+        // The instance's `ret` is the body's (void); a call returns the generator.
+        let elem = def.ret.subst(&instance.type_args);
+        let ret = fl.cx.checked.defs.lang.generator_of(elem.clone());
+        (FuncKind::Generator { elem }, ret)
+    } else {
+        (FuncKind::Plain, instance.ret.clone())
+    };
     Func {
         name: f.name.clone(),
         symbol: f.symbol.clone(),
-        kind: FuncKind::Plain,
+        kind,
         params,
-        ret: instance.ret.clone(),
+        ret,
         locals: fl.locals,
         body,
         span,
@@ -288,6 +297,8 @@ impl<'c, 'a> FnLower<'c, 'a> {
                 args: self.value_args(parts),
             },
             TExprKind::Coerce(c, inner) => return self.coercion(c, inner, e.ty.clone(), e.span),
+            TExprKind::Select(arms) => return self.select(arms, &e.ty, e.span),
+            TExprKind::Yield(v) => ExprKind::Yield(self.boxed(v)),
             TExprKind::Error => ExprKind::Unreachable,
             _ => return self.desugar(e),
         };

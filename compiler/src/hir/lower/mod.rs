@@ -4,7 +4,9 @@
 mod autopar;
 mod desugar;
 mod func;
+mod generator;
 mod scope;
+mod select;
 
 use super::*;
 use crate::sema::defs::{CheckedProgram, FnBody};

@@ -496,6 +496,9 @@ impl FnCx<'_, '_> {
         if def.flags.is_async {
             ret = self.promise_of(ret);
         }
+        if def.flags.is_gen {
+            ret = self.g.defs.lang.generator_of(ret);
+        }
         let mut blame = self.blame_begin(&type_args, expected, receiver.as_ref());
         if let Some(exp) = expected {
             if !matches!(self.resolve(exp), Ty::Infer(_)) {

@@ -367,6 +367,17 @@ impl FnCx<'_, '_> {
         seen: &mut Vec<AdtId>,
     ) -> Option<String> {
         let adt = self.g.defs.adt(id);
+        if which == AutoTrait::Send && Some(id) == self.g.defs.lang.generator {
+            // A generator's captured state (its `gen fn`'s parameters) is Send by rule
+            // (E0301 at the parameter); what it will yield must be Send too.
+            let elem = args.first()?;
+            return self.not_auto_reason(which, elem, seen).map(|r| {
+                format!(
+                    "the generator yields values of type `{}`; {r}",
+                    self.g.defs.show(elem)
+                )
+            });
+        }
         let asserted = which == AutoTrait::Send && adt.attrs.send;
         if asserted || seen.contains(&id) {
             return None;

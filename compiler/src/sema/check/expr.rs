@@ -124,9 +124,9 @@ impl FnCx<'_, '_> {
             ExprKind::Concurrent { timeout, body } => {
                 self.check_concurrent(timeout.as_deref(), body, false, span)
             }
-            ExprKind::Select(_) => self.not_yet(span, "`select` statements"),
+            ExprKind::Select(arms) => self.check_select(arms, expected, span),
             ExprKind::TryScope(inner) => self.check_try_scope(inner, span),
-            ExprKind::Yield(_) => self.not_yet(span, "generators (`yield`)"),
+            ExprKind::Yield(value) => self.check_yield(value, span),
             ExprKind::Spawn(what) => self.check_spawn(what, span),
             ExprKind::Error => self.error_expr(span),
         }
@@ -161,18 +161,6 @@ impl FnCx<'_, '_> {
             ty,
             span,
         }
-    }
-
-    /// Reports a construct the compiler parses but does not implement yet (E0900).
-    fn not_yet(&mut self, span: Span, what: &str) -> TExpr {
-        self.push(
-            Diagnostic::error(diag::E0900, span, format!("{what} are not implemented yet"))
-                .with_note("docs/reference.md section 6.9 lists what this version parses but does not compile yet")
-                .with_help(
-                    "use `Promise`, `Task.spawn` or `Thread.spawn` from std/runtime and std/thread",
-                ),
-        );
-        self.error_expr(span)
     }
 
     /// The type of an unsuffixed literal: the expected numeric type, else a literal
@@ -442,10 +430,11 @@ impl FnCx<'_, '_> {
             .iter()
             .map(|p| (p.mode, p.ty.subst(&type_args)))
             .collect();
-        let ty = Ty::Fn(Box::new(crate::common::ty::FnTy {
-            params,
-            ret: def.ret.subst(&type_args),
-        }));
+        let mut ret = def.ret.subst(&type_args);
+        if def.flags.is_gen {
+            ret = self.g.defs.lang.generator_of(ret);
+        }
+        let ty = Ty::Fn(Box::new(crate::common::ty::FnTy { params, ret }));
         if let Some(exp) = expected {
             self.unify(&ty, exp);
         }

@@ -92,6 +92,8 @@ pub struct FnCx<'g, 'a> {
     pub annotation: Option<(Ty, Span)>,
     /// The type annotations of the locals declared with one.
     pub local_annotations: HashMap<LocalId, Span>,
+    /// The element type of the `gen fn` being checked (None for other functions).
+    pub gen_elem: Option<Ty>,
 }
 
 impl<'g, 'a> FnCx<'g, 'a> {
@@ -120,6 +122,7 @@ impl<'g, 'a> FnCx<'g, 'a> {
             deep_type_reported: false,
             annotation: None,
             local_annotations: HashMap::new(),
+            gen_elem: None,
         }
     }
 
@@ -129,8 +132,8 @@ impl<'g, 'a> FnCx<'g, 'a> {
         let mut cx = FnCx::new(g, f.module, f.generics.clone(), r.type_args.clone());
         cx.lenient = lenient;
         cx.depth = depth;
-        // A generator's declared type is what it yields; its body returns nothing (and
-        // generators are reported as not implemented below).
+        // A generator's declared type is what it yields; its body returns nothing
+        // (`check/generator.rs`).
         let ret = if f.flags.is_gen {
             Ty::Void
         } else {
@@ -174,11 +177,8 @@ impl<'g, 'a> FnCx<'g, 'a> {
             }
         }
         if f.flags.is_gen {
-            cx.error(
-                diag::E0900,
-                f.sig_span,
-                "generator functions (`gen fn`) are not implemented yet",
-            );
+            cx.gen_elem = Some(f.ret.subst(&r.type_args));
+            cx.check_gen_signature(&f, &r.type_args);
         }
         cx.check_effect_clause(f.effects.as_ref());
         let body = match &f.body {

@@ -8,9 +8,11 @@
 //! names and the like are reported.
 //!
 //! Submodules: [`fncx`] (scopes, locals, inference variables, coercion), [`expr`], [`call`]
-//! (calls, methods, arguments), [`blame`] (generic mismatches blamed on annotations), [`ops`] (operators and casts), [`stmt`], [`pattern`],
-//! [`closure`] (captures, escapes, Send), [`exhaustive`] (match coverage), [`zonk`]
-//! (finishing a function: resolving variables, literal ranges, instance requests).
+//! (calls, methods, arguments), [`blame`] (generic mismatches blamed on annotations),
+//! [`ops`] (operators and casts), [`stmt`], [`pattern`], [`closure`] (captures, escapes,
+//! Send), [`exhaustive`] (match coverage), [`select`], [`generator`] (`gen fn` and
+//! `yield`), [`zonk`] (finishing a function: resolving variables, literal ranges,
+//! instance requests).
 
 mod blame;
 mod call;
@@ -18,9 +20,11 @@ mod closure;
 mod exhaustive;
 mod expr;
 mod fncx;
+mod generator;
 mod ops;
 mod par;
 mod pattern;
+mod select;
 mod stmt;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@
 //! the body calls is requested as an instance.
 
 use super::fncx::FnCx;
-use crate::common::intrinsic::{CoreOp, Intrinsic, SyncOp, VecOp};
+use crate::common::intrinsic::{CoreOp, GenOp, Intrinsic, SyncOp, VecOp};
 use crate::common::ty::{Ty, VarKind};
 use crate::diagnostics::{self as diag, Diagnostic};
 use crate::sema::defs::FnBody;
@@ -58,6 +58,12 @@ impl FnCx<'_, '_> {
         match &def.body {
             FnBody::Intrinsic(op) => {
                 let op = *op;
+                // An instance carries the effects a call brings (sema/effects): those of a
+                // `with` clause, or a generator's body for `Generator<T>.next`.
+                if def.effects.is_some() || op == Intrinsic::Gen(GenOp::Next) {
+                    let depth = self.depth + 1;
+                    self.g.insts.request(r, Some(span), depth);
+                }
                 self.check_intrinsic_types(op, r, span);
             }
             FnBody::Ast { .. } => {
@@ -371,7 +377,26 @@ impl FnCx<'_, '_> {
                 self.fin_expr(scrutinee, seen);
                 self.fin_block(body, seen);
             }
-            TExprKind::Return(Some(v)) => self.fin_expr(v, seen),
+            TExprKind::Return(Some(v)) | TExprKind::Yield(v) => self.fin_expr(v, seen),
+            TExprKind::Select(arms) => {
+                for a in arms {
+                    match &mut a.case {
+                        TSelectCase::Recv { chan, bind } => {
+                            self.fin_expr(chan, seen);
+                            if let Some(p) = bind {
+                                self.fin_pat(p, seen);
+                            }
+                        }
+                        TSelectCase::Send { chan, value } => {
+                            self.fin_expr(chan, seen);
+                            self.fin_expr(value, seen);
+                        }
+                        TSelectCase::Timeout(ms) => self.fin_expr(ms, seen),
+                        TSelectCase::Default => {}
+                    }
+                    self.fin_expr(&mut a.body, seen);
+                }
+            }
             _ => {}
         }
     }

@@ -9,10 +9,12 @@
 //! The std library declares the effects at their sources (`with suspends` on
 //! `Channel.recv`, `with io` on `readFile`); an `extern fn` without a clause is
 //! `io, blocks`; printing is `io`; waiting for a scope's children or a `blocking { }`
-//! body suspends.
+//! body suspends, and so does a `select` without `default`. A generator's body runs in
+//! its `next` calls, which bring its effects ([`generators`]).
 
 pub mod autopar;
 pub mod explain;
+mod generators;
 mod infer;
 mod report;
 pub mod set;
@@ -59,16 +61,17 @@ pub fn analyze(
     opts: Options,
 ) -> EffectTable {
     let mut resources = Resources::default();
-    let declared: Vec<Option<EffectSet>> = program
+    let mut declared: Vec<Option<EffectSet>> = program
         .instances
         .iter()
         .map(|inst| declared_set(program.defs.func(inst.fn_id), program, &mut resources))
         .collect();
-    let bodies: Vec<Option<sites::BodySites>> = program
+    let mut bodies: Vec<Option<sites::BodySites>> = program
         .instances
         .iter()
         .map(|inst| inst.body.as_ref().map(|b| sites::collect(program, b)))
         .collect();
+    generators::charge_to_next(program, &mut declared, &mut bodies);
     let inferred = infer::infer(&declared, &bodies);
     let cx = report::Cx {
         program,

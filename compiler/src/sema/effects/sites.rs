@@ -7,7 +7,8 @@
 //! inherits its closure arguments' effects, and how a function that spawns a task that
 //! prints does not look pure). `blocks` does not escape bodies that run off the green
 //! tasks: `blocking { }` bodies and the closures passed to `Promise.blocking` and
-//! `Thread.spawn` (docs/reference.md section 7).
+//! `Thread.spawn` (docs/reference.md section 7). A `select` without `default` suspends; a
+//! call of a `gen fn` brings nothing (see `generators.rs`).
 
 use super::set::Atom;
 use crate::common::intrinsic::{Intrinsic, TaskOp, ThreadOp};
@@ -91,7 +92,12 @@ impl Walker<'_> {
         });
     }
 
+    /// A call of `r` (a `gen fn`'s call only makes the generator: it brings nothing, and
+    /// its body's effects are brought by `next`, see `generators.rs`).
     fn call(&mut self, r: &FnRef, span: Span) {
+        if self.program.defs.func(r.fn_id).flags.is_gen {
+            return;
+        }
         if let Some(inst) = self.program.instance_of(r.fn_id, &r.type_args) {
             self.push(span, SiteWhat::Call(inst, r.fn_id));
         }
@@ -197,6 +203,12 @@ impl Walker<'_> {
                 self.push(e.span, WAIT_CHILDREN);
                 self.walk_children(Node::Expr(e));
             }
+            K::Select(arms) => {
+                if !arms.iter().any(|a| matches!(a.case, TSelectCase::Default)) {
+                    self.push(e.span, WAIT_SELECT);
+                }
+                self.walk_children(Node::Expr(e));
+            }
             K::Blocking { body, .. } => {
                 self.push(e.span, WAIT_BLOCKING);
                 self.off_task(Node::Block(body));
@@ -218,6 +230,8 @@ const WAIT_CHILDREN: SiteWhat = SiteWhat::Fixed(
     Atom::Suspends,
     "waiting for a `concurrent` block's children",
 );
+/// A `select` without `default` may wait (one with `default` never does).
+const WAIT_SELECT: SiteWhat = SiteWhat::Fixed(Atom::Suspends, "waiting in `select`");
 const WAIT_BLOCKING: SiteWhat = SiteWhat::Fixed(Atom::Suspends, "waiting for `blocking { }`");
 
 /// Whether the closures passed to `f` run on an OS thread (`Thread.spawn`,

@@ -9,6 +9,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::channel::Ch;
 use common::{in_task, os_thread, I64};
 use weft_rt::abi::sync::*;
 use weft_rt::obj::rc::WeftGlue;
@@ -25,64 +26,6 @@ static COUNTED: WeftGlue = WeftGlue {
     release: Some(count_release),
     ..WeftGlue::plain(8, 8)
 };
-
-#[derive(Clone, Copy)]
-struct Ch(*mut c_void);
-// SAFETY: channels are thread-safe handles.
-unsafe impl Send for Ch {}
-unsafe impl Sync for Ch {}
-
-impl Ch {
-    fn new(cap: i64) -> Ch {
-        Ch::with_glue(cap, &I64)
-    }
-    fn with_glue(cap: i64, glue: &'static WeftGlue) -> Ch {
-        let ch = unsafe { weft_rt_channel_new(cap, glue, ptr::null_mut()) };
-        assert!(!ch.is_null());
-        Ch(ch)
-    }
-    fn send(self, v: i64) -> i32 {
-        unsafe { weft_rt_channel_send(self.0, (&v as *const i64).cast(), None) }
-    }
-    fn recv(self) -> (i32, i64) {
-        let mut v = -1i64;
-        let s = unsafe { weft_rt_channel_recv(self.0, (&mut v as *mut i64).cast(), None) };
-        (s, v)
-    }
-    fn try_send(self, v: i64) -> bool {
-        unsafe { weft_rt_channel_try_send(self.0, (&v as *const i64).cast(), None) }
-    }
-    fn try_recv(self) -> Option<i64> {
-        let mut v = 0i64;
-        unsafe { weft_rt_channel_try_recv(self.0, (&mut v as *mut i64).cast(), None) }.then_some(v)
-    }
-    fn recv_timeout(self, ms: i64) -> (i32, i64) {
-        let mut v = -1i64;
-        let s =
-            unsafe { weft_rt_channel_recv_timeout(self.0, (&mut v as *mut i64).cast(), ms, None) };
-        (s, v)
-    }
-    fn close(self) {
-        unsafe { weft_rt_channel_close(self.0, None) }
-    }
-    fn len(self) -> i64 {
-        unsafe { weft_rt_channel_len(self.0, None) }
-    }
-    fn release(self) {
-        unsafe { weft_rt_channel_release(self.0) }
-    }
-    /// `for v in ch`: receive until 1.
-    fn drain(self) -> Vec<i64> {
-        let mut out = Vec::new();
-        loop {
-            match self.recv() {
-                (0, v) => out.push(v),
-                (1, _) => return out,
-                (s, _) => panic!("status {s}"),
-            }
-        }
-    }
-}
 
 #[test]
 fn buffered_fifo_from_a_task_and_a_thread() {

@@ -7,47 +7,16 @@
 
 mod common;
 
-use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{counting, counts, os_thread, I64};
+use common::channel::Ch;
+use common::{counting, counts, os_thread};
 use weft_rt::abi::sync::*;
 use weft_rt::obj::rc::WeftGlue;
 use weft_rt::sched;
 use weft_rt::sync::select::{self, SelectCase, OP_RECV, OP_SEND, SELECT_CANCELLED};
-
-#[derive(Clone, Copy)]
-struct Ch(*mut c_void);
-// SAFETY: channels are thread-safe handles.
-unsafe impl Send for Ch {}
-unsafe impl Sync for Ch {}
-
-impl Ch {
-    fn new(cap: i64) -> Ch {
-        Ch::with_glue(cap, &I64)
-    }
-    fn with_glue(cap: i64, glue: &'static WeftGlue) -> Ch {
-        let ch = unsafe { weft_rt_channel_new(cap, glue, ptr::null_mut()) };
-        assert!(!ch.is_null());
-        Ch(ch)
-    }
-    fn send(self, v: i64) -> i32 {
-        unsafe { weft_rt_channel_send(self.0, (&v as *const i64).cast(), None) }
-    }
-    fn recv(self) -> (i32, i64) {
-        let mut v = -1i64;
-        let s = unsafe { weft_rt_channel_recv(self.0, (&mut v as *mut i64).cast(), None) };
-        (s, v)
-    }
-    fn close(self) {
-        unsafe { weft_rt_channel_close(self.0, None) }
-    }
-    fn release(self) {
-        unsafe { weft_rt_channel_release(self.0) }
-    }
-}
 
 fn case(ch: Ch, op: i32, value: *mut i64, status: *mut i32) -> SelectCase {
     SelectCase {

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod channel;
 pub mod process;
 
 use std::ffi::c_void;

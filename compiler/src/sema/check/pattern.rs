@@ -502,6 +502,32 @@ impl FnCx<'_, '_> {
         }
     }
 
+    /// Finishes one arm of a `match` or `select` whose scope is open: checks its body
+    /// against the arms' common type (`void` when the values are dropped), leaves the
+    /// arm's scope, and joins the body's type into `result` (the first arm that does not
+    /// diverge fixes it; later ones are coerced to it).
+    pub fn finish_arm(
+        &mut self,
+        body: &ast::Expr,
+        drop_values: bool,
+        result: &mut Option<Ty>,
+    ) -> TExpr {
+        let want = if drop_values {
+            Some(Ty::Void)
+        } else {
+            result.clone()
+        };
+        let mut body = self.check_expr(body, want.as_ref());
+        self.pop_scope();
+        if !drop_values && !self.resolve(&body.ty).is_never() {
+            match result {
+                Some(r) => body = self.coerce(body, &r.clone()),
+                None => *result = Some(body.ty.clone()),
+            }
+        }
+        body
+    }
+
     pub fn check_match(
         &mut self,
         scrutinee: &ast::Expr,
@@ -518,19 +544,7 @@ impl FnCx<'_, '_> {
             self.push_scope();
             let pat = self.check_pattern(&arm.pat, &sty, LocalKind::Binding);
             let guard = arm.guard.as_ref().map(|g| self.check_coerce(g, &Ty::Bool));
-            let want = if drop_values {
-                Some(Ty::Void)
-            } else {
-                result.clone()
-            };
-            let mut body = self.check_expr(&arm.body, want.as_ref());
-            self.pop_scope();
-            if !drop_values && !self.resolve(&body.ty).is_never() {
-                match &result {
-                    Some(r) => body = self.coerce(body, &r.clone()),
-                    None => result = Some(body.ty.clone()),
-                }
-            }
+            let body = self.finish_arm(&arm.body, drop_values, &mut result);
             tarms.push(MatchArm { pat, guard, body });
         }
         let scrut_span = s.span;

@@ -40,19 +40,7 @@ impl FnCx<'_, '_> {
         for arm in arms {
             self.push_scope();
             let case = self.check_select_case(&arm.case, arm.span, &mut seen);
-            let want = if drop_values {
-                Some(Ty::Void)
-            } else {
-                result.clone()
-            };
-            let mut body = self.check_expr(&arm.body, want.as_ref());
-            self.pop_scope();
-            if !drop_values && !self.resolve(&body.ty).is_never() {
-                match &result {
-                    Some(r) => body = self.coerce(body, &r.clone()),
-                    None => result = Some(body.ty.clone()),
-                }
-            }
+            let body = self.finish_arm(&arm.body, drop_values, &mut result);
             if let Some(case) = case {
                 tarms.push(TSelectArm { case, body });
             }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64};
 use crate::obj::string::WeftStr;
 use crate::panic::WeftLoc;
 use crate::sched::scope::{GroupScope, RangeFn, Scope, ScopeResult};
-use crate::sched::{SpawnSite, Task, TaskEnv};
+use crate::sched::{self, SpawnSite, Task, TaskEnv};
 use crate::sync::handle::{self, Handle};
 
 unsafe fn scope_ref<'a>(scope: *mut c_void) -> &'a Scope {
@@ -59,6 +59,7 @@ pub unsafe extern "C-unwind" fn weft_rt_scope_spawn_site(
     env: *mut c_void,
 ) -> *mut c_void {
     let task = scope_ref(scope).spawn(site, TaskEnv::Closure(code, env));
+    sched::yield_if_backlogged();
     task as *const Task as *mut c_void
 }
 
@@ -167,6 +168,7 @@ pub unsafe extern "C-unwind" fn weft_rt_task_group_spawn_site(
 ) -> *mut c_void {
     let g = &*group.cast::<TaskGroup>();
     let task = g.scope.scope().spawn(site, TaskEnv::Closure(code, env));
+    sched::yield_if_backlogged();
     task as *const Task as *mut c_void
 }
 

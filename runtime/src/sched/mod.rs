@@ -96,7 +96,7 @@ pub use task::{DropFn, Outcome, SpawnSite, Task, TaskEnv, TaskFn, DAEMON, DETACH
 pub use timer::sleep_ms;
 pub use waiter::{Claim, Waiter, Wake, WakeReason};
 pub(crate) use worker::switching_entry;
-pub use worker::{current_task, yield_now};
+pub use worker::{current_task, yield_if_backlogged, yield_now};
 
 use crate::lock::solo_rmw::SoloRmw;
 use crate::os::signals;

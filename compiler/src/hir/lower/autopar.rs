@@ -103,7 +103,7 @@ impl FnLower<'_, '_> {
                 init.span,
             );
             let h = self.new_local("$autopar", handle_ty.clone(), false, init.span);
-            stmts.push(bind(h, spawn));
+            stmts.push(self.let_local(h, spawn, init.span));
             taken.push((pat, h, handle_ty, init.ty.clone(), init.span));
         }
         let joined = call(
@@ -133,19 +133,5 @@ impl FnLower<'_, '_> {
             });
         }
         stmts
-    }
-}
-
-fn bind(l: LocalId, init: Expr) -> Stmt {
-    let ty = init.ty.clone();
-    let span = init.span;
-    Stmt::Let {
-        pat: Pattern {
-            kind: PatternKind::Bind(l),
-            ty,
-            span,
-        },
-        init,
-        else_block: None,
     }
 }

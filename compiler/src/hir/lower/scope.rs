@@ -100,17 +100,8 @@ impl FnLower<'_, '_> {
         let i64t = Ty::Int(IntTy::I64);
         let mut stmts = Vec::new();
         let mut bind = |this: &mut Self, name: &str, init: Expr| {
-            let ty = init.ty.clone();
-            let l = this.new_local(name, ty.clone(), false, span);
-            stmts.push(Stmt::Let {
-                pat: Pattern {
-                    kind: PatternKind::Bind(l),
-                    ty,
-                    span,
-                },
-                init,
-                else_block: None,
-            });
+            let l = this.new_local(name, init.ty.clone(), false, span);
+            stmts.push(this.let_local(l, init, span));
             l
         };
         let clo = self.closure_expr(body, span);
@@ -209,15 +200,7 @@ impl FnLower<'_, '_> {
             span,
         );
         let stmts = vec![
-            Stmt::Let {
-                pat: Pattern {
-                    kind: PatternKind::Bind(s),
-                    ty: scope_ty(),
-                    span,
-                },
-                init: open,
-                else_block: None,
-            },
+            self.let_local(s, open, span),
             Stmt::Defer(Block {
                 stmts: vec![Stmt::Expr(close)],
                 value: None,

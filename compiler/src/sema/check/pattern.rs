@@ -528,6 +528,18 @@ impl FnCx<'_, '_> {
         body
     }
 
+    /// The type of a `match` or `select` whose arms [`Self::finish_arm`] finished: `!` when
+    /// every arm diverges, `void` when the values are dropped, else the arms' common type.
+    pub fn arms_type(all_never: bool, drop_values: bool, result: Option<Ty>) -> Ty {
+        if all_never {
+            Ty::Never
+        } else if drop_values {
+            Ty::Void
+        } else {
+            result.unwrap_or(Ty::Void)
+        }
+    }
+
     pub fn check_match(
         &mut self,
         scrutinee: &ast::Expr,
@@ -551,13 +563,7 @@ impl FnCx<'_, '_> {
         self.check_coverage(&sty, &tarms, scrut_span);
         let all_never =
             !tarms.is_empty() && tarms.iter().all(|a| self.resolve(&a.body.ty).is_never());
-        let ty = if all_never {
-            Ty::Never
-        } else if drop_values {
-            Ty::Void
-        } else {
-            result.unwrap_or(Ty::Void)
-        };
+        let ty = Self::arms_type(all_never, drop_values, result);
         TExpr {
             kind: TExprKind::Match {
                 scrutinee: Box::new(s),

@@ -46,13 +46,7 @@ impl FnCx<'_, '_> {
             }
         }
         let all_never = tarms.iter().all(|a| self.resolve(&a.body.ty).is_never());
-        let ty = if all_never {
-            Ty::Never
-        } else if drop_values {
-            Ty::Void
-        } else {
-            result.unwrap_or(Ty::Void)
-        };
+        let ty = Self::arms_type(all_never, drop_values, result);
         TExpr {
             kind: TExprKind::Select(tarms),
             ty,

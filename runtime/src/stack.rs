@@ -54,6 +54,7 @@ pub const POKE: usize = usize::MAX;
 extern "C" {
     fn weft_rt__set_stack_limit(limit: usize);
     fn weft_rt__enter_task(limit: usize, cancel_flag: *const u8);
+    fn weft_rt__set_cancel_flag(cancel_flag: *const u8);
     fn weft_rt__stack_limit() -> usize;
     fn weft_rt__stack_limit_slot() -> *mut usize;
 }
@@ -91,6 +92,15 @@ pub fn enter_task(limit: usize, cancel_flag: &'static std::sync::atomic::AtomicB
     let flag: *const u8 = cancel_flag.as_ptr().cast_const().cast();
     // SAFETY: plain stores to the calling thread's thread-locals; the flag lives forever.
     unsafe { weft_rt__enter_task(limit, flag) }
+}
+
+/// Stores the address of the cancel flag generated code reads for `Task.isCancelled()`
+/// (see [`enter_task`]) without changing the stack limit.
+#[inline]
+pub fn set_cancel_flag(cancel_flag: &'static std::sync::atomic::AtomicBool) {
+    let flag: *const u8 = cancel_flag.as_ptr().cast_const().cast();
+    // SAFETY: a plain store to the calling thread's thread-local; the flag lives forever.
+    unsafe { weft_rt__set_cancel_flag(flag) }
 }
 
 /// The calling thread's current stack limit (see [`set_limit`]).

@@ -43,3 +43,9 @@ __attribute__((noinline)) uintptr_t weft_rt__stack_limit(void) {
 __attribute__((noinline)) uintptr_t *weft_rt__stack_limit_slot(void) {
     return &weft_rt_stack_limit;
 }
+
+/* The cancel flag alone: a task that starts or ends running a scope's child inline sees
+ * that child's flag meanwhile (runtime/src/sched/inline.rs). */
+__attribute__((noinline)) void weft_rt__set_cancel_flag(const uint8_t *cancel_flag) {
+    weft_rt_cancel_flag = cancel_flag;
+}

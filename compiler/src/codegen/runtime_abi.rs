@@ -100,6 +100,8 @@ const FUNCTIONS: &[(&str, &str)] = &[
     // Scopes and task groups.
     ("weft_rt_scope_open", "vpii"),
     ("weft_rt_scope_spawn_site", "ppppp"),
+    ("weft_rt_scope_run_inline", "vpppp"),
+    ("weft_rt_scope_fork", "vpppp"),
     ("weft_rt_scope_par_for", "vpiippp"),
     ("weft_rt_scope_wait", "wprp"),
     ("weft_rt_scope_close", "vp"),
@@ -176,6 +178,8 @@ const NEVER_UNWIND: &[&str] = &[
     "weft_rt_morestack",
     "weft_rt_scope_open",
     "weft_rt_scope_spawn_site",
+    "weft_rt_scope_run_inline",
+    "weft_rt_scope_fork",
     "weft_rt_scope_par_for",
     "weft_rt_scope_wait",
     "weft_rt_scope_close",

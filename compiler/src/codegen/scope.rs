@@ -57,6 +57,18 @@ impl<'a, 'ctx, 'p> FnCg<'a, 'ctx, 'p> {
                 let [site, code, env] = self.task_args(&args[1], &t, name);
                 Val::owned(self.rt_value("weft_rt_scope_spawn_site", &[s.into(), site, code, env]))
             }
+            ScopeOp::RunInline | ScopeOp::Fork => {
+                let s = self.arg_val(&args[0]);
+                let name = self.cg.site_name(span);
+                let [site, code, env] = self.task_args(&args[1], &Ty::Void, name);
+                let f = if op == ScopeOp::Fork {
+                    "weft_rt_scope_fork"
+                } else {
+                    "weft_rt_scope_run_inline"
+                };
+                self.call_rt(f, &[s.into(), site, code, env]);
+                self.unit()
+            }
             ScopeOp::ParFor => {
                 let s = self.arg_val(&args[0]);
                 let lo = self.arg_val(&args[1]);

@@ -179,6 +179,8 @@ intrinsic_group! {
     ScopeOp {
         Open = "scope_open",
         Spawn = "scope_spawn",
+        RunInline = "scope_run_inline",
+        Fork = "scope_fork",
         ParFor = "scope_par_for",
         Join = "scope_join",
         TryJoin = "scope_try_join",

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64};
 
 use crate::obj::string::WeftStr;
 use crate::panic::WeftLoc;
-use crate::sched::scope::{GroupScope, RangeFn, Scope, ScopeResult};
+use crate::sched::scope::{GroupScope, JobFn, RangeFn, Scope, ScopeResult};
 use crate::sched::{self, SpawnSite, Task, TaskEnv};
 use crate::sync::handle::{self, Handle};
 
@@ -31,7 +31,9 @@ const _: () =
 /// block's scope in `storage` ([`SCOPE_STORAGE`] bytes, 8-aligned, which then names the
 /// scope) in the calling task or thread, with a deadline `timeout_ms` from now (negative:
 /// none; the earliest of the enclosing deadlines applies anyway). `flags`: 1
-/// (`KEEP_SIBLINGS`) when a failing child must not cancel the others.
+/// (`KEEP_SIBLINGS`) when a failing child must not cancel the others, 2
+/// (`INLINE_CHILDREN`) when the owner may run children no worker has started yet itself
+/// when it waits (`par`, `par for`).
 ///
 /// # Safety
 /// `storage` is valid, stays in place and is not otherwise used until
@@ -61,6 +63,41 @@ pub unsafe extern "C-unwind" fn weft_rt_scope_spawn_site(
     let task = scope_ref(scope).spawn(site, TaskEnv::Closure(code, env));
     sched::yield_if_backlogged();
     task as *const Task as *mut c_void
+}
+
+/// `void weft_rt_scope_run_inline(void *scope, const weft_spawn_site *site, void *code,
+/// void *env)`: runs the closure `{code, env}` (moved in; it returns nothing) as a child of
+/// the scope: inline on the calling task when it may (the last branch of a `par` block,
+/// see docs/runtime.md section 10), else as `weft_rt_scope_spawn_site` does, dropping the
+/// handle.
+///
+/// # Safety
+/// `scope` is open; as `weft_rt_task_spawn_site`.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_scope_run_inline(
+    scope: *mut c_void,
+    site: &'static SpawnSite,
+    code: *const c_void,
+    env: *mut c_void,
+) {
+    scope_ref(scope).run_inline(JobFn { site, code, env });
+}
+
+/// `void weft_rt_scope_fork(void *scope, const weft_spawn_site *site, void *code, void
+/// *env)`: forks the closure `{code, env}` (moved in; it returns nothing) as a child of the
+/// scope that becomes a task only if a worker takes it before the scope's wait (a branch
+/// of a `par` block other than the last, see docs/runtime.md section 10).
+///
+/// # Safety
+/// `scope` is open; as `weft_rt_task_spawn_site`.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn weft_rt_scope_fork(
+    scope: *mut c_void,
+    site: &'static SpawnSite,
+    code: *const c_void,
+    env: *mut c_void,
+) {
+    scope_ref(scope).fork(JobFn { site, code, env });
 }
 
 /// `void weft_rt_scope_par_for(void *scope, int64_t lo, int64_t hi, void (*code)(void *env,

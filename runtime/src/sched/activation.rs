@@ -45,6 +45,8 @@ pub(crate) struct Activation {
     unwind_boundary: UnsafeCell<usize>,
     /// The innermost scope the owner has open (`sched::scope`), or null.
     current_scope: UnsafeCell<*const super::scope::Scope>,
+    /// The innermost scope child the owner runs inline (`sched::inline`), or null.
+    inline: UnsafeCell<*mut super::inline::InlineRun>,
     task: AtomicPtr<Task>,
 }
 
@@ -64,6 +66,7 @@ impl Activation {
             held: UnsafeCell::new(ptr::null_mut()),
             unwind_boundary: UnsafeCell::new(0),
             current_scope: UnsafeCell::new(ptr::null()),
+            inline: UnsafeCell::new(ptr::null_mut()),
             task: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -82,6 +85,7 @@ impl Activation {
             *act.sp.get() = sp;
             *act.unwind_boundary.get() = 0;
             *act.current_scope.get() = ptr::null();
+            *act.inline.get() = ptr::null_mut();
             *act.stack_base.get() = stack.map_or(ptr::null_mut(), Stack::into_raw);
         }
         act.task
@@ -179,5 +183,55 @@ impl Activation {
     pub(crate) fn set_current_scope(&self, scope: *const super::scope::Scope) {
         // SAFETY: as above.
         unsafe { *self.current_scope.get() = scope };
+    }
+}
+
+impl Activation {
+    /// The innermost inline run of the owner (null: none).
+    pub(crate) fn inline_run(&self) -> *mut super::inline::InlineRun {
+        // SAFETY: touched by the owner's worker only (module docs).
+        unsafe { *self.inline.get() }
+    }
+
+    /// Sets the innermost inline run (called by the owner).
+    pub(crate) fn set_inline_run(&self, run: *mut super::inline::InlineRun) {
+        // SAFETY: as above.
+        unsafe { *self.inline.get() = run };
+    }
+
+    /// The scope node of the innermost inline run, if any: what the owner's cancellation
+    /// view and its new scoped children hang on while it runs a scope's child inline.
+    pub(crate) fn inline_node(&self) -> Option<&'static Task> {
+        let run = self.inline_run();
+        // SAFETY: an inline run lives in its frame until it is unset.
+        (!run.is_null()).then(|| unsafe { (*run).node() })
+    }
+
+    /// The cancel flag the owner's code sees (`Task.isCancelled()`): its own, or while it
+    /// runs a scope's child inline, the scope node's (which a cancellation of the owner
+    /// reaches too, through the tree).
+    pub(crate) fn cancel_view(&self) -> &'static std::sync::atomic::AtomicBool {
+        self.inline_node()
+            .unwrap_or_else(|| self.task())
+            .cancel_flag()
+    }
+
+    /// Whether a cancellable wait of the owner must end at once: its own cancel flag or
+    /// that of the scope whose child it runs inline.
+    pub(crate) fn cancel_seen(&self) -> bool {
+        self.task().is_cancelled() || self.inline_node().is_some_and(|n| n.is_cancelled())
+    }
+
+    /// Lowest address of the owner's stack the owner may use, or None when unknown.
+    pub(crate) fn stack_low(&self) -> Option<usize> {
+        // SAFETY: read by the worker running the owner.
+        let base = unsafe { *self.stack_base.get() };
+        if !base.is_null() {
+            return Some(base as usize + crate::stack::RESERVE);
+        }
+        self.task()
+            .has_flag(super::task::MAIN)
+            .then(super::main_stack_low)
+            .flatten()
     }
 }

@@ -32,9 +32,12 @@ pub(crate) fn report(tasks: &[&'static Task], threads: &[(String, &'static WaitN
     let main = tasks.iter().filter(|t| t.has_flag(MAIN));
     let others = tasks.iter().filter(|t| !t.has_flag(MAIN));
     for task in main.chain(others) {
-        let wait = task
-            .activation()
-            .map_or_else(|| "parked".to_owned(), |a| waiting_on(&a.node));
+        // A task without an activation that is not done was claimed by its scope's owner,
+        // which runs it inline (`sched::inline`): the owner's line says what it waits for.
+        let wait = task.activation().map_or_else(
+            || "run inline by its scope's owner".to_owned(),
+            |a| waiting_on(&a.node),
+        );
         text.push_str(&format!("  task {}: {}\n", task.name(), wait));
     }
     for (name, node) in threads {

@@ -59,9 +59,17 @@ fn fail(failure: Failure) -> ! {
             if task.has_flag(UNWINDING) {
                 while_unwinding(&failure, &format!("task {}", task.name()))
             }
+            let inline = super::inline::boundary(task);
             let boundary = task.running().unwind_boundary();
             task.flags
                 .fetch_or(UNWINDING, std::sync::atomic::Ordering::Relaxed);
+            if let Some(b) = inline {
+                // A scope's child the task runs inline: its failure goes back to the scope
+                // (`sched::inline`).
+                // SAFETY: the boundary is the live first frame of the child's context, and
+                // everything in between can be unwound.
+                unsafe { unwind::raise(b, failure, super::inline::finish_failed) }
+            }
             match boundary {
                 // SAFETY: the boundary is the live `task_start` frame (or a frame above it)
                 // on this task's stack, and everything in between can be unwound.

@@ -397,6 +397,10 @@ pub fn cancel(task: &'static Task) {
                 if let Some(act) = t.activation_locked(&links) {
                     act.node.cancel();
                 }
+                if t.has_flag(SCOPE_NODE) {
+                    // The node's scope stays open while its lock is held (`Scope::close_in_place`).
+                    super::scope::cancel_inline_host(t);
+                }
             }
             let mut child = links.extra_ref().map_or(ptr::null(), |e| e.first_child);
             while !child.is_null() {

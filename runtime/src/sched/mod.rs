@@ -70,6 +70,8 @@ pub(crate) mod activation;
 pub mod deadlock;
 pub mod failure;
 pub mod generator;
+pub(crate) mod inline;
+pub(crate) mod job;
 pub mod join;
 pub(crate) mod pool;
 pub mod queue;
@@ -143,7 +145,7 @@ pub unsafe fn spawn_site(
     flags: u32,
 ) -> &'static Task {
     let parent = if flags & SCOPED != 0 {
-        current_task()
+        current_task().map(link_parent)
     } else {
         None
     };
@@ -172,6 +174,37 @@ unsafe fn spawn_linked(
     stack_size: usize,
     flags: u32,
 ) -> &'static Task {
+    let task = make_linked(parent, site, env, stack_size, flags);
+    worker::push_spawned(task);
+    task
+}
+
+/// Makes a started child of the scope node `node` running `env` at `site` (what a job
+/// becomes when a worker takes it, `sched::job`), counted for the drain; it holds its life
+/// count only.
+///
+/// # Safety
+/// As [`spawn_raw`].
+pub(crate) unsafe fn start_under(
+    node: &'static Task,
+    site: &'static SpawnSite,
+    env: TaskEnv,
+) -> &'static Task {
+    let task = make_linked(Some(node), site, env, 0, SCOPED);
+    let started = task.try_start_gen(None);
+    debug_assert!(started, "a fresh task starts");
+    task.release(); // nobody holds a handle
+    task
+}
+
+/// [`spawn_linked`] but for the queueing: a new task object, linked and counted.
+unsafe fn make_linked(
+    parent: Option<&'static Task>,
+    site: &'static SpawnSite,
+    env: TaskEnv,
+    stack_size: usize,
+    flags: u32,
+) -> &'static Task {
     let rt = rt();
     let task = Task::alloc();
     task.init(site, env, stack_size, flags & (DETACHED | DAEMON | SCOPED));
@@ -193,7 +226,6 @@ unsafe fn spawn_linked(
             }
         }
     }
-    worker::push_spawned(task);
     task
 }
 
@@ -206,9 +238,28 @@ pub fn cancellable_now() -> bool {
     current_task().is_some_and(|t| !t.has_flag(task::UNWINDING))
 }
 
-/// Whether the calling task's cancel flag is set (false on OS threads).
+/// Whether the calling task's cancel flag is set (false on OS threads); while the task runs
+/// a scope's child inline, whether that child is cancelled (`sched::inline`).
 pub fn is_cancelled() -> bool {
-    current_task().is_some_and(|t| t.is_cancelled())
+    current_task().is_some_and(|t| t.running().cancel_seen())
+}
+
+/// The lowest address of the main task's stack its code may use (above the guard page and
+/// a reserve), once the runtime runs main.
+static MAIN_STACK_LOW: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// [`MAIN_STACK_LOW`], if main runs.
+pub(crate) fn main_stack_low() -> Option<usize> {
+    match MAIN_STACK_LOW.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => None,
+        low => Some(low),
+    }
+}
+
+/// The task new scoped children of the calling task hang on: the task itself, or while it
+/// runs a scope's child inline, that scope's node (so cancelling the scope reaches them).
+pub(crate) fn link_parent(task: &'static Task) -> &'static Task {
+    task.running().inline_node().unwrap_or(task)
 }
 
 /// Runs `main_fn` as the program's main task on the calling thread, which becomes worker 0,
@@ -223,6 +274,10 @@ pub fn run_main(main_fn: extern "C-unwind" fn() -> i32) -> ! {
     static MAIN_STACK: std::sync::OnceLock<GuardedStack> = std::sync::OnceLock::new();
     let stack = MAIN_STACK.get_or_init(|| GuardedStack::new(MAIN_STACK_SIZE));
     signals::set_main_guard(stack.guard());
+    MAIN_STACK_LOW.store(
+        stack.guard().1 + crate::stack::RESERVE,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let task = Task::alloc();
     // SAFETY: a fresh task object; the main stack is ours for the process's lifetime.
     unsafe {

@@ -34,6 +34,10 @@ pub struct LocalQueue {
     exclusive: bool,
     head: AtomicU32,
     tail: AtomicU32,
+    /// Counts the times the owner emptied the ring by taking its last entry back
+    /// ([`LocalQueue::unpush_back`]): the tail then went back, and the positions a thief
+    /// saw filled may hold newer entries.
+    emptied: AtomicU32,
     runnext: AtomicU64,
     ring: [AtomicU64; CAPACITY as usize],
 }
@@ -51,6 +55,7 @@ impl LocalQueue {
             exclusive,
             head: AtomicU32::new(0),
             tail: AtomicU32::new(0),
+            emptied: AtomicU32::new(0),
             runnext: AtomicU64::new(EMPTY),
             ring: [const { AtomicU64::new(EMPTY) }; CAPACITY as usize],
         }
@@ -121,6 +126,54 @@ impl LocalQueue {
         if old != EMPTY {
             self.push_back(Entry(old), global);
         }
+    }
+
+    /// Owner only: removes `entry` if it is the last one pushed to the ring (a child or job
+    /// its spawner took back before anything ran it, see `sched::scope`), so that no stale
+    /// entry stays behind. Returns whether it did.
+    ///
+    /// The owner takes the back of the ring as a Chase-Lev deque's owner pops: it publishes
+    /// the shorter ring (`SeqCst`), then reads `head`. A thief takes at most the front half
+    /// (rounded up) of the ring it saw, so it can only have taken the last slot if that was
+    /// the only entry: then owner and thieves settle it with the CAS on `head` they all use.
+    pub fn unpush_back(&self, entry: Entry) -> bool {
+        let tail = self.tail.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Acquire);
+        if tail == head {
+            return false;
+        }
+        let last = tail.wrapping_sub(1);
+        if self.slot(last).load(Ordering::Relaxed) != entry.0 {
+            return false;
+        }
+        if last == head {
+            // The ring becomes empty: a thief must not take what is pushed there next for
+            // what it saw there before (see `waiting_since`). Recorded before the tail goes
+            // back, so a thief that sees the ring refilled sees the count too.
+            self.emptied.store(
+                self.emptied.load(Ordering::Relaxed).wrapping_add(1),
+                Ordering::Release,
+            );
+        }
+        if self.is_exclusive() {
+            self.tail.store(last, Ordering::Release);
+            return true;
+        }
+        self.tail.store(last, Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        if (last.wrapping_sub(head) as i32) > 0 {
+            // Entries remain before the last slot: no thief can reach it.
+            return true;
+        }
+        // The last slot was the front: take it as a consumer would, then restore the tail
+        // (the ring is empty either way).
+        let won = head == last
+            && self
+                .head
+                .compare_exchange(last, tail, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok();
+        self.tail.store(tail, Ordering::SeqCst);
+        won
     }
 
     /// Owner only: takes the run-next entry, else the front of the ring.
@@ -201,16 +254,22 @@ impl LocalQueue {
     pub fn waiting_since(&self, seen: &mut Sighting, now: u64) -> Option<u64> {
         let head = self.head.load(Ordering::Acquire);
         let tail = self.tail.load(Ordering::Acquire);
+        let emptied = self.emptied.load(Ordering::Acquire);
         if head == tail {
             *seen = Sighting::default();
             return None;
         }
-        // Entries before the tail seen then are still unconsumed.
-        if seen.since_ns != 0 && (head.wrapping_sub(seen.tail) as i32) < 0 {
+        // Entries before the tail seen then are still unconsumed (unless the owner emptied
+        // the ring by taking entries back since: then they may be newer ones).
+        if seen.since_ns != 0
+            && (head.wrapping_sub(seen.tail) as i32) < 0
+            && seen.emptied == emptied
+        {
             return Some(seen.since_ns);
         }
         *seen = Sighting {
             tail,
+            emptied,
             since_ns: now,
         };
         Some(now)
@@ -280,6 +339,7 @@ impl LocalQueue {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sighting {
     tail: u32,
+    emptied: u32,
     since_ns: u64,
 }
 
@@ -401,6 +461,78 @@ mod tests {
         victim.push_next(e(7), &g);
         assert!(thief.steal_from(&victim, false).is_none());
         assert_eq!(thief.steal_from(&victim, true).unwrap().0 >> 4, 7);
+    }
+
+    #[test]
+    fn unpush_takes_only_the_last_entry() {
+        let g = GlobalQueue::new();
+        let q = LocalQueue::new(false);
+        assert!(!q.unpush_back(e(1)), "empty");
+        q.push_back(e(1), &g);
+        q.push_back(e(2), &g);
+        assert!(!q.unpush_back(e(1)), "not the last");
+        assert!(q.unpush_back(e(2)));
+        assert!(q.unpush_back(e(1)), "the only one");
+        assert!(q.is_empty());
+        q.push_back(e(3), &g);
+        assert_eq!(q.pop().map(|x| x.0 >> 4), Some(3));
+    }
+
+    #[test]
+    fn unpush_racing_thieves_takes_each_entry_once() {
+        use std::sync::atomic::AtomicU64 as Sum;
+        use std::sync::Arc;
+        let g = GlobalQueue::new();
+        let victim = Arc::new(LocalQueue::new(false));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stolen = Arc::new(Sum::new(0));
+        let thieves: Vec<_> = (0..2)
+            .map(|_| {
+                let (victim, stop, stolen) = (victim.clone(), stop.clone(), stolen.clone());
+                std::thread::spawn(move || {
+                    let own = LocalQueue::new(false);
+                    while !stop.load(Ordering::Acquire) {
+                        if let Some(x) = own.steal_from(&victim, false) {
+                            stolen.fetch_add(x.0 >> 4, Ordering::Relaxed);
+                            while let Some(x) = own.pop() {
+                                stolen.fetch_add(x.0 >> 4, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        // The owner pushes one to three entries and takes the last back at once, as a
+        // `par` block's owner does with its forks.
+        let total = 200_000u64;
+        let mut kept = 0u64;
+        for i in 1..=total {
+            victim.push_back(e(i), &g);
+            if i % 3 != 0 {
+                if victim.unpush_back(e(i)) {
+                    kept += i;
+                }
+            } else if i % 2 == 0 {
+                // Keep the ring short, so that thieves contend for its only entry.
+                if let Some(x) = victim.pop() {
+                    kept += x.0 >> 4;
+                }
+            }
+        }
+        stop.store(true, Ordering::Release);
+        for t in thieves {
+            t.join().unwrap();
+        }
+        // What stayed, in the ring and spilled to the global queue.
+        while let Some(x) = victim.pop().or_else(|| g.pop_into(&victim, 1)) {
+            kept += x.0 >> 4;
+        }
+        let stolen = stolen.load(Ordering::Relaxed);
+        assert_eq!(
+            kept + stolen,
+            total * (total + 1) / 2,
+            "every entry taken exactly once"
+        );
     }
 
     #[test]

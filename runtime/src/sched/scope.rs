@@ -15,6 +15,11 @@
 //! counted, and the first cancels the siblings through the node); a cancellation is not.
 //! The last child wakes the scope's waiter.
 //!
+//! The owner runs children itself where it can (`sched::inline`): the last branch of a
+//! `par` block ([`Scope::run_inline`]), and when it comes to wait, every child no worker
+//! has started yet, most recent first ([`Scope::wait`]). While it runs one, the scope
+//! records it as its *inline host*, whose current wait a cancellation of the node ends.
+//!
 //! Deadlines (`concurrent timeout(ms)`) nest as Trio's cancel scopes do: a scope's
 //! deadline is the earliest of its own, that of the innermost scope open in the same task,
 //! and that of the scope whose child the task is. When it passes, the waiting owner
@@ -28,19 +33,24 @@
 //!   owner may free the scope as soon as it is woken;
 //! - the node holds a pointer to its scope in its inline slot, set before the first child
 //!   is linked and valid until the scope closes, which it does only once `pending` is 0;
-//! - `current` (the innermost scope a task or thread has open) is touched by its owner only.
+//! - `current` (the innermost scope a task or thread has open) is touched by its owner only;
+//! - the node's scope pointer is cleared under the node's lock, so a canceller holding that
+//!   lock may use the scope (its inline host).
 
 use std::cell::{Cell, UnsafeCell};
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub(crate) use super::job::JobFn;
+use super::job::{self, Job};
 use super::join;
-use super::task::{Outcome, SpawnSite, Task, TaskEnv, SCOPED, SCOPE_NODE};
+use super::task::{Entry, Outcome, SpawnSite, Task, TaskEnv, NEW, RESULT_SET, SCOPED, SCOPE_NODE};
 use super::waiter::{Waiter, WakeReason};
 use super::{current_task, registry};
 use crate::lock::rawlock::Locked;
 use crate::os::clock;
+use crate::panic::unwind::Failure;
 use crate::panic::WeftLoc;
 
 /// No deadline.
@@ -50,12 +60,18 @@ const NEVER: u64 = u64::MAX;
 /// end; the owner reads each child's outcome from its handle).
 pub const KEEP_SIBLINGS: u32 = 1;
 
+/// A scope flag: when the owner comes to wait, it runs the children no worker has started
+/// yet itself (`par` and `par for` blocks, whose children are branches of the owner's own
+/// computation; see `sched::inline`).
+pub const INLINE_CHILDREN: u32 = 2;
+
 /// A scope (see the module docs). Lives where its owner puts it (storage in the frame of
 /// the generated code that opens a block's scope, a box inside a task group object) and
 /// must not move while open.
 pub struct Scope {
     node: &'static Task,
-    /// The task that opened the scope (retained by the node's link), if a task did.
+    /// What the node hangs on (retained by the link), if a task opened the scope: that task,
+    /// or the node of the scope whose child it runs inline ([`super::link_parent`]).
     owner: Option<&'static Task>,
     /// Children not yet reported.
     pending: AtomicUsize,
@@ -65,6 +81,11 @@ pub struct Scope {
     /// Whether the first failure cancels the other children (not for the implicit `par`
     /// of automatic parallelization, which keeps sequential failure semantics).
     cancel_on_failure: bool,
+    /// [`INLINE_CHILDREN`].
+    inline_children: bool,
+    /// The jobs forked into the scope and not yet resolved, the latest first (owner only,
+    /// `sched::job`).
+    jobs: Cell<*const Job>,
     /// The scope that was innermost in the owner before this one (restored at close);
     /// None for scopes that do not nest lexically (task groups).
     outer: Option<*const Scope>,
@@ -78,6 +99,8 @@ struct ScopeState {
     first: Option<Box<str>>,
     /// Failures reported (the first included).
     failures: usize,
+    /// The owner while it runs a child inline: a cancellation of the node ends its wait.
+    inline_host: Option<&'static Task>,
 }
 
 // SAFETY: the state is behind the lock; the rest is set before the scope is shared and
@@ -133,7 +156,7 @@ impl Scope {
     /// `place` is valid for writing a `Scope` and stays in place, unused otherwise, until
     /// [`Scope::close_in_place`].
     pub unsafe fn open_in(place: *mut Scope, timeout_ms: i64, lexical: bool, flags: u32) {
-        let owner = current_task();
+        let owner = current_task().map(super::link_parent);
         let own = if timeout_ms >= 0 {
             clock::deadline_after_ms(timeout_ms)
         } else {
@@ -154,6 +177,8 @@ impl Scope {
             state: Locked::new(ScopeState::default()),
             deadline: own.min(inherited),
             cancel_on_failure: flags & KEEP_SIBLINGS == 0,
+            inline_children: flags & INLINE_CHILDREN != 0,
+            jobs: Cell::new(ptr::null()),
             outer,
         });
         node.set_scope(place);
@@ -203,18 +228,22 @@ impl Scope {
     /// Waits until every child has reported, cancelling them all at the deadline; returns
     /// how the scope ended. `loc` is where the program waits (for the deadlock report).
     pub fn wait(&self, loc: Option<&WeftLoc>) -> ScopeResult {
+        self.resolve_jobs();
+        self.run_unstarted();
         let mut deadline = (self.deadline != NEVER).then_some(self.deadline);
         loop {
-            let waiter = Waiter::prepare(false);
-            {
+            let waiter = {
                 let mut st = self.state.lock();
                 if self.pending.load(Ordering::SeqCst) == 0 {
-                    drop(st);
-                    waiter.abort();
-                    break;
+                    return match st.first.take() {
+                        None => ScopeResult::Ok,
+                        Some(msg) => ScopeResult::Failed(msg.into(), st.failures.saturating_sub(1)),
+                    };
                 }
+                let waiter = Waiter::prepare(false);
                 st.waiter = Some(waiter);
-            }
+                waiter
+            };
             let wake = waiter.park_at("waiting for a scope's children", loc, deadline);
             if wake.reason == WakeReason::TimedOut {
                 // Unless a finishing child took the waiter meanwhile, take it back.
@@ -222,11 +251,6 @@ impl Scope {
                 self.cancel();
                 deadline = None;
             }
-        }
-        let mut st = self.state.lock();
-        match st.first.take() {
-            None => ScopeResult::Ok,
-            Some(msg) => ScopeResult::Failed(msg.into(), st.failures.saturating_sub(1)),
         }
     }
 
@@ -260,7 +284,10 @@ impl Scope {
             join::unlink_child(owner, scope.node);
             owner.release();
         }
-        scope.node.set_scope(ptr::null());
+        {
+            let _links = scope.node.lock.lock();
+            scope.node.set_scope(ptr::null());
+        }
         scope.node.release();
         ptr::drop_in_place(this);
     }
@@ -285,32 +312,246 @@ pub(crate) fn child_finished(node: &Task, outcome: Outcome, message: Option<&str
         return;
     }
     // SAFETY: the scope stays open (and in place) while it has a pending child.
+    unsafe { &*scope }.report(outcome, message);
+}
+
+/// Ends the current wait of the task that runs a child of `node`'s scope inline, if one
+/// does (`sched::join::cancel`, which holds the node's lock and has cancelled it).
+pub(crate) fn cancel_inline_host(node: &Task) {
+    let scope = node.scope();
+    if scope.is_null() {
+        return;
+    }
+    // SAFETY: the caller holds the node's lock, under which the scope pointer is cleared.
     let scope = unsafe { &*scope };
-    let failed = outcome == Outcome::Panicked;
-    let cancel = failed && scope.cancel_on_failure;
-    let waiter = {
-        let mut st = scope.state.lock();
-        if failed {
-            st.failures += 1;
-            if st.first.is_none() {
-                st.first = Some(message.unwrap_or("panicked").into());
+    if let Some(host) = scope.state.lock().inline_host {
+        // The host cannot end its inline run (and its activation) while the lock is held.
+        host.running().node.cancel();
+    }
+}
+
+impl Scope {
+    /// Records the end of a child (one counted in `pending`) that ended with `outcome`.
+    fn report(&self, outcome: Outcome, message: Option<&str>) {
+        self.report_as(outcome, message, false)
+    }
+
+    /// [`Scope::report`]; with `inline`, for the child the owner ran inline, whose record
+    /// as the inline host it also clears.
+    fn report_as(&self, outcome: Outcome, message: Option<&str>, inline: bool) {
+        let node = self.node;
+        let failed = outcome == Outcome::Panicked;
+        let cancel = failed && self.cancel_on_failure;
+        let waiter = {
+            let mut st = self.state.lock();
+            if inline {
+                st.inline_host = None;
+            }
+            if failed {
+                st.failures += 1;
+                if st.first.is_none() {
+                    st.first = Some(message.unwrap_or("panicked").into());
+                }
+            }
+            let left = self.pending.fetch_sub(1, Ordering::SeqCst) - 1;
+            if left == 0 {
+                st.waiter.take()
+            } else {
+                None
+            }
+        };
+        // The scope may be closed and freed as soon as the lock is released (its owner can
+        // see `pending` at 0 without being woken); the node lives on, retained by the child.
+        if cancel {
+            join::cancel(node);
+        }
+        if let Some(w) = waiter {
+            w.wake(WakeReason::Notified, 0);
+        }
+    }
+
+    /// Whether the calling `task` may run a child of this scope inline now (see
+    /// `sched::inline`: no deadline, room on its stack).
+    fn may_inline(&self, task: &Task) -> bool {
+        self.deadline == NEVER && super::inline::can_run(task)
+    }
+
+    /// Runs `f` inline on the calling task as a child of this scope, recorded as the
+    /// scope's inline host; returns its failure. The caller clears the record.
+    fn host_inline(&self, task: &'static Task, f: &mut dyn FnMut()) -> Option<Box<Failure>> {
+        self.state.lock().inline_host = Some(task);
+        super::inline::run(task, self.node, f)
+    }
+
+    /// How a child run inline ended: a re-raised cancellation, or the `cancelled` panic of
+    /// a wait its cancellation cut short, is a cancellation; any other panic a failure.
+    fn inline_outcome(&self, failure: &Option<Box<Failure>>) -> Outcome {
+        match failure {
+            None => Outcome::Ok,
+            Some(f)
+                if f.cancelled
+                    || (self.node.is_cancelled() && f.message == super::CANCELLED_MESSAGE) =>
+            {
+                Outcome::Cancelled
+            }
+            Some(_) => Outcome::Panicked,
+        }
+    }
+
+    /// Runs `f` (the last branch of a `par` block) as a child of the scope: inline on the
+    /// calling task if it may (see `sched::inline`), else as a task of its own.
+    pub(crate) fn run_inline(&self, f: JobFn) {
+        match current_task() {
+            Some(task) if self.may_inline(task) && fits_inline(f) => {
+                self.pending.fetch_add(1, Ordering::SeqCst);
+                self.run_counted_inline(task, f);
+            }
+            // SAFETY: as the caller's closure.
+            _ => unsafe { self.spawn(f.site, job::task_env(f)) }.release(),
+        }
+    }
+
+    /// Forks `f` (a branch of a `par` block other than the last) as a job (`sched::job`): a
+    /// queued entry that becomes a child task only if a worker takes it before the owner
+    /// takes it back at the wait. Off the green tasks, a task at once.
+    pub(crate) fn fork(&self, f: JobFn) {
+        if fits_inline(f) {
+            // Counted first: a worker may take the job as soon as it is queued.
+            self.pending.fetch_add(1, Ordering::SeqCst);
+            if let Some(j) = super::worker::fork_job(self, f, self.jobs.get()) {
+                self.jobs.set(j);
+                return;
+            }
+            self.pending.fetch_sub(1, Ordering::SeqCst);
+        }
+        // SAFETY: as the caller's closure.
+        unsafe { self.spawn(f.site, job::task_env(f)) }.release();
+    }
+
+    /// The started task a job of this scope becomes when a worker takes it (the job counts
+    /// as pending already).
+    pub(crate) fn start_taken(&self, f: JobFn) -> &'static Task {
+        // SAFETY: the job's closure, moved into the task.
+        unsafe { super::start_under(self.node, f.site, job::task_env(f)) }
+    }
+
+    /// At the wait: takes back every job no worker has taken, running it inline where the
+    /// owner may (else queueing it as a task of its own), and recycles every job.
+    fn resolve_jobs(&self) {
+        let mut next = self.jobs.replace(ptr::null());
+        if next.is_null() {
+            return;
+        }
+        let task = current_task();
+        // SAFETY: the scope's jobs are live until the owner recycles them here.
+        while let Some(j) = unsafe { next.as_ref() } {
+            next = j.next();
+            if j.take_back() {
+                super::worker::unqueue_taken(Entry::job(j));
+                let f = j.function();
+                match task {
+                    Some(t) if self.may_inline(t) => self.run_counted_inline(t, f),
+                    // SAFETY: the job's closure, moved into the task.
+                    _ => unsafe { super::spawn_under(self.node, f.site, job::task_env(f), 0) }
+                        .release(),
+                }
+            }
+            j.recycle();
+        }
+    }
+
+    /// Runs `f`, a child already counted in `pending`, inline on `task`, and reports it.
+    fn run_counted_inline(&self, task: &'static Task, f: JobFn) {
+        /// The closure pair where a task keeps it (its result slot, `TaskEnv::Closure`).
+        #[repr(C, align(16))]
+        struct Slot([usize; 2]);
+        let mut slot = Slot([f.code as usize, f.env as usize]);
+        let p = (&raw mut slot).cast::<c_void>();
+        let entry = f.site.entry;
+        // SAFETY: the entry runs its closure pair once, as a task's would.
+        let failure = self.host_inline(task, &mut || unsafe { entry(p, p) });
+        if failure.is_some() {
+            // The cleanup call releases what the closure still owned (`weft_task_fn`).
+            // SAFETY: as above.
+            unsafe { entry(p, ptr::null_mut()) };
+        }
+        let outcome = self.inline_outcome(&failure);
+        self.report_as(outcome, failure.as_ref().map(|f| f.message.as_str()), true);
+    }
+
+    /// Before the owner of an [`INLINE_CHILDREN`] scope waits: runs inline every child that
+    /// no worker has started yet, the most recently spawned first, while it may (see
+    /// `sched::inline`).
+    fn run_unstarted(&self) {
+        if !self.inline_children {
+            return;
+        }
+        let Some(task) = current_task() else {
+            return;
+        };
+        while self.pending.load(Ordering::SeqCst) != 0 && self.may_inline(task) {
+            let Some(child) = self.claim_unstarted() else {
+                return;
+            };
+            self.run_claimed(task, child);
+        }
+    }
+
+    /// Claims a child of the node that has not started (the same `NEW -> RUNNING` claim a
+    /// worker's pop makes, so its queued start entry goes stale), among the first few in
+    /// the children list (the most recent).
+    fn claim_unstarted(&self) -> Option<&'static Task> {
+        const LOOK: usize = 64;
+        let links = self.node.lock.lock();
+        let mut child = links.extra_ref().map_or(ptr::null(), |e| e.first_child);
+        for _ in 0..LOOK {
+            // SAFETY: listed children are live; the node's lock guards the list.
+            let c = unsafe { child.as_ref()? };
+            if !c.has_flag(SCOPE_NODE)
+                && c.stack_size() == 0
+                && c.lifecycle() == NEW
+                && c.try_start_gen(None)
+            {
+                let c = node_static(c);
+                super::worker::unqueue_taken(Entry::start(c));
+                return Some(c);
+            }
+            child = c
+                .lock
+                .lock()
+                .extra_ref()
+                .map_or(ptr::null(), |e| e.next_sibling);
+        }
+        None
+    }
+
+    /// Runs the claimed `child` inline and finishes it as its worker would have.
+    fn run_claimed(&self, task: &'static Task, child: &'static Task) {
+        let (entry, env) = child.entry();
+        let slot = child.result_slot().cast::<c_void>();
+        // SAFETY: the child's entry and environment, run once, as its task would.
+        let failure = self.host_inline(task, &mut || unsafe { entry(env, slot) });
+        self.state.lock().inline_host = None;
+        let outcome = self.inline_outcome(&failure);
+        match &failure {
+            None => {
+                child.flags.fetch_or(RESULT_SET, Ordering::Release);
+            }
+            Some(f) => {
+                child.release_env_after_failure();
+                if outcome == Outcome::Panicked {
+                    child.set_panic_message(&f.message);
+                }
             }
         }
-        let left = scope.pending.fetch_sub(1, Ordering::SeqCst) - 1;
-        if left == 0 {
-            st.waiter.take()
-        } else {
-            None
-        }
-    };
-    // The scope may be closed and freed as soon as the lock is released (its owner can
-    // see `pending` at 0 without being woken); the node lives on, retained by the child.
-    if cancel {
-        join::cancel(node_static(node));
+        super::worker::finish_claimed(child, outcome);
     }
-    if let Some(w) = waiter {
-        w.wake(WakeReason::Notified, 0);
-    }
+}
+
+/// Whether a branch's result fits where a child run inline keeps its closure (a `par`
+/// branch returns nothing).
+fn fits_inline(f: JobFn) -> bool {
+    f.site.result_size <= 16
 }
 
 /// The node as the `'static` object it is (task objects are never freed).
@@ -330,11 +571,17 @@ impl FlattenPtr for Option<*const Scope> {
     }
 }
 
-/// The deadline a task inherits: that of the scope it is a child of, if any.
+/// The deadline a task (or a scope's node) inherits: that of the scope it is a child of
+/// (or stands for), if any.
 fn inherited_deadline(task: Option<&'static Task>) -> u64 {
     let Some(task) = task else {
         return NEVER;
     };
+    if task.has_flag(SCOPE_NODE) {
+        // The scope opens inside a child run inline (`super::link_parent`).
+        // SAFETY: the node's scope stays open while its child runs.
+        return unsafe { task.scope().as_ref() }.map_or(NEVER, |s| s.deadline);
+    }
     let parent = task
         .lock
         .lock()

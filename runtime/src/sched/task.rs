@@ -260,13 +260,15 @@ unsafe impl Send for Task {}
 unsafe impl Send for Links {}
 
 /// A run-queue entry: a task pointer, tagged with bit 0 and a 15-bit generation in the top
-/// bits when it *starts* the task (spawn), untagged when it *resumes* it (wake, yield).
+/// bits when it *starts* the task (spawn), untagged when it *resumes* it (wake, yield); or
+/// a job pointer (`sched::job`), tagged with bit 1 and its generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry(pub u64);
 
 const START_BIT: u64 = 1;
-const GEN_SHIFT: u32 = 49;
-const PTR_MASK: u64 = (1 << GEN_SHIFT) - 1;
+const JOB_BIT: u64 = 2;
+pub(crate) const GEN_SHIFT: u32 = 49;
+const PTR_MASK: u64 = ((1 << GEN_SHIFT) - 1) & !(START_BIT | JOB_BIT);
 
 impl Entry {
     /// The entry that starts `task` in its current generation.
@@ -280,10 +282,26 @@ impl Entry {
         Entry(task as *const Task as u64)
     }
 
-    /// The task this entry names.
+    /// The entry that makes a task of the pending `job` (`sched::job`).
+    pub(crate) fn job(job: &super::job::Job) -> Entry {
+        Entry((job as *const super::job::Job as u64) | JOB_BIT | (job.gen() << GEN_SHIFT))
+    }
+
+    /// The task this entry names (not for a job's entry).
     pub fn task(self) -> &'static Task {
+        debug_assert!(!self.is_job());
         // SAFETY: entries are built from task objects, which are never freed.
-        unsafe { &*((self.0 & PTR_MASK & !START_BIT) as *const Task) }
+        unsafe { &*((self.0 & PTR_MASK) as *const Task) }
+    }
+
+    /// Whether the entry names a job.
+    pub fn is_job(self) -> bool {
+        self.0 & JOB_BIT != 0
+    }
+
+    fn job_ref(self) -> &'static super::job::Job {
+        // SAFETY: job entries are built from pooled jobs, which are never freed.
+        unsafe { &*((self.0 & PTR_MASK) as *const super::job::Job) }
     }
 
     /// Whether the entry starts its task (a spawn) rather than resuming it.
@@ -295,14 +313,22 @@ impl Entry {
         self.0 >> GEN_SHIFT
     }
 
-    /// For a start entry: moves the task `NEW → RUNNING` if the entry is not stale.
-    /// Resume entries are always valid.
-    pub fn acquire(self) -> bool {
-        !self.is_start() || self.task().try_start_gen(Some(self.gen()))
+    /// The task to run for this entry, if it is not stale: a resumed task; a started one,
+    /// moved `NEW → RUNNING`; the task a job becomes (`sched::job`).
+    pub fn acquire(self) -> Option<&'static Task> {
+        if self.is_job() {
+            return super::job::take_as_task(self.job_ref(), self.gen());
+        }
+        let task = self.task();
+        (!self.is_start() || task.try_start_gen(Some(self.gen()))).then_some(task)
     }
 
-    /// Whether this is a start entry whose task was already started (or recycled).
+    /// Whether this is a start entry whose task was already started (or recycled), or the
+    /// entry of a job already taken.
     pub fn is_stale(self) -> bool {
+        if self.is_job() {
+            return self.job_ref().is_stale(self.gen());
+        }
         if !self.is_start() {
             return false;
         }
@@ -716,8 +742,8 @@ mod tests {
         assert!(!start.is_stale());
         assert!(task.try_start_gen(None), "a joiner claims it");
         assert!(start.is_stale());
-        assert!(!start.acquire(), "the queued entry is skipped");
-        assert!(Entry::resume(task).acquire());
+        assert!(start.acquire().is_none(), "the queued entry is skipped");
+        assert!(Entry::resume(task).acquire().is_some());
         task.set_done(Outcome::Ok);
         task.release();
         assert_eq!(task.rc.load(Ordering::Relaxed), 1);
@@ -798,8 +824,8 @@ mod tests {
             old.is_stale(),
             "an entry of the previous generation stays stale"
         );
-        assert!(!old.acquire());
-        assert!(Entry::start(a).acquire());
+        assert!(old.acquire().is_none());
+        assert!(Entry::start(a).acquire().is_some());
         a.set_done(Outcome::Ok);
     }
 }

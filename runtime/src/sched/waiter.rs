@@ -322,7 +322,7 @@ impl Waiter {
         match worker::current_task() {
             Some(task) => {
                 let waiter = task.running().node.prepare(cancellable);
-                if cancellable && task.is_cancelled() {
+                if cancellable && task.running().cancel_seen() {
                     waiter.wake(WakeReason::Cancelled, 0);
                 }
                 waiter

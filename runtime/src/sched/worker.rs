@@ -29,8 +29,10 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use crossbeam_utils::CachePadded;
 
 use super::activation::Activation;
+use super::job::{Job, JobFn};
 use super::queue::LocalQueue;
 use super::scheduler::{rt, Scheduler};
+use super::scope::Scope;
 use super::steal::{Thief, EAGER_WAKE_LEN};
 use super::task::{self, Entry, Outcome, Task, DAEMON, MAIN};
 use super::timer::TimerHeap;
@@ -92,6 +94,8 @@ pub struct Worker {
     pending: Cell<Option<Pending>>,
     stacks: UnsafeCell<StackPool>,
     task_cache: UnsafeCell<Vec<&'static Task>>,
+    /// Free jobs (`sched::job`), owner-only.
+    job_cache: UnsafeCell<Vec<&'static Job>>,
     act_cache: UnsafeCell<Vec<&'static Activation>>,
     /// Set while firing timers and dispatching I/O events: woken tasks go to the back of
     /// the queue, not run-next.
@@ -143,9 +147,23 @@ pub fn current_task() -> Option<&'static Task> {
 
 /// Runs `f` on the calling worker's cache of free task objects (`None` off the workers).
 pub(crate) fn with_task_cache<R>(f: impl FnOnce(Option<&mut Vec<&'static Task>>) -> R) -> R {
+    with_cache(|w| &w.task_cache, f)
+}
+
+/// Runs `f` on the calling worker's cache of free jobs (`None` off the workers).
+pub(crate) fn with_job_cache<R>(f: impl FnOnce(Option<&mut Vec<&'static Job>>) -> R) -> R {
+    with_cache(|w| &w.job_cache, f)
+}
+
+/// Runs `f` on the calling worker's cache that `field` picks (`None` off the workers).
+#[inline(always)]
+fn with_cache<T: 'static, R>(
+    field: impl FnOnce(&Worker) -> &UnsafeCell<Vec<&'static T>>,
+    f: impl FnOnce(Option<&mut Vec<&'static T>>) -> R,
+) -> R {
     match current_worker() {
         // SAFETY: owner-only field; `f` never switches tasks.
-        Some(worker) => f(Some(unsafe { &mut *worker.task_cache.get() })),
+        Some(worker) => f(Some(unsafe { &mut *field(worker).get() })),
         None => f(None),
     }
 }
@@ -168,6 +186,7 @@ impl Worker {
             pending: Cell::new(None),
             stacks: UnsafeCell::new(StackPool::new()),
             task_cache: UnsafeCell::new(Vec::new()),
+            job_cache: UnsafeCell::new(Vec::new()),
             act_cache: UnsafeCell::new(Vec::new()),
             waking_to_back: Cell::new(false),
             waking_io: Cell::new(false),
@@ -217,11 +236,10 @@ impl Worker {
     /// switches back to the scheduler loop; then performs the action that task left behind.
     /// Stale start entries are skipped.
     fn execute(&self, entry: Entry) {
-        if !entry.acquire() {
+        let Some(mut task) = entry.acquire() else {
             return;
-        }
+        };
         self.thief.ran_task();
-        let mut task = entry.task();
         loop {
             self.switch_into(task);
             let pending = self
@@ -286,9 +304,8 @@ impl Worker {
     #[inline]
     fn pop_acquired(&self) -> Option<&'static Task> {
         loop {
-            let entry = self.pop_local()?;
-            if entry.acquire() {
-                return Some(entry.task());
+            if let Some(task) = self.pop_local()?.acquire() {
+                return Some(task);
             }
         }
     }
@@ -384,7 +401,7 @@ impl Worker {
         let limit = task.stack_limit();
         self.current
             .store(task as *const Task as *mut Task, Ordering::Relaxed);
-        stack::enter_task(limit, task.cancel_flag());
+        stack::enter_task(limit, task.running().cancel_view());
     }
 
     /// Switches from the scheduler loop into `task` (giving it a stack first if it has not
@@ -415,14 +432,16 @@ impl Worker {
                 (*self.stacks.get()).give(stack);
             }
         }
-        let outcome = match outcome {
-            Outcome::Ok if task.is_cancelled() => Outcome::Cancelled,
-            other => other,
-        };
-        if let Some(act) = join::finish(task, outcome) {
+        if let Some(act) = join::finish(task, ended_as(task, outcome)) {
             // SAFETY: owner-only pool.
             act.free(Some(unsafe { &mut *self.act_cache.get() }));
         }
+        self.count_finished(task);
+    }
+
+    /// Accounts for the end of `task` (which has been marked done) and drops its life count:
+    /// main's end starts the exit, another non-daemon task's counts for the drain.
+    fn count_finished(&self, task: &'static Task) {
         if task.has_flag(MAIN) {
             // SAFETY: the main task's result slot holds its i32 exit code.
             let code = unsafe { *(task.result_slot() as *const i32) };
@@ -534,6 +553,35 @@ pub(crate) unsafe extern "C" fn task_start(arg: *mut u8, worker: usize) -> ! {
     unreachable!("a finished task was resumed")
 }
 
+/// How a task that ended with `outcome` counts: a task that returned after it was
+/// cancelled ended cancelled.
+fn ended_as(task: &Task, outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Ok if task.is_cancelled() => Outcome::Cancelled,
+        other => other,
+    }
+}
+
+/// Drops `entry` from the calling worker's queue if it is the last one there and nobody
+/// else takes from the queue (the running task took a child or job back before anything
+/// ran it, `sched::scope`), so that no stale entry is left behind.
+pub(crate) fn unqueue_taken(entry: Entry) {
+    if let Some(w) = current_worker() {
+        w.queue.unpush_back(entry);
+    }
+}
+
+/// Finishes `task`, which the running task claimed before it started and ran inline
+/// (`sched::inline`): it never had an activation or a stack; marks it done, wakes its
+/// joiners, reports it to its scope and accounts for it as its worker would have.
+pub(crate) fn finish_claimed(task: &'static Task, outcome: Outcome) {
+    let act = join::finish(task, ended_as(task, outcome));
+    debug_assert!(act.is_none(), "a claimed task never started");
+    current_worker()
+        .expect("a claimed task ends on a worker")
+        .count_finished(task);
+}
+
 /// Task side of every switch: leaves `post` for whoever runs next on this worker and
 /// switches — directly to the next local task when yielding or parking and one is ready,
 /// else to the scheduler loop. Returns when the task is resumed, possibly on another
@@ -619,30 +667,55 @@ pub(crate) fn push_spawned(task: &'static Task) -> bool {
     push_local_or_global(Entry::start(task), false)
 }
 
+/// Forks `f` as a job of `scope` (`sched::job`), linked before `next` in the scope's
+/// list, and queues it on the calling worker; None (nothing done) off the green tasks.
+pub(crate) fn fork_job(scope: &Scope, f: JobFn, next: *const Job) -> Option<&'static Job> {
+    let worker = current_worker()?;
+    if worker.current.load(Ordering::Relaxed).is_null() {
+        return None;
+    }
+    // SAFETY: owner-only cache; nothing here switches tasks.
+    let job = Job::fork(
+        scope,
+        f,
+        next,
+        Some(unsafe { &mut *worker.job_cache.get() }),
+    );
+    push_on(worker, Entry::job(job), false);
+    Some(job)
+}
+
 /// Queues `entry` on the calling worker (run-next if `next`), or globally off the workers.
 /// Returns whether it went to a worker's local queue.
 fn push_local_or_global(entry: Entry, next: bool) -> bool {
-    let rt = rt();
     match current_worker() {
         Some(worker) => {
-            if next && !worker.waking_to_back.get() {
-                worker.queue.push_next(entry, &rt.global);
-            } else {
-                worker.queue.push_back(entry, &rt.global);
-            }
-            // A short queue is left to the idle workers' periodic look (`Scheduler::deep_sleep`):
-            // they steal only what waits, so a few tasks handing work to each other stay
-            // on one core (and in solo mode).
-            if worker.queue.len() >= EAGER_WAKE_LEN && !worker.waking_io.get() {
-                rt.wake_idle_worker();
-            }
+            push_on(worker, entry, next);
             true
         }
         None => {
+            let rt = rt();
             rt.global.push(entry);
             rt.wake_idle_worker();
             false
         }
+    }
+}
+
+/// Queues `entry` on `worker`, the calling one (run-next if `next`).
+#[inline]
+fn push_on(worker: &Worker, entry: Entry, next: bool) {
+    let rt = rt();
+    if next && !worker.waking_to_back.get() {
+        worker.queue.push_next(entry, &rt.global);
+    } else {
+        worker.queue.push_back(entry, &rt.global);
+    }
+    // A short queue is left to the idle workers' periodic look (`Scheduler::deep_sleep`):
+    // they steal only what waits, so a few tasks handing work to each other stay on one
+    // core (and in solo mode).
+    if worker.queue.len() >= EAGER_WAKE_LEN && !worker.waking_io.get() {
+        rt.wake_idle_worker();
     }
 }
 

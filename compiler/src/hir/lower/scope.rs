@@ -62,8 +62,15 @@ pub(super) fn scope_ty() -> Ty {
     Ty::Ptr(Box::new(Ty::Void))
 }
 
+/// The runtime's scope flag for `par` and `par for` blocks: their owner may run children no
+/// worker has started yet itself when it waits (docs/runtime.md section 10).
+const INLINE_CHILDREN: i64 = 2;
+
 impl FnLower<'_, '_> {
-    /// `par { }`: every branch a child of the block's scope.
+    /// `par { }`: every branch a child of the block's scope (docs/runtime.md section 10):
+    /// the others are forked first, as jobs idle workers can take meanwhile, then the last
+    /// runs, inline on the owner where the runtime can; the wait takes back the jobs
+    /// nobody took.
     pub(super) fn par(
         &mut self,
         branches: &[tast::TClosure],
@@ -71,18 +78,16 @@ impl FnLower<'_, '_> {
         ty: &Ty,
         span: Span,
     ) -> Expr {
-        let (s, mut stmts) = self.open_scope(None, span);
-        let handle = self.cx.checked.defs.lang.task_handle_of(Ty::Void);
-        for b in branches {
+        let (s, mut stmts) = self.open_scope_with(None, INLINE_CHILDREN, span);
+        for (i, b) in branches.iter().enumerate() {
             let clo = self.closure_expr(b, span);
-            let spawn = call(
-                ScopeOp::Spawn,
-                vec![Ty::Void],
-                vec![local(s, scope_ty(), span), clo],
-                handle.clone(),
-                span,
-            );
-            stmts.push(Stmt::Expr(spawn));
+            let args = vec![local(s, scope_ty(), span), clo];
+            let op = if i + 1 == branches.len() {
+                ScopeOp::RunInline
+            } else {
+                ScopeOp::Fork
+            };
+            stmts.push(Stmt::Expr(call(op, Vec::new(), args, Ty::Void, span)));
         }
         self.join_scope(s, stmts, try_scope, ty, span)
     }
@@ -111,7 +116,7 @@ impl FnLower<'_, '_> {
         let lo = bind(self, "$par_lo", lo);
         let hi = self.expr(hi);
         let hi = bind(self, "$par_hi", hi);
-        let (s, open) = self.open_scope(None, span);
+        let (s, open) = self.open_scope_with(None, INLINE_CHILDREN, span);
         stmts.extend(open);
         let run = call(
             ScopeOp::ParFor,
@@ -177,7 +182,7 @@ impl FnLower<'_, '_> {
     }
 
     /// [`open_scope`](Self::open_scope) with the runtime's scope `flags` (1: a failing
-    /// child does not cancel the others, docs/runtime.md section 10).
+    /// child does not cancel the others; 2: [`INLINE_CHILDREN`]; docs/runtime.md section 10).
     pub(super) fn open_scope_with(
         &mut self,
         timeout: Option<Expr>,

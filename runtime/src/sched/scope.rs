@@ -413,9 +413,11 @@ impl Scope {
 
     /// Forks `f` (a branch of a `par` block other than the last) as a job (`sched::job`): a
     /// queued entry that becomes a child task only if a worker takes it before the owner
-    /// takes it back at the wait. Off the green tasks, a task at once.
+    /// takes it back at the wait. Where the owner could not run it inline (off the green
+    /// tasks, on a small stack, under a deadline), a task at once.
     pub(crate) fn fork(&self, f: JobFn) {
-        if fits_inline(f) {
+        // A job only where its owner will be able to run it inline; elsewhere a task at once.
+        if fits_inline(f) && current_task().is_some_and(|t| self.may_inline(t)) {
             // Counted first: a worker may take the job as soon as it is queued.
             self.pending.fetch_add(1, Ordering::SeqCst);
             if let Some(j) = super::worker::fork_job(self, f, self.jobs.get()) {

@@ -317,3 +317,46 @@ fn wait_all_from_many_tasks_at_once_loses_no_wake_up() {
     }
     assert_eq!(ok.load(Ordering::SeqCst), 200);
 }
+
+/// Tasks started so far and not finished, and the most seen at once (for the test below).
+static ACTIVE: AtomicI64 = AtomicI64::new(0);
+static MOST_ACTIVE: AtomicI64 = AtomicI64::new(0);
+
+unsafe extern "C-unwind" fn returns_at_once(_env: *mut c_void, _slot: *mut c_void) {}
+
+/// A child that waits for two grandchildren of its own (with `wait_all`) before it returns.
+unsafe extern "C-unwind" fn child_with_grandchildren(_env: *mut c_void, slot: *mut c_void) {
+    if slot.is_null() {
+        return;
+    }
+    let now = ACTIVE.fetch_add(1, Ordering::SeqCst) + 1;
+    MOST_ACTIVE.fetch_max(now, Ordering::SeqCst);
+    let grandchildren = [spawn_raw(returns_at_once, 0), spawn_raw(returns_at_once, 0)];
+    assert_eq!(weft_rt_task_wait_all(grandchildren.as_ptr(), 2), 2);
+    for g in grandchildren {
+        weft_rt_task_release(g);
+    }
+    ACTIVE.fetch_sub(1, Ordering::SeqCst);
+}
+
+#[test]
+fn wait_all_runs_its_tasks_depth_first() {
+    // Each task that returns starts the next one of its list nobody has started, on its
+    // worker at once: the children do not all start before the first one's second
+    // grandchild has run, as they would in the run queue's FIFO order (a tree of
+    // Promise.all's then keeps one path of the tree alive per worker, not a whole level).
+    in_task(|| {
+        let tasks: Vec<*mut c_void> = (0..32)
+            .map(|_| spawn_raw(child_with_grandchildren, 0))
+            .collect();
+        // SAFETY: live handles, released below.
+        unsafe {
+            assert_eq!(weft_rt_task_wait_all(tasks.as_ptr(), tasks.len()), 32);
+            for t in tasks {
+                weft_rt_task_release(t);
+            }
+        }
+    });
+    let most = MOST_ACTIVE.load(Ordering::SeqCst);
+    assert!(most <= 8, "{most} of 32 children were running at once");
+}

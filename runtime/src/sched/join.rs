@@ -34,10 +34,41 @@ pub(crate) struct JoinEntry {
     waiter: Waiter,
     token: usize,
     next: *mut JoinEntry,
-    /// For [`wait_all`]: the count of tasks still running, shared by its entries (lives in
-    /// the waiter's frame); the finisher wakes the waiter only when it takes the count to
-    /// zero or fails. Null for a plain joiner.
-    pending: *const AtomicUsize,
+    /// For [`wait_all`]: what its entries share (lives in the waiter's frame); the finisher
+    /// wakes the waiter only when it takes the count to zero or fails. Null for a plain
+    /// joiner.
+    all: *const AllWait,
+}
+
+/// What the entries of one [`wait_all`] share: the count of tasks still running, and the
+/// tasks with a cursor, so that each task that returns starts the next one nobody has
+/// started on its worker at once, depth first, as awaiting them in turn would (left in the
+/// run queue's FIFO order, a tree of `Promise.all`s would start every level before the one
+/// below finishes).
+struct AllWait {
+    pending: AtomicUsize,
+    tasks: *const [&'static Task],
+    next: AtomicUsize,
+}
+
+impl AllWait {
+    /// Starts the next task of the list that has not started, if any: it runs next on the
+    /// calling worker (the same claim as [`wait_done`]'s).
+    fn start_next(&self) {
+        // SAFETY: the list lives in the waiter's frame, which stays until every entry was
+        // unlinked under its task's lock, which the finisher calling this holds.
+        let tasks = unsafe { &*self.tasks };
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&t) = tasks.get(i) else {
+                return;
+            };
+            if t.lifecycle() == NEW && t.try_start_gen(None) {
+                worker::run_next(t);
+                return;
+            }
+        }
+    }
 }
 
 /// How a join ended (the C ABI's return codes).
@@ -111,7 +142,7 @@ fn wait_done(
         waiter: Waiter::prepare(true),
         token: 0,
         next: ptr::null_mut(),
-        pending: ptr::null(),
+        all: ptr::null(),
     };
     if !register(task, &mut entry) {
         entry.waiter.abort();
@@ -206,13 +237,13 @@ pub fn wait_any(tasks: &[&'static Task]) -> usize {
 
 /// One joiner entry per task of a multi-task wait, all for `waiter`; entry `i` wakes it
 /// with the token `i + 1`.
-fn entries_for(n: usize, waiter: Waiter, pending: *const AtomicUsize) -> Vec<JoinEntry> {
+fn entries_for(n: usize, waiter: Waiter, all: *const AllWait) -> Vec<JoinEntry> {
     (0..n)
         .map(|i| JoinEntry {
             waiter,
             token: i + 1,
             next: ptr::null_mut(),
-            pending,
+            all,
         })
         .collect()
 }
@@ -235,17 +266,19 @@ pub enum AllOutcome {
 /// registrations and one park, not one per task (`Promise.all`).
 pub fn wait_all(tasks: &[&'static Task]) -> AllOutcome {
     let failed = |i: usize| tasks[i].outcome() != Outcome::Ok;
-    // Depth-first, as `join`: the first task not started yet runs right after we park.
+    let all = AllWait {
+        pending: AtomicUsize::new(tasks.len() + 1),
+        tasks,
+        next: AtomicUsize::new(0),
+    };
+    // Depth-first, as `join`: the first task not started yet runs right after we park (and
+    // each one that returns starts the next, `AllWait`).
     if worker::current_task().is_some() {
-        if let Some(t) = tasks.iter().find(|t| t.lifecycle() == NEW) {
-            if t.try_start_gen(None) {
-                worker::run_next(t);
-            }
-        }
+        all.start_next();
     }
-    let pending = AtomicUsize::new(tasks.len() + 1);
+    let pending = &all.pending;
     let waiter = Waiter::prepare(true);
-    let mut entries = entries_for(tasks.len(), waiter, &pending);
+    let mut entries = entries_for(tasks.len(), waiter, &all);
     // An entry not linked (its task was done) is marked by a null counter.
     let mut done_failed = None;
     let mut seen = 0;
@@ -254,7 +287,7 @@ pub fn wait_all(tasks: &[&'static Task]) -> AllOutcome {
         if register(task, &mut entries[i]) {
             continue;
         }
-        entries[i].pending = ptr::null();
+        entries[i].all = ptr::null();
         if failed(i) {
             done_failed = Some(i);
             break;
@@ -270,7 +303,7 @@ pub fn wait_all(tasks: &[&'static Task]) -> AllOutcome {
         Some(waiter.park("awaiting all of several tasks", None))
     };
     for (task, entry) in tasks.iter().zip(entries.iter_mut()).take(seen) {
-        if !entry.pending.is_null() {
+        if !entry.all.is_null() {
             unregister(task, entry);
         }
     }
@@ -301,20 +334,20 @@ pub(crate) fn finish(task: &Task, outcome: Outcome) -> Option<&'static Activatio
         while !entry.is_null() {
             // SAFETY: listed entries are live until woken, and a `wait_all` counter until
             // its waiter has unlinked every entry under the task locks (see the module docs).
-            let (next, waiter, token, pending) = unsafe {
-                (
-                    (*entry).next,
-                    (*entry).waiter,
-                    (*entry).token,
-                    (*entry).pending,
-                )
-            };
+            let (next, waiter, token, all) =
+                unsafe { ((*entry).next, (*entry).waiter, (*entry).token, (*entry).all) };
             // SAFETY: as above.
-            if pending.is_null()
-                || outcome != Outcome::Ok
-                || unsafe { (*pending).fetch_sub(1, Ordering::AcqRel) } == 1
-            {
-                waiter.wake(WakeReason::Notified, token);
+            match unsafe { all.as_ref() } {
+                Some(all) if outcome == Outcome::Ok => {
+                    if all.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+                        waiter.wake(WakeReason::Notified, token);
+                    } else {
+                        all.start_next();
+                    }
+                }
+                _ => {
+                    waiter.wake(WakeReason::Notified, token);
+                }
             }
             entry = next;
         }

@@ -55,6 +55,23 @@ fn hover_text(v: &Value) -> String {
         .to_string()
 }
 
+/// The labels completion offers at the end of `typed`, a line added to `BROKEN` below its
+/// `print(total.len())` (document version `version`).
+fn completion_after(c: &mut Client, uri: &str, version: i64, typed: &str) -> Vec<String> {
+    let typing = BROKEN.replace(
+        "    print(total.len())",
+        &format!("    print(total.len())\n    {typed}"),
+    );
+    c.change(uri, version, &typing);
+    let items = c.at("textDocument/completion", uri, 22, 4 + typed.len() as u32);
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn scripted_session() {
     let dir = scratch("session");
@@ -103,36 +120,14 @@ fn scripted_session() {
     );
 
     // Completion after `.` while typing.
-    let typing = BROKEN.replace(
-        "    print(total.len())",
-        "    print(total.len())\n    more.ba",
-    );
-    c.change(&uri, 2, &typing);
-    let items = c.at("textDocument/completion", &uri, 22, 11);
-    let labels: Vec<&str> = items
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap())
-        .collect();
+    let labels = completion_after(&mut c, &uri, 2, "more.ba");
     assert!(
-        labels.contains(&"owner") && labels.contains(&"balance"),
+        labels.contains(&"owner".to_string()) && labels.contains(&"balance".to_string()),
         "{labels:?}"
     );
-    let typing = BROKEN.replace(
-        "    print(total.len())",
-        "    print(total.len())\n    [1, 2].",
-    );
-    c.change(&uri, 3, &typing);
-    let items = c.at("textDocument/completion", &uri, 22, 11);
-    let labels: Vec<&str> = items
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap())
-        .collect();
+    let labels = completion_after(&mut c, &uri, 3, "[1, 2].");
     assert!(
-        labels.contains(&"len") && labels.contains(&"push"),
+        labels.contains(&"len".to_string()) && labels.contains(&"push".to_string()),
         "{labels:?}"
     );
 

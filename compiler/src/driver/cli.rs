@@ -57,21 +57,28 @@ pub struct CheckArgs {
     pub print_effects: bool,
 }
 
+/// How code is generated (`weft build`, `weft emit`).
+#[derive(clap::Args, Debug)]
+pub struct CodegenArgs {
+    /// Optimization level 0-3 (`-O0` ... `-O3`; default 2).
+    #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt: u8,
+    /// Emit DWARF debug information.
+    #[arg(short = 'g')]
+    pub debug: bool,
+    /// Target triple: x86_64-linux-gnu or aarch64-linux-gnu.
+    #[arg(long)]
+    pub target: Option<String>,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct BuildArgs {
     pub file: PathBuf,
     /// Output path (default: the file name without `.weft`).
     #[arg(short = 'o')]
     pub output: Option<PathBuf>,
-    /// Optimization level 0-3 (`-O0` ... `-O3`; default 2).
-    #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
-    pub opt: u8,
-    /// Emit DWARF line information.
-    #[arg(short = 'g')]
-    pub debug: bool,
-    /// Target triple: x86_64-linux-gnu or aarch64-linux-gnu.
-    #[arg(long)]
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub codegen: CodegenArgs,
     /// Link statically.
     #[arg(long = "static")]
     pub static_link: bool,
@@ -106,15 +113,9 @@ pub struct EmitArgs {
     /// Write to this file instead of standard output.
     #[arg(short = 'o')]
     pub output: Option<PathBuf>,
-    /// Optimization level of `llvm`, `asm` and `obj` (`-O0` ... `-O3`; default 2).
-    #[arg(short = 'O', default_value = "2", value_parser = clap::value_parser!(u8).range(0..=3))]
-    pub opt: u8,
-    /// With DWARF debug information (`llvm`, `asm`, `obj`).
-    #[arg(short = 'g')]
-    pub debug: bool,
-    /// Target triple of `llvm`, `asm` and `obj`: x86_64-linux-gnu or aarch64-linux-gnu.
-    #[arg(long)]
-    pub target: Option<String>,
+    /// For `llvm`, `asm` and `obj`.
+    #[command(flatten)]
+    pub codegen: CodegenArgs,
     #[command(flatten)]
     pub diag: DiagArgs,
 }

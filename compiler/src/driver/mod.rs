@@ -80,23 +80,36 @@ fn target_of(name: Option<&str>) -> Result<crate::codegen::target::TargetSpec, i
     }
 }
 
+/// The build of `file` into `output` that the code generation options `cg` ask for (the
+/// usage exit code for an unknown target).
+fn codegen_request<'a>(
+    file: &'a Path,
+    output: std::path::PathBuf,
+    cg: &cli::CodegenArgs,
+) -> Result<build::BuildRequest<'a>, i32> {
+    Ok(build::BuildRequest {
+        file,
+        output,
+        opt: cg.opt,
+        debug: cg.debug,
+        target: target_of(cg.target.as_deref())?,
+        static_link: false,
+        auto_par: true,
+    })
+}
+
 fn build_cmd(a: &cli::BuildArgs) -> i32 {
-    let target = match target_of(a.target.as_deref()) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
     let output = a
         .output
         .clone()
         .unwrap_or_else(|| std::path::PathBuf::from(a.file.file_stem().unwrap_or_default()));
-    let req = build::BuildRequest {
-        file: &a.file,
-        output,
-        opt: a.opt,
-        debug: a.debug,
-        target,
-        static_link: a.static_link,
-        auto_par: !a.no_auto_par,
+    let req = match codegen_request(&a.file, output, &a.codegen) {
+        Ok(req) => build::BuildRequest {
+            static_link: a.static_link,
+            auto_par: !a.no_auto_par,
+            ..req
+        },
+        Err(c) => return c,
     };
     match build::build(&req, &mut reporter(&a.diag)) {
         Ok(()) => 0,
@@ -263,18 +276,9 @@ fn emit(a: &cli::EmitArgs) -> i32 {
                 EmitKind::Asm => build::Stage::Asm,
                 _ => build::Stage::Obj,
             };
-            let target = match target_of(a.target.as_deref()) {
-                Ok(t) => t,
+            let req = match codegen_request(path, std::path::PathBuf::new(), &a.codegen) {
+                Ok(req) => req,
                 Err(c) => return c,
-            };
-            let req = build::BuildRequest {
-                file: path,
-                output: std::path::PathBuf::new(),
-                opt: a.opt,
-                debug: a.debug,
-                target,
-                static_link: false,
-                auto_par: true,
             };
             return match build::emit(&req, stage, &mut reporter(args)) {
                 Ok(bytes) => write_output(a.output.as_deref(), &bytes),

@@ -94,6 +94,14 @@ fn fail(failure: Failure) -> ! {
     }
 }
 
+/// Whether `failure` ends its task (or a scope's child run inline, `sched::inline`) as
+/// cancelled rather than failed: a re-raised cancellation, or the `cancelled` panic of a
+/// wait that a cancellation cut short (`ch.recv()!` or `p.await()!` after
+/// `Err(cancelled)`), when the cancel flag the code saw (`cancel_seen`) is set.
+pub(crate) fn is_cancellation(failure: &Failure, cancel_seen: bool) -> bool {
+    failure.cancelled || (cancel_seen && failure.message == CANCELLED_MESSAGE)
+}
+
 /// A panic in a `defer` that runs during unwinding.
 fn while_unwinding(failure: &Failure, who: &str) -> ! {
     crate::panic::print_while_unwinding_and_exit(&failure.message, &failure.location, who)
@@ -102,10 +110,9 @@ fn while_unwinding(failure: &Failure, who: &str) -> ! {
 /// Ends the running task after its frames were unwound.
 fn finish_task(failure: Failure) -> ! {
     let task = current_task().expect("a failing task runs on a worker");
+    let cancelled = is_cancellation(&failure, task.is_cancelled());
     let Failure {
-        message,
-        location,
-        cancelled,
+        message, location, ..
     } = failure;
     if task.has_flag(MAIN) {
         crate::panic::print_and_exit(&message, &location, "task main")
@@ -113,10 +120,9 @@ fn finish_task(failure: Failure) -> ! {
     release_task_locks(task);
     task.release_env_after_failure();
     // Nothing owned may stay in this frame: the switches below never return to it.
-    let outcome = if cancelled || (task.is_cancelled() && message == CANCELLED_MESSAGE) {
-        // The task re-raises its own cancellation (`ch.recv()!` or `p.await()!` after a
-        // wait that returned `Err(cancelled)`): it ends cancelled, as a cancelled task that
-        // returns does, printing nothing even when detached.
+    let outcome = if cancelled {
+        // The task re-raises its own cancellation: it ends cancelled, as a cancelled task
+        // that returns does, printing nothing even when detached.
         Outcome::Cancelled
     } else {
         if task.has_flag(DETACHED) {

@@ -74,11 +74,6 @@ impl InlineRun {
     }
 }
 
-/// The room a child run inline needs below the caller: a whole default task stack.
-fn room_needed() -> usize {
-    crate::stack::default_size()
-}
-
 /// Whether the running `task` may run a scope's child inline now: it is not unwinding a
 /// panic, and its stack has room for a whole default task stack below the caller.
 #[inline]
@@ -91,7 +86,8 @@ pub(crate) fn can_run(task: &Task) -> bool {
     };
     let marker = 0u8;
     let sp = std::hint::black_box(&marker) as *const u8 as usize;
-    sp > low && sp - low >= room_needed()
+    // Room for a whole default task stack below the caller.
+    sp > low && sp - low >= crate::stack::default_size()
 }
 
 /// Runs `f` as a child of the scope whose node is `node`, inline on the running `task`

@@ -135,8 +135,9 @@ impl Job {
     }
 
     /// Whether an entry made for generation `gen` is stale (the job was taken or reused).
+    /// Acquire: a worker that finds the job pending reads the fields the fork published.
     pub(crate) fn is_stale(&self, gen: u64) -> bool {
-        self.state.load(Ordering::Relaxed) != (gen << 32 | PENDING)
+        self.state.load(Ordering::Acquire) != (gen << 32 | PENDING)
     }
 
     /// Returns a taken job to the pool, in a new generation (the owner, at the wait).
@@ -150,10 +151,10 @@ impl Job {
 /// A worker popped the entry of `job` made for generation `gen`: unless it is stale, takes
 /// the job and makes it a started child task of its scope, which the worker runs next.
 pub(crate) fn take_as_task(job: &'static Job, gen: u64) -> Option<&'static Task> {
-    let s = job.state.load(Ordering::Acquire);
-    if s != (gen << 32 | PENDING) {
+    if job.is_stale(gen) {
         return None;
     }
+    let s = gen << 32 | PENDING;
     // Read before the claim: while the job is pending in this generation, the fields are
     // the owner's fork; after a failed claim they may be another fork's.
     let f = job.function();

@@ -383,15 +383,12 @@ impl Scope {
         super::inline::run(task, self.node, f)
     }
 
-    /// How a child run inline ended: a re-raised cancellation, or the `cancelled` panic of
-    /// a wait its cancellation cut short, is a cancellation; any other panic a failure.
+    /// How a child run inline ended: a panic is a failure unless it is a cancellation, as
+    /// for a task (the node's flag is the one the child saw).
     fn inline_outcome(&self, failure: &Option<Box<Failure>>) -> Outcome {
         match failure {
             None => Outcome::Ok,
-            Some(f)
-                if f.cancelled
-                    || (self.node.is_cancelled() && f.message == super::CANCELLED_MESSAGE) =>
-            {
+            Some(f) if super::failure::is_cancellation(f, self.node.is_cancelled()) => {
                 Outcome::Cancelled
             }
             Some(_) => Outcome::Panicked,
@@ -464,10 +461,7 @@ impl Scope {
 
     /// Runs `f`, a child already counted in `pending`, inline on `task`, and reports it.
     fn run_counted_inline(&self, task: &'static Task, f: JobFn) {
-        /// The closure pair where a task keeps it (its result slot, `TaskEnv::Closure`).
-        #[repr(C, align(16))]
-        struct Slot([usize; 2]);
-        let mut slot = Slot([f.code as usize, f.env as usize]);
+        let mut slot = InlineSlot([f.code as usize, f.env as usize]);
         let p = (&raw mut slot).cast::<c_void>();
         let entry = f.site.entry;
         // SAFETY: the entry runs its closure pair once, as a task's would.
@@ -550,10 +544,14 @@ impl Scope {
     }
 }
 
-/// Whether a branch's result fits where a child run inline keeps its closure (a `par`
-/// branch returns nothing).
+/// Where a child run inline keeps its closure pair and result, as a task does in its
+/// result slot (`TaskEnv::Closure`).
+#[repr(C, align(16))]
+struct InlineSlot([usize; 2]);
+
+/// Whether a branch's result fits in an [`InlineSlot`] (a `par` branch returns nothing).
 fn fits_inline(f: JobFn) -> bool {
-    f.site.result_size <= 16
+    f.site.result_size <= std::mem::size_of::<InlineSlot>()
 }
 
 /// The node as the `'static` object it is (task objects are never freed).

@@ -447,7 +447,10 @@ impl Waiter {
 
     /// [`Waiter::park`] for an operation of the program at `loc` (a location constant of the
     /// compiled program, which lives as long as the process), which the deadlock report
-    /// names with the reason.
+    /// names with the reason. Inlined into every primitive, as the switch it makes: after
+    /// the switch back, every frame between the switch and the task's own code costs a
+    /// mispredicted return (see `sched::worker::switch_out`).
+    #[inline(always)]
     pub fn park_at(
         self,
         reason: &'static str,
@@ -471,6 +474,7 @@ impl Waiter {
         }
     }
 
+    #[inline(always)]
     fn park_task(self, deadline_ns: Option<u64>) -> Wake {
         if let Some(deadline) = deadline_ns {
             if deadline <= crate::os::clock::now_ns() {
@@ -494,6 +498,7 @@ impl Waiter {
         }
     }
 
+    #[inline(never)]
     fn park_thread(self, mut deadline_ns: Option<u64>) -> Wake {
         let node = self.node();
         let t = node.thread();

@@ -343,6 +343,8 @@ impl Channel {
         self.send_slow(elem, deadline_ns, loc)
     }
 
+    /// Out of line, so that the fast path saves no registers it does not use; the park is
+    /// inlined here.
     #[inline(never)]
     unsafe fn send_slow(
         &self,
@@ -428,6 +430,7 @@ impl Channel {
         self.recv_slow(out, deadline_ns, loc)
     }
 
+    /// Out of line, as [`Channel::send_slow`].
     #[inline(never)]
     unsafe fn recv_slow(
         &self,

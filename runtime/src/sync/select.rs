@@ -72,11 +72,13 @@ const PARK_REASON: &str = "waiting in select";
 /// still fires in a cancelled task: only the wait is cut short). Every send case's value is
 /// taken over (see the module docs); `loc` is the select's source location, for the
 /// deadlock report and the panic of a destroyed channel (after which nothing is sent and
-/// every send value has been released).
+/// every send value has been released). Inlined into its entry point, for the frames
+/// between its park and the task's code (see `sched::worker::switch_out`).
 ///
 /// # Safety
 /// Every case's channel is null or live; values and status pointers are valid; a send
 /// case's value holds one element of its channel's type.
+#[inline(always)]
 pub unsafe fn select(
     cases: &[SelectCase],
     timeout_ms: i64,
@@ -136,30 +138,8 @@ unsafe fn select_in(
     loc: Option<&WeftLoc>,
 ) -> i64 {
     let n = cases.len();
-    // Poll order: a random permutation of the live cases (an inside-out Fisher-Yates
-    // shuffle, as Go's `pollorder`). One draw from the thread's generator seeds a local
-    // one, and each index comes from a multiply-shift rather than a division (Lemire's
-    // reduction, as Go's `cheaprandn`). Lock order: their channels by address.
-    let poll = scratch.poll;
-    let locks = scratch.locks;
-    let mut rng = super::fast_random();
-    let mut live = 0;
-    let mut destroyed = false;
-    for (i, c) in cases.iter().enumerate() {
-        if c.ch.is_null() {
-            continue;
-        }
-        destroyed |= is_destroyed(c);
-        let j = (((rng >> 32) * (live as u64 + 1)) >> 32) as usize;
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        *poll.add(live) = *poll.add(j);
-        *poll.add(j) = i;
-        *locks.add(live) = c.ch;
-        live += 1;
-    }
-    if destroyed {
+    let (live, seen) = gather(cases, &scratch);
+    if seen.destroyed {
         release_sends(cases, None);
         for c in cases {
             if let Some(ch) = c.ch.as_ref() {
@@ -167,15 +147,17 @@ unsafe fn select_in(
             }
         }
     }
-    let poll = std::slice::from_raw_parts(poll, live);
-    let locks = sorted_unique(std::slice::from_raw_parts_mut(locks, live));
+    let poll = std::slice::from_raw_parts_mut(scratch.poll, live);
+    shuffle(poll);
+    let poll: &[usize] = poll;
+    let locks = sorted_unique(std::slice::from_raw_parts_mut(scratch.locks, live));
     lock_all(locks);
 
     for &i in poll {
         if let Some((status, handoff)) = try_case(cases.get_unchecked(i)) {
             unlock_all(locks);
             handoff.finish();
-            return fired(cases, i, status);
+            return fired(cases, i, status, seen.sends);
         }
     }
     if has_default || timeout_ms == 0 {
@@ -196,35 +178,11 @@ unsafe fn select_in(
     let deadline = (timeout_ms > 0).then(|| crate::os::clock::deadline_after_ms(timeout_ms));
     let wake = waiter.park_at(PARK_REASON, loc, deadline);
 
-    // Pass 3: unlink the entries still queued. The one a notifier won through was unlinked
-    // by it, under its channel's lock, before the claim; once the wake is observed, that
-    // notifier touches the entry no more, so a channel no other case of this select uses
-    // need not be locked again.
     let won = match wake.reason {
         WakeReason::Notified => Some(wake.token >> 1),
         _ => None,
     };
-    for &ch in locks {
-        let skip = won.is_some_and(|w| {
-            cases.get_unchecked(w).ch == ch
-                && poll
-                    .iter()
-                    .filter(|&&i| cases.get_unchecked(i).ch == ch)
-                    .count()
-                    == 1
-        });
-        if skip {
-            continue;
-        }
-        (*ch).lock.lock();
-        for (k, &i) in poll.iter().enumerate() {
-            let c = cases.get_unchecked(i);
-            if c.ch == ch {
-                queue_of(c).remove(base.add(k));
-            }
-        }
-        (*ch).lock.unlock();
-    }
+    unlink_entries(cases, poll, locks, base, won);
 
     match wake.reason {
         WakeReason::Notified => {
@@ -234,7 +192,7 @@ unsafe fn select_in(
             } else {
                 Status::Ok
             };
-            fired(cases, i, status)
+            fired(cases, i, status, seen.sends)
         }
         WakeReason::TimedOut => {
             release_sends(cases, None);
@@ -244,6 +202,97 @@ unsafe fn select_in(
             release_sends(cases, None);
             SELECT_CANCELLED
         }
+    }
+}
+
+/// What [`gather`] saw of the cases.
+#[derive(Clone, Copy)]
+struct Seen {
+    /// Some channel is destroyed.
+    destroyed: bool,
+    /// Some case sends (its value is released unless it fires).
+    sends: bool,
+}
+
+/// Writes the indices of the cases with a channel to the poll order and their channels to
+/// the lock order (both unordered yet); returns how many, and what it saw.
+#[inline(always)]
+unsafe fn gather(cases: &[SelectCase], scratch: &Scratch) -> (usize, Seen) {
+    let mut live = 0;
+    let mut seen = Seen {
+        destroyed: false,
+        sends: false,
+    };
+    for (i, c) in cases.iter().enumerate() {
+        if c.ch.is_null() {
+            continue;
+        }
+        seen.destroyed |= is_destroyed(c);
+        seen.sends |= c.op == OP_SEND;
+        *scratch.poll.add(live) = i;
+        *scratch.locks.add(live) = c.ch;
+        live += 1;
+    }
+    (live, seen)
+}
+
+/// Puts `poll` in a uniformly random order (Go's `pollorder`): a Fisher-Yates shuffle whose
+/// indices come from one draw of the thread's generator, stepped by a linear congruential
+/// generator, each reduced by a multiply-shift rather than a division (Lemire's reduction,
+/// as Go's `cheaprandn`). Two cases, the common select, take one bit.
+#[inline(always)]
+fn shuffle(poll: &mut [usize]) {
+    if poll.len() < 2 {
+        return;
+    }
+    let mut rng = super::fast_random();
+    if poll.len() == 2 {
+        // Scalar moves: a swap through one 16-byte load would wait for the two 8-byte
+        // stores just made to these slots (no store forwarding).
+        let (a, b) = (poll[0], poll[1]);
+        let first = if rng & (1 << 40) != 0 { b } else { a };
+        poll[0] = first;
+        poll[1] = a ^ b ^ first;
+        return;
+    }
+    for k in (1..poll.len()).rev() {
+        let j = (((rng >> 32) * (k as u64 + 1)) >> 32) as usize;
+        poll.swap(k, j);
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+    }
+}
+
+/// After the park (Go's pass 3): unlinks the entries still queued. The entry of case `won`,
+/// when given, was unlinked by its notifier, under its channel's lock, before the claim;
+/// once the wake is observed that notifier touches the entry no more, so its channel is not
+/// locked again, unless another case uses it too.
+#[inline(always)]
+unsafe fn unlink_entries(
+    cases: &[SelectCase],
+    poll: &[usize],
+    locks: &[*mut Channel],
+    base: *mut WaitEntry,
+    won: Option<usize>,
+) {
+    if poll.len() != locks.len() {
+        // Cases share channels: lock them all, in lock order.
+        lock_all(locks);
+        for (k, &i) in poll.iter().enumerate() {
+            queue_of(cases.get_unchecked(i)).remove(base.add(k));
+        }
+        unlock_all(locks);
+        return;
+    }
+    for (k, &i) in poll.iter().enumerate() {
+        if Some(i) == won {
+            continue;
+        }
+        let c = cases.get_unchecked(i);
+        (*c.ch).lock.lock();
+        queue_of(c).remove(base.add(k));
+        (*c.ch).lock.unlock();
     }
 }
 
@@ -282,6 +331,7 @@ unsafe fn is_destroyed(c: &SelectCase) -> bool {
 
 /// Under all locks: performs case `c` if it is ready now, returning its status and the
 /// hand-off to finish once the locks are released.
+#[inline(always)]
 unsafe fn try_case(c: &SelectCase) -> Option<(Status, Handoff)> {
     let ch = &*c.ch;
     let st = ch.st();
@@ -315,19 +365,23 @@ unsafe fn try_case(c: &SelectCase) -> Option<(Status, Handoff)> {
 
 /// Reports case `i` as fired with `status`: a send on a closed channel releases its value,
 /// and every other send case's value is released (it was taken over and not sent).
-unsafe fn fired(cases: &[SelectCase], i: usize, status: Status) -> i64 {
-    let c = &cases[i];
+#[inline(always)]
+unsafe fn fired(cases: &[SelectCase], i: usize, status: Status, sends: bool) -> i64 {
+    let c = cases.get_unchecked(i);
     if status == Status::Closed && c.op == OP_SEND {
         (*c.ch).drop_elem(c.value);
     }
     if !c.status.is_null() {
         ptr::write(c.status, status as i32);
     }
-    release_sends(cases, Some(i));
+    if sends {
+        release_sends(cases, Some(i));
+    }
     i as i64
 }
 
 /// Releases the value of every send case except `except` (the one that fired).
+#[inline(never)]
 unsafe fn release_sends(cases: &[SelectCase], except: Option<usize>) {
     for (k, c) in cases.iter().enumerate() {
         if c.op == OP_SEND && Some(k) != except {

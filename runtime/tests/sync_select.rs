@@ -166,14 +166,14 @@ fn selects_meet_selects() {
     chans[1].release();
 }
 
-/// Among three always-ready cases, each is chosen about a third of the time.
-#[test]
-fn ready_cases_are_chosen_uniformly() {
-    let chans = [Ch::new(4), Ch::new(4), Ch::new(4)];
-    const TRIES: usize = 3_000;
-    let mut hits = [0usize; 3];
-    for _ in 0..TRIES {
-        for c in chans {
+/// Among `n` always-ready cases, each is chosen about `1/n` of the time (two cases take a
+/// path of their own in the shuffle).
+fn ready_cases_are_chosen_uniformly(n: usize) {
+    let chans: Vec<Ch> = (0..n).map(|_| Ch::new(4)).collect();
+    const PER_CASE: usize = 1_000;
+    let mut hits = vec![0usize; n];
+    for _ in 0..PER_CASE * n {
+        for &c in &chans {
             assert_eq!(c.send(1), 0);
         }
         let (i, st, _) = select_recv(&chans, -1, false);
@@ -185,13 +185,48 @@ fn ready_cases_are_chosen_uniformly() {
             }
         }
     }
-    // Expected 1,000 each, standard deviation about 26: 850..1150 is beyond 5 sigmas.
-    for h in hits {
+    // Expected 1,000 each, standard deviation at most about 26: 850..1150 is beyond 5
+    // sigmas.
+    for &h in &hits {
         assert!((850..1150).contains(&h), "{hits:?}");
     }
     for c in chans {
         c.release();
     }
+}
+
+#[test]
+fn two_ready_cases_are_chosen_uniformly() {
+    ready_cases_are_chosen_uniformly(2);
+}
+
+#[test]
+fn three_ready_cases_are_chosen_uniformly() {
+    ready_cases_are_chosen_uniformly(3);
+}
+
+/// Cases that share a channel: the select parks once in each case's queue, a partner
+/// fires one of them, and no entry is left behind (a later send finds no receiver, and
+/// the next select over the same cases works).
+#[test]
+fn cases_sharing_a_channel() {
+    let a = Ch::new(0);
+    let b = Ch::new(0);
+    let chans = [a, b, a];
+    for round in 0..50 {
+        let sender = os_thread(move || {
+            std::thread::sleep(Duration::from_millis(1));
+            a.send(round)
+        });
+        let (i, st, v) = select_recv(&chans, -1, false);
+        assert!(i == 0 || i == 2, "case {i} fired");
+        assert_eq!((st, v), (0, round));
+        assert_eq!(sender.join().unwrap(), 0);
+        assert!(!a.try_send(7), "a stale entry took a value");
+        assert!(!b.try_send(7), "a stale entry took a value");
+    }
+    a.release();
+    b.release();
 }
 
 /// The values of send cases that do not fire are released on every way out: another

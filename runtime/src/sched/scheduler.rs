@@ -5,7 +5,8 @@
 //! - `idle` lists the workers that are asleep or about to sleep; `npidle` is its length;
 //! - `nmspinning` counts workers looking for work without holding any; new work wakes a
 //!   sleeping worker only when nobody spins (at most one spinner is woken per work item),
-//!   and a spinner that finds work wakes another if it was the last spinner;
+//!   and a spinner that finds work wakes another if it was the last spinner and work an
+//!   idle worker takes at once waits (the work that wakes sleepers, below);
 //! - a worker that goes idle first publishes itself in `idle`, then stops spinning, then
 //!   re-checks for work that wakes sleepers at once (the global queue, a queue of
 //!   `steal::EAGER_WAKE_LEN` entries); a producer of such work first publishes it,

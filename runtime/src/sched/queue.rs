@@ -113,8 +113,9 @@ impl LocalQueue {
         global.push_batch(&batch);
     }
 
-    /// Owner only: puts `entry` in the run-next slot; a previous occupant moves to the back.
-    pub fn push_next(&self, entry: Entry, global: &GlobalQueue) {
+    /// Owner only: puts `entry` in the run-next slot; a previous occupant moves to the back
+    /// of the ring. Returns whether it did (the ring grew).
+    pub fn push_next(&self, entry: Entry, global: &GlobalQueue) -> bool {
         let old = if self.is_exclusive() {
             // No thief ever touches the slot: a plain exchange suffices.
             let old = self.runnext.load(Ordering::Relaxed);
@@ -123,9 +124,11 @@ impl LocalQueue {
         } else {
             self.runnext.swap(entry.0, Ordering::AcqRel)
         };
-        if old != EMPTY {
-            self.push_back(Entry(old), global);
+        if old == EMPTY {
+            return false;
         }
+        self.push_back(Entry(old), global);
+        true
     }
 
     /// Owner only: removes `entry` if it is the last one pushed to the ring (a child or job

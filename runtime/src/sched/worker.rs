@@ -711,15 +711,16 @@ fn push_local_or_global(entry: Entry, next: bool) -> bool {
 #[inline]
 fn push_on(worker: &Worker, entry: Entry, next: bool) {
     let rt = rt();
-    if next && !worker.waking_to_back.get() {
-        worker.queue.push_next(entry, &rt.global);
+    let ring_grew = if next && !worker.waking_to_back.get() {
+        worker.queue.push_next(entry, &rt.global)
     } else {
         worker.queue.push_back(entry, &rt.global);
-    }
+        true
+    };
     // A short queue is left to the idle workers' periodic look (`Scheduler::deep_sleep`):
     // they steal only what waits, so a few tasks handing work to each other stay on one
-    // core (and in solo mode).
-    if worker.queue.len() >= EAGER_WAKE_LEN && !worker.waking_io.get() {
+    // core (and in solo mode). A push into an empty run-next slot leaves the ring as it was.
+    if ring_grew && worker.queue.len() >= EAGER_WAKE_LEN && !worker.waking_io.get() {
         rt.wake_idle_worker();
     }
 }

@@ -122,16 +122,20 @@ impl Job {
     /// The owner takes the job back: true when no worker took it first.
     pub(crate) fn take_back(&self) -> bool {
         let s = self.state.load(Ordering::Relaxed);
-        s & LIFECYCLE == PENDING
-            && self
-                .state
-                .compare_exchange(
-                    s,
-                    (s & !LIFECYCLE) | TAKEN,
-                    Ordering::AcqRel,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
+        s & LIFECYCLE == PENDING && self.claim(s)
+    }
+
+    /// Moves the job from `pending` (its state, `PENDING` in some generation) to `TAKEN`:
+    /// the one CAS by which the owner or a worker wins it.
+    fn claim(&self, pending: u64) -> bool {
+        self.state
+            .compare_exchange(
+                pending,
+                (pending & !LIFECYCLE) | TAKEN,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_ok()
     }
 
     /// Whether an entry made for generation `gen` is stale (the job was taken or reused).
@@ -160,16 +164,7 @@ pub(crate) fn take_as_task(job: &'static Job, gen: u64) -> Option<&'static Task>
     let f = job.function();
     // SAFETY: as above.
     let scope = unsafe { *job.scope.get() };
-    if job
-        .state
-        .compare_exchange(
-            s,
-            (s & !LIFECYCLE) | TAKEN,
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        )
-        .is_err()
-    {
+    if !job.claim(s) {
         return None;
     }
     // SAFETY: the job counts as a pending child of its scope, which stays open until the

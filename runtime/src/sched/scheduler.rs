@@ -207,13 +207,13 @@ impl Scheduler {
         me.thief.start_idle_look(now_ns());
         if self.start_spinning(me) {
             let start = now_ns();
-            let until = start + SPIN_NS;
             loop {
                 let now = now_ns();
                 for w in self.workers.iter() {
                     me.fire_timers(w, now);
                 }
-                if reactor::active() && self.others_idle() {
+                let polls_io = reactor::active() && self.others_idle();
+                if polls_io {
                     me.poll_io();
                 }
                 if let Some(e) = me.find_local() {
@@ -224,8 +224,8 @@ impl Scheduler {
                     self.stop_spinning(me);
                     return Some(e);
                 }
-                let polls_io = reactor::active() && self.others_idle();
-                if now >= until || (!polls_io && now >= start + STEAL_SPIN_NS) {
+                let spin_ns = if polls_io { SPIN_NS } else { STEAL_SPIN_NS };
+                if now >= start + spin_ns {
                     break;
                 }
                 for _ in 0..32 {

@@ -322,15 +322,15 @@ fn weft_exe() -> PathBuf {
 }
 
 /// One measured run: wall time, CPU time (user + system), peak RSS in KiB, stdout.
-struct Sample {
-    wall: Duration,
-    cpu: Duration,
-    rss_kib: i64,
-    stdout: String,
+pub(crate) struct Sample {
+    pub(crate) wall: Duration,
+    pub(crate) cpu: Duration,
+    pub(crate) rss_kib: i64,
+    pub(crate) stdout: String,
 }
 
 /// Runs a command to completion, measuring it with wait4's resource usage.
-fn measure(cmd: &mut Command) -> Result<Sample, String> {
+pub(crate) fn measure(cmd: &mut Command) -> Result<Sample, String> {
     let start = Instant::now();
     let child = cmd
         .stdout(Stdio::piped())

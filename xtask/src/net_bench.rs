@@ -4,7 +4,10 @@
 //!   `2`, Go's net/http and Crystal's HTTP::Server (`benches/http/`), each answering every
 //!   request with the same 13-byte body over keep-alive connections, loaded one at a time by
 //!   `wrk -t1 -c64 -d5s --latency` on 127.0.0.1, in five interleaved rounds; reports the
-//!   median requests per second and p99 latency and the Weft/peer ratios;
+//!   median requests per second and p99 latency and the Weft/peer ratios, and how busy
+//!   wrk's one thread was (its CPU time over its wall time): from 95 % on, the load
+//!   generator, not the server, limits the figure (on the 2-vCPU machine this was measured
+//!   on, wrk's thread saturates at 7-9 µs per request, about 110-140k requests/s);
 //! - `idle_conns`: 10,000 keep-alive connections held open against each server (after one
 //!   request each), opened by this process; reports the growth of the server's resident
 //!   memory (`VmRSS` of `/proc/<pid>/status`) per connection, Weft against Go.
@@ -159,6 +162,8 @@ fn servers(dir: &Path, with_crystal: bool) -> Result<Vec<Server>, String> {
 struct Load {
     rps: f64,
     p99_ms: f64,
+    /// wrk's CPU time over its wall time (1.0: its one thread never waited for the server).
+    wrk_cpu: f64,
 }
 
 /// A wrk duration (`912.00us`, `1.23ms`, `2.00s`) in milliseconds.
@@ -176,7 +181,7 @@ fn wrk_ms(text: &str) -> Option<f64> {
 }
 
 /// Parses wrk's report: `Requests/sec:` and the 99% line of `--latency`.
-fn parse_wrk(out: &str) -> Option<Load> {
+fn parse_wrk(out: &str, wrk_cpu: f64) -> Option<Load> {
     let mut rps = None;
     let mut p99 = None;
     for line in out.lines() {
@@ -190,21 +195,27 @@ fn parse_wrk(out: &str) -> Option<Load> {
     Some(Load {
         rps: rps?,
         p99_ms: p99?,
+        wrk_cpu,
     })
 }
 
 fn wrk(port: u16) -> Result<Load, String> {
-    let out = Command::new("wrk")
-        .args(["-t1", "-c64", "-d5s", "--latency"])
-        .arg(format!("http://127.0.0.1:{port}/"))
-        .output()
-        .map_err(|e| format!("wrk: {e} (cargo xtask setup installs it)"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let run = crate::bench::measure(
+        Command::new("wrk")
+            .args(["-t1", "-c64", "-d5s", "--latency"])
+            .arg(format!("http://127.0.0.1:{port}/")),
+    )
+    .map_err(|e| format!("wrk: {e} (cargo xtask setup installs it)"))?;
+    let text = &run.stdout;
     if text.contains("Non-2xx") || text.contains("Socket errors") {
         return Err(format!("wrk saw errors:\n{text}"));
     }
-    parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's report:\n{text}"))
+    let wrk_cpu = run.cpu.as_secs_f64() / run.wall.as_secs_f64();
+    parse_wrk(text, wrk_cpu).ok_or_else(|| format!("cannot read wrk's report:\n{text}"))
 }
+
+/// From this share of a core on, wrk's one thread, not the server, limited a round.
+const WRK_SATURATED: f64 = 0.95;
 
 /// Rounds of the `http` benchmark: each server is loaded once per round, the servers in
 /// turn, and the medians are reported (the machine is shared: a load that comes and goes
@@ -237,6 +248,7 @@ pub fn http(dir: &Path) -> Result<(), String> {
             let load = Load {
                 rps: median(runs.iter().map(|l| l.rps).collect()),
                 p99_ms: median(runs.iter().map(|l| l.p99_ms).collect()),
+                wrk_cpu: median(runs.iter().map(|l| l.wrk_cpu).collect()),
             };
             (s.label.clone(), load)
         })
@@ -244,11 +256,20 @@ pub fn http(dir: &Path) -> Result<(), String> {
     let mut line = format!("http (wrk -t1 -c64 -d5s, median of {HTTP_ROUNDS} rounds):");
     for (label, l) in &results {
         line.push_str(&format!(
-            " | {label} {:.0} req/s p99 {:.2} ms",
-            l.rps, l.p99_ms
+            " | {label} {:.0} req/s p99 {:.2} ms wrk {:.0} % CPU",
+            l.rps,
+            l.p99_ms,
+            100.0 * l.wrk_cpu
         ));
     }
     println!("{line}");
+    for (label, l) in results.iter().filter(|(_, l)| l.wrk_cpu >= WRK_SATURATED) {
+        println!(
+            "    {label}: wrk's one thread was busy {:.0} % of the time: the load generator, \
+             not the server, set this figure",
+            100.0 * l.wrk_cpu
+        );
+    }
     let find = |name: &str| results.iter().find(|(l, _)| l == name).map(|(_, l)| l);
     for weft in ["weft(T=1)", "weft(T=2)"] {
         let Some(w) = find(weft) else { continue };

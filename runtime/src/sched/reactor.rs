@@ -47,8 +47,9 @@
 //! - a busy worker polls without blocking when [`BUSY_POLL_NS`] have passed since the last
 //!   poll, at its scheduler loop and every 61st task switch, so ready I/O is not starved
 //!   by a stream of runnable tasks;
-//! - the last worker to go idle blocks in `epoll_wait` ([`wait`]) until the earliest timer
-//!   (timers and I/O share one wait); the others sleep on their futex words, and one
+//! - with every worker idle, one blocks in `epoll_wait` ([`wait`]) until the earliest timer
+//!   (timers and I/O share one wait): the first to find nobody polling, normally the last
+//!   to go idle; the others sleep on their futex words, and one
 //!   whose periodic look finds that nobody polled for [`STARVE_NS`] while tasks wait on
 //!   I/O (every other worker runs a task that does not switch) wakes up to poll itself;
 //! - a worker blocked here is woken for other work through the reactor's eventfd

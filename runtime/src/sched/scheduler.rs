@@ -19,8 +19,10 @@
 //! - deadlock: every worker idle, all queues empty, no live timer, no OS thread running
 //!   outside a wait, no task parked on a socket (its peer may wake it), and some task not
 //!   finished (hence parked) → report and exit 2;
-//! - the last worker to go idle waits in the reactor's `epoll_wait` (when sockets exist)
-//!   instead of on its futex; waking it signals the reactor's eventfd (`wake_worker`).
+//! - with every worker idle, one of them waits in the reactor's `epoll_wait` (when sockets
+//!   exist) instead of on its futex: the first to find nobody there, normally the last to
+//!   go idle (the others are in timed futex waits); waking it signals the reactor's
+//!   eventfd (`wake_worker`).
 
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -367,7 +369,8 @@ impl Scheduler {
     /// the owner wakes an idle worker). Touches nothing but its futex word and reads of the
     /// queues while registered in deep sleep ([`solo`]).
     ///
-    /// The last worker to go idle waits in the reactor instead of on its futex, so that I/O
+    /// With every worker idle, the first to find nobody polling (normally the last to go
+    /// idle) waits in the reactor instead of on its futex, so that I/O
     /// and timers share one wait ([`reactor`]); a reactor wait that returns events ends the
     /// sleep with [`Slept::Io`] (out of deep sleep, still on the idle list).
     fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>, events: &mut [Event]) -> Slept {

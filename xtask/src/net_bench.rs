@@ -3,7 +3,7 @@
 //! - `http`: the Weft HTTP server (`examples/http_server.weft`) with `WEFT_THREADS=1` and
 //!   `2`, Go's net/http and Crystal's HTTP::Server (`benches/http/`), each answering every
 //!   request with the same 13-byte body over keep-alive connections, loaded one at a time by
-//!   `wrk -t1 -c64 -d5s --latency` on 127.0.0.1, in five interleaved rounds; reports the
+//!   `wrk -t1 -c64 -d5s --latency` on 127.0.0.1, in seven interleaved rounds; reports the
 //!   median requests per second and p99 latency and the Weft/peer ratios, and how busy
 //!   wrk's one thread was (its CPU time over its wall time): from 95 % on, the load
 //!   generator, not the server, limits the figure (on the 2-vCPU machine this was measured
@@ -219,9 +219,11 @@ const WRK_SATURATED: f64 = 0.95;
 
 /// Rounds of the `http` benchmark: each server is loaded once per round, the servers in
 /// turn, and the medians are reported (the machine is shared: a load that comes and goes
-/// then touches every server alike). Five, since single rounds of one server differ by
-/// ±10 % on the 2-vCPU machine this was measured on.
-const HTTP_ROUNDS: usize = 5;
+/// then touches every server alike). Seven: on the 2-vCPU machine this was measured on,
+/// the same server's rate moves by up to 25 % between rounds a few seconds apart (wrk's
+/// CPU per request alternates between about 7 and 9 µs), and five rounds still let two or
+/// three slow rounds of one server meet quick rounds of another.
+const HTTP_ROUNDS: usize = 7;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

@@ -49,9 +49,9 @@
 //!   by a stream of runnable tasks;
 //! - with every worker idle, one blocks in `epoll_wait` ([`wait`]) until the earliest timer
 //!   (timers and I/O share one wait): the first to find nobody polling, normally the last
-//!   to go idle; the others sleep on their futex words, and one
-//!   whose periodic look finds that nobody polled for [`STARVE_NS`] while tasks wait on
-//!   I/O (every other worker runs a task that does not switch) wakes up to poll itself;
+//!   to go idle; the others sleep on their futex words, and one whose periodic look finds
+//!   that nobody polled for [`STARVE_NS`] while tasks wait on I/O (every other worker
+//!   runs a task that does not switch) wakes up to poll itself;
 //! - a worker blocked here is woken for other work through the reactor's eventfd
 //!   ([`break_poller`], Go's `netpollBreak`); while it is blocked it is out of deep
 //!   sleep, so solo mode cannot start.

@@ -370,9 +370,9 @@ impl Scheduler {
     /// queues while registered in deep sleep ([`solo`]).
     ///
     /// With every worker idle, the first to find nobody polling (normally the last to go
-    /// idle) waits in the reactor instead of on its futex, so that I/O
-    /// and timers share one wait ([`reactor`]); a reactor wait that returns events ends the
-    /// sleep with [`Slept::Io`] (out of deep sleep, still on the idle list).
+    /// idle) waits in the reactor instead of on its futex, so that I/O and timers share one
+    /// wait ([`reactor`]); a reactor wait that returns events ends the sleep with
+    /// [`Slept::Io`] (out of deep sleep, still on the idle list).
     fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>, events: &mut [Event]) -> Slept {
         solo::enter_deep_sleep();
         let mut poll_ns = POLL_NS;

@@ -242,18 +242,28 @@ fn http_server_keeps_alive_pipelines_reads_bodies_and_rejects_garbage() {
         );
         let mut rest = Vec::new();
         assert_eq!(s.read_to_end(&mut rest).unwrap(), 0, "closed after close");
-        // Garbage: a 400, then the connection is closed.
-        for bad in [
-            "NONSENSE\r\n\r\n",
-            "GET / HTTP/9.9\r\n\r\n",
-            "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
-            "POST /echo HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+        // Garbage, a body over 1 MiB, a head over 16 KiB: an error status, then the
+        // connection is closed.
+        let huge_head = format!("GET / HTTP/1.1\r\nX-Pad: {}", "a".repeat(17_000));
+        for (bad, status) in [
+            ("NONSENSE\r\n\r\n", "400 Bad Request"),
+            ("GET / HTTP/9.9\r\n\r\n", "400 Bad Request"),
+            ("GET / HTTP/1.1\r\nNo colon here\r\n\r\n", "400 Bad Request"),
+            (
+                "POST /echo HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+                "400 Bad Request",
+            ),
+            (
+                "POST /echo HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n",
+                "413 Content Too Large",
+            ),
+            (huge_head.as_str(), "431 Request Header Fields Too Large"),
         ] {
             let mut b = server.connect();
             b.write_all(bad.as_bytes()).unwrap();
             let r = read_responses(&mut b, 1);
-            assert_eq!(r[0].0, "HTTP/1.1 400 Bad Request", "{bad:?}");
-            assert!(r[0].2, "{bad:?}");
+            assert_eq!(r[0].0, format!("HTTP/1.1 {status}"), "{bad:.40?}");
+            assert!(r[0].2, "{bad:.40?}");
         }
         // Many connections at once, one task each.
         let clients: Vec<_> = (0..20)

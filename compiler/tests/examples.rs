@@ -132,11 +132,17 @@ struct Server {
 
 impl Server {
     fn start(exe: &std::path::Path, threads: &str) -> Server {
+        Server::start_with(exe, threads, std::process::Stdio::inherit())
+    }
+
+    /// Starts `exe` on a free port with its standard error going to `stderr`.
+    fn start_with(exe: &std::path::Path, threads: &str, stderr: std::process::Stdio) -> Server {
         use std::io::BufRead;
         let mut child = Command::new(exe)
             .arg("0")
             .env("WEFT_THREADS", threads)
             .stdout(std::process::Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -282,6 +288,57 @@ fn http_server_keeps_alive_pipelines_reads_bodies_and_rejects_garbage() {
             c.join().unwrap();
         }
     }
+}
+
+/// Sets the soft descriptor limit of process `pid` (the hard limit stays).
+fn set_fd_limit(pid: u32, limit: u64) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let pid = pid as libc::pid_t;
+    // SAFETY: valid in- and out-pointers; a null pointer is allowed for either.
+    let rc = unsafe {
+        if libc::prlimit(pid, libc::RLIMIT_NOFILE, std::ptr::null(), &mut lim) == 0 {
+            lim.rlim_cur = limit.min(lim.rlim_max);
+            libc::prlimit(pid, libc::RLIMIT_NOFILE, &lim, std::ptr::null_mut())
+        } else {
+            -1
+        }
+    };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+#[test]
+fn http_server_backs_off_when_out_of_descriptors() {
+    use std::io::{BufRead, Write};
+    let exe = build_example("http_server", "http_server_backoff");
+    let mut server = Server::start_with(&exe, "1", std::process::Stdio::piped());
+    let pid = server.child.id();
+    let stderr = std::io::BufReader::new(server.child.stderr.take().unwrap());
+    let lines = std::thread::spawn(move || stderr.lines().map_while(Result::ok).count());
+    // Room for two more descriptors: most of these connections wait in the listen backlog
+    // while every accept fails with EMFILE.
+    let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count() as u64;
+    set_fd_limit(pid, open + 2);
+    let waiting: Vec<_> = (0..8).map(|_| server.connect()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    drop(waiting);
+    set_fd_limit(pid, 1024);
+    // Served again within the longest wait (1 s) once descriptors are free.
+    let mut s = server.connect();
+    s.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let r = read_responses(&mut s, 1);
+    assert_eq!(r[0].1, "Hello, World!");
+    drop(server);
+    // 5 + 10 + ... ms: a handful of failed accepts in 400 ms, not a spin of thousands.
+    let failed = lines.join().unwrap();
+    assert!(
+        (1..=12).contains(&failed),
+        "{failed} failed accepts reported"
+    );
 }
 
 #[test]

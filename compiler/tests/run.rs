@@ -9,7 +9,8 @@
 //! - `// env: NAME=value`: environment for the run;
 //! - `// args: a b c`: command-line arguments;
 //! - `// build: -O0`: extra `weft build` flags;
-//! - `// threads: 1 2 4`: the `WEFT_THREADS` values (default 1 and 2).
+//! - `// threads: 1 2 4`: the `WEFT_THREADS` values (default 1 and 2);
+//! - `// nofile: N`: the run's descriptor limit (soft and hard).
 
 mod common;
 

@@ -8,7 +8,9 @@
 //! - `// env: NAME=value`: environment for the run;
 //! - `// args: a b c`: command-line arguments;
 //! - `// build: -O0`: extra `weft build` flags;
-//! - `// threads: 1 2 4`: the `WEFT_THREADS` values to run with (default 1 and 2).
+//! - `// threads: 1 2 4`: the `WEFT_THREADS` values to run with (default 1 and 2);
+//! - `// nofile: N`: the run's descriptor limit (`RLIMIT_NOFILE`, soft and hard), so that
+//!   a program can show it leaks no descriptor by opening many more than N in turn.
 
 use std::path::Path;
 use std::process::Command;
@@ -25,6 +27,8 @@ pub struct Spec {
     pub build: Vec<String>,
     /// `WEFT_THREADS` values from a `// threads:` comment (empty: the default).
     pub threads: Vec<String>,
+    /// The descriptor limit from a `// nofile:` comment.
+    pub nofile: Option<u64>,
 }
 
 impl Spec {
@@ -56,6 +60,8 @@ impl Spec {
                 s.build = v.split_whitespace().map(String::from).collect();
             } else if let Some(v) = c.strip_prefix("threads: ") {
                 s.threads = v.split_whitespace().map(String::from).collect();
+            } else if let Some(v) = c.strip_prefix("nofile: ") {
+                s.nofile = Some(v.trim().parse().expect("descriptor limit"));
             }
         }
         s
@@ -163,6 +169,26 @@ pub fn run_with_timeout(
     Ok((code, o, e))
 }
 
+/// Makes `cmd`'s child start with a descriptor limit of `limit`, soft and hard (the
+/// runtime raises the soft limit to the hard one at startup, as Go's does).
+fn limit_descriptors(cmd: &mut Command, limit: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and calls only setrlimit,
+    // which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Runs the built program once with `WEFT_THREADS=threads` (unset when empty) and checks
 /// what it did against `spec`; `label` names the run in messages.
 /// `runner`, when given, runs the program (an emulator such as `qemu-aarch64`).
@@ -188,6 +214,9 @@ pub fn run_and_check(
     }
     if !threads.is_empty() {
         cmd.env("WEFT_THREADS", threads);
+    }
+    if let Some(limit) = spec.nofile {
+        limit_descriptors(&mut cmd, limit);
     }
     let (code, out, err) =
         run_with_timeout(&mut cmd, limit).map_err(|e| format!("{label}: {e}"))?;

@@ -205,6 +205,19 @@ fn read_responses(s: &mut std::net::TcpStream, n: usize) -> Vec<(String, String,
     out
 }
 
+/// Reads from `s` until what arrived ends with `end`.
+fn read_until(s: &mut std::net::TcpStream, end: &str) -> String {
+    use std::io::Read;
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !got.ends_with(end.as_bytes()) {
+        let k = s.read(&mut chunk).unwrap();
+        assert!(k > 0, "closed after {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&chunk[..k]);
+    }
+    String::from_utf8(got).unwrap()
+}
+
 #[test]
 fn http_server_keeps_alive_pipelines_reads_bodies_and_rejects_garbage() {
     use std::io::{Read, Write};
@@ -229,6 +242,19 @@ fn http_server_keeps_alive_pipelines_reads_bodies_and_rejects_garbage() {
                 (want.0, want.1, false)
             );
         }
+        // HEAD: GET's headers without the body, so the next response follows the head at
+        // once; 405 names the allowed methods.
+        s.write_all(b"HEAD / HTTP/1.1\r\n\r\nDELETE / HTTP/1.1\r\n\r\n")
+            .unwrap();
+        let text = read_until(&mut s, "method not allowed\n");
+        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200 OK"), "{text:?}");
+        assert!(head.contains("Content-Length: 13"), "{text:?}");
+        assert!(
+            rest.starts_with("HTTP/1.1 405 Method Not Allowed"),
+            "{text:?}"
+        );
+        assert!(rest.contains("\r\nAllow: GET, HEAD\r\n"), "{text:?}");
         // Pipelined: three requests in one write, a body split across writes, then close.
         s.write_all(
             b"GET / HTTP/1.1\r\n\r\nPOST /echo HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello",

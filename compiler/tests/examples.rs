@@ -286,7 +286,23 @@ fn http_server_keeps_alive_pipelines_reads_bodies_and_rejects_garbage() {
                 "400 Bad Request",
             ),
             (
+                "POST /echo HTTP/1.1\r\nContent-Length: +1\r\n\r\nx",
+                "400 Bad Request",
+            ),
+            (
+                "POST /echo HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
+                "400 Bad Request",
+            ),
+            (
+                "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                "501 Not Implemented",
+            ),
+            (
                 "POST /echo HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n",
+                "413 Content Too Large",
+            ),
+            (
+                "POST /echo HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
                 "413 Content Too Large",
             ),
             (huge_head.as_str(), "431 Request Header Fields Too Large"),

@@ -2,7 +2,8 @@
 //! `weft_rt_start` (so the process's own thread is worker 0 and `main` is a green task, as in
 //! a compiled Weft program) in a child process of this binary, and checked for its exit
 //! code, stdout and stderr: the yield order, the drain at exit, joins from main and from OS
-//! threads, deadlock reports, panics, and the fatal stack-overflow and segfault messages.
+//! threads, deadlock reports, panics, the fatal stack-overflow and segfault messages, and
+//! a burst of ready sockets polled by a busy worker.
 //!
 //! `cargo test --test sched_process [filter]`; scenarios inherit `WEFT_THREADS` unless they
 //! pin it.
@@ -14,6 +15,7 @@ use std::ffi::c_void;
 use std::hint::black_box;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
 use weft_rt::abi::task::*;
 use weft_rt::sched::{self, Waiter};
@@ -141,6 +143,14 @@ const SCENARIOS: &[Scenario] = &[
         code: 2,
         stdout: None,
         stderr: &["fatal: segmentation fault at 0x10\n"],
+    },
+    Scenario {
+        name: "a_burst_of_ready_sockets_stays_out_of_the_global_queue",
+        main: burst_of_ready_sockets,
+        env: &[("WEFT_THREADS", "1")],
+        code: 0,
+        stdout: Some("served 600, global queue at most 0\n"),
+        stderr: &[],
     },
 ];
 
@@ -357,5 +367,80 @@ extern "C-unwind" fn thread_overflow() -> i32 {
 extern "C-unwind" fn segfault() -> i32 {
     // SAFETY: deliberately not: the handler must report the fault.
     unsafe { ptr::write_volatile(0x10 as *mut u64, 1) };
+    0
+}
+
+/// A socket handle moved into a task (never released: the process ends with the scenario).
+struct Conn(*mut weft_rt::net::TcpStream);
+// SAFETY: socket handles are thread-safe.
+unsafe impl Send for Conn {}
+
+/// 600 sockets become readable at once, then the only worker stays busy (main yields in a
+/// loop): the worker's polls fill its ring to half at most, so no woken task spills into
+/// the global queue, which a busy worker serves only every 61st decision.
+extern "C-unwind" fn burst_of_ready_sockets() -> i32 {
+    use std::io::Write;
+    use weft_rt::net::TcpListener;
+    const CONNS: usize = 600;
+    static PARKED: AtomicI64 = AtomicI64::new(0);
+    static DONE: AtomicI64 = AtomicI64::new(0);
+    static MAX_GLOBAL: AtomicI64 = AtomicI64::new(0);
+    static GO: AtomicBool = AtomicBool::new(false);
+    static WRITTEN: AtomicBool = AtomicBool::new(false);
+    let listener = TcpListener::bind("127.0.0.1", 0).expect("bind");
+    // SAFETY: a live handle, never released.
+    let listener = unsafe { &*listener };
+    let port = listener.port() as u16;
+    let clients = std::thread::spawn(move || {
+        let mut conns: Vec<_> = (0..CONNS)
+            .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !GO.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        for c in &mut conns {
+            c.write_all(b"x").expect("write");
+        }
+        WRITTEN.store(true, Ordering::SeqCst);
+        conns
+    });
+    for _ in 0..CONNS {
+        let conn = Conn(listener.accept(None).expect("accept"));
+        sched::spawn(move || {
+            let conn = conn;
+            PARKED.fetch_add(1, Ordering::SeqCst);
+            // SAFETY: a live handle, never released.
+            let n = unsafe { &*conn.0 }
+                .recv_with(16, None, |b| b.len())
+                .expect("recv");
+            let global = weft_rt::sched::scheduler::rt().global.len() as i64;
+            MAX_GLOBAL.fetch_max(global, Ordering::SeqCst);
+            DONE.fetch_add(n as i64, Ordering::SeqCst);
+        });
+    }
+    // Every task runs up to its `recv` and parks (one worker: they run in turn).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while PARKED.load(Ordering::SeqCst) < CONNS as i64 && Instant::now() < deadline {
+        sched::yield_now();
+    }
+    for _ in 0..10 {
+        sched::yield_now();
+    }
+    GO.store(true, Ordering::SeqCst);
+    // Block the worker thread itself until every socket is readable: its first poll then
+    // finds all 600 events at once.
+    while !WRITTEN.load(Ordering::SeqCst) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    while DONE.load(Ordering::SeqCst) < CONNS as i64 && Instant::now() < deadline {
+        sched::yield_now();
+    }
+    drop(clients.join());
+    println!(
+        "served {}, global queue at most {}",
+        DONE.load(Ordering::SeqCst),
+        MAX_GLOBAL.load(Ordering::SeqCst)
+    );
     0
 }

@@ -40,10 +40,11 @@
 //!   spins, when no other worker runs ([`super::scheduler`]): a request that arrives during
 //!   the spin is taken without the wake-up of a blocked thread; while another worker runs,
 //!   that one polls, and idle workers take what waits in its queue (`super::steal`);
-//! - the tasks one poll wakes go to the back of the polling worker's queue, and a long
-//!   queue of them does not wake an idle worker at once: a batch of ready connections stays
-//!   on one core unless it waits long enough for an idle worker to take it
-//!   (`super::steal`);
+//! - the tasks one poll wakes go to the back of the polling worker's queue, which a poll
+//!   fills to half at most (the rest wait in the kernel's ready list, first in, first
+//!   out: `Worker::poll_io`), and a long queue of them does not wake an idle worker at
+//!   once: a batch of ready connections stays on one core unless it waits long enough
+//!   for an idle worker to take it (`super::steal`);
 //! - a busy worker polls without blocking when [`BUSY_POLL_NS`] have passed since the last
 //!   poll, at its scheduler loop and every 61st task switch, so ready I/O is not starved
 //!   by a stream of runnable tasks;

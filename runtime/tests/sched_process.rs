@@ -152,6 +152,14 @@ const SCENARIOS: &[Scenario] = &[
         stdout: Some("served 600, global queue at most 0\n"),
         stderr: &[],
     },
+    Scenario {
+        name: "a_socket_is_served_while_a_full_queue_of_tasks_yields",
+        main: socket_beside_yielders,
+        env: &[("WEFT_THREADS", "1")],
+        code: 0,
+        stdout: Some("served while 200 tasks yield\n"),
+        stderr: &[],
+    },
 ];
 
 fn main() {
@@ -442,5 +450,59 @@ extern "C-unwind" fn burst_of_ready_sockets() -> i32 {
         DONE.load(Ordering::SeqCst),
         MAX_GLOBAL.load(Ordering::SeqCst)
     );
+    0
+}
+
+/// A socket becomes readable while the only worker's queue holds 200 tasks that yield in
+/// a loop (more than the half of its ring that a poll fills): a poll overdue by 1 ms takes
+/// events anyway, so the task parked on the socket is served while they yield.
+extern "C-unwind" fn socket_beside_yielders() -> i32 {
+    use std::io::Write;
+    use weft_rt::net::TcpListener;
+    const YIELDERS: usize = 200;
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static SERVED: AtomicBool = AtomicBool::new(false);
+    static GO: AtomicBool = AtomicBool::new(false);
+    let listener = TcpListener::bind("127.0.0.1", 0).expect("bind");
+    // SAFETY: a live handle, never released.
+    let listener = unsafe { &*listener };
+    let port = listener.port() as u16;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let client = std::thread::spawn(move || {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        while !GO.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        c.write_all(b"x").expect("write");
+        c
+    });
+    let conn = Conn(listener.accept(None).expect("accept"));
+    sched::spawn(move || {
+        let conn = conn;
+        // SAFETY: a live handle, never released.
+        unsafe { &*conn.0 }
+            .recv_with(16, None, |b| b.len())
+            .expect("recv");
+        SERVED.store(true, Ordering::SeqCst);
+    });
+    for _ in 0..YIELDERS {
+        sched::spawn(move || {
+            while !STOP.load(Ordering::SeqCst) && Instant::now() < deadline {
+                sched::yield_now();
+            }
+        });
+    }
+    sched::yield_now();
+    GO.store(true, Ordering::SeqCst);
+    while !SERVED.load(Ordering::SeqCst) && Instant::now() < deadline {
+        sched::yield_now();
+    }
+    STOP.store(true, Ordering::SeqCst);
+    drop(client.join());
+    if SERVED.load(Ordering::SeqCst) {
+        println!("served while {YIELDERS} tasks yield");
+    } else {
+        println!("not served in 5 s while {YIELDERS} tasks yield");
+    }
     0
 }

@@ -42,9 +42,10 @@
 //!   that one polls, and idle workers take what waits in its queue (`super::steal`);
 //! - the tasks one poll wakes go to the back of the polling worker's queue, which a poll
 //!   fills to half at most (the rest wait in the kernel's ready list, first in, first
-//!   out: `Worker::poll_io`), and a long queue of them does not wake an idle worker at
-//!   once: a batch of ready connections stays on one core unless it waits long enough
-//!   for an idle worker to take it (`super::steal`);
+//!   out), or by [`OVERDUE_EVENTS`] once nobody polled for [`STARVE_NS`]
+//!   (`Worker::poll_io`); a long queue of them does not wake an idle worker at once: a
+//!   batch of ready connections stays on one core unless it waits long enough for an
+//!   idle worker to take it (`super::steal`);
 //! - a busy worker polls without blocking when [`BUSY_POLL_NS`] have passed since the last
 //!   poll, at its scheduler loop and every 61st task switch, so ready I/O is not starved
 //!   by a stream of runnable tasks;
@@ -78,6 +79,9 @@ pub const BUSY_POLL_NS: u64 = 50_000;
 pub const STARVE_NS: u64 = 1_000_000;
 /// Events taken from the kernel per poll.
 pub const EVENTS_PER_POLL: usize = 128;
+/// Events a busy worker's poll takes when its ring is half full or more but nobody has
+/// polled for [`STARVE_NS`] (see `Worker::poll_io`).
+pub const OVERDUE_EVENTS: usize = 16;
 
 /// No worker is blocked in `epoll_wait`.
 const NO_POLLER: usize = usize::MAX;
@@ -342,13 +346,19 @@ pub(crate) fn poll_due() -> bool {
     active() && now_ns().saturating_sub(LAST_POLL.load(Ordering::Relaxed)) >= BUSY_POLL_NS
 }
 
+/// Whether nobody has polled for [`STARVE_NS`] (by `now`, in ns).
+#[inline]
+pub(crate) fn poll_overdue(now: u64) -> bool {
+    now.saturating_sub(LAST_POLL.load(Ordering::Relaxed)) >= STARVE_NS
+}
+
 /// Whether tasks wait on I/O that nobody has polled for [`STARVE_NS`] (a sleeping worker
 /// then polls itself).
 pub(crate) fn starving(now: u64) -> bool {
     active()
         && IO_WAITERS.load(Ordering::Relaxed) != 0
         && started().is_some_and(|r| r.poller.load(Ordering::Relaxed) == NO_POLLER)
-        && now.saturating_sub(LAST_POLL.load(Ordering::Relaxed)) >= STARVE_NS
+        && poll_overdue(now)
 }
 
 /// Takes events from the kernel into `events`, waiting until `deadline_ns` at most

@@ -506,16 +506,21 @@ impl Worker {
     /// queue, which a busy worker serves only every 61st decision while its polls keep
     /// refilling the ring: with 1,000 connections ready at once those tasks waited hundreds
     /// of milliseconds (the p99 latency of the HTTP server under `wrk -t2 -c1000` was
-    /// 150-260 ms against a median of 5 ms; 10-25 ms since). Go polls only when its run
-    /// queue is empty, to the same effect.
+    /// 120-260 ms against a median of 5 ms; 15-25 ms since). Go polls only when its run
+    /// queue is empty, to the same effect. So that I/O is not starved by a ring kept over
+    /// half full (by tasks that yield in a loop), a poll overdue by
+    /// [`reactor::STARVE_NS`] takes [`reactor::OVERDUE_EVENTS`] events whatever the ring
+    /// holds (Go's sysmon polls after 10 ms).
     #[inline(never)]
     pub(crate) fn poll_io(&self) -> usize {
-        let max = (CAPACITY as usize / 2)
-            .saturating_sub(self.queue.len())
-            .min(reactor::EVENTS_PER_POLL);
-        if max == 0 {
+        let half_room = (CAPACITY as usize / 2).saturating_sub(self.queue.len());
+        let max = if half_room > 0 {
+            half_room.min(reactor::EVENTS_PER_POLL)
+        } else if reactor::poll_overdue(crate::os::clock::now_ns()) {
+            reactor::OVERDUE_EVENTS
+        } else {
             return 0;
-        }
+        };
         let mut events = [Event { events: 0, u64: 0 }; reactor::EVENTS_PER_POLL];
         let n = reactor::wait(&mut events[..max], Some(0));
         self.dispatch_io(&events[..n])

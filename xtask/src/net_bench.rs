@@ -4,7 +4,8 @@
 //!   `2`, Go's net/http and Crystal's HTTP::Server (`benches/http/`), each answering every
 //!   request with the same 13-byte body over keep-alive connections, loaded one at a time by
 //!   `wrk -t1 -c64 -d5s --latency` on 127.0.0.1, in seven interleaved rounds; reports the
-//!   median requests per second and p99 latency and the Weft/peer ratios, and how busy
+//!   median requests per second (and the rounds' lowest and highest, in thousands) and
+//!   p99 latency and the Weft/peer ratios, and how busy
 //!   wrk's one thread was (its CPU time over its wall time): from 95 % on, the load
 //!   generator, not the server, limits the figure (on the 2-vCPU machine this was measured
 //!   on, wrk's thread saturates at 7-9 µs per request, about 110-140k requests/s);
@@ -161,6 +162,8 @@ fn servers(dir: &Path, with_crystal: bool) -> Result<Vec<Server>, String> {
 /// What one wrk run measured.
 struct Load {
     rps: f64,
+    /// The lowest and highest requests per second of the rounds (a median's spread).
+    rps_range: (f64, f64),
     p99_ms: f64,
     /// wrk's CPU time over its wall time (1.0: its one thread never waited for the server).
     wrk_cpu: f64,
@@ -192,8 +195,10 @@ fn parse_wrk(out: &str, wrk_cpu: f64) -> Option<Load> {
             _ => {}
         }
     }
+    let rps = rps?;
     Some(Load {
-        rps: rps?,
+        rps,
+        rps_range: (rps, rps),
         p99_ms: p99?,
         wrk_cpu,
     })
@@ -247,8 +252,13 @@ pub fn http(dir: &Path) -> Result<(), String> {
         .iter()
         .zip(loads)
         .map(|(s, runs)| {
+            let rates = runs.iter().map(|l| l.rps);
             let load = Load {
-                rps: median(runs.iter().map(|l| l.rps).collect()),
+                rps: median(rates.clone().collect()),
+                rps_range: (
+                    rates.clone().fold(f64::INFINITY, f64::min),
+                    rates.fold(0.0, f64::max),
+                ),
                 p99_ms: median(runs.iter().map(|l| l.p99_ms).collect()),
                 wrk_cpu: median(runs.iter().map(|l| l.wrk_cpu).collect()),
             };
@@ -258,8 +268,10 @@ pub fn http(dir: &Path) -> Result<(), String> {
     let mut line = format!("http (wrk -t1 -c64 -d5s, median of {HTTP_ROUNDS} rounds):");
     for (label, l) in &results {
         line.push_str(&format!(
-            " | {label} {:.0} req/s p99 {:.2} ms wrk {:.0} % CPU",
+            " | {label} {:.0} req/s (rounds {:.0}-{:.0}k) p99 {:.2} ms wrk {:.0} % CPU",
             l.rps,
+            l.rps_range.0 / 1000.0,
+            l.rps_range.1 / 1000.0,
             l.p99_ms,
             100.0 * l.wrk_cpu
         ));

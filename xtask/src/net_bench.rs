@@ -4,11 +4,11 @@
 //!   `2`, Go's net/http and Crystal's HTTP::Server (`benches/http/`), each answering every
 //!   request with the same 13-byte body over keep-alive connections, loaded one at a time by
 //!   `wrk -t1 -c64 -d5s --latency` on 127.0.0.1, in seven interleaved rounds; reports the
-//!   median requests per second (and the rounds' lowest and highest, in thousands) and
-//!   p99 latency and the Weft/peer ratios, and how busy
-//!   wrk's one thread was (its CPU time over its wall time): from 95 % on, the load
-//!   generator, not the server, limits the figure (on the 2-vCPU machine this was measured
-//!   on, wrk's thread saturates at 7-9 µs per request, about 110-140k requests/s);
+//!   median requests per second (and the rounds' lowest and highest, in thousands), the
+//!   median p99 latency, the Weft/peer ratios, and how busy wrk's one thread was (its CPU
+//!   time over its wall time): from 95 % on, the load generator, not the server, limits
+//!   the figure (on the 2-vCPU machine this was measured on, wrk's thread saturates at
+//!   7-9 µs per request, about 110-140k requests/s);
 //! - `idle_conns`: 10,000 keep-alive connections held open against each server (after one
 //!   request each), opened by this process; reports the growth of the server's resident
 //!   memory (`VmRSS` of `/proc/<pid>/status`) per connection, Weft against Go.

@@ -160,6 +160,14 @@ const SCENARIOS: &[Scenario] = &[
         stdout: Some("served while 200 tasks yield\n"),
         stderr: &[],
     },
+    Scenario {
+        name: "idle_workers_back_off_their_looks",
+        main: idle_looks,
+        env: &[("WEFT_THREADS", "2")],
+        code: 0,
+        stdout: Some("few wake-ups while idle\n"),
+        stderr: &[],
+    },
 ];
 
 fn main() {
@@ -503,6 +511,34 @@ extern "C-unwind" fn socket_beside_yielders() -> i32 {
         println!("served while {YIELDERS} tasks yield");
     } else {
         println!("not served in 5 s while {YIELDERS} tasks yield");
+    }
+    0
+}
+
+/// Voluntary context switches of every thread of this process so far.
+fn voluntary_switches() -> u64 {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("status")).ok())
+        .filter_map(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// While main sleeps 600 ms and nothing else runs, the two workers' looks back off from
+/// 10 ms (they woke 60 times each in 600 ms before).
+extern "C-unwind" fn idle_looks() -> i32 {
+    let before = voluntary_switches();
+    weft_rt_sleep_ms(600);
+    let woke = voluntary_switches() - before;
+    if woke <= 40 {
+        println!("few wake-ups while idle");
+    } else {
+        println!("{woke} wake-ups in 600 ms while idle");
     }
     0
 }

@@ -24,7 +24,8 @@
 //! # Idle workers ([`scheduler`])
 //! An idle worker spins for 50 µs (stealing, firing others' expired timers) and then sleeps
 //! on a futex until woken, until the earliest timer, or until its periodic look (every
-//! 100 µs while another worker runs) finds work to take. It steals only work worth moving
+//! 100 µs while another worker runs; with every worker idle every 10 ms, backing off to
+//! 1.28 s, and never with one worker) finds work to take. It steals only work worth moving
 //! to another core: a queue of 32 entries or more, or entries that have waited 200 µs.
 //! Tasks that hand work to each other through a channel or a lock pass through a queue
 //! much faster, and stay on one core: moving them would only move their shared state

@@ -49,10 +49,20 @@ const STEAL_SPIN_NS: u64 = 2_000;
 /// How often a sleeping worker looks for work waiting in the queues of running workers
 /// (ns), doubling up to `POLL_MAX_NS` while those queues stay empty (a ping-pong or a ring
 /// of tasks handing over through run-next slots); with every worker idle, how often it
-/// looks anyway (a timer may start work on another worker meanwhile).
+/// looks anyway (a timer may start work on another worker meanwhile), doubling up to
+/// `POLL_IDLE_MAX_NS` while every worker stays idle, so that an idle program does not
+/// wake its threads a hundred times a second (the first worker to leave a long idle
+/// spell wakes a sleeper, see `Scheduler::leave_idle`). A single worker never looks: it
+/// sleeps until a timer is due or something wakes it.
 const POLL_NS: u64 = 100_000;
 const POLL_MAX_NS: u64 = 1_600_000;
 const POLL_IDLE_NS: u64 = 10_000_000;
+const POLL_IDLE_MAX_NS: u64 = 1_280_000_000;
+
+/// Set by a sleeper whose looks have backed off past `POLL_IDLE_NS` (every worker idle
+/// for a while); the first worker to leave the idle list clears it and wakes a sleeper,
+/// which then looks at the busy interval again.
+static LONG_IDLE: AtomicBool = AtomicBool::new(false);
 
 /// `wake_word` values: asleep, woken to spin for work, woken to re-run the idle checks.
 const ASLEEP: u32 = 0;
@@ -376,6 +386,7 @@ impl Scheduler {
     fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>, events: &mut [Event]) -> Slept {
         solo::enter_deep_sleep();
         let mut poll_ns = POLL_NS;
+        let mut idle_ns = POLL_IDLE_NS / 2;
         loop {
             let now = now_ns();
             let woken = me.wake_word.load(Ordering::Acquire) != ASLEEP;
@@ -399,14 +410,24 @@ impl Scheduler {
                 solo::invite(self);
             }
             poll_ns = if !busy {
-                POLL_IDLE_NS
+                idle_ns = (idle_ns * 2).min(POLL_IDLE_MAX_NS);
+                if idle_ns > POLL_IDLE_NS {
+                    LONG_IDLE.store(true, Ordering::SeqCst);
+                }
+                idle_ns
             } else if self.any_queued_elsewhere(me) {
+                idle_ns = POLL_IDLE_NS / 2;
                 POLL_NS
             } else {
+                idle_ns = POLL_IDLE_NS / 2;
                 (poll_ns * 2).min(POLL_MAX_NS)
             };
-            let poll = now + poll_ns;
-            let until = deadline.map_or(poll, |d| d.min(poll));
+            let until = if self.workers.len() == 1 {
+                deadline
+            } else {
+                let poll = now + poll_ns;
+                Some(deadline.map_or(poll, |d| d.min(poll)))
+            };
             if !busy && reactor::active() {
                 if let Some(n) = self.wait_in_reactor(me, until, events) {
                     if n != 0 {
@@ -415,7 +436,7 @@ impl Scheduler {
                     continue;
                 }
             }
-            futex::wait(&me.wake_word, ASLEEP, Some(until));
+            futex::wait(&me.wake_word, ASLEEP, until);
         }
     }
 
@@ -423,7 +444,12 @@ impl Scheduler {
     /// (`None`: the caller sleeps on its futex instead). Leaves deep sleep for the wait, so
     /// that solo mode cannot start meanwhile; returns the number of events, out of deep
     /// sleep when there are some, back in deep sleep when there are none.
-    fn wait_in_reactor(&self, me: &Worker, until: u64, events: &mut [Event]) -> Option<usize> {
+    fn wait_in_reactor(
+        &self,
+        me: &Worker,
+        until: Option<u64>,
+        events: &mut [Event],
+    ) -> Option<usize> {
         if !reactor::try_become_poller(me.id) {
             return None;
         }
@@ -433,7 +459,7 @@ impl Scheduler {
         }
         // A waker stores our word, then interrupts the poller it sees (`wake_worker`).
         let n = if me.wake_word.load(Ordering::SeqCst) == ASLEEP {
-            reactor::wait(events, Some(until))
+            reactor::wait(events, until)
         } else {
             0
         };
@@ -467,12 +493,17 @@ impl Scheduler {
     }
 
     /// Takes `me` off the idle list if it is still there (else a waker already did, and
-    /// counted it as spinning).
+    /// counted it as spinning). The first worker to leave a long idle spell wakes a
+    /// sleeper, whose looks had backed off (see `POLL_IDLE_NS`).
     fn leave_idle(&self, me: &Worker) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(pos) = idle.iter().position(|&id| id == me.id) {
             idle.swap_remove(pos);
             self.npidle.fetch_sub(1, Ordering::SeqCst);
+            drop(idle);
+            if LONG_IDLE.load(Ordering::Relaxed) && LONG_IDLE.swap(false, Ordering::SeqCst) {
+                self.wake_idle_worker();
+            }
         } else {
             drop(idle);
             while me.wake_word.load(Ordering::Acquire) == ASLEEP {

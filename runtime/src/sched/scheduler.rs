@@ -386,7 +386,7 @@ impl Scheduler {
     fn deep_sleep(&self, me: &Worker, mut deadline: Option<u64>, events: &mut [Event]) -> Slept {
         solo::enter_deep_sleep();
         let mut poll_ns = POLL_NS;
-        let mut idle_ns = POLL_IDLE_NS / 2;
+        let mut idle_ns = POLL_IDLE_NS;
         loop {
             let now = now_ns();
             let woken = me.wake_word.load(Ordering::Acquire) != ASLEEP;
@@ -410,17 +410,19 @@ impl Scheduler {
                 solo::invite(self);
             }
             poll_ns = if !busy {
+                let ns = idle_ns;
                 idle_ns = (idle_ns * 2).min(POLL_IDLE_MAX_NS);
-                if idle_ns > POLL_IDLE_NS {
+                if ns > POLL_IDLE_NS {
                     LONG_IDLE.store(true, Ordering::SeqCst);
                 }
-                idle_ns
-            } else if self.any_queued_elsewhere(me) {
-                idle_ns = POLL_IDLE_NS / 2;
-                POLL_NS
+                ns
             } else {
-                idle_ns = POLL_IDLE_NS / 2;
-                (poll_ns * 2).min(POLL_MAX_NS)
+                idle_ns = POLL_IDLE_NS;
+                if self.any_queued_elsewhere(me) {
+                    POLL_NS
+                } else {
+                    (poll_ns * 2).min(POLL_MAX_NS)
+                }
             };
             let until = if self.workers.len() == 1 {
                 deadline

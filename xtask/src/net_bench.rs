@@ -162,8 +162,6 @@ fn servers(dir: &Path, with_crystal: bool) -> Result<Vec<Server>, String> {
 /// What one wrk run measured.
 struct Load {
     rps: f64,
-    /// The lowest and highest requests per second of the rounds (a median's spread).
-    rps_range: (f64, f64),
     p99_ms: f64,
     /// wrk's CPU time over its wall time (1.0: its one thread never waited for the server).
     wrk_cpu: f64,
@@ -195,10 +193,8 @@ fn parse_wrk(out: &str, wrk_cpu: f64) -> Option<Load> {
             _ => {}
         }
     }
-    let rps = rps?;
     Some(Load {
-        rps,
-        rps_range: (rps, rps),
+        rps: rps?,
         p99_ms: p99?,
         wrk_cpu,
     })
@@ -248,17 +244,23 @@ pub fn http(dir: &Path) -> Result<(), String> {
             runs.push(load);
         }
     }
+    // The lowest and highest rate of each server's rounds: how far the machine moved them.
+    let ranges: Vec<(f64, f64)> = loads
+        .iter()
+        .map(|runs| {
+            let rates = runs.iter().map(|l| l.rps);
+            (
+                rates.clone().fold(f64::INFINITY, f64::min),
+                rates.fold(0.0, f64::max),
+            )
+        })
+        .collect();
     let results: Vec<(String, Load)> = servers
         .iter()
         .zip(loads)
         .map(|(s, runs)| {
-            let rates = runs.iter().map(|l| l.rps);
             let load = Load {
-                rps: median(rates.clone().collect()),
-                rps_range: (
-                    rates.clone().fold(f64::INFINITY, f64::min),
-                    rates.fold(0.0, f64::max),
-                ),
+                rps: median(runs.iter().map(|l| l.rps).collect()),
                 p99_ms: median(runs.iter().map(|l| l.p99_ms).collect()),
                 wrk_cpu: median(runs.iter().map(|l| l.wrk_cpu).collect()),
             };
@@ -266,12 +268,12 @@ pub fn http(dir: &Path) -> Result<(), String> {
         })
         .collect();
     let mut line = format!("http (wrk -t1 -c64 -d5s, median of {HTTP_ROUNDS} rounds):");
-    for (label, l) in &results {
+    for ((label, l), (lowest, highest)) in results.iter().zip(&ranges) {
         line.push_str(&format!(
             " | {label} {:.0} req/s (rounds {:.0}-{:.0}k) p99 {:.2} ms wrk {:.0} % CPU",
             l.rps,
-            l.rps_range.0 / 1000.0,
-            l.rps_range.1 / 1000.0,
+            lowest / 1000.0,
+            highest / 1000.0,
             l.p99_ms,
             100.0 * l.wrk_cpu
         ));

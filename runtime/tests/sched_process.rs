@@ -2,8 +2,9 @@
 //! `weft_rt_start` (so the process's own thread is worker 0 and `main` is a green task, as in
 //! a compiled Weft program) in a child process of this binary, and checked for its exit
 //! code, stdout and stderr: the yield order, the drain at exit, joins from main and from OS
-//! threads, deadlock reports, panics, the fatal stack-overflow and segfault messages, and
-//! a burst of ready sockets polled by a busy worker.
+//! threads, deadlock reports, panics, the fatal stack-overflow and segfault messages, a
+//! burst of ready sockets polled by a busy worker, a socket beside tasks that keep yielding,
+//! and idle workers backing off their looks.
 //!
 //! `cargo test --test sched_process [filter]`; scenarios inherit `WEFT_THREADS` unless they
 //! pin it.
